@@ -1,0 +1,45 @@
+# MarketOS Video. `make demo` runs the app offline; `make test` runs every test.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3)
+DEMO_ENV := var/demo.env
+
+.PHONY: help venv demo test lint format check-deploy clean
+
+help:
+	@echo "make demo    set up everything and run the app offline on http://127.0.0.1:8000"
+	@echo "make test    run the whole test suite"
+	@echo "make lint    ruff check and format check"
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12+ needed"' \
+		|| { echo "Python 3.12 or newer is needed (found $(PYTHON)); set PYTHON=/path/to/python3.13"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+demo: venv
+	$(BIN)/python -m marketos.demo_env $(DEMO_ENV)
+	set -a && source $(DEMO_ENV) && set +a && \
+		$(BIN)/python manage.py migrate --no-input && \
+		$(BIN)/python manage.py collectstatic --no-input -v0 && \
+		$(BIN)/python manage.py seed_demo && \
+		PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho -e $(DEMO_ENV) start
+
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var test-artifacts .pytest_cache .ruff_cache

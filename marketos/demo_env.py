@@ -1,0 +1,47 @@
+"""Write the demo's environment file once, with freshly generated secrets, and reuse it after.
+
+Usage: python -m marketos.demo_env var/demo.env
+"""
+
+import secrets
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+DEMO_SETTINGS = {
+    "MARKETOS_DEBUG": "1",
+    "MARKETOS_ALLOWED_HOSTS": "localhost,127.0.0.1",
+}
+
+
+def generated() -> dict[str, str]:
+    return {
+        "MARKETOS_SECRET_KEY": secrets.token_urlsafe(50),
+        "MARKETOS_VAULT_KEYS": Fernet.generate_key().decode(),
+        "MARKETOS_DEMO_PASSWORD": secrets.token_urlsafe(9),
+    }
+
+
+def write(path: Path) -> None:
+    existing: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            name, sep, value = line.partition("=")
+            if sep and not name.startswith("#"):
+                existing[name.strip()] = value.strip()
+    # Generated secrets are kept once written (keys encrypted under them must stay readable);
+    # fixed demo settings are refreshed so an upgrade can change them.
+    values = generated() | existing | DEMO_SETTINGS
+    if values == existing:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# Generated for `make demo`; keep it private. Delete it to start over with new secrets.\n"
+        + "".join(f"{name}={value}\n" for name, value in values.items())
+    )
+    path.chmod(0o600)
+
+
+if __name__ == "__main__":
+    write(Path(sys.argv[1]))

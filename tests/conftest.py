@@ -1,0 +1,133 @@
+import json
+import os
+import shutil
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+OPENROUTER_KEY = "sk-or-v1-sandbox-0123456789abcdef0123456789abcdef"
+GEMINI_KEY = "AIzaSandbox-0123456789abcdefghijklmnopqrs"
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The offline provider, as a real process on an ephemeral port."""
+    from sandbox.testing import SandboxProcess
+
+    with SandboxProcess("--job-seconds", "1") as server:
+        yield server
+
+
+@pytest.fixture
+def providers(settings, sandbox):
+    """Point both provider adapters at the sandbox."""
+    settings.OPENROUTER_BASE_URL = sandbox.openrouter_base_url
+    settings.GEMINI_BASE_URL = sandbox.gemini_base_url
+    return sandbox
+
+
+class _Misbehaving(BaseHTTPRequestHandler):
+    """Answers every request badly, by the first path segment: hang, 500, html, empty."""
+
+    def do_GET(self):
+        mode = self.path.strip("/").split("/")[0]
+        if mode == "hang":
+            time.sleep(self.server.hang_seconds)
+            body, status, kind = b"{}", 200, "application/json"
+        elif mode == "500":
+            body, status, kind = (
+                b'{"error":{"code":500,"message":"Internal"}}',
+                500,
+                "application/json",
+            )
+        elif mode == "html":
+            body, status, kind = b"<html><body>Gateway says hi</body></html>", 200, "text/html"
+        elif mode == "list":
+            body, status, kind = json.dumps([1, 2]).encode(), 200, "application/json"
+        else:
+            body, status, kind = b"", 404, "text/plain"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass  # the client gave up first, as it should on "hang"
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def misbehaving_server():
+    """A real HTTP server on loopback that hangs, fails or answers HTML depending on the path."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Misbehaving)
+    server.daemon_threads = True
+    server.hang_seconds = 5
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("alice", "alice@example.com", "alice-pw-1234")
+
+
+@pytest.fixture
+def other_user(db):
+    return get_user_model().objects.create_user("bob", "bob@example.com", "bob-pw-1234")
+
+
+@pytest.fixture
+def alice(client, user):
+    client.force_login(user)
+    return client
+
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright. Skips without it, unless CI demands it."""
+    executable = shutil.which("chromium")
+    if not executable:
+        if os.environ.get("MARKETOS_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed (apt-get install -y chromium)")
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+    # itself are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshot():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,217 @@
+"""The Keys pages: add, list, replace, verify, delete; bad input and other users' keys."""
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import GEMINI_KEY, OPENROUTER_KEY
+from videos.models import ProviderKey
+
+pytestmark = pytest.mark.django_db
+
+
+def add_key(client, secret, provider="openrouter", label="Agency"):
+    return client.post(
+        reverse("videos:keys"), {"provider": provider, "label": label, "secret": secret}
+    )
+
+
+def make_key(owner, secret=OPENROUTER_KEY, provider="openrouter", label="Agency"):
+    key = ProviderKey(owner=owner, provider=provider, label=label)
+    key.set_secret(secret)
+    key.save()
+    return key
+
+
+def test_add_openrouter_key_verifies_and_lists_it_masked(alice, providers, user):
+    response = add_key(alice, OPENROUTER_KEY)
+    assert response.status_code == 302
+    key = ProviderKey.objects.get(owner=user)
+    assert key.masked == "sk-or-…cdef"
+    assert key.status == ProviderKey.Status.VALID
+    assert key.last_verified_at is not None
+    page = alice.get(reverse("videos:keys")).content.decode()
+    assert "sk-or-…cdef" in page
+    assert "Works" in page
+    assert OPENROUTER_KEY not in page
+
+
+def test_add_gemini_key_verifies(alice, providers, user):
+    assert add_key(alice, GEMINI_KEY, provider="gemini", label="Veo").status_code == 302
+    key = ProviderKey.objects.get(owner=user)
+    assert key.masked == "AIza…pqrs"
+    assert key.status == ProviderKey.Status.VALID
+    assert "Veo video models" in key.status_message
+
+
+@pytest.mark.parametrize(
+    ("provider", "secret"),
+    [
+        ("openrouter", "sk-or-v1-not-a-key-the-sandbox-knows-1234"),
+        ("gemini", "AIzaNotValid0000000000000000"),
+    ],
+)
+def test_a_refused_key_is_saved_as_invalid_with_the_reason(
+    alice, providers, user, provider, secret
+):
+    add_key(alice, secret, provider=provider)
+    key = ProviderKey.objects.get(owner=user)
+    assert key.status == ProviderKey.Status.INVALID
+    assert "refused this key" in key.status_message
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("", "Paste the API key"),
+        ("     ", "Paste the API key"),
+        ("sk-or-" + "x" * 300, "longer than any API key"),
+        ("sk-or-short", "too short"),
+        ("sk-or-v1-abc def-0123456789abcdef", "spaces, line breaks"),
+        ("sk-or-v1-abc\ndef-0123456789abcdef", "spaces, line breaks"),
+        ("AIzaSyA-0123456789abcdefghijklmnop", "looks like a Gemini / Veo key"),
+    ],
+)
+def test_bad_secrets_get_a_clear_message_and_keep_the_form(alice, user, secret, message):
+    response = add_key(alice, secret, label="My label")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert 'value="My label"' in page  # what the user typed is kept...
+    assert not ProviderKey.objects.exists()
+    if secret.strip():
+        assert secret.strip() not in page  # ...but the secret is never echoed back
+
+
+def test_openrouter_key_filed_as_gemini_is_refused(alice):
+    response = add_key(alice, OPENROUTER_KEY, provider="gemini")
+    assert response.status_code == 400
+    assert "looks like a OpenRouter key" in response.content.decode()
+
+
+def test_whitespace_around_a_pasted_key_is_removed(alice, providers, user):
+    add_key(alice, f"  \t{OPENROUTER_KEY}\n ")
+    key = ProviderKey.objects.get(owner=user)
+    assert key.reveal() == OPENROUTER_KEY
+    assert key.status == ProviderKey.Status.VALID
+
+
+@pytest.mark.parametrize(
+    ("filed_under", "secret", "hint"),
+    [
+        ("gemini", "sk-or-v1-sandbox-0123456789abcdef0123456789abcdef", "an OpenRouter key"),
+        ("openrouter", "AIzaSandbox-0123456789abcdefghijklmnopqrs", "a Gemini key"),
+    ],
+)
+def test_verification_says_when_a_key_belongs_to_the_other_provider(
+    providers, user, filed_under, secret, hint
+):
+    # The form stops this on the way in; a key stored earlier (or by an admin) is caught here.
+    key = ProviderKey(owner=user, provider=filed_under, label="oops")
+    key.set_secret(secret)
+    key.save()
+    works, message = key.verify()
+    assert works is False
+    assert "refused this key" in message
+    assert f"It looks like {hint}: add it under that provider instead." in message
+    assert key.status == ProviderKey.Status.INVALID
+
+
+def test_duplicate_label_gets_a_message(alice, providers, user):
+    make_key(user)
+    response = add_key(alice, OPENROUTER_KEY)
+    assert response.status_code == 400
+    assert "already have a key with this name" in response.content.decode()
+
+
+def test_replace_secret(alice, providers, user):
+    key = make_key(user, secret="sk-or-v1-sandbox-old-0000000000000000aaaa")
+    new = "sk-or-v1-sandbox-new-0000000000000000bbbb"
+    response = alice.post(reverse("videos:key_replace", args=[key.public_id]), {"secret": new})
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert key.reveal() == new
+    assert key.masked == "sk-or-…bbbb"
+    assert key.status == ProviderKey.Status.VALID
+
+
+def test_replace_with_bad_secret_keeps_the_old_one(alice, user):
+    key = make_key(user)
+    response = alice.post(reverse("videos:key_replace", args=[key.public_id]), {"secret": "x"})
+    assert response.status_code == 400
+    assert "too short" in response.content.decode()
+    key.refresh_from_db()
+    assert key.reveal() == OPENROUTER_KEY
+
+
+def test_delete_asks_then_deletes(alice, user):
+    key = make_key(user)
+    url = reverse("videos:key_delete", args=[key.public_id])
+    assert "Delete “Agency”?" in alice.get(url).content.decode()
+    assert alice.post(url).status_code == 302
+    assert not ProviderKey.objects.exists()
+
+
+def test_verify_button_with_htmx_returns_just_the_row(alice, providers, user):
+    key = make_key(user)
+    response = alice.post(
+        reverse("videos:key_verify", args=[key.public_id]), headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.strip().startswith(f'<li class="key-row" id="key-{key.public_id}"')
+    assert "Works" in html
+    assert "<html" not in html
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("hang", "did not answer in time"),
+        ("500", "had a problem on its side (HTTP 500)"),
+        ("html", "not the JSON its API documents"),
+        ("list", "not the JSON its API documents"),
+        ("nothing-listens", "Could not reach"),
+    ],
+)
+@pytest.mark.parametrize("provider", ["openrouter", "gemini"])
+def test_verification_failures_explain_and_keep_the_key(
+    alice, user, settings, misbehaving_server, mode, expected, provider
+):
+    # Port 9 (discard) has no listener here: the connection is refused.
+    base = "http://127.0.0.1:9" if mode == "nothing-listens" else f"{misbehaving_server}/{mode}"
+    settings.OPENROUTER_BASE_URL = f"{base}/api/v1"
+    settings.GEMINI_BASE_URL = base
+    settings.VERIFY_TIMEOUT = 0.5
+    secret = OPENROUTER_KEY if provider == "openrouter" else GEMINI_KEY
+    key = make_key(user, secret=secret, provider=provider)
+    ProviderKey.objects.filter(pk=key.pk).update(status=ProviderKey.Status.VALID)
+    response = alice.post(reverse("videos:key_verify", args=[key.public_id]), follow=True)
+    page = response.content.decode()
+    assert expected in page
+    assert "The key is kept as it was." in page
+    key.refresh_from_db()
+    assert key.status == ProviderKey.Status.VALID  # an unanswered check changes nothing
+    assert key.reveal() == secret
+
+
+def test_other_users_get_404_for_every_key_url(client, user, other_user):
+    key = make_key(user)
+    client.force_login(other_user)
+    for name in [
+        "videos:key_detail",
+        "videos:key_replace",
+        "videos:key_delete",
+        "videos:key_verify",
+    ]:
+        url = reverse(name, args=[key.public_id])
+        assert client.get(url).status_code in (404, 405), name
+        assert client.post(url, {"secret": OPENROUTER_KEY}).status_code == 404, name
+    assert "Agency" not in client.get(reverse("videos:keys")).content.decode()
+    key.refresh_from_db()
+    assert key.reveal() == OPENROUTER_KEY
+
+
+def test_get_on_post_only_urls_is_refused(alice, user):
+    key = make_key(user)
+    assert alice.get(reverse("videos:key_verify", args=[key.public_id])).status_code == 405
+    assert alice.get(reverse("videos:key_replace", args=[key.public_id])).status_code == 405

@@ -1,0 +1,81 @@
+"""Start-up configuration: production refuses to run without secrets, and passes check --deploy."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, env_extra: dict, clear=("MARKETOS_",)) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(clear)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+PRODUCTION = {
+    "MARKETOS_SECRET_KEY": "a" * 20 + "production-secret-key-with-enough-entropy-8d7f6e5c4b3a",
+    "MARKETOS_VAULT_KEYS": Fernet.generate_key().decode(),
+    "MARKETOS_ALLOWED_HOSTS": "video.example.com",
+}
+
+
+def test_production_without_secret_key_stops_with_a_clear_message():
+    env = {k: v for k, v in PRODUCTION.items() if k != "MARKETOS_SECRET_KEY"}
+    result = run("manage.py", "check", env_extra=env)
+    assert result.returncode != 0
+    assert "MARKETOS_SECRET_KEY is not set" in result.stderr
+
+
+def test_production_without_vault_key_stops_with_a_clear_message():
+    env = {k: v for k, v in PRODUCTION.items() if k != "MARKETOS_VAULT_KEYS"}
+    result = run("manage.py", "check", env_extra=env)
+    assert result.returncode != 0
+    assert "MARKETOS_VAULT_KEYS is not set" in result.stderr
+
+
+def test_a_malformed_vault_key_or_url_is_reported():
+    result = run(
+        "manage.py",
+        "rotate_vault_keys",
+        env_extra=PRODUCTION | {"MARKETOS_VAULT_KEYS": "not-a-fernet-key"},
+    )
+    assert result.returncode != 0
+    assert "is not a Fernet key" in result.stderr
+    result = run(
+        "manage.py",
+        "check",
+        env_extra=PRODUCTION | {"MARKETOS_OPENROUTER_BASE_URL": "openrouter.ai"},
+    )
+    assert "MARKETOS_OPENROUTER_BASE_URL must be an http(s) URL" in result.stderr
+    result = run("manage.py", "check", env_extra=PRODUCTION | {"MARKETOS_DEBUG": "maybe"})
+    assert "MARKETOS_DEBUG must be a boolean" in result.stderr
+
+
+def test_check_deploy_passes_in_production_configuration(tmp_path):
+    env = PRODUCTION | {"DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}"}
+    result = run("manage.py", "check", "--deploy", "--fail-level", "WARNING", env_extra=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_debug_defaults_to_off():
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    result = run("-c", code, env_extra=PRODUCTION | {"DJANGO_SETTINGS_MODULE": "marketos.settings"})
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_demo_env_is_written_once_and_reused(tmp_path):
+    path = tmp_path / "demo.env"
+    assert run("-m", "marketos.demo_env", str(path), env_extra={}).returncode == 0
+    first = path.read_text()
+    assert "MARKETOS_VAULT_KEYS=" in first and "MARKETOS_DEBUG=1" in first
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert run("-m", "marketos.demo_env", str(path), env_extra={}).returncode == 0
+    assert path.read_text() == first

@@ -1,0 +1,30 @@
+import os
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo user for `make demo`. Only runs with MARKETOS_DEBUG on."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="demo")
+
+    def handle(self, *args, username, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo only runs in the demo (MARKETOS_DEBUG=1).")
+        password = os.environ.get("MARKETOS_DEMO_PASSWORD", "")
+        if not password:
+            raise CommandError("MARKETOS_DEMO_PASSWORD is not set (make demo writes it).")
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"is_staff": True, "is_superuser": True}
+        )
+        user.set_password(password)
+        user.save()
+        verb = "Created" if created else "Refreshed"
+        self.stdout.write(
+            f"{verb} the demo user.\n\n"
+            f"  Open   http://127.0.0.1:8000/\n"
+            f"  Log in as  {username}  with password  {password}\n"
+        )
