@@ -134,8 +134,8 @@ def test_provider_errors_never_carry_the_key(providers, settings):
 
 
 def test_an_unexpected_crash_report_hides_the_key(client, user, settings, caplog):
-    """Even a crash mid-request (here: a broken provider URL) reports no secret to admins."""
-    settings.OPENROUTER_BASE_URL = "http://[not-a-host"
+    """Even a crash mid-request (here: a broken vault key) reports no secret to admins."""
+    settings.VAULT_KEYS = ["not-a-fernet-key"]
     client.force_login(user)
     client.raise_request_exception = False
     response = client.post(

@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from . import vault
 from .providers import get_provider
@@ -62,6 +63,7 @@ class ProviderKey(models.Model):
         # Never include the ciphertext or the secret in debugging output.
         return f"<ProviderKey {self.pk} {self.provider} {self.masked}>"
 
+    @sensitive_variables("secret")
     def set_secret(self, secret: str) -> None:
         """Store a new secret (encrypted) and forget what we knew about the old one."""
         self.secret_encrypted = vault.encrypt(secret)

@@ -10,6 +10,7 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 
 class VaultError(Exception):
@@ -40,6 +41,7 @@ def vault() -> MultiFernet:
     return MultiFernet(list(_configured()))
 
 
+@sensitive_variables("secret")
 def encrypt(secret: str) -> str:
     return vault().encrypt(secret.encode()).decode()
 
@@ -72,6 +74,7 @@ def is_current(token: str) -> bool:
 KNOWN_PREFIXES = ("sk-or-", "AIza")
 
 
+@sensitive_variables("secret")
 def mask(secret: str) -> str:
     """A display form that identifies a key without revealing it: ``sk-or-…a1b2``."""
     prefix = next((p for p in KNOWN_PREFIXES if secret.startswith(p)), "")
