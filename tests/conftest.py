@@ -1,6 +1,7 @@
 import json
 import os
 import shutil
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,7 +32,7 @@ def providers(settings, sandbox):
 
 
 class _Misbehaving(BaseHTTPRequestHandler):
-    """Answers every request badly, by the first path segment: hang, 500, html, empty."""
+    """Answers every request badly, by the first path segment: hang, 500, html, list, drop."""
 
     def do_GET(self):
         mode = self.path.strip("/").split("/")[0]
@@ -58,6 +59,15 @@ class _Misbehaving(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except OSError:
             pass  # the client gave up first, as it should on "hang"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        mode = self.path.strip("/").split("/")[0]
+        if mode == "drop":  # the request arrived; the answer never comes
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.do_GET()
 
     def log_message(self, *args):
         pass

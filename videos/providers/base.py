@@ -5,8 +5,17 @@ types. Error messages are written for the user who owns the key; ``raw`` keeps t
 words for admins. No error ever carries a secret.
 """
 
+import base64
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .http import Download
 
 
 class ProviderError(Exception):
@@ -51,17 +60,200 @@ class UnexpectedResponse(ProviderUnavailable):
     """The provider answered, but not with the JSON its API documents."""
 
 
+class InvalidSpec(BadRequest):
+    """The job asks for something the model does not support; caught before anything is sent.
+
+    ``errors`` maps a JobSpec field to a message, so forms can show each next to its field.
+    """
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+class SubmitOutcomeUnknown(ProviderError):
+    """The submit request went out but no answer came back: the job may or may not exist.
+
+    Never retried automatically, since a retry could pay for the same video twice.
+    """
+
+
+class OutputGone(ProviderError):
+    """The provider no longer has this output (expired or deleted)."""
+
+
 @dataclass(frozen=True)
 class KeyCheck:
     """The result of asking a provider whether a key works."""
 
     detail: str = ""
-    extra: dict = field(default_factory=dict)
+
+
+FRAME_ROLES = ("first_frame", "last_frame")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What one model accepts. Empty tuples mean "not offered"; None means "unknown"."""
+
+    provider: str
+    id: str
+    name: str
+    description: str = ""
+    durations: tuple[int, ...] = ()
+    resolutions: tuple[str, ...] = ()
+    aspect_ratios: tuple[str, ...] = ()
+    frame_images: tuple[str, ...] = ()  # subset of FRAME_ROLES
+    max_reference_images: int = 0
+    audio: bool | None = None  # True: generate_audio may be sent
+    seed: bool | None = None
+    negative_prompt: bool = False
+    max_outputs: int = 1  # how many clips one request may ask for (Gemini sampleCount)
+    pricing: dict[str, str] = field(default_factory=dict)
+    # Durations forced by other choices, e.g. Veo's {"1080p": 8, "4k": 8, "reference_images": 8}.
+    required_durations: dict[str, int] = field(default_factory=dict)
+    # Aspect ratios allowed only at some resolutions, e.g. Veo 3.0's {"1080p": ("16:9",)}.
+    aspect_ratios_at: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def accepts_images(self) -> bool:
+        return bool(self.frame_images or self.max_reference_images)
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    role: str  # "first_frame", "last_frame" or "reference"
+    mime_type: str
+    data: bytes = field(repr=False)
+
+    def base64(self) -> str:
+        return base64.b64encode(self.data).decode()
+
+    def data_url(self) -> str:
+        return f"data:{self.mime_type};base64,{self.base64()}"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    model: str
+    prompt: str
+    negative_prompt: str = ""
+    duration: int | None = None
+    resolution: str | None = None
+    aspect_ratio: str | None = None
+    generate_audio: bool | None = None
+    seed: int | None = None
+    sample_count: int = 1
+    images: tuple[ImageInput, ...] = ()
+    callback_url: str | None = None
+
+    def validate(self, model: ModelInfo) -> None:
+        """Refuse what ``model`` does not support, before anything is sent (raises InvalidSpec)."""
+        errors: dict[str, str] = {}
+
+        def check(name, value, allowed, what):
+            if value is not None and allowed and value not in allowed:
+                choices = ", ".join(str(a) for a in allowed)
+                errors[name] = f"{model.name} does not offer {what} {value}; choose {choices}."
+
+        if not self.prompt.strip() and not self.images:
+            errors["prompt"] = "Describe the video you want (or give it a first frame)."
+        check("duration", self.duration, model.durations, "a duration of")
+        check("resolution", self.resolution, model.resolutions, "the resolution")
+        check("aspect_ratio", self.aspect_ratio, model.aspect_ratios, "the aspect ratio")
+        limited = model.aspect_ratios_at.get(self.resolution or "")
+        if limited and "aspect_ratio" not in errors:
+            check("aspect_ratio", self.aspect_ratio, limited, f"at {self.resolution} the ratio")
+        if self.generate_audio and not model.audio:
+            errors["generate_audio"] = f"{model.name} cannot be asked for audio."
+        if self.seed is not None and not model.seed:
+            errors["seed"] = f"{model.name} does not take a seed."
+        if self.negative_prompt.strip() and not model.negative_prompt:
+            errors["negative_prompt"] = f"{model.name} does not take a negative prompt."
+        if not 1 <= self.sample_count <= model.max_outputs:
+            errors["sample_count"] = (
+                f"{model.name} makes at most {model.max_outputs} clip(s) per request."
+            )
+        roles = [image.role for image in self.images]
+        for role in FRAME_ROLES:
+            if role in roles and role not in model.frame_images:
+                errors[role] = f"{model.name} does not take a {role.replace('_', ' ')} image."
+            elif roles.count(role) > 1:
+                errors[role] = f"Give at most one {role.replace('_', ' ')} image."
+        references = roles.count("reference")
+        if references > model.max_reference_images:
+            errors["reference"] = (
+                f"{model.name} takes no reference images."
+                if not model.max_reference_images
+                else f"{model.name} takes at most {model.max_reference_images} reference images."
+            )
+        for condition in (self.resolution, "reference_images" if references else None):
+            needed = model.required_durations.get(condition or "")
+            if needed and self.duration not in (None, needed) and "duration" not in errors:
+                reason = "reference images" if condition == "reference_images" else condition
+                errors["duration"] = f"{model.name} needs {needed} seconds with {reason}."
+        if errors:
+            raise InvalidSpec(errors)
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    BLOCKED = "blocked"  # refused by the provider's safety filter, not charged
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self not in (JobStatus.PENDING, JobStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    job_id: str
+    polling_url: str  # absolute URL (OpenRouter) or operation name (Gemini)
+    status: JobStatus = JobStatus.PENDING
+
+
+@dataclass(frozen=True)
+class Output:
+    index: int
+    url: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class JobState:
+    status: JobStatus
+    provider_status: str = ""
+    outputs: tuple[Output, ...] = ()
+    cost: Decimal | None = None
+    error: str = ""  # for the user
+    raw_error: str = ""  # the provider's words, for admins
+    retry_after: float | None = None  # a hint for the next poll
+
+
+# Called with every URL before it is requested (redirects included); raises to refuse it.
+UrlGuard = Callable[[str], None]
 
 
 class Provider(Protocol):
     slug: str
 
-    def verify_key(self) -> KeyCheck:
+    def verify_key(self, *, timeout: float | None = None) -> KeyCheck:
         """Ask the provider whether the key works. Raises InvalidKey or another ProviderError."""
+        ...
+
+    def list_models(self) -> list[ModelInfo]: ...
+
+    def submit(self, spec: JobSpec) -> SubmitResult: ...
+
+    def poll(self, polling_url: str) -> JobState: ...
+
+    def open_output(
+        self, output: Output, *, guard: UrlGuard | None = None
+    ) -> AbstractContextManager["Download"]:
+        """Stream one output: ``Download.iter_bytes()`` yields its body in chunks."""
         ...

@@ -2,21 +2,39 @@
 
 import email.utils
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .base import ProviderUnavailable, UnexpectedResponse
+from .base import (
+    ProviderError,
+    ProviderUnavailable,
+    SubmitOutcomeUnknown,
+    UnexpectedResponse,
+    UrlGuard,
+)
 
 USER_AGENT = "MarketOS-Video/0.1"
+MAX_REDIRECTS = 5
+# Connecting should be quick everywhere; reading may legitimately take a while for big bodies.
+CONNECT_TIMEOUT = 5.0
 
 
-def make_client(*, timeout: float, headers: dict[str, str] | None = None) -> httpx.Client:
-    # Explicit timeouts on every phase; proxies from the environment are honoured for egress.
+def make_client(*, timeout: float) -> httpx.Client:
+    # Redirects are followed by hand (see ``stream``) so credentials never follow them blindly.
     return httpx.Client(
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-        headers={"User-Agent": USER_AGENT, **(headers or {})},
+        timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
+        headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
     )
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
@@ -35,10 +53,12 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def send(client: httpx.Client, request: httpx.Request, provider_name: str) -> httpx.Response:
+def send(
+    client: httpx.Client, request: httpx.Request, provider_name: str, *, stream: bool = False
+) -> httpx.Response:
     """Send ``request``; network failures become ProviderUnavailable with a plain message."""
     try:
-        return client.send(request)
+        return client.send(request, stream=stream)
     except httpx.TimeoutException:
         raise ProviderUnavailable(
             f"{provider_name} did not answer in time. Nothing was changed; try again shortly."
@@ -47,6 +67,22 @@ def send(client: httpx.Client, request: httpx.Request, provider_name: str) -> ht
         raise ProviderUnavailable(
             f"Could not reach {provider_name} ({type(exc).__name__}). "
             "Check the server's network connection and try again."
+        ) from None
+
+
+def send_submit(client: httpx.Client, request: httpx.Request, provider_name: str) -> httpx.Response:
+    """Send a paid request: once it may have reached the provider, its outcome is unknown."""
+    try:
+        return client.send(request)
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        raise ProviderUnavailable(
+            f"Could not reach {provider_name}; nothing was submitted. Try again shortly."
+        ) from None
+    except httpx.TransportError as exc:
+        raise SubmitOutcomeUnknown(
+            f"The request reached {provider_name} but no answer came back "
+            f"({type(exc).__name__}); the video may or may not have been started. Check your "
+            f"{provider_name} account before submitting again."
         ) from None
 
 
@@ -64,3 +100,65 @@ def json_object(response: httpx.Response, provider_name: str) -> dict:
             status_code=response.status_code,
         )
     return data
+
+
+class Download:
+    """A provider's streaming reply for one output; network failures become ProviderUnavailable."""
+
+    def __init__(self, response: httpx.Response, provider_name: str):
+        self._response = response
+        self._provider_name = provider_name
+        self.url = str(response.url)
+        self.content_type = response.headers.get("Content-Type", "")
+        length = response.headers.get("Content-Length", "")
+        self.content_length = int(length) if length.isdigit() else None
+
+    def iter_bytes(self, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        try:
+            yield from self._response.iter_bytes(chunk_size)
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            raise ProviderUnavailable(
+                f"The download from {self._provider_name} broke off ({type(exc).__name__}); "
+                "it will be tried again."
+            ) from None
+
+
+@contextmanager
+def stream(
+    client: httpx.Client,
+    url: str,
+    *,
+    provider_name: str,
+    credentials: dict[str, str],
+    credential_origin: str,
+    error_for: Callable[[httpx.Response], ProviderError],
+    guard: UrlGuard | None = None,
+) -> Iterator[Download]:
+    """GET ``url`` as a stream, following redirects by hand.
+
+    ``credentials`` are sent only while the URL is on ``credential_origin``; once a redirect
+    leaves that origin they are dropped for good. ``guard`` sees every URL before it is fetched.
+    """
+    trusted = origin(credential_origin)
+    headers = credentials if origin(url) == trusted else {}
+    for _ in range(MAX_REDIRECTS + 1):
+        if guard:
+            guard(url)
+        response = send(
+            client, client.build_request("GET", url, headers=headers), provider_name, stream=True
+        )
+        if response.is_redirect and "Location" in response.headers:
+            response.close()
+            url = urljoin(url, response.headers["Location"])
+            if origin(url) != trusted:
+                headers = {}
+            continue
+        try:
+            if not response.is_success:
+                response.read()
+                raise error_for(response)
+            yield Download(response, provider_name)
+        finally:
+            response.close()
+        return
+    raise ProviderUnavailable(f"{provider_name} redirected the download too many times.")

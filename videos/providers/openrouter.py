@@ -1,52 +1,91 @@
 """OpenRouter video API (https://openrouter.ai/api/v1): bearer auth, JSON errors by status."""
 
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urljoin
+
 import httpx
+from django.views.decorators.debug import sensitive_variables
 
 from .base import (
     BadRequest,
     InvalidKey,
+    JobSpec,
+    JobState,
+    JobStatus,
     KeyCheck,
+    ModelInfo,
     OutOfCredits,
+    Output,
+    OutputGone,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
+    SubmitOutcomeUnknown,
+    SubmitResult,
     UnexpectedResponse,
+    UrlGuard,
 )
-from .http import json_object, make_client, retry_after_seconds, send
+from .http import (
+    json_object,
+    make_client,
+    origin,
+    retry_after_seconds,
+    send,
+    send_submit,
+    stream,
+)
 
 NAME = "OpenRouter"
+STATUSES = {
+    "pending": JobStatus.PENDING,
+    "in_progress": JobStatus.RUNNING,
+    "completed": JobStatus.COMPLETED,
+    "failed": JobStatus.FAILED,
+    "cancelled": JobStatus.CANCELLED,
+    "expired": JobStatus.EXPIRED,
+}
+# Image references are accepted by every OpenRouter video provider; Veo, the strictest, takes 3.
+MAX_REFERENCE_IMAGES = 3
+# Passthrough options are keyed by OpenRouter's provider slugs; unmatched ones are ignored.
+PASSTHROUGH_SLUGS = {"google": ("google-vertex", "google-ai-studio")}
 
 
 class OpenRouterProvider:
     slug = "openrouter"
 
+    @sensitive_variables("api_key")
     def __init__(self, api_key: str, *, base_url: str, timeout: float = 30.0):
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._timeout = timeout
 
-    def _client(self, timeout: float | None = None) -> httpx.Client:
-        # The bearer header is attached per request, and only to URLs on the API's own origin.
-        return make_client(timeout=timeout or self._timeout)
+    def __repr__(self):
+        return f"<OpenRouterProvider {self.base_url}>"
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}"}
 
-    def _call(self, method: str, path: str, *, timeout: float | None = None, **kwargs) -> dict:
-        with self._client(timeout) as client:
-            request = client.build_request(
-                method, f"{self.base_url}{path}", headers=self._auth(), **kwargs
-            )
+    def _on_api_origin(self, url: str) -> bool:
+        return origin(url) == origin(self.base_url)
+
+    def _call(self, method: str, url: str, *, timeout: float | None = None, **kwargs) -> dict:
+        if not self._on_api_origin(url):
+            # A reply must never steer the key to another host.
+            raise UnexpectedResponse(f"{NAME} pointed to another host ({url}); refused.")
+        with make_client(timeout=timeout or self._timeout) as client:
+            request = client.build_request(method, url, headers=self._auth(), **kwargs)
             response = send(client, request, NAME)
             if response.is_success:
                 return json_object(response, NAME)
             raise error_for(response)
 
     def verify_key(self, *, timeout: float | None = None) -> KeyCheck:
-        body = self._call("GET", "/key", timeout=timeout)
+        body = self._call("GET", f"{self.base_url}/key", timeout=timeout)
         data = body.get("data")
         if not isinstance(data, dict):
-            raise error_for_shape("the key check reply has no 'data' object")
+            raise shape_error("the key check reply has no 'data' object")
         remaining = data.get("limit_remaining")
         detail = "OpenRouter accepted the key"
         if isinstance(remaining, int | float):
@@ -55,9 +94,202 @@ class OpenRouterProvider:
             detail += " (free tier)"
         return KeyCheck(detail=detail + ".")
 
+    def list_models(self) -> list[ModelInfo]:
+        body = self._call("GET", f"{self.base_url}/videos/models")
+        entries = body.get("data")
+        if not isinstance(entries, list):
+            raise shape_error("the model list has no 'data' array")
+        return [model for entry in entries if (model := model_info(entry))]
 
-def error_for_shape(what: str) -> UnexpectedResponse:
+    def submit_body(self, spec: JobSpec, model: ModelInfo | None = None) -> dict:
+        body: dict = {"model": spec.model}
+        if spec.prompt:
+            body["prompt"] = spec.prompt
+        for name in ("duration", "resolution", "aspect_ratio", "seed", "callback_url"):
+            if (value := getattr(spec, name)) is not None:
+                body[name] = value
+        if spec.generate_audio is not None:
+            body["generate_audio"] = spec.generate_audio
+        frames = [
+            {"type": "image_url", "image_url": {"url": i.data_url()}, "frame_type": i.role}
+            for i in spec.images
+            if i.role in ("first_frame", "last_frame")
+        ]
+        references = [
+            {"type": "image_url", "image_url": {"url": i.data_url()}}
+            for i in spec.images
+            if i.role == "reference"
+        ]
+        if frames:
+            body["frame_images"] = frames
+        if references:
+            body["input_references"] = references
+        if spec.negative_prompt.strip():
+            vendor = spec.model.split("/", 1)[0]
+            slugs = PASSTHROUGH_SLUGS.get(vendor, (vendor,))
+            options = {slug: {"negative_prompt": spec.negative_prompt} for slug in slugs}
+            body["provider"] = {"options": options}
+        return body
+
+    def submit(self, spec: JobSpec) -> SubmitResult:
+        url = f"{self.base_url}/videos"
+        with make_client(timeout=self._timeout) as client:
+            request = client.build_request(
+                "POST", url, headers=self._auth(), json=self.submit_body(spec)
+            )
+            response = send_submit(client, request, NAME)
+            if not response.is_success:
+                raise error_for(response)
+            body = json_object(response, NAME)
+        job_id, polling_url = body.get("id"), body.get("polling_url")
+        if not isinstance(job_id, str) or not job_id:
+            raise SubmitOutcomeUnknown(
+                f"{NAME} accepted the job but its reply has no job id; check your OpenRouter "
+                "activity before submitting again.",
+                raw=response.text[:1000],
+            )
+        if not isinstance(polling_url, str) or not polling_url:
+            polling_url = f"/videos/{job_id}"
+        return SubmitResult(
+            job_id=job_id,
+            polling_url=self.resolve(polling_url),
+            status=STATUSES.get(str(body.get("status")), JobStatus.PENDING),
+        )
+
+    def resolve(self, url: str) -> str:
+        """Polling and content URLs come relative (``/api/v1/...``) or absolute."""
+        return urljoin(self.base_url + "/", url)
+
+    def poll(self, polling_url: str) -> JobState:
+        body = self._call("GET", self.resolve(polling_url))
+        status_text = str(body.get("status") or "")
+        status = STATUSES.get(status_text)
+        if status is None:
+            raise shape_error(f"unknown job status {status_text!r}")
+        cost = parse_cost(body.get("usage"))
+        if status == JobStatus.COMPLETED:
+            outputs = self.outputs(body)
+            if not outputs:
+                raise shape_error("the job is completed but lists no video")
+            return JobState(status, status_text, outputs=outputs, cost=cost)
+        if status.is_terminal:
+            raw = str(body.get("error") or "")
+            return JobState(
+                status, status_text, cost=cost, error=user_message(status, raw), raw_error=raw
+            )
+        return JobState(status, status_text, cost=cost)
+
+    def outputs(self, body: dict) -> tuple[Output, ...]:
+        """One output per video. A signed ``urls`` entry is preferred: it needs no key at all."""
+        unsigned = [u for u in body.get("unsigned_urls") or [] if isinstance(u, str)]
+        signed = body.get("urls") if isinstance(body.get("urls"), list) else []
+        result = []
+        for index in range(max(len(unsigned), len(signed))):
+            entry = signed[index] if index < len(signed) else None
+            if isinstance(entry, dict) and isinstance(entry.get("url"), str):
+                url, expires = entry["url"], parse_expiry(entry.get("expires_at"))
+            elif isinstance(entry, str):
+                url, expires = entry, None
+            elif index < len(unsigned):
+                url, expires = unsigned[index], None
+            else:
+                continue
+            result.append(Output(index=index, url=self.resolve(url), expires_at=expires))
+        return tuple(result)
+
+    @contextmanager
+    def open_output(self, output: Output, *, guard: UrlGuard | None = None):
+        # The bearer goes to the API origin only; a signed URL elsewhere needs (and gets) none.
+        with (
+            make_client(timeout=self._timeout) as client,
+            stream(
+                client,
+                output.url,
+                provider_name=NAME,
+                credentials=self._auth(),
+                credential_origin=self.base_url,
+                error_for=download_error_for,
+                guard=guard,
+            ) as response,
+        ):
+            yield response
+
+
+def _tuple(value, kind) -> tuple:
+    return tuple(v for v in value if isinstance(v, kind)) if isinstance(value, list) else ()
+
+
+def model_info(entry) -> ModelInfo | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        return None
+    passthrough = _tuple(entry.get("allowed_passthrough_parameters"), str)
+    pricing = entry.get("pricing_skus")
+    return ModelInfo(
+        provider="openrouter",
+        id=entry["id"],
+        name=str(entry.get("name") or entry["id"]),
+        description=str(entry.get("description") or ""),
+        durations=tuple(sorted(_tuple(entry.get("supported_durations"), int))),
+        resolutions=_tuple(entry.get("supported_resolutions"), str),
+        aspect_ratios=_tuple(entry.get("supported_aspect_ratios"), str),
+        frame_images=_tuple(entry.get("supported_frame_images"), str),
+        max_reference_images=MAX_REFERENCE_IMAGES,
+        audio=entry.get("generate_audio")
+        if isinstance(entry.get("generate_audio"), bool)
+        else None,
+        seed=entry.get("seed") if isinstance(entry.get("seed"), bool) else None,
+        negative_prompt="negative_prompt" in passthrough,
+        pricing={str(k): str(v) for k, v in pricing.items()} if isinstance(pricing, dict) else {},
+    )
+
+
+def parse_cost(usage) -> Decimal | None:
+    if not isinstance(usage, dict) or usage.get("cost") is None:
+        return None
+    try:
+        return Decimal(str(usage["cost"]))
+    except InvalidOperation:
+        return None
+
+
+def parse_expiry(value) -> datetime | None:
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
+
+
+def user_message(status: JobStatus, raw: str) -> str:
+    if status == JobStatus.EXPIRED:
+        return "OpenRouter let this job expire before it finished. Submit it again to retry."
+    if status == JobStatus.CANCELLED:
+        return "The job was cancelled at OpenRouter."
+    return f"OpenRouter could not make this video: {raw or 'no reason given'}."
+
+
+def shape_error(what: str) -> UnexpectedResponse:
     return UnexpectedResponse(f"{NAME} sent an unexpected reply: {what}. Try again later.")
+
+
+def download_error_for(response: httpx.Response) -> ProviderError:
+    if response.status_code in (404, 410):
+        return OutputGone(
+            "OpenRouter no longer has this clip (it expired or was deleted), so it cannot be "
+            "copied. Generate it again to get a new one.",
+            raw=response.text[:1000],
+            status_code=response.status_code,
+        )
+    if response.status_code == 409:
+        return ProviderUnavailable(
+            "OpenRouter says the clip is not ready yet; we will try again.",
+            raw=response.text[:1000],
+            status_code=409,
+        )
+    return error_for(response)
 
 
 def error_for(response: httpx.Response) -> ProviderError:
@@ -83,7 +315,7 @@ def error_for(response: httpx.Response) -> ProviderError:
             raw=raw,
             status_code=status,
         )
-    if status == 400 or status == 422:
+    if status in (400, 422):
         return BadRequest(
             f"OpenRouter refused the request: {message or 'bad parameters'}",
             raw=raw,

@@ -1,0 +1,336 @@
+"""Our provider adapters against the real sandbox over HTTP: the happy path and every scenario."""
+
+import hashlib
+import io
+import time
+
+import av
+import pytest
+
+from tests.conftest import GEMINI_KEY, OPENROUTER_KEY
+from videos.providers.base import (
+    BadRequest,
+    InvalidKey,
+    JobSpec,
+    JobState,
+    JobStatus,
+    OutOfCredits,
+    Output,
+    OutputGone,
+    ProviderUnavailable,
+    RateLimited,
+    SubmitOutcomeUnknown,
+    UnexpectedResponse,
+)
+from videos.providers.gemini import GeminiProvider
+from videos.providers.openrouter import OpenRouterProvider
+
+
+@pytest.fixture
+def openrouter(sandbox):
+    return OpenRouterProvider(OPENROUTER_KEY, base_url=sandbox.openrouter_base_url, timeout=10)
+
+
+@pytest.fixture
+def gemini(sandbox):
+    return GeminiProvider(GEMINI_KEY, base_url=sandbox.gemini_base_url, timeout=10)
+
+
+def wait(provider, polling_url, *, limit=20.0) -> JobState:
+    """Poll until terminal, riding out rate limits and 500s as a worker would."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            state = provider.poll(polling_url)
+        except (RateLimited, ProviderUnavailable) as exc:
+            time.sleep(min(exc.retry_after or 0.3, 2.5))
+            continue
+        if state.status.is_terminal:
+            return state
+        time.sleep(0.3)
+    raise AssertionError("job did not finish")
+
+
+def download(provider, output: Output, guard=None) -> bytes:
+    with provider.open_output(output, guard=guard) as response:
+        return b"".join(response.iter_bytes(1 << 16))
+
+
+def probe(data: bytes) -> tuple[float, int, int]:
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        return float(container.duration / av.time_base), stream.width, stream.height
+
+
+def spec(model, prompt="A red balloon over a lake", **kwargs) -> JobSpec:
+    return JobSpec(model=model, prompt=prompt, **kwargs)
+
+
+# --- the end-to-end scenario -----------------------------------------------------------------
+
+
+def test_openrouter_end_to_end_with_several_clips(openrouter):
+    models = {m.id: m for m in openrouter.list_models()}
+    assert {"google/veo-3.1", "sandbox/multi-clip"} <= set(models)
+    veo = models["google/veo-3.1"]
+    assert veo.durations and veo.resolutions and veo.aspect_ratios and veo.pricing
+
+    model = models["sandbox/multi-clip"]
+    job = spec(model.id, duration=model.durations[0], aspect_ratio="9:16")
+    job.validate(model)
+    submitted = openrouter.submit(job)
+    assert submitted.polling_url.startswith(openrouter.base_url)
+    state = wait(openrouter, submitted.polling_url)
+    assert state.status == JobStatus.COMPLETED
+    assert len(state.outputs) == 3
+    assert state.cost is not None and state.cost > 0
+    clips = [download(openrouter, output) for output in state.outputs]
+    assert len({hashlib.sha256(c).hexdigest() for c in clips}) == 3
+    duration, width, height = probe(clips[0])
+    assert height > width
+    assert abs(duration - model.durations[0]) < 0.5
+
+
+def test_gemini_end_to_end(gemini, sandbox):
+    models = {m.id: m for m in gemini.list_models()}
+    assert "veo-3.1-generate-preview" in models
+    veo = models["veo-3.1-fast-generate-preview"]
+    job = spec(veo.id, duration=4, resolution="720p", aspect_ratio="16:9", negative_prompt="rain")
+    job.validate(veo)
+    submitted = gemini.submit(job)
+    assert submitted.job_id.startswith(f"models/{veo.id}/operations/")
+    state = wait(gemini, submitted.polling_url)
+    assert state.status == JobStatus.COMPLETED
+    (output,) = state.outputs
+    # The download URL is built on our configured base, whatever host the reply named.
+    assert output.url.startswith(f"{sandbox.gemini_base_url}/v1beta/files/")
+    assert output.expires_at is not None
+    duration, width, height = probe(download(gemini, output))
+    assert width > height and abs(duration - 4) < 0.5
+
+
+def test_gemini_sample_count_gives_several_clips(gemini):
+    model = {m.id: m for m in gemini.list_models()}["veo-2.0-generate-001"]
+    assert model.max_outputs == 4
+    job = spec(model.id, duration=5, sample_count=2)
+    job.validate(model)
+    state = wait(gemini, gemini.submit(job).polling_url)
+    assert len(state.outputs) == 2
+    assert download(gemini, state.outputs[0]) != download(gemini, state.outputs[1])
+
+
+# --- keys and errors -------------------------------------------------------------------------
+
+
+def test_bad_keys_are_invalid_key(sandbox):
+    for provider in (
+        OpenRouterProvider("sk-or-v1-nope-000000000000", base_url=sandbox.openrouter_base_url),
+        GeminiProvider("AIzaNope000000000000000000", base_url=sandbox.gemini_base_url),
+    ):
+        with pytest.raises(InvalidKey):
+            provider.verify_key()
+        with pytest.raises(InvalidKey):
+            provider.list_models()
+
+
+def test_out_of_credits(sandbox):
+    provider = OpenRouterProvider(
+        "sk-or-v1-sandbox-nocredit-0000000000", base_url=sandbox.openrouter_base_url
+    )
+    with pytest.raises(OutOfCredits, match="out of credits"):
+        provider.submit(spec("google/veo-3.1", duration=8))
+
+
+def test_unsupported_parameters_get_the_providers_own_message(openrouter, gemini):
+    # Sent on purpose without validate(), to see the provider's answer.
+    with pytest.raises(BadRequest) as info:
+        openrouter.submit(spec("google/veo-3.1", duration=3))
+    assert "duration" in str(info.value).lower()
+    with pytest.raises(BadRequest) as info:
+        gemini.submit(spec("veo-3.1-generate-preview", duration=4, resolution="1080p"))
+    assert str(info.value).startswith("Gemini refused the request:")
+
+
+def test_rate_limits_carry_retry_after(openrouter, gemini):
+    for provider, model in ((openrouter, "google/veo-3.1"), (gemini, "veo-3.1-generate-preview")):
+        with pytest.raises(RateLimited) as info:
+            provider.submit(spec(model, "[sandbox:429-submit] x", duration=8))
+        assert info.value.retry_after == 2
+        submitted = provider.submit(spec(model, "[sandbox:429-submit] x", duration=8))
+        with pytest.raises(RateLimited):
+            # A fresh job with a poll-side rate limit: the first poll is refused, then it works.
+            provider.poll(
+                provider.submit(spec(model, "[sandbox:429-poll] x", duration=8)).polling_url
+            )
+        assert wait(provider, submitted.polling_url).status == JobStatus.COMPLETED
+
+
+def test_server_errors_are_temporary(openrouter, gemini):
+    for provider, model in ((openrouter, "google/veo-3.1"), (gemini, "veo-3.1-generate-preview")):
+        with pytest.raises(ProviderUnavailable, match="problem on its side"):
+            provider.submit(spec(model, "[sandbox:500-submit] y", duration=8))
+        submitted = provider.submit(spec(model, "[sandbox:500-poll] y", duration=8))
+        with pytest.raises(ProviderUnavailable):
+            provider.poll(submitted.polling_url)
+        assert wait(provider, submitted.polling_url).status == JobStatus.COMPLETED
+
+
+# --- scenarios -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["openrouter", "gemini"])
+def test_failed_job(request, name):
+    provider = request.getfixturevalue(name)
+    model = "google/veo-3.1" if name == "openrouter" else "veo-3.1-generate-preview"
+    state = wait(provider, provider.submit(spec(model, "[sandbox:fail] z", duration=8)).polling_url)
+    assert state.status == JobStatus.FAILED
+    assert state.error.startswith(("OpenRouter could not make this video", "Gemini could not"))
+    assert state.raw_error
+
+
+def test_expired_job(openrouter):
+    state = wait(
+        openrouter, openrouter.submit(spec("google/veo-3.1", "[sandbox:expire]")).polling_url
+    )
+    assert state.status == JobStatus.EXPIRED
+    assert "expire" in state.error
+
+
+def test_gemini_safety_filter_says_not_charged(gemini):
+    job = spec("veo-3.1-generate-preview", "[sandbox:safety] q", duration=8)
+    state = wait(gemini, gemini.submit(job).polling_url)
+    assert state.status == JobStatus.BLOCKED
+    assert "you were not charged" in state.error
+    assert "You have not been charged for this attempt." in state.error
+
+
+def test_openrouter_safety_is_a_failure_without_cost(openrouter):
+    state = wait(
+        openrouter, openrouter.submit(spec("google/veo-3.1", "[sandbox:safety]")).polling_url
+    )
+    assert state.status == JobStatus.FAILED
+    assert state.cost in (None, 0)
+
+
+@pytest.mark.parametrize("name", ["openrouter", "gemini"])
+def test_gone_content(request, name):
+    provider = request.getfixturevalue(name)
+    model = "google/veo-3.1" if name == "openrouter" else "veo-3.1-generate-preview"
+    state = wait(provider, provider.submit(spec(model, "[sandbox:gone]", duration=8)).polling_url)
+    assert state.status == JobStatus.COMPLETED
+    with pytest.raises(OutputGone, match="no longer has this clip"):
+        download(provider, state.outputs[0])
+
+
+def test_download_500_then_ok_and_broken_download(openrouter):
+    for marker in ("500-download", "broken-download"):
+        state = wait(
+            openrouter, openrouter.submit(spec("google/veo-3.1", f"[sandbox:{marker}]")).polling_url
+        )
+        with pytest.raises(ProviderUnavailable):
+            download(openrouter, state.outputs[0])
+        assert probe(download(openrouter, state.outputs[0]))[0] > 0
+
+
+def test_not_video_and_huge_are_served_as_is(openrouter):
+    # Refusing them is storage's job (videos.media); the adapter just streams bytes.
+    state = wait(
+        openrouter, openrouter.submit(spec("google/veo-3.1", "[sandbox:not-video]")).polling_url
+    )
+    assert b"<html" in download(openrouter, state.outputs[0]).lower()
+    state = wait(
+        openrouter,
+        openrouter.submit(spec("google/veo-3.1", "[sandbox:huge=50000000]")).polling_url,
+    )
+    with openrouter.open_output(state.outputs[0]) as response:
+        assert response.content_length == 50_000_000
+        assert len(next(response.iter_bytes(1 << 16))) > 0
+
+
+def test_slow_job_stays_running(openrouter):
+    submitted = openrouter.submit(spec("google/veo-3.1", "[sandbox:slow=30]"))
+    time.sleep(1.5)
+    assert openrouter.poll(submitted.polling_url).status in (JobStatus.PENDING, JobStatus.RUNNING)
+
+
+# --- credentials go only to the provider's own origin ---------------------------------------
+
+
+def test_signed_urls_on_another_host_get_no_bearer(openrouter, sandbox):
+    job = spec("google/veo-3.1", "[sandbox:signed-other-host] s")
+    state = wait(openrouter, openrouter.submit(job).polling_url)
+    output = state.outputs[0]
+    assert not output.url.startswith(openrouter.base_url)
+    assert output.expires_at is not None
+    seen = []
+    data = download(openrouter, output, guard=seen.append)
+    assert probe(data)[0] > 0 and seen == [output.url]
+    stats = sandbox.stats()
+    assert OPENROUTER_KEY not in str(stats["off_origin_credentials"])
+
+
+def test_unsigned_urls_on_the_api_origin_carry_the_bearer(openrouter):
+    state = wait(
+        openrouter, openrouter.submit(spec("google/veo-3.1", "[sandbox:unsigned]")).polling_url
+    )
+    assert state.outputs[0].url.startswith(openrouter.base_url)
+    assert probe(download(openrouter, state.outputs[0]))[0] > 0
+
+
+def test_gemini_redirect_to_another_host_drops_the_key(gemini, sandbox):
+    state = wait(
+        gemini, gemini.submit(spec("veo-3.1-generate-preview", "r", duration=8)).polling_url
+    )
+    seen = []
+    assert probe(download(gemini, state.outputs[0], guard=seen.append))[0] > 0
+    assert len(seen) == 2 and "localhost" in seen[1]  # the redirect was checked too
+    assert GEMINI_KEY not in str(sandbox.stats()["off_origin_credentials"])
+
+
+def test_a_poll_reply_cannot_steer_the_key_elsewhere(openrouter):
+    with pytest.raises(UnexpectedResponse, match="another host"):
+        openrouter.poll("https://evil.example/api/v1/videos/x")
+
+
+def test_a_guard_can_refuse_a_download(openrouter):
+    state = wait(openrouter, openrouter.submit(spec("google/veo-3.1", "g")).polling_url)
+
+    def refuse(url):
+        raise PermissionError(url)
+
+    with pytest.raises(PermissionError):
+        download(openrouter, state.outputs[0], guard=refuse)
+
+
+# --- a provider that misbehaves --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["html", "list", "500", "hang"])
+def test_garbage_replies_are_clear_errors(misbehaving_server, mode):
+    provider = OpenRouterProvider(
+        OPENROUTER_KEY, base_url=f"{misbehaving_server}/{mode}/api/v1", timeout=0.5
+    )
+    with pytest.raises(ProviderUnavailable) as info:
+        provider.list_models()
+    assert "KeyError" not in str(info.value)
+    gemini = GeminiProvider(GEMINI_KEY, base_url=f"{misbehaving_server}/{mode}", timeout=0.5)
+    with pytest.raises(ProviderUnavailable):
+        gemini.poll("models/veo-3.1-generate-preview/operations/abc")
+
+
+def test_a_submit_without_an_answer_is_outcome_unknown(misbehaving_server):
+    for provider in (
+        OpenRouterProvider(OPENROUTER_KEY, base_url=f"{misbehaving_server}/drop/api/v1"),
+        GeminiProvider(GEMINI_KEY, base_url=f"{misbehaving_server}/drop"),
+    ):
+        with pytest.raises(SubmitOutcomeUnknown, match="may or may not have been started"):
+            provider.submit(spec("google/veo-3.1" if provider.slug == "openrouter" else "veo-x"))
+    refused = OpenRouterProvider(OPENROUTER_KEY, base_url="http://127.0.0.1:9/api/v1")
+    with pytest.raises(ProviderUnavailable, match="nothing was submitted"):
+        refused.submit(spec("google/veo-3.1"))
+
+
+def test_json_of_the_wrong_shape(misbehaving_server):
+    provider = OpenRouterProvider(OPENROUTER_KEY, base_url=f"{misbehaving_server}/list/api/v1")
+    with pytest.raises(UnexpectedResponse, match="not the JSON its API documents"):
+        provider.verify_key()
