@@ -10,9 +10,8 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args, env_extra: dict, clear=("MARKETOS_",)) -> subprocess.CompletedProcess:
+def run(*args, env_extra: dict, clear=("MARKETOS_", "DJANGO_")) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(clear)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60

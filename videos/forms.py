@@ -56,7 +56,11 @@ class SecretField(forms.CharField):
 
 class ProviderKeyForm(forms.ModelForm):
     secret = SecretField(
-        help_text="Stored encrypted. After saving, only its first and last characters are shown."
+        help_text=(
+            "OpenRouter keys are at openrouter.ai/settings/keys, Gemini keys at "
+            "aistudio.google.com/apikey. Stored encrypted; after saving only its first and last "
+            "characters are shown."
+        )
     )
 
     class Meta:
@@ -68,6 +72,7 @@ class ProviderKeyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.owner = owner
         self.fields["label"].widget.attrs["placeholder"] = "e.g. Agency OpenRouter"
+        self.fields["provider"].choices = [("", "Choose a provider…"), *Provider.choices]
 
     def clean_label(self):
         label = self.cleaned_data["label"].strip()

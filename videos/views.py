@@ -20,13 +20,18 @@ def _report(request, works: bool | None, message: str) -> None:
     messages.add_message(request, level, message)
 
 
+def _report_saved(request, key: ProviderKey, saved: str) -> None:
+    """Say what was saved and, in the same breath, whether the provider accepts it."""
+    works, message = key.verify()
+    _report(request, works, f"{saved} {message}")
+
+
 @sensitive_post_parameters("secret")
 def keys(request):
     form = ProviderKeyForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
         key = form.save()
-        messages.success(request, f"Saved “{key.label}” as {key.masked}.")
-        _report(request, *key.verify())
+        _report_saved(request, key, f"Saved “{key.label}” as {key.masked}.")
         return redirect("videos:keys")
     user_keys = ProviderKey.objects.owned_by(request.user)
     status = 400 if form.errors else 200
@@ -48,8 +53,7 @@ def key_replace(request, public_id):
     if not form.is_valid():
         return render(request, "videos/key_detail.html", {"key": key, "form": form}, status=400)
     form.save()
-    messages.success(request, f"Replaced the secret of “{key.label}”; it is now {key.masked}.")
-    _report(request, *key.verify())
+    _report_saved(request, key, f"Replaced the secret of “{key.label}”; it is now {key.masked}.")
     return redirect("videos:keys")
 
 
