@@ -9,9 +9,15 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+SANDBOX = "127.0.0.1:8100"
 DEMO_SETTINGS = {
     "MARKETOS_DEBUG": "1",
     "MARKETOS_ALLOWED_HOSTS": "localhost,127.0.0.1",
+    # Both providers are played by the offline sandbox (see Procfile).
+    "MARKETOS_OPENROUTER_BASE_URL": f"http://{SANDBOX}/api/v1",
+    "MARKETOS_GEMINI_BASE_URL": f"http://{SANDBOX}",
+    "MARKETOS_ALLOW_PRIVATE_HOSTS": f"{SANDBOX},localhost:8100",
+    "SANDBOX_PORT": "8100",
 }
 
 

@@ -45,7 +45,8 @@ def png() -> bytes:
 
 
 def test_models_list_mixes_video_and_text_models(sandbox: SandboxProcess) -> None:
-    models = {model.name: model for model in make_client(sandbox).models.list()}
+    client = make_client(sandbox)  # the pager needs its client alive while it iterates
+    models = {model.name: model for model in client.models.list()}
     assert "generateContent" in models["models/gemini-2.5-flash"].supported_actions
     for name in (
         "veo-3.1-generate-preview",
@@ -62,7 +63,7 @@ def test_generate_poll_download(sandbox: SandboxProcess) -> None:
     client = make_client(sandbox)
     operation = client.models.generate_videos(
         model="veo-3.1-generate-preview",
-        prompt="A lighthouse at dawn, waves crashing",
+        source=types.GenerateVideosSource(prompt="A lighthouse at dawn, waves crashing"),
         config=types.GenerateVideosConfig(
             aspect_ratio="16:9", duration_seconds=4, resolution="720p", negative_prompt="people"
         ),
@@ -93,8 +94,7 @@ def test_sample_count_and_image_inputs(sandbox: SandboxProcess) -> None:
     image = types.Image(image_bytes=png(), mime_type="image/png")
     operation = client.models.generate_videos(
         model="veo-sandbox-multi",
-        prompt="Product turntable",
-        image=image,
+        source=types.GenerateVideosSource(prompt="Product turntable", image=image),
         config=types.GenerateVideosConfig(
             number_of_videos=3,
             aspect_ratio="9:16",
@@ -122,21 +122,23 @@ def test_invalid_arguments_and_bad_key(sandbox: SandboxProcess) -> None:
     with pytest.raises(errors.ClientError, match="requires durationSeconds 8") as caught:
         client.models.generate_videos(
             model="veo-3.1-generate-preview",
-            prompt="x",
+            source=types.GenerateVideosSource(prompt="x"),
             config=types.GenerateVideosConfig(duration_seconds=4, resolution="1080p"),
         )
     assert caught.value.code == 400
     assert caught.value.status == "INVALID_ARGUMENT"
 
+    bad_client = make_client(sandbox, key="AIzaWrong")
     with pytest.raises(errors.ClientError, match="API key not valid") as caught:
-        list(make_client(sandbox, key="AIzaWrong").models.list())
+        list(bad_client.models.list())
     assert caught.value.code == 400
 
 
 def test_safety_filtered_job(sandbox: SandboxProcess) -> None:
     client = make_client(sandbox)
     operation = client.models.generate_videos(
-        model="veo-3.1-fast-generate-preview", prompt="something [sandbox:safety]"
+        model="veo-3.1-fast-generate-preview",
+        source=types.GenerateVideosSource(prompt="something [sandbox:safety]"),
     )
     operation = wait(client, operation)
     assert not operation.response.generated_videos

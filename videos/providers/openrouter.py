@@ -183,13 +183,15 @@ class OpenRouterProvider:
         """One output per video. A signed ``urls`` entry is preferred: it needs no key at all."""
         unsigned = [u for u in body.get("unsigned_urls") or [] if isinstance(u, str)]
         signed = body.get("urls") if isinstance(body.get("urls"), list) else []
+        # expires_at has been seen on the job (for every url) and on each url entry.
+        job_expiry = parse_expiry(body.get("expires_at"))
         result = []
         for index in range(max(len(unsigned), len(signed))):
             entry = signed[index] if index < len(signed) else None
             if isinstance(entry, dict) and isinstance(entry.get("url"), str):
-                url, expires = entry["url"], parse_expiry(entry.get("expires_at"))
+                url, expires = entry["url"], parse_expiry(entry.get("expires_at")) or job_expiry
             elif isinstance(entry, str):
-                url, expires = entry, None
+                url, expires = entry, job_expiry
             elif index < len(unsigned):
                 url, expires = unsigned[index], None
             else:

@@ -4,6 +4,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from videos.models import ProviderKey
+
+# Keys the offline sandbox accepts (any key with these prefixes works there, nowhere else).
+SANDBOX_KEYS = {
+    "openrouter": ("Sandbox OpenRouter", "sk-or-v1-sandbox-demo-0000000000000000000000"),
+    "gemini": ("Sandbox Gemini", "AIzaSandbox-demo-00000000000000000000000"),
+}
+
 
 class Command(BaseCommand):
     help = "Create (or refresh) the demo user for `make demo`. Only runs with MARKETOS_DEBUG on."
@@ -22,6 +30,11 @@ class Command(BaseCommand):
         )
         user.set_password(password)
         user.save()
+        for provider, (label, secret) in SANDBOX_KEYS.items():
+            if not ProviderKey.objects.filter(owner=user, provider=provider, label=label).exists():
+                key = ProviderKey(owner=user, provider=provider, label=label)
+                key.set_secret(secret)
+                key.save()
         verb = "Created" if created else "Refreshed"
         self.stdout.write(
             f"{verb} the demo user.\n\n"
