@@ -265,7 +265,9 @@ def test_signed_urls_on_another_host_get_no_bearer(openrouter, sandbox):
     seen = []
     data = download(openrouter, output, guard=seen.append)
     assert probe(data)[0] > 0 and seen == [output.url]
-    hits = [h for h in sandbox.stats()["off_origin_requests"] if h["endpoint"] == "openrouter-signed"]
+    hits = [
+        h for h in sandbox.stats()["off_origin_requests"] if h["endpoint"] == "openrouter-signed"
+    ]
     assert hits and all(h["credential_headers"] == [] for h in hits)
 
 

@@ -19,7 +19,7 @@ KEY = "AIzaSandbox-sdk"
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
     cache = tmp_path_factory.getbasetemp() / "sandbox-clips"
-    with SandboxProcess("--job-seconds", "1", "--quiet", "--cache-dir", str(cache)) as process:
+    with SandboxProcess("--job-seconds", "0.5", "--quiet", "--cache-dir", str(cache)) as process:
         yield process
 
 
@@ -33,7 +33,7 @@ def wait(client: genai.Client, operation: types.GenerateVideosOperation) -> obje
     deadline = time.monotonic() + 15
     while not operation.done:
         assert time.monotonic() < deadline, "operation never finished"
-        time.sleep(0.2)
+        time.sleep(0.1)
         operation = client.operations.get(operation)
     return operation
 
@@ -54,7 +54,7 @@ def test_models_list_mixes_video_and_text_models(sandbox: SandboxProcess) -> Non
         "veo-3.1-lite-generate-preview",
         "veo-3.0-generate-001",
         "veo-3.0-fast-generate-001",
-        "veo-sandbox-multi",
+        "veo-2.0-generate-001",
     ):
         assert models[f"models/{name}"].supported_actions == ["predictLongRunning"]
 
@@ -93,16 +93,12 @@ def test_sample_count_and_image_inputs(sandbox: SandboxProcess) -> None:
     client = make_client(sandbox)
     image = types.Image(image_bytes=png(), mime_type="image/png")
     operation = client.models.generate_videos(
-        model="veo-sandbox-multi",
+        model="veo-2.0-generate-001",
         source=types.GenerateVideosSource(prompt="Product turntable", image=image),
         config=types.GenerateVideosConfig(
             number_of_videos=3,
             aspect_ratio="9:16",
             duration_seconds=8,
-            last_frame=image,
-            reference_images=[
-                types.VideoGenerationReferenceImage(image=image, reference_type="ASSET")
-            ],
             person_generation="allow_adult",
         ),
     )
@@ -115,6 +111,23 @@ def test_sample_count_and_image_inputs(sandbox: SandboxProcess) -> None:
         video = probe_video(clip)
         assert (video.width, video.height) == (180, 320)
         assert video.duration == pytest.approx(8, abs=0.2)
+
+    # Last frame and reference images, on the model that takes them.
+    operation = client.models.generate_videos(
+        model="veo-3.1-generate-preview",
+        source=types.GenerateVideosSource(prompt="Product turntable", image=image),
+        config=types.GenerateVideosConfig(
+            aspect_ratio="16:9",
+            duration_seconds=8,
+            last_frame=image,
+            reference_images=[
+                types.VideoGenerationReferenceImage(image=image, reference_type="ASSET")
+            ],
+            person_generation="allow_adult",
+        ),
+    )
+    operation = wait(client, operation)
+    assert len(operation.response.generated_videos) == 1
 
 
 def test_invalid_arguments_and_bad_key(sandbox: SandboxProcess) -> None:

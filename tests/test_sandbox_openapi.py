@@ -59,7 +59,7 @@ def assert_conforms(response: httpx.Response) -> httpx.Response:
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
     cache = tmp_path_factory.getbasetemp() / "sandbox-clips"
-    with SandboxProcess("--job-seconds", "1", "--quiet", "--cache-dir", str(cache)) as process:
+    with SandboxProcess("--job-seconds", "0.5", "--quiet", "--cache-dir", str(cache)) as process:
         yield process
 
 
@@ -83,7 +83,7 @@ def poll_until_done(api: httpx.Client, job_id: str) -> httpx.Response:
         response = assert_conforms(api.get(f"/videos/{job_id}"))
         if response.json()["status"] not in ("pending", "in_progress"):
             return response
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise AssertionError("job never finished")
 
 
@@ -99,10 +99,10 @@ def test_models_and_key(api: httpx.Client) -> None:
 
 
 def test_job_lifecycle_pending_in_progress_completed(api: httpx.Client) -> None:
-    job_id = submit(api, "slow sunrise [sandbox:slow=3] [sandbox:signed-other-host]")
+    job_id = submit(api, "slow sunrise [sandbox:slow=2] [sandbox:signed-other-host]")
     first = assert_conforms(api.get(f"/videos/{job_id}")).json()
     assert first["status"] == "pending"
-    time.sleep(1.2)
+    time.sleep(1.0)
     assert assert_conforms(api.get(f"/videos/{job_id}")).json()["status"] == "in_progress"
     done = poll_until_done(api, job_id).json()
     assert done["status"] == "completed"
@@ -113,13 +113,16 @@ def test_job_lifecycle_pending_in_progress_completed(api: httpx.Client) -> None:
 
 
 def test_failed_and_expired_jobs(api: httpx.Client) -> None:
-    failed = poll_until_done(api, submit(api, "x [sandbox:fail]")).json()
-    assert failed["status"] == "failed"
-    assert isinstance(failed["error"], str)
-    filtered = poll_until_done(api, submit(api, "x [sandbox:safety]")).json()
-    assert filtered["status"] == "failed"
-    assert "Content policy" in filtered["error"]
-    assert poll_until_done(api, submit(api, "x [sandbox:expire]")).json()["status"] == "expired"
+    failed, filtered, expired = (
+        submit(api, f"x [sandbox:{marker}]") for marker in ("fail", "safety", "expire")
+    )
+    failed_job = poll_until_done(api, failed).json()
+    assert failed_job["status"] == "failed"
+    assert isinstance(failed_job["error"], str)
+    filtered_job = poll_until_done(api, filtered).json()
+    assert filtered_job["status"] == "failed"
+    assert "Content policy" in filtered_job["error"]
+    assert poll_until_done(api, expired).json()["status"] == "expired"
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ KEY = "sk-or-v1-sandbox-sdk"
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
     cache = tmp_path_factory.getbasetemp() / "sandbox-clips"
-    with SandboxProcess("--job-seconds", "1", "--quiet", "--cache-dir", str(cache)) as process:
+    with SandboxProcess("--job-seconds", "0.5", "--quiet", "--cache-dir", str(cache)) as process:
         yield process
 
 
@@ -37,7 +37,7 @@ def wait_until_terminal(client: OpenRouter, job_id: str, timeout: float = 15) ->
         seen.append(job.status)
         if job.status in ("completed", "failed", "cancelled", "expired"):
             return job
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise AssertionError(f"job {job_id} never finished: {seen}")
 
 
@@ -115,9 +115,9 @@ def test_sdk_raises_typed_errors(sandbox: SandboxProcess, client: OpenRouter) ->
     with pytest.raises(errors.BadRequestResponseError, match="Duration 5s"):
         client.video_generation.generate(model="google/veo-3.1", prompt="x", duration=5)
 
-    with OpenRouter(api_key="sk-or-v1-wrong", server_url=sandbox.openrouter_base_url) as bad:
-        with pytest.raises(errors.UnauthorizedResponseError):
-            bad.video_generation.generate(model="google/veo-3.1", prompt="x")
+    bad = OpenRouter(api_key="sk-or-v1-wrong", server_url=sandbox.openrouter_base_url)
+    with bad, pytest.raises(errors.UnauthorizedResponseError):
+        bad.video_generation.generate(model="google/veo-3.1", prompt="x")
 
     broke = OpenRouter(api_key="sk-or-v1-sandbox-nocredit", server_url=sandbox.openrouter_base_url)
     with broke, pytest.raises(errors.PaymentRequiredResponseError, match="Insufficient credits"):

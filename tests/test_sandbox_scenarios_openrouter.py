@@ -20,7 +20,7 @@ GIB = 1024**3
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
     cache = tmp_path_factory.getbasetemp() / "sandbox-clips"
-    with SandboxProcess("--job-seconds", "0.5", "--quiet", "--cache-dir", str(cache)) as process:
+    with SandboxProcess("--job-seconds", "0.3", "--quiet", "--cache-dir", str(cache)) as process:
         yield process
 
 
@@ -47,7 +47,7 @@ def finish(api: httpx.Client, job_id: str) -> dict[str, Any]:
             "in_progress",
         ):
             return response.json()
-        time.sleep(0.1)
+        time.sleep(0.05)
     raise AssertionError("job never finished")
 
 
@@ -306,7 +306,10 @@ def test_submit_accepts_data_url_frames_and_references(api: httpx.Client) -> Non
         api,
         "with images",
         model="google/veo-3.1",
-        frame_images=[{**image, "frame_type": "first_frame"}, {**image, "frame_type": "last_frame"}],
+        frame_images=[
+            {**image, "frame_type": "first_frame"},
+            {**image, "frame_type": "last_frame"},
+        ],
         input_references=[image],
         generate_audio=False,
         seed=42,

@@ -1,0 +1,109 @@
+"""Failure scenarios, chosen by markers in the prompt.
+
+A marker is ``[sandbox:NAME]`` or ``[sandbox:NAME=VALUE]`` anywhere in the prompt; several can be
+combined. They work on both fake providers unless noted. Counters ("the first N") are kept per
+job (for submit: per identical request body, so a client retrying the same submit sees it
+succeed after N failures).
+
+=========================  ==============================================================
+marker                     effect
+=========================  ==============================================================
+``fail``                   job ends failed: OpenRouter ``status: failed`` with an ``error``
+                           string; Gemini operation ``done`` with an ``error`` object
+``expire``                 OpenRouter: job ends ``expired``. Gemini: like ``gone``
+``gone``                   job completes but its content is gone: OpenRouter 410,
+                           Gemini 404 on download
+``safety``                 Gemini: ``raiMediaFilteredCount``/``raiMediaFilteredReasons``
+                           ("... You have not been charged for this attempt."), no samples;
+                           OpenRouter: failed with a content-policy error, no cost
+``429-submit[=N]``         first N submits answer 429 with ``Retry-After: 2`` (default 1)
+``429-poll[=N]``           first N polls of the job answer 429 with ``Retry-After: 2``
+``500-submit[=N]``         first N submits answer 500 (no job is created)
+``500-poll[=N]``           first N polls answer 500
+``500-download[=N]``       first N downloads answer 500
+``broken-download[=N]``    first N downloads send the full Content-Length, then close the
+                           connection half-way through the body
+``slow[=SECONDS]``         the job takes that long (default 60) instead of ``--job-seconds``
+``not-video``              the content is an HTML page served as ``video/mp4``
+``huge[=BYTES]``           the content is a real MP4 padded with one MP4 ``free`` box to
+                           BYTES (default 3 GiB); generated on the fly, Range-capable
+``unsigned``               OpenRouter: only ``unsigned_urls`` (the default behaviour)
+``signed-other-host``      OpenRouter: completed job also lists signed ``urls[]`` on another
+                           host (no key needed) with ``expires_at``
+``clips=N``                number of outputs on multi-output models (1-4; default 3 on
+                           ``sandbox/multi-clip``; ``veo-2.0-generate-001`` when ``sampleCount``
+                           is not given)
+=========================  ==============================================================
+
+An unknown marker is rejected with a 400 so that a typo never silently means "no scenario".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MARKER = re.compile(r"\[sandbox:([a-z0-9-]+)(?:=([^\]\s]*))?\]", re.IGNORECASE)
+
+# Markers that make the first N matching requests fail, then behave normally.
+FAULTS = (
+    "429-submit",
+    "429-poll",
+    "500-submit",
+    "500-poll",
+    "500-download",
+    "broken-download",
+)
+FLAGS = ("fail", "expire", "gone", "safety", "not-video", "unsigned", "signed-other-host")
+
+DEFAULT_SLOW_SECONDS = 60.0
+DEFAULT_HUGE_BYTES = 3 * 1024**3
+MAX_CLIPS = 4
+
+
+class ScenarioError(ValueError):
+    """A marker that is unknown or has a bad value."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    flags: frozenset[str] = frozenset()
+    # Marker name -> how many matching requests fail before things behave normally.
+    faults: dict[str, int] = field(default_factory=dict)
+    slow_seconds: float | None = None
+    huge_bytes: int | None = None
+    clips: int | None = None
+
+    def has(self, flag: str) -> bool:
+        return flag in self.flags
+
+
+def parse(prompt: str) -> Scenario:
+    """Read every ``[sandbox:...]`` marker in ``prompt``."""
+    flags: set[str] = set()
+    faults: dict[str, int] = {}
+    slow: float | None = None
+    huge: int | None = None
+    clips: int | None = None
+    for match in MARKER.finditer(prompt):
+        name, value = match.group(1).lower(), match.group(2)
+        try:
+            if name in FAULTS:
+                faults[name] = int(value) if value else 1
+            elif name in FLAGS and value is None:
+                flags.add(name)
+            elif name == "slow":
+                slow = float(value) if value else DEFAULT_SLOW_SECONDS
+            elif name == "huge":
+                huge = int(value) if value else DEFAULT_HUGE_BYTES
+            elif name == "clips" and value:
+                clips = min(max(int(value), 1), MAX_CLIPS)
+            else:
+                raise ScenarioError(f"Unknown sandbox marker {match.group(0)}")
+        except ValueError as error:
+            if isinstance(error, ScenarioError):
+                raise
+            raise ScenarioError(f"Bad value in sandbox marker {match.group(0)}") from error
+    return Scenario(
+        flags=frozenset(flags), faults=faults, slow_seconds=slow, huge_bytes=huge, clips=clips
+    )
