@@ -31,7 +31,7 @@ demo: venv
 		PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho -e $(DEMO_ENV) start
 
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
