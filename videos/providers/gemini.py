@@ -204,7 +204,7 @@ class GeminiProvider:
             return JobState(
                 JobStatus.FAILED,
                 "error",
-                error=f"Gemini could not make this video: {raw or 'no reason given'}.",
+                error=f"Gemini could not make this video: {raw.rstrip('.') or 'no reason given'}.",
                 raw_error=str(body["error"])[:2000],
             )
         response = body.get("response") if isinstance(body.get("response"), dict) else {}

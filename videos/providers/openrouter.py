@@ -270,7 +270,7 @@ def user_message(status: JobStatus, raw: str) -> str:
         return "OpenRouter let this job expire before it finished. Submit it again to retry."
     if status == JobStatus.CANCELLED:
         return "The job was cancelled at OpenRouter."
-    return f"OpenRouter could not make this video: {raw or 'no reason given'}."
+    return f"OpenRouter could not make this video: {raw.rstrip('.') or 'no reason given'}."
 
 
 def shape_error(what: str) -> UnexpectedResponse:
