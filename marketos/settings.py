@@ -105,8 +105,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "django_tasks_db",
+    # Before django_tasks_db: its db_worker command is extended here (recovery at start-up).
     "videos",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,24 @@ GEMINI_BASE_URL = envurl("MARKETOS_GEMINI_BASE_URL", "https://generativelanguage
 ALLOW_PRIVATE_HOSTS = envlist("MARKETOS_ALLOW_PRIVATE_HOSTS")
 # Key verification is interactive: a user waits for it, so it gives up quickly.
 VERIFY_TIMEOUT = envfloat("MARKETOS_VERIFY_TIMEOUT", 10.0)
+
+# Jobs: polling backs off from POLL_MIN to POLL_MAX seconds and gives up at the deadline.
+POLL_MIN_SECONDS = envfloat("MARKETOS_POLL_MIN_SECONDS", 5.0)
+POLL_MAX_SECONDS = envfloat("MARKETOS_POLL_MAX_SECONDS", 30.0)
+JOB_DEADLINE_SECONDS = envint("MARKETOS_JOB_DEADLINE_SECONDS", 30 * 60)
+PROVIDER_TIMEOUT = envfloat("MARKETOS_PROVIDER_TIMEOUT", 30.0)
+# Submits the provider refused outright (429, 5xx, unreachable) are retried this many times.
+SUBMIT_MAX_ATTEMPTS = envint("MARKETOS_SUBMIT_MAX_ATTEMPTS", 5)
+# Clips: copied with a size cap; failed copies retried with backoff; a copy holds a lease that a
+# recovering worker may take over once it lapses (its worker died).
+MAX_CLIP_BYTES = envint("MARKETOS_MAX_CLIP_BYTES", 2 * 1024**3)
+CLIP_MAX_ATTEMPTS = envint("MARKETOS_CLIP_MAX_ATTEMPTS", 6)
+CLIP_RETRY_SECONDS = envfloat("MARKETOS_CLIP_RETRY_SECONDS", 5.0)
+CLIP_LEASE_SECONDS = envint("MARKETOS_CLIP_LEASE_SECONDS", 120)
+# Recovery: how often a worker looks for jobs whose task chain died with its worker.
+RECOVERY_INTERVAL_SECONDS = envint("MARKETOS_RECOVERY_INTERVAL_SECONDS", 60)
+# How late a step must be before recovery assumes its worker died.
+RECOVERY_GRACE_SECONDS = envint("MARKETOS_RECOVERY_GRACE_SECONDS", 120)
 
 # Security. Behind a TLS-terminating proxy set MARKETOS_SECURE_PROXY_SSL_HEADER=1.
 SESSION_COOKIE_SECURE = envbool("MARKETOS_SECURE_COOKIES", not DEBUG)

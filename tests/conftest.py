@@ -1,7 +1,10 @@
 import json
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -141,3 +144,82 @@ def screenshot():
         return path
 
     return take
+
+
+def database_url() -> str:
+    """The URL of the database the tests are using right now, for worker processes."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+class Worker:
+    """A real ``manage.py db_worker`` process on the test database, pointed at the sandbox."""
+
+    def __init__(self, sandbox, **env):
+        port = sandbox.url.rsplit(":", 1)[1]
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": database_url(),
+            "MARKETOS_OPENROUTER_BASE_URL": sandbox.openrouter_base_url,
+            "MARKETOS_GEMINI_BASE_URL": sandbox.gemini_base_url,
+            "MARKETOS_ALLOW_PRIVATE_HOSTS": f"127.0.0.1:{port},localhost:{port}",
+            "MARKETOS_POLL_MIN_SECONDS": "0.3",
+            "MARKETOS_POLL_MAX_SECONDS": "1",
+            "MARKETOS_CLIP_RETRY_SECONDS": "0.2",
+            "MARKETOS_PROVIDER_TIMEOUT": "10",
+            **env,
+        }
+        self.process = None
+
+    def start(self):
+        root = Path(__file__).resolve().parent.parent
+        log = open(Path(self.env["MARKETOS_MEDIA_ROOT"]).parent / f"worker-{id(self)}.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--interval", "0.1", "--no-startup-delay"],
+            cwd=root,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def start_worker(providers, transactional_db):
+    workers = []
+
+    def start(**env):
+        worker = Worker(providers, **env).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def wait_for(predicate, timeout=30.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

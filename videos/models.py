@@ -1,8 +1,9 @@
 import logging
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -121,3 +122,346 @@ class ProviderKey(models.Model):
         now = timezone.now()
         type(self).objects.filter(pk=self.pk).update(last_used_at=now)
         self.last_used_at = now
+
+
+def _now():
+    return timezone.now()
+
+
+class VideoJob(models.Model):
+    """One generation request: submitted once, followed until it ends, its clips copied home.
+
+    Every state change is a compare-and-set update (``_move``): a task that lost a race to
+    another worker changes nothing and learns so from the return value.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SUBMITTING = "submitting", "Sending to the provider"
+        WAITING = "waiting", "Generating at the provider"
+        COLLECTING = "collecting", "Copying clips"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        BLOCKED = "blocked", "Blocked by safety filter"
+        EXPIRED = "expired", "Expired"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+
+    TERMINAL = (
+        Status.READY,
+        Status.FAILED,
+        Status.BLOCKED,
+        Status.EXPIRED,
+        Status.NEEDS_ATTENTION,
+    )
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_jobs"
+    )
+    # Deleting a key keeps its jobs; they just cannot be followed any further.
+    key = models.ForeignKey(
+        ProviderKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    idempotency_key = models.CharField(max_length=64)
+    provider = models.CharField(max_length=20, choices=Provider)
+    model = models.CharField(max_length=200)
+    prompt = models.TextField(blank=True)
+    negative_prompt = models.TextField(blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    # [{"role": "first_frame", "mime_type": "image/png", "path": "<storage name>"}]
+    image_inputs = models.JSONField(default=list, blank=True)
+
+    status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED, db_index=True)
+    provider_job_id = models.CharField(max_length=300, blank=True)
+    polling_url = models.CharField(max_length=1000, blank=True)
+    provider_status = models.CharField(max_length=50, blank=True)
+    error = models.TextField(blank=True)
+    raw_error = models.TextField(blank=True)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+
+    created_at = models.DateTimeField(default=_now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    submit_attempts = models.PositiveIntegerField(default=0)
+    next_submit_at = models.DateTimeField(null=True, blank=True)
+    poll_count = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Bumped whenever a new chain of poll tasks is started, so that a stray old one stops.
+    poll_generation = models.PositiveIntegerField(default=0)
+    deadline = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"], name="one_job_per_idempotency_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.model}: {self.prompt[:40]}"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in self.TERMINAL
+
+    def _move(self, from_statuses, to_status, **fields) -> bool:
+        """Compare-and-set: change status only if it is still one of ``from_statuses``."""
+        if isinstance(from_statuses, str):
+            from_statuses = [from_statuses]
+        fields["updated_at"] = timezone.now()
+        if to_status in self.TERMINAL:
+            fields.setdefault("finished_at", fields["updated_at"])
+            fields.setdefault("next_poll_at", None)
+        changed = (
+            type(self)
+            .objects.filter(pk=self.pk, status__in=from_statuses)
+            .update(status=to_status, **fields)
+        )
+        if changed:
+            self.status = to_status
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(changed)
+
+    # --- submitting ----------------------------------------------------------------------
+
+    def claim_for_submit(self) -> bool:
+        """queued → submitting. From here on, a lost answer means an unknown outcome."""
+        return self._move(
+            self.Status.QUEUED, self.Status.SUBMITTING, submit_attempts=self.submit_attempts + 1
+        )
+
+    def mark_submitted(self, job_id: str, polling_url: str) -> bool:
+        now = timezone.now()
+        return self._move(
+            self.Status.SUBMITTING,
+            self.Status.WAITING,
+            provider_job_id=job_id,
+            polling_url=polling_url,
+            submitted_at=now,
+            next_poll_at=now + timedelta(seconds=settings.POLL_MIN_SECONDS),
+            deadline=now + timedelta(seconds=settings.JOB_DEADLINE_SECONDS),
+            error="",
+        )
+
+    def requeue_submit(self, delay: float, message: str) -> bool:
+        """The provider refused for now (rate limit, outage): nothing was started, try later."""
+        return self._move(
+            self.Status.SUBMITTING,
+            self.Status.QUEUED,
+            next_submit_at=timezone.now() + timedelta(seconds=delay),
+            error=message,
+        )
+
+    def mark_needs_attention(self, message: str) -> bool:
+        return self._move(
+            [self.Status.SUBMITTING, self.Status.QUEUED], self.Status.NEEDS_ATTENTION, error=message
+        )
+
+    def fail(self, message: str, raw: str = "", status: str = Status.FAILED) -> bool:
+        active = [s for s in self.Status.values if s not in self.TERMINAL]
+        return self._move(active, status, error=message, raw_error=raw)
+
+    def resolve(self) -> bool:
+        """An admin has looked at a job whose submit outcome was unknown and closed it."""
+        return self._move(
+            self.Status.NEEDS_ATTENTION,
+            self.Status.FAILED,
+            error=self.error + " An administrator marked this job as resolved.",
+        )
+
+    # --- polling -------------------------------------------------------------------------
+
+    def poll_delay(self, retry_after: float | None = None) -> float:
+        """About 5 s growing to 30 s; a provider's Retry-After wins when it asks for longer."""
+        delay = min(
+            settings.POLL_MIN_SECONDS * (1.5 ** min(self.poll_count, 20)),
+            settings.POLL_MAX_SECONDS,
+        )
+        return max(delay, retry_after or 0)
+
+    def schedule_poll(self, delay: float, **fields) -> bool:
+        return self._move(
+            self.Status.WAITING,
+            self.Status.WAITING,
+            next_poll_at=timezone.now() + timedelta(seconds=delay),
+            **fields,
+        )
+
+    def past_deadline(self) -> bool:
+        return self.deadline is not None and timezone.now() >= self.deadline
+
+    def record_outputs(self, outputs, cost, provider_status: str) -> bool:
+        """waiting → collecting, with one pending Clip per output, atomically."""
+        with transaction.atomic():
+            moved = self._move(
+                self.Status.WAITING,
+                self.Status.COLLECTING,
+                cost=cost,
+                provider_status=provider_status,
+                poll_count=self.poll_count + 1,
+                next_poll_at=None,
+            )
+            if moved:
+                Clip.objects.bulk_create(
+                    Clip(
+                        job=self,
+                        index=output.index,
+                        source_url=output.url,
+                        source_expires_at=output.expires_at,
+                    )
+                    for output in outputs
+                )
+        return moved
+
+    # --- collecting ----------------------------------------------------------------------
+
+    def finish_if_collected(self) -> bool:
+        """collecting → ready (or failed) once every clip has ended one way or another."""
+        clips = list(self.clips.values_list("status", flat=True))
+        if not clips or any(s not in Clip.TERMINAL for s in clips):
+            return False
+        if Clip.Status.READY in clips:
+            failed = sum(s != Clip.Status.READY for s in clips)
+            note = f"{failed} of {len(clips)} clips could not be copied." if failed else ""
+            return self._move(self.Status.COLLECTING, self.Status.READY, error=note)
+        return self._move(
+            self.Status.COLLECTING,
+            self.Status.FAILED,
+            error="The provider made the video, but none of its clips could be copied.",
+        )
+
+    def provider_client(self):
+        if self.key is None:
+            return None
+        self.key.mark_used()
+        return self.key.provider_client()
+
+
+class Clip(models.Model):
+    """One video a job returned, copied from the provider into our storage and checked."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be copied"
+        COPYING = "copying", "Copying"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Could not be copied"
+        EXPIRED = "expired", "Expired at the provider"
+
+    TERMINAL = (Status.READY, Status.FAILED, Status.EXPIRED)
+
+    job = models.ForeignKey(VideoJob, on_delete=models.CASCADE, related_name="clips")
+    index = models.PositiveSmallIntegerField()
+    # Where the provider keeps it. Signed URLs grant access on their own: admins only.
+    source_url = models.TextField()
+    source_expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    raw_error = models.TextField(blank=True)
+
+    file = models.FileField(upload_to="clips/", max_length=300, blank=True)
+    poster = models.FileField(upload_to="posters/", max_length=300, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="one_clip_per_output")]
+
+    def __str__(self):
+        return f"Clip {self.index + 1} of job {self.job_id}"
+
+    def _move(self, from_statuses, to_status, **fields) -> bool:
+        if isinstance(from_statuses, str):
+            from_statuses = [from_statuses]
+        changed = (
+            type(self)
+            .objects.filter(pk=self.pk, status__in=from_statuses)
+            .update(status=to_status, **fields)
+        )
+        if changed:
+            self.status = to_status
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(changed)
+
+    def claim(self) -> bool:
+        """pending (or copying with a lapsed lease: its worker died) → copying, for one worker."""
+        now = timezone.now()
+        lease = now + timedelta(seconds=settings.CLIP_LEASE_SECONDS)
+        changed = (
+            type(self)
+            .objects.filter(pk=self.pk)
+            .filter(
+                models.Q(status=self.Status.PENDING)
+                | models.Q(status=self.Status.COPYING, lease_until__lt=now)
+            )
+            .update(status=self.Status.COPYING, lease_until=lease, attempts=self.attempts + 1)
+        )
+        if changed:
+            self.status, self.lease_until, self.attempts = (
+                self.Status.COPYING,
+                lease,
+                self.attempts + 1,
+            )
+        return bool(changed)
+
+    def extend_lease(self) -> None:
+        lease = timezone.now() + timedelta(seconds=settings.CLIP_LEASE_SECONDS)
+        type(self).objects.filter(pk=self.pk, status=self.Status.COPYING).update(lease_until=lease)
+
+    def mark_ready(self, **facts) -> bool:
+        return self._move(
+            self.Status.COPYING,
+            self.Status.READY,
+            ready_at=timezone.now(),
+            lease_until=None,
+            error="",
+            raw_error="",
+            **facts,
+        )
+
+    def retry_later(self, message: str, raw: str = "", delay: float | None = None) -> bool:
+        """A failed copy: try again with backoff, or give up after the last attempt."""
+        if self.attempts >= settings.CLIP_MAX_ATTEMPTS:
+            return self.give_up(f"{message} Gave up after {self.attempts} attempts.", raw)
+        delay = delay or min(2**self.attempts * settings.CLIP_RETRY_SECONDS, 600)
+        return self._move(
+            self.Status.COPYING,
+            self.Status.PENDING,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            lease_until=None,
+            error=message,
+            raw_error=raw,
+        )
+
+    def give_up(self, message: str, raw: str = "", status: str = Status.FAILED) -> bool:
+        return self._move(
+            [self.Status.COPYING, self.Status.PENDING],
+            status,
+            lease_until=None,
+            error=message,
+            raw_error=raw,
+        )
+
+    def retry(self) -> bool:
+        """A person asks to try a failed copy again."""
+        return self._move(
+            [self.Status.FAILED],
+            self.Status.PENDING,
+            attempts=0,
+            next_attempt_at=None,
+            error="",
+            raw_error="",
+        )

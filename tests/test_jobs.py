@@ -1,0 +1,188 @@
+"""Durable jobs end to end: a real db_worker process, the real sandbox, the test database."""
+
+import hashlib
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from tests.conftest import GEMINI_KEY, OPENROUTER_KEY, wait_for
+from videos import lifecycle
+from videos.models import Clip, ProviderKey, VideoJob
+from videos.providers.base import JobSpec
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def keys(user):
+    made = {}
+    for provider, secret in (("openrouter", OPENROUTER_KEY), ("gemini", GEMINI_KEY)):
+        key = ProviderKey(owner=user, provider=provider, label=provider)
+        key.set_secret(secret)
+        key.save()
+        made[provider] = key
+    return made
+
+
+def start(user, key, prompt, model=None, **spec):
+    model = model or (
+        "google/veo-3.1" if key.provider == "openrouter" else "veo-3.1-generate-preview"
+    )
+    spec.setdefault("duration", 8)
+    job, created = lifecycle.start_job(
+        user, key, JobSpec(model=model, prompt=prompt, **spec), uuid.uuid4().hex
+    )
+    assert created
+    return job
+
+
+def finished(job, timeout=30.0) -> VideoJob:
+    def done():
+        job.refresh_from_db()
+        return job.is_terminal
+
+    wait_for(done, timeout=timeout)
+    return job
+
+
+def served_bytes(sandbox, job, index) -> bytes:
+    """What the sandbox serves for this output, fetched independently of the app."""
+    if job.provider == "openrouter":
+        response = httpx.get(
+            f"{sandbox.openrouter_base_url}/videos/{job.provider_job_id}/content",
+            params={"index": index},
+            headers={"Authorization": f"Bearer {OPENROUTER_KEY}"},
+        )
+    else:
+        clip = job.clips.get(index=index)
+        response = httpx.get(
+            clip.source_url, headers={"x-goog-api-key": GEMINI_KEY}, follow_redirects=True
+        )
+    response.raise_for_status()
+    return response.content
+
+
+def test_a_job_with_three_outputs_ends_ready_with_three_checked_clips(
+    start_worker, keys, user, providers
+):
+    start_worker()
+    job = start(
+        user,
+        keys["openrouter"],
+        "Spring launch teaser",
+        model="sandbox/multi-clip",
+        duration=4,
+        aspect_ratio="9:16",
+    )
+    job = finished(job)
+    assert job.status == VideoJob.Status.READY, job.error
+    clips = list(job.clips.order_by("index"))
+    assert [c.status for c in clips] == [Clip.Status.READY] * 3
+    assert job.cost is not None
+    for clip in clips:
+        data = default_storage.open(clip.file.name).read()
+        assert hashlib.sha256(data).hexdigest() == clip.sha256
+        assert data == served_bytes(providers, job, clip.index)
+        assert clip.size == len(data) and clip.content_type == "video/mp4"
+        assert clip.height > clip.width and abs(clip.duration - 4) < 0.5
+        assert default_storage.open(clip.poster.name).read(3) == b"\xff\xd8\xff"  # a JPEG
+        assert clip.source_expires_at is None or clip.source_expires_at > job.created_at
+    assert providers.stats()["submissions"]["openrouter"] >= 1
+    assert not list((Path(settings.MEDIA_ROOT) / ".partial").glob("*.part"))
+
+
+def test_gemini_job_with_two_samples(start_worker, keys, user, providers):
+    start_worker()
+    job = start(
+        user, keys["gemini"], "Two takes", model="veo-2.0-generate-001", duration=5, sample_count=2
+    )
+    job = finished(job)
+    assert job.status == VideoJob.Status.READY, job.error
+    assert job.clips.filter(status=Clip.Status.READY).count() == 2
+    for clip in job.clips.all():
+        assert clip.source_expires_at is not None  # Gemini deletes files after 2 days
+        assert default_storage.open(clip.file.name).read() == served_bytes(
+            providers, job, clip.index
+        )
+
+
+def test_a_replayed_form_creates_one_job(keys, user):
+    spec = JobSpec(model="google/veo-3.1", prompt="once", duration=8)
+    first, created = lifecycle.start_job(user, keys["openrouter"], spec, "same-key")
+    again, created_again = lifecycle.start_job(user, keys["openrouter"], spec, "same-key")
+    assert created and not created_again and first.pk == again.pk
+    assert VideoJob.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("provider", "marker", "status", "message"),
+    [
+        ("openrouter", "fail", VideoJob.Status.FAILED, "could not make this video"),
+        ("gemini", "fail", VideoJob.Status.FAILED, "could not make this video"),
+        ("openrouter", "expire", VideoJob.Status.EXPIRED, "let this job expire"),
+        ("gemini", "safety", VideoJob.Status.BLOCKED, "you were not charged"),
+        ("openrouter", "429-submit", VideoJob.Status.READY, ""),
+        ("gemini", "429-poll", VideoJob.Status.READY, ""),
+        ("openrouter", "500-submit", VideoJob.Status.READY, ""),
+        ("openrouter", "500-poll=2", VideoJob.Status.READY, ""),
+        ("gemini", "500-download", VideoJob.Status.READY, ""),
+        ("openrouter", "broken-download", VideoJob.Status.READY, ""),
+        ("openrouter", "not-video", VideoJob.Status.FAILED, "none of its clips could be copied"),
+        ("gemini", "gone", VideoJob.Status.FAILED, "none of its clips could be copied"),
+    ],
+)
+def test_every_scenario_ends_in_the_right_state(
+    start_worker, keys, user, providers, provider, marker, status, message
+):
+    start_worker()
+    prompt = f"[sandbox:{marker}] scenario {uuid.uuid4().hex}"
+    job = finished(start(user, keys[provider], prompt), timeout=40)
+    assert job.status == status, (job.status, job.error)
+    assert message in job.error
+    stats = providers.stats()
+    if status == VideoJob.Status.READY:
+        clip = job.clips.get()
+        assert clip.status == Clip.Status.READY
+        assert default_storage.open(clip.file.name).read() == served_bytes(providers, job, 0)
+    if marker in ("broken-download", "500-download"):
+        assert job.clips.get().attempts == 2
+    # Whatever happened, the job was paid for at most once.
+    assert [j["prompt"] for j in stats["jobs"].values()].count(prompt) == 1
+    assert not list((Path(settings.MEDIA_ROOT) / ".partial").glob("*.part"))
+
+
+def test_clip_refusals_explain_themselves(start_worker, keys, user):
+    start_worker(MARKETOS_MAX_CLIP_BYTES=str(5_000_000))
+    too_big = start(user, keys["openrouter"], "[sandbox:huge=20000000] big")
+    not_video = start(user, keys["openrouter"], "[sandbox:not-video] page")
+    gone = start(user, keys["openrouter"], "[sandbox:gone] late")
+    assert "larger" in finished(too_big).clips.get().error
+    assert "not a video" in finished(not_video).clips.get().error
+    gone_clip = finished(gone).clips.get()
+    assert gone_clip.status == Clip.Status.EXPIRED
+    assert "no longer has this clip" in gone_clip.error
+    assert not list((Path(settings.MEDIA_ROOT) / ".partial").glob("*.part"))
+
+
+def test_a_submit_without_an_answer_needs_attention_and_is_never_resent(
+    start_worker, user, misbehaving_server
+):
+    key = ProviderKey(owner=user, provider="openrouter", label="x")
+    key.set_secret(OPENROUTER_KEY)
+    key.save()
+    start_worker(MARKETOS_OPENROUTER_BASE_URL=f"{misbehaving_server}/drop/api/v1")
+    job = finished(start(user, key, "lost in transit"))
+    assert job.status == VideoJob.Status.NEEDS_ATTENTION
+    assert "may or may not have been started" in job.error
+    assert job.submit_attempts == 1
+
+
+def test_a_slow_job_past_its_deadline_expires(start_worker, keys, user):
+    start_worker(MARKETOS_JOB_DEADLINE_SECONDS="2")
+    job = finished(start(user, keys["openrouter"], "[sandbox:slow=60] glacial"))
+    assert job.status == VideoJob.Status.EXPIRED
+    assert "did not finish within" in job.error

@@ -1,0 +1,279 @@
+"""What each background step does with a job: one provider call, one state change, next step.
+
+Every function here is safe to run twice or concurrently: state moves by compare-and-set, and a
+step that finds the job no longer where it expected does nothing. No step waits for a provider:
+a job that is not done yet is looked at again later through ``run_after``.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import media, tasks
+from .models import Clip, VideoJob
+from .providers.base import (
+    InvalidKey,
+    JobSpec,
+    JobStatus,
+    OutOfCredits,
+    Output,
+    OutputGone,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    SubmitOutcomeUnknown,
+)
+from .vault import VaultError
+
+log = logging.getLogger(__name__)
+
+NO_KEY = "The key this job used was deleted, so the job cannot be followed any further."
+UNREADABLE_KEY = "The key this job used cannot be decrypted any more; add it again."
+
+
+def enqueue_submit(job: VideoJob, delay: float = 0) -> None:
+    run_after = timezone.now() + timedelta(seconds=delay) if delay else None
+    transaction.on_commit(lambda: tasks.submit_job.using(run_after=run_after).enqueue(job.pk))
+
+
+def enqueue_poll(job: VideoJob) -> None:
+    job_pk, generation, when = job.pk, job.poll_generation, job.next_poll_at
+    transaction.on_commit(lambda: tasks.poll_job.using(run_after=when).enqueue(job_pk, generation))
+
+
+def enqueue_collect(clip: Clip) -> None:
+    clip_pk, when = clip.pk, clip.next_attempt_at
+    transaction.on_commit(lambda: tasks.collect_clip.using(run_after=when).enqueue(clip_pk))
+
+
+def start_job(owner, key, spec: JobSpec, idempotency_key: str, image_inputs=()) -> tuple:
+    """Create the job for this idempotency key once and queue its submit; a replay gets the
+    job created the first time. Returns (job, created)."""
+    parameters = {
+        name: getattr(spec, name)
+        for name in ("duration", "resolution", "aspect_ratio", "generate_audio", "seed")
+        if getattr(spec, name) is not None
+    }
+    parameters["sample_count"] = spec.sample_count
+    with transaction.atomic():
+        job, created = VideoJob.objects.get_or_create(
+            owner=owner,
+            idempotency_key=idempotency_key,
+            defaults={
+                "key": key,
+                "provider": key.provider,
+                "model": spec.model,
+                "prompt": spec.prompt,
+                "negative_prompt": spec.negative_prompt,
+                "parameters": parameters,
+                "image_inputs": list(image_inputs),
+            },
+        )
+        if created:
+            enqueue_submit(job)
+    return job, created
+
+
+def spec_for(job: VideoJob) -> JobSpec:
+    from .images import load_inputs
+
+    p = job.parameters
+    return JobSpec(
+        model=job.model,
+        prompt=job.prompt,
+        negative_prompt=job.negative_prompt,
+        duration=p.get("duration"),
+        resolution=p.get("resolution"),
+        aspect_ratio=p.get("aspect_ratio"),
+        generate_audio=p.get("generate_audio"),
+        seed=p.get("seed"),
+        sample_count=p.get("sample_count") or 1,
+        images=load_inputs(job.image_inputs),
+        callback_url=p.get("callback_url"),
+    )
+
+
+def _client(job: VideoJob):
+    """The job's provider adapter, or None after failing the job with the reason."""
+    try:
+        client = job.provider_client()
+    except VaultError:
+        job.fail(UNREADABLE_KEY)
+        return None
+    if client is None:
+        job.fail(NO_KEY)
+    return client
+
+
+def submit(job_pk: int) -> None:
+    job = VideoJob.objects.filter(pk=job_pk).select_related("key").first()
+    if job is None or job.status != VideoJob.Status.QUEUED:
+        return
+    if job.next_submit_at and job.next_submit_at > timezone.now():
+        return  # a later task is scheduled for it
+    client = _client(job)
+    if client is None or not job.claim_for_submit():
+        return
+    try:
+        result = client.submit(spec_for(job))
+    except SubmitOutcomeUnknown as exc:
+        job.mark_needs_attention(exc.message)
+        return
+    except (RateLimited, ProviderUnavailable) as exc:
+        # The provider answered "not now" (or could not be reached): nothing was started.
+        if job.submit_attempts >= settings.SUBMIT_MAX_ATTEMPTS:
+            job.fail(f"{exc.message} Gave up after {job.submit_attempts} attempts.", exc.raw)
+            return
+        delay = max(exc.retry_after or 0, settings.POLL_MIN_SECONDS * job.submit_attempts)
+        if job.requeue_submit(delay, exc.message):
+            enqueue_submit(job, delay)
+        return
+    except (InvalidKey, OutOfCredits, ProviderError) as exc:
+        job.fail(exc.message, exc.raw)
+        return
+    if job.mark_submitted(result.job_id, result.polling_url):
+        enqueue_poll(job)
+
+
+def poll(job_pk: int, generation: int) -> None:
+    job = VideoJob.objects.filter(pk=job_pk).select_related("key").first()
+    if job is None or job.status != VideoJob.Status.WAITING or job.poll_generation != generation:
+        return  # finished, or another chain of polls has taken over
+    if job.past_deadline():
+        minutes = settings.JOB_DEADLINE_SECONDS // 60
+        job.fail(
+            f"The provider did not finish within {minutes} minutes, so we stopped waiting. "
+            "If it finishes later, it will not be collected.",
+            status=VideoJob.Status.EXPIRED,
+        )
+        return
+    client = _client(job)
+    if client is None:
+        return
+    try:
+        state = client.poll(job.polling_url)
+    except (RateLimited, ProviderUnavailable) as exc:
+        if job.schedule_poll(job.poll_delay(exc.retry_after), poll_count=job.poll_count + 1):
+            enqueue_poll(job)
+        return
+    except ProviderError as exc:
+        job.fail(exc.message, exc.raw)
+        return
+    if state.status == JobStatus.COMPLETED:
+        if job.record_outputs(state.outputs, state.cost, state.provider_status):
+            for clip in job.clips.all():
+                enqueue_collect(clip)
+        return
+    if state.status.is_terminal:
+        status = {
+            JobStatus.BLOCKED: VideoJob.Status.BLOCKED,
+            JobStatus.EXPIRED: VideoJob.Status.EXPIRED,
+        }.get(state.status, VideoJob.Status.FAILED)
+        VideoJob.objects.filter(pk=job.pk).update(cost=state.cost)
+        job.fail(state.error, state.raw_error, status=status)
+        return
+    if job.schedule_poll(
+        job.poll_delay(state.retry_after),
+        poll_count=job.poll_count + 1,
+        provider_status=state.provider_status,
+        cost=state.cost,
+    ):
+        enqueue_poll(job)
+
+
+def collect(clip_pk: int) -> None:
+    clip = Clip.objects.filter(pk=clip_pk).select_related("job__key").first()
+    if clip is None or clip.status not in (Clip.Status.PENDING, Clip.Status.COPYING):
+        return
+    if clip.next_attempt_at and clip.next_attempt_at > timezone.now():
+        return
+    job = clip.job
+    client = _client_for_clip(clip)
+    if client is None or not clip.claim():
+        return
+    try:
+        facts = media.copy_output(
+            client,
+            Output(index=clip.index, url=clip.source_url, expires_at=clip.source_expires_at),
+            stem=f"clips/{job.public_id}/clip-{clip.index + 1}",
+            heartbeat=clip.extend_lease,
+        )
+    except OutputGone as exc:
+        clip.give_up(exc.message, exc.raw, status=Clip.Status.EXPIRED)
+    except (media.ClipRefused, media.UnsafeURL) as exc:
+        clip.give_up(str(exc))
+    except InvalidKey as exc:
+        clip.give_up(exc.message, exc.raw)
+    except (RateLimited, ProviderUnavailable) as exc:
+        if clip.retry_later(exc.message, exc.raw, exc.retry_after):
+            enqueue_collect(clip)
+    except ProviderError as exc:
+        if clip.retry_later(exc.message, exc.raw):
+            enqueue_collect(clip)
+    else:
+        clip.mark_ready(**facts)
+    job.finish_if_collected()
+
+
+def _client_for_clip(clip: Clip):
+    try:
+        client = clip.job.provider_client()
+    except VaultError:
+        clip.give_up(UNREADABLE_KEY)
+        clip.job.finish_if_collected()
+        return None
+    if client is None:
+        clip.give_up(NO_KEY)
+        clip.job.finish_if_collected()
+    return client
+
+
+def recover() -> dict[str, int]:
+    """Restart the work a dead worker left behind. Safe to run at any time, any number of times.
+
+    - queued jobs whose submit task is long overdue: submit again (nothing was sent yet);
+    - jobs stuck in "submitting": the request may have gone out, so they need a person;
+    - waiting jobs whose next poll is long overdue: start a new chain of polls;
+    - clips pending past their time, or copying with a lapsed lease: copy again.
+    """
+    now = timezone.now()
+    grace = timedelta(seconds=settings.RECOVERY_GRACE_SECONDS)
+    counts = {"submits": 0, "attention": 0, "polls": 0, "clips": 0, "partials": 0}
+    stale_queued = VideoJob.objects.filter(
+        status=VideoJob.Status.QUEUED, updated_at__lt=now - grace
+    )
+    for job in stale_queued:
+        if not job.next_submit_at or job.next_submit_at < now - grace:
+            enqueue_submit(job)
+            counts["submits"] += 1
+    for job in VideoJob.objects.filter(
+        status=VideoJob.Status.SUBMITTING, updated_at__lt=now - grace
+    ):
+        if job.mark_needs_attention(
+            "The server stopped while sending this job, so we cannot tell whether the provider "
+            "started it. Check your provider account before submitting it again."
+        ):
+            counts["attention"] += 1
+    for job in VideoJob.objects.filter(
+        status=VideoJob.Status.WAITING, next_poll_at__lt=now - grace
+    ):
+        generation = job.poll_generation + 1
+        if VideoJob.objects.filter(pk=job.pk, poll_generation=job.poll_generation).update(
+            poll_generation=generation, next_poll_at=now
+        ):
+            job.poll_generation, job.next_poll_at = generation, now
+            enqueue_poll(job)
+            counts["polls"] += 1
+    stale_clips = Clip.objects.filter(
+        status=Clip.Status.PENDING, next_attempt_at__lt=now - grace
+    ) | Clip.objects.filter(
+        status=Clip.Status.PENDING, next_attempt_at=None, created_at__lt=now - grace
+    )
+    for clip in stale_clips | Clip.objects.filter(status=Clip.Status.COPYING, lease_until__lt=now):
+        enqueue_collect(clip)
+        counts["clips"] += 1
+    counts["partials"] = media.remove_stale_partials(older_than=settings.CLIP_LEASE_SECONDS * 2)
+    return counts

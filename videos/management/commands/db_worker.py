@@ -1,0 +1,24 @@
+import logging
+
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+from videos import lifecycle
+from videos.tasks import schedule_recovery
+
+log = logging.getLogger("videos.worker")
+
+
+class Command(DatabaseWorkerCommand):
+    help = (
+        DatabaseWorkerCommand.help
+        + " Before taking tasks, it restarts the work of workers that died, and keeps a "
+        "periodic recovery task queued."
+    )
+
+    def handle(self, *args, **options):
+        self.configure_logging(options["verbosity"])
+        counts = lifecycle.recover()
+        if any(counts.values()):
+            log.info("Recovered work left behind: %s", counts)
+        schedule_recovery()
+        return super().handle(*args, **options)

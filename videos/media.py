@@ -1,0 +1,194 @@
+"""Getting provider clips safely into our storage: guarded URLs, bounded streaming, real videos.
+
+``check_url`` is the download guard: https only, public addresses only (checked after DNS
+resolution, for every redirect), unless an operator allowed a ``host:port`` for the sandbox.
+``copy_output`` streams one output to a temporary file beside the media root (constant memory,
+size cap, SHA-256 on the fly), proves with PyAV that it is a playable video, makes a poster frame
+and moves both into storage. A partial file never outlives the attempt that wrote it.
+"""
+
+import hashlib
+import io
+import ipaddress
+import logging
+import os
+import socket
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import av
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+PARTIAL_DIR = ".partial"
+
+
+class UnsafeURL(Exception):
+    """A download URL we refuse to fetch. The message is fit for users and admins."""
+
+
+class ClipRefused(Exception):
+    """The download is not something we keep (too big, not a video)."""
+
+
+def allowed_private(host: str, port: int | None) -> bool:
+    return f"{host}:{port}" in settings.ALLOW_PRIVATE_HOSTS
+
+
+def check_url(url: str) -> None:
+    """Refuse anything but https to a public address (the sandbox's host:port excepted)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        raise UnsafeURL(f"Refused to download from {parts.scheme or 'a'}:// URL; only https.")
+    if parts.username or parts.password:
+        raise UnsafeURL("Refused a download URL that carries credentials.")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if allowed_private(host, port):
+        return
+    if parts.scheme != "https":
+        raise UnsafeURL(f"Refused to download over plain http from {host}; only https.")
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    except (OSError, UnicodeError):
+        raise UnsafeURL(f"Could not resolve the download host {host}.") from None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        mapped = getattr(ip, "ipv4_mapped", None)
+        if not ip.is_global or (mapped and not mapped.is_global):
+            raise UnsafeURL(
+                f"Refused to download from {host}: it resolves to a private or local address."
+            )
+
+
+@dataclass
+class VideoFacts:
+    duration: float
+    width: int
+    height: int
+    content_type: str
+    poster_jpeg: bytes
+
+
+def container_type(path: str, demuxers: list[str]) -> str:
+    """FFmpeg reads MP4 and QuickTime with one demuxer; the ftyp brand tells them apart."""
+    if "webm" in demuxers or "matroska" in demuxers:
+        return "video/webm"
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    return "video/quicktime" if head[4:12] == b"ftypqt  " else "video/mp4"
+
+
+def probe(path: str) -> VideoFacts:
+    """Prove ``path`` is a playable video: a video stream, a duration, a decodable frame."""
+    try:
+        with av.open(path) as container:
+            if not container.streams.video:
+                raise ClipRefused("The provider sent a file without any video in it.")
+            stream = container.streams.video[0]
+            duration = container.duration / av.time_base if container.duration else 0.0
+            if not duration and stream.duration and stream.time_base:
+                duration = float(stream.duration * stream.time_base)
+            frame = next(container.decode(stream), None)
+            if frame is None or duration <= 0:
+                raise ClipRefused("The provider sent a video that does not play (no frames).")
+            poster = io.BytesIO()
+            frame.to_image().save(poster, format="JPEG", quality=85)
+            content_type = container_type(path, container.format.name.split(","))
+            return VideoFacts(
+                duration=round(duration, 3),
+                width=stream.codec_context.width,
+                height=stream.codec_context.height,
+                content_type=content_type,
+                poster_jpeg=poster.getvalue(),
+            )
+    except av.FFmpegError:
+        raise ClipRefused("The provider sent something that is not a video.") from None
+
+
+class _MovableFile(File):
+    """Lets FileSystemStorage move the finished temporary file instead of copying it."""
+
+    def temporary_file_path(self):
+        return self.name
+
+
+def partial_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / PARTIAL_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def remove_stale_partials(older_than: float) -> int:
+    """Delete partial files a killed worker left behind."""
+    removed = 0
+    cutoff = time.time() - older_than
+    for path in partial_dir().glob("*.part"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def copy_output(provider, output, *, stem: str, heartbeat=None) -> dict:
+    """Stream one provider output into storage. Returns the Clip fields to record.
+
+    Raises ClipRefused (keep nothing), UnsafeURL, or the provider's errors (retry later).
+    """
+    cap = settings.MAX_CLIP_BYTES
+    fd, tmp_name = tempfile.mkstemp(prefix=f"{Path(stem).name}-", suffix=".part", dir=partial_dir())
+    try:
+        digest, size, last_beat = hashlib.sha256(), 0, time.monotonic()
+        with os.fdopen(fd, "wb") as tmp, provider.open_output(output, guard=check_url) as download:
+            if download.content_length and download.content_length > cap:
+                raise ClipRefused(too_big(download.content_length, cap))
+            for chunk in download.iter_bytes(CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    raise ClipRefused(too_big(size, cap))
+                digest.update(chunk)
+                tmp.write(chunk)
+                if heartbeat and time.monotonic() - last_beat > 10:
+                    heartbeat()
+                    last_beat = time.monotonic()
+        if size == 0:
+            raise ClipRefused("The provider sent an empty file.")
+        facts = probe(tmp_name)
+        clip_name = f"{stem}.mp4" if facts.content_type == "video/mp4" else f"{stem}.video"
+        poster_name = f"{stem}.jpg"
+        for name in (clip_name, poster_name):
+            # A retry after a crash between save and record must not leave a renamed twin.
+            default_storage.delete(name)
+        with open(tmp_name, "rb") as handle:
+            stored = default_storage.save(clip_name, _MovableFile(handle, name=tmp_name))
+        poster = default_storage.save(poster_name, ContentFile(facts.poster_jpeg))
+        return {
+            "file": stored,
+            "poster": poster,
+            "size": size,
+            "sha256": digest.hexdigest(),
+            "content_type": facts.content_type,
+            "duration": facts.duration,
+            "width": facts.width,
+            "height": facts.height,
+        }
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+
+
+def too_big(size: int, cap: int) -> str:
+    return (
+        f"The clip is larger ({size / 1024**2:,.0f} MiB) than this server keeps "
+        f"({cap / 1024**2:,.0f} MiB, MARKETOS_MAX_CLIP_BYTES)."
+    )
