@@ -179,7 +179,9 @@ class Worker:
 
     def start(self):
         root = Path(__file__).resolve().parent.parent
-        log = open(Path(self.env["MARKETOS_MEDIA_ROOT"]).parent / f"worker-{id(self)}.log", "ab")  # noqa: SIM115
+        run_dir = Path(self.env["MARKETOS_MEDIA_ROOT"]).parent
+        run_dir.mkdir(parents=True, exist_ok=True)
+        log = open(run_dir / "worker.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--interval", "0.1", "--no-startup-delay"],
             cwd=root,

@@ -22,7 +22,9 @@ os.environ.setdefault("MARKETOS_VERIFY_TIMEOUT", "1.5")
 _run_dir = Path(
     os.environ.setdefault("MARKETOS_TEST_RUN_DIR", tempfile.mkdtemp(prefix="marketos-"))
 )
-os.environ.setdefault("MARKETOS_MEDIA_ROOT", str(_run_dir / "media"))
+# One media folder per pytest-xdist worker; worker processes a test starts inherit its name.
+_media = _run_dir / os.environ.get("PYTEST_XDIST_WORKER", "main") / "media"
+os.environ["MARKETOS_MEDIA_ROOT"] = str(_media)
 
 from marketos.settings import *  # noqa: E402, F403
 from marketos.settings import DATABASES, STORAGES  # noqa: E402

@@ -186,3 +186,108 @@ def test_a_slow_job_past_its_deadline_expires(start_worker, keys, user):
     job = finished(start(user, keys["openrouter"], "[sandbox:slow=60] glacial"))
     assert job.status == VideoJob.Status.EXPIRED
     assert "did not finish within" in job.error
+
+
+def partials():
+    return list((Path(settings.MEDIA_ROOT) / ".partial").glob("*.part"))
+
+
+def submissions(sandbox, prompt) -> int:
+    return [j["prompt"] for j in sandbox.stats()["jobs"].values()].count(prompt)
+
+
+RESTART = {"MARKETOS_RECOVERY_GRACE_SECONDS": "1", "MARKETOS_RECOVERY_INTERVAL_SECONDS": "1"}
+
+
+def test_kill_the_worker_while_it_polls(start_worker, keys, user, providers):
+    prompt = f"[sandbox:slow=4] survive a crash {uuid.uuid4().hex}"
+    worker = start_worker(**RESTART)
+    job = start(user, keys["openrouter"], prompt)
+
+    def polled_twice():
+        job.refresh_from_db()
+        return job.status == VideoJob.Status.WAITING and job.poll_count >= 2
+
+    wait_for(polled_twice)
+    worker.kill()
+    start_worker(**RESTART)
+    job = finished(job)
+    assert job.status == VideoJob.Status.READY, job.error
+    clip = job.clips.get()
+    data = default_storage.open(clip.file.name).read()
+    assert hashlib.sha256(data).hexdigest() == clip.sha256
+    assert data == served_bytes(providers, job, 0)
+    assert submissions(providers, prompt) == 1
+
+
+def test_kill_the_worker_while_it_downloads(start_worker, keys, user, providers):
+    size = 600_000_000
+    prompt = f"[sandbox:huge={size}] survive a crash {uuid.uuid4().hex}"
+    env = RESTART | {"MARKETOS_CLIP_LEASE_SECONDS": "3"}
+    worker = start_worker(**env)
+    job = start(user, keys["openrouter"], prompt)
+    wait_for(lambda: any(p.stat().st_size > 20_000_000 for p in partials()), timeout=30)
+    worker.kill()
+    assert job.clips.get().status == Clip.Status.COPYING
+    start_worker(**env)
+    job = finished(job, timeout=60)
+    assert job.status == VideoJob.Status.READY, job.error
+    clip = job.clips.get()
+    assert clip.size == size and clip.attempts == 2
+    digest = hashlib.sha256()
+    with default_storage.open(clip.file.name) as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    assert digest.hexdigest() == clip.sha256
+    with httpx.stream(
+        "GET",
+        f"{providers.openrouter_base_url}/videos/{job.provider_job_id}/content",
+        params={"index": 0},
+        headers={"Authorization": f"Bearer {OPENROUTER_KEY}"},
+    ) as response:
+        served = hashlib.sha256()
+        for chunk in response.iter_bytes(1 << 20):
+            served.update(chunk)
+    assert served.hexdigest() == clip.sha256
+    assert submissions(providers, prompt) == 1
+    assert partials() == []  # the dead worker's partial file is gone too
+
+
+def test_signed_urls_elsewhere_are_fetched_without_the_key(start_worker, keys, user, providers):
+    start_worker()
+    job = finished(start(user, keys["openrouter"], f"[sandbox:signed-other-host] {uuid.uuid4()}"))
+    assert job.status == VideoJob.Status.READY, job.error
+    clip = job.clips.get()
+    assert clip.source_url.startswith("http://localhost:")
+    hits = [
+        h
+        for h in providers.stats()["off_origin_requests"]
+        if h["job_id"] in clip.source_url or h["endpoint"] == "openrouter-signed"
+    ]
+    assert hits and all(h["credential_headers"] == [] for h in hits)
+
+
+@pytest.mark.skipif(
+    "postgres" not in settings.DATABASES["default"]["ENGINE"],
+    reason="several workers sharing one queue is a PostgreSQL deployment",
+)
+def test_two_workers_fifty_jobs_each_submitted_once(start_worker, keys, user, providers):
+    start_worker()
+    start_worker()
+    tag = uuid.uuid4().hex
+    prompts = [f"crowd {i} {tag}" for i in range(50)]
+    jobs = [start(user, keys["openrouter"], p, duration=4) for p in prompts]
+
+    def all_done():
+        return (
+            VideoJob.objects.filter(
+                pk__in=[j.pk for j in jobs], status__in=VideoJob.TERMINAL
+            ).count()
+            == 50
+        )
+
+    wait_for(all_done, timeout=120, interval=0.5)
+    assert VideoJob.objects.filter(status=VideoJob.Status.READY).count() == 50
+    assert Clip.objects.filter(status=Clip.Status.READY).count() == 50
+    for prompt in prompts:
+        assert submissions(providers, prompt) == 1

@@ -199,6 +199,7 @@ def collect(clip_pk: int) -> None:
             client,
             Output(index=clip.index, url=clip.source_url, expires_at=clip.source_expires_at),
             stem=f"clips/{job.public_id}/clip-{clip.index + 1}",
+            partial_prefix=f"{job.public_id}-{clip.index}",
             heartbeat=clip.extend_lease,
         )
     except OutputGone as exc:

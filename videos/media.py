@@ -141,13 +141,17 @@ def remove_stale_partials(older_than: float) -> int:
     return removed
 
 
-def copy_output(provider, output, *, stem: str, heartbeat=None) -> dict:
+def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=None) -> dict:
     """Stream one provider output into storage. Returns the Clip fields to record.
 
     Raises ClipRefused (keep nothing), UnsafeURL, or the provider's errors (retry later).
     """
     cap = settings.MAX_CLIP_BYTES
-    fd, tmp_name = tempfile.mkstemp(prefix=f"{Path(stem).name}-", suffix=".part", dir=partial_dir())
+    # Whoever calls this holds the clip's lease: older partials of it are a dead worker's.
+    for stale in partial_dir().glob(f"{partial_prefix}-*.part"):
+        stale.unlink(missing_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f"{partial_prefix}-", suffix=".part", dir=partial_dir())
+    beat_every = settings.CLIP_LEASE_SECONDS / 3
     try:
         digest, size, last_beat = hashlib.sha256(), 0, time.monotonic()
         with os.fdopen(fd, "wb") as tmp, provider.open_output(output, guard=check_url) as download:
@@ -159,7 +163,7 @@ def copy_output(provider, output, *, stem: str, heartbeat=None) -> dict:
                     raise ClipRefused(too_big(size, cap))
                 digest.update(chunk)
                 tmp.write(chunk)
-                if heartbeat and time.monotonic() - last_beat > 10:
+                if heartbeat and time.monotonic() - last_beat > beat_every:
                     heartbeat()
                     last_beat = time.monotonic()
         if size == 0:

@@ -1,0 +1,94 @@
+"""The download guard and the copy into storage."""
+
+import uuid
+
+import pytest
+
+from tests.conftest import GEMINI_KEY
+from videos import media
+from videos.providers.base import JobSpec
+from videos.providers.gemini import GeminiProvider
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.com/clip.mp4",
+        "http://example.com/clip.mp4",  # plain http to a public host
+        "https://127.0.0.1/clip.mp4",
+        "https://localhost/clip.mp4",
+        "https://10.1.2.3/clip.mp4",
+        "https://192.168.0.10/clip.mp4",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]/clip.mp4",
+        "https://[::ffff:127.0.0.1]/clip.mp4",
+        "https://user:pw@example.com/clip.mp4",
+        "https:///no-host",
+    ],
+)
+def test_unsafe_urls_are_refused(url, settings):
+    settings.ALLOW_PRIVATE_HOSTS = []
+    with pytest.raises(media.UnsafeURL):
+        media.check_url(url)
+
+
+def test_an_allowed_private_host_port_may_use_http(settings):
+    settings.ALLOW_PRIVATE_HOSTS = ["127.0.0.1:8100"]
+    media.check_url("http://127.0.0.1:8100/api/v1/videos/x/content")
+    with pytest.raises(media.UnsafeURL):
+        media.check_url("http://127.0.0.1:8101/other-port")
+
+
+def test_public_https_passes():
+    media.check_url("https://93.184.215.14/clip.mp4")
+
+
+def finished_gemini_output(provider):
+    import time
+
+    submitted = provider.submit(
+        JobSpec(model="veo-3.1-fast-generate-preview", prompt="p", duration=4)
+    )
+    for _ in range(100):
+        state = provider.poll(submitted.polling_url)
+        if state.status.is_terminal:
+            return state.outputs[0]
+        time.sleep(0.1)
+    raise AssertionError("no output")
+
+
+def test_a_redirect_to_a_private_address_is_refused(sandbox, settings, tmp_path):
+    """The sandbox's Gemini download redirects to localhost: allowed only if that is allowed."""
+    settings.MEDIA_ROOT = tmp_path
+    port = sandbox.url.rsplit(":", 1)[1]
+    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}"]  # the API yes, the redirect target no
+    provider = GeminiProvider(GEMINI_KEY, base_url=sandbox.gemini_base_url)
+    output = finished_gemini_output(provider)
+    with pytest.raises(media.UnsafeURL, match="localhost"):
+        media.copy_output(provider, output, stem=f"clips/{uuid.uuid4()}", partial_prefix="t")
+    assert list((tmp_path / ".partial").glob("*.part")) == []
+    settings.ALLOW_PRIVATE_HOSTS.append(f"localhost:{port}")
+    facts = media.copy_output(provider, output, stem=f"clips/{uuid.uuid4()}", partial_prefix="t")
+    assert facts["size"] > 0 and facts["content_type"] == "video/mp4"
+
+
+def test_probe_refuses_what_is_not_a_video(tmp_path):
+    path = tmp_path / "page.mp4"
+    path.write_bytes(b"<!doctype html><title>Login</title>")
+    with pytest.raises(media.ClipRefused, match="not a video"):
+        media.probe(str(path))
+
+
+def test_stale_partials_are_removed(tmp_path, settings):
+    import os
+    import time
+
+    settings.MEDIA_ROOT = tmp_path
+    old = media.partial_dir() / "dead-0-x.part"
+    old.write_bytes(b"x")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    fresh = media.partial_dir() / "live-0-y.part"
+    fresh.write_bytes(b"y")
+    assert media.remove_stale_partials(older_than=600) == 1
+    assert not old.exists() and fresh.exists()
