@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from videos.webhooks import openrouter_webhook
+
 admin.site.site_header = "MarketOS Video administration"
 admin.site.site_title = "MarketOS Video"
 
@@ -15,5 +17,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("webhooks/openrouter/", openrouter_webhook, name="openrouter_webhook"),
     path("", include("videos.urls")),
 ]

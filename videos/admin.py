@@ -4,7 +4,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .forms import SecretField, clean_secret
-from .models import ProviderKey
+from .models import Clip, ProviderKey, VideoJob
 
 
 class ProviderKeyAdminForm(forms.ModelForm):
@@ -59,3 +59,58 @@ class ProviderKeyAdmin(admin.ModelAdmin):
             works, message = key.verify()
             level = {True: messages.SUCCESS, False: messages.ERROR, None: messages.WARNING}[works]
             self.message_user(request, f"{key.label} ({key.masked}): {message}", level)
+
+
+class ClipInline(admin.TabularInline):
+    model = Clip
+    extra = 0
+    can_delete = False
+    fields = ["index", "status", "size", "duration", "width", "height", "attempts", "error"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VideoJob)
+class VideoJobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "owner", "provider", "model", "status", "cost", "poll_count"]
+    list_filter = ["status", "provider", "owner"]
+    search_fields = ["prompt", "provider_job_id", "owner__username", "public_id"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    inlines = [ClipInline]
+    actions = ["mark_resolved"]
+    readonly_fields = [
+        f.name for f in VideoJob._meta.get_fields() if f.concrete and f.name not in ("id",)
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Mark selected “needs attention” jobs as resolved")
+    def mark_resolved(self, request, queryset):
+        resolved = sum(job.resolve() for job in queryset)
+        skipped = queryset.count() - resolved
+        self.message_user(request, f"Resolved {resolved} job(s); {skipped} did not need it.")
+
+
+@admin.register(Clip)
+class ClipAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "job", "status", "size", "duration", "attempts", "ready_at"]
+    list_filter = ["status", "job__provider", "job__owner"]
+    search_fields = ["job__prompt", "sha256", "job__public_id"]
+    list_select_related = ["job"]
+    actions = ["retry_collecting"]
+    readonly_fields = [f.name for f in Clip._meta.get_fields() if f.concrete and f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Try copying the selected clips again")
+    def retry_collecting(self, request, queryset):
+        from . import lifecycle
+
+        retried = sum(lifecycle.retry_clip(clip) for clip in queryset.select_related("job"))
+        self.message_user(request, f"Queued {retried} clip(s) to be copied again.")

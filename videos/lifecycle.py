@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from . import media, tasks
@@ -92,8 +93,25 @@ def spec_for(job: VideoJob) -> JobSpec:
         seed=p.get("seed"),
         sample_count=p.get("sample_count") or 1,
         images=load_inputs(job.image_inputs),
-        callback_url=p.get("callback_url"),
+        callback_url=callback_url(job),
     )
+
+
+def callback_url(job: VideoJob) -> str | None:
+    if job.provider != "openrouter" or not (
+        settings.PUBLIC_URL and settings.OPENROUTER_WEBHOOK_SECRET
+    ):
+        return None
+    return settings.PUBLIC_URL + reverse("openrouter_webhook")
+
+
+def webhook_reported(provider_job_id: str) -> bool:
+    """A provider says this job reached a terminal state: look at it now instead of later."""
+    job = VideoJob.objects.filter(provider="openrouter", provider_job_id=provider_job_id).first()
+    if job is None or not job.poll_now():
+        return False
+    enqueue_poll(job)
+    return True
 
 
 def _client(job: VideoJob):
@@ -217,6 +235,16 @@ def collect(clip_pk: int) -> None:
     else:
         clip.mark_ready(**facts)
     job.finish_if_collected()
+
+
+def retry_clip(clip: Clip) -> bool:
+    """Copy a failed clip again (without resubmitting the job)."""
+    with transaction.atomic():
+        if not clip.retry():
+            return False
+        clip.job.reopen_for_collecting()
+        enqueue_collect(clip)
+    return True
 
 
 def _client_for_clip(clip: Clip):

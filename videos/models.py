@@ -290,6 +290,20 @@ class VideoJob(models.Model):
             **fields,
         )
 
+    def poll_now(self) -> bool:
+        """Start a fresh chain of polls right away (a webhook said the job ended, or recovery)."""
+        now = timezone.now()
+        changed = (
+            type(self)
+            .objects.filter(
+                pk=self.pk, status=self.Status.WAITING, poll_generation=self.poll_generation
+            )
+            .update(poll_generation=self.poll_generation + 1, next_poll_at=now)
+        )
+        if changed:
+            self.poll_generation, self.next_poll_at = self.poll_generation + 1, now
+        return bool(changed)
+
     def past_deadline(self) -> bool:
         return self.deadline is not None and timezone.now() >= self.deadline
 
@@ -331,6 +345,15 @@ class VideoJob(models.Model):
             self.Status.COLLECTING,
             self.Status.FAILED,
             error="The provider made the video, but none of its clips could be copied.",
+        )
+
+    def reopen_for_collecting(self) -> bool:
+        """A clip is being copied again: the job is collecting until it ends once more."""
+        return self._move(
+            [self.Status.READY, self.Status.FAILED],
+            self.Status.COLLECTING,
+            finished_at=None,
+            error="",
         )
 
     def provider_client(self):
@@ -465,3 +488,21 @@ class Clip(models.Model):
             error="",
             raw_error="",
         )
+
+
+class WebhookDelivery(models.Model):
+    """Each provider webhook delivery is accepted once, by its idempotency key."""
+
+    provider = models.CharField(max_length=20, choices=Provider)
+    idempotency_key = models.CharField(max_length=300)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "idempotency_key"], name="one_delivery_per_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.provider} webhook {self.idempotency_key}"
