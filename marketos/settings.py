@@ -272,6 +272,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("MARKETOS_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Everything goes through the root handler once (Django's own console handler would
+        # print a second, unformatted copy in debug).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # httpx logs every request URL at INFO; provider URLs carry no secrets, but keep it quiet.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
