@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3)
 DEMO_ENV := var/demo.env
 
-.PHONY: help venv demo test lint format check-deploy clean
+.PHONY: help venv demo test lint format bench clean
 
 help:
 	@echo "make demo    set up everything and run the app offline on http://127.0.0.1:8000"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff check and format check"
+	@echo "make bench   benchmarks: collecting a 1 GiB clip, one worker polling 500 jobs"
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12+ needed"' \
@@ -43,3 +44,7 @@ format: venv
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .ruff_cache
+
+bench: venv
+	$(BIN)/python -m bench.collect
+	$(BIN)/python -m bench.polling

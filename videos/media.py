@@ -12,8 +12,10 @@ import io
 import ipaddress
 import logging
 import os
+import queue
 import socket
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +116,65 @@ def probe(path: str) -> VideoFacts:
         raise ClipRefused("The provider sent something that is not a video.") from None
 
 
+class _Spool:
+    """Hashes and writes chunks on a second thread while the first keeps reading the network.
+
+    Disk writes and SHA-256 release the GIL, so a download runs at the speed of the slower of
+    network and disk rather than their sum. The queue is bounded: memory stays a few MiB.
+    """
+
+    def __init__(self, file):
+        self.file = file
+        self.queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=8)
+        self.batch: list[bytes] = []
+        self.batched = 0
+        self.hash = hashlib.sha256()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+
+    def _drain(self):
+        try:
+            while (batch := self.queue.get()) is not None:
+                for chunk in batch:
+                    self.hash.update(chunk)
+                self.file.writelines(batch)
+        except BaseException as exc:  # reported to the reading thread
+            self.error = exc
+            while self.queue.get() is not None:  # keep the reader from blocking
+                pass
+
+    def put(self, chunk: bytes) -> None:
+        # Hand over about a MiB at a time: one thread switch per MiB, not per network read.
+        self.batch.append(chunk)
+        self.batched += len(chunk)
+        if self.batched >= CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.error:
+            raise self.error
+        if self.batch:
+            self.queue.put(self.batch)
+            self.batch, self.batched = [], 0
+
+    @property
+    def digest(self) -> str:
+        return self.hash.hexdigest()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        if exc_info[0] is None:
+            self._flush()
+        self.queue.put(None)
+        self.thread.join()
+        self.file.close()
+        if self.error and exc_info[0] is None:
+            raise self.error
+
+
 class _MovableFile(File):
     """Lets FileSystemStorage move the finished temporary file instead of copying it."""
 
@@ -153,19 +214,22 @@ def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=N
     fd, tmp_name = tempfile.mkstemp(prefix=f"{partial_prefix}-", suffix=".part", dir=partial_dir())
     beat_every = settings.CLIP_LEASE_SECONDS / 3
     try:
-        digest, size, last_beat = hashlib.sha256(), 0, time.monotonic()
-        with os.fdopen(fd, "wb") as tmp, provider.open_output(output, guard=check_url) as download:
+        size, last_beat = 0, time.monotonic()
+        with (
+            _Spool(os.fdopen(fd, "wb")) as spool,
+            provider.open_output(output, guard=check_url) as download,
+        ):
             if download.content_length and download.content_length > cap:
                 raise ClipRefused(too_big(download.content_length, cap))
-            for chunk in download.iter_bytes(CHUNK):
+            for chunk in download.iter_bytes():
                 size += len(chunk)
                 if size > cap:
                     raise ClipRefused(too_big(size, cap))
-                digest.update(chunk)
-                tmp.write(chunk)
+                spool.put(chunk)
                 if heartbeat and time.monotonic() - last_beat > beat_every:
                     heartbeat()
                     last_beat = time.monotonic()
+        digest = spool.digest
         if size == 0:
             raise ClipRefused("The provider sent an empty file.")
         facts = probe(tmp_name)
@@ -181,7 +245,7 @@ def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=N
             "file": stored,
             "poster": poster,
             "size": size,
-            "sha256": digest.hexdigest(),
+            "sha256": digest,
             "content_type": facts.content_type,
             "duration": facts.duration,
             "width": facts.width,

@@ -1,0 +1,1 @@
+"""Benchmarks: ``make bench`` runs them all; each module also runs alone (``python -m bench.X``)."""

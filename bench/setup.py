@@ -1,0 +1,47 @@
+"""A throwaway configuration for a benchmark run: temporary database and media, the sandbox."""
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+
+def configure(sandbox, **extra: str) -> Path:
+    """Point Django at a fresh temporary SQLite database (or DATABASE_URL) and the sandbox."""
+    workdir = Path(tempfile.mkdtemp(prefix="marketos-bench-"))
+    port = sandbox.url.rsplit(":", 1)[1]
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "marketos.settings",
+            "MARKETOS_SECRET_KEY": secrets.token_urlsafe(50),
+            "MARKETOS_VAULT_KEYS": Fernet.generate_key().decode(),
+            "MARKETOS_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "MARKETOS_MEDIA_ROOT": str(workdir / "media"),
+            "MARKETOS_OPENROUTER_BASE_URL": sandbox.openrouter_base_url,
+            "MARKETOS_GEMINI_BASE_URL": sandbox.gemini_base_url,
+            "MARKETOS_ALLOW_PRIVATE_HOSTS": f"127.0.0.1:{port},localhost:{port}",
+            "MARKETOS_LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    return workdir
+
+
+def demo_key(provider="openrouter"):
+    from django.contrib.auth import get_user_model
+
+    from videos.models import ProviderKey
+
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    key = ProviderKey(owner=user, provider=provider, label=secrets.token_hex(4))
+    key.set_secret("sk-or-v1-sandbox-bench-000000000000000000")
+    key.save()
+    return user, key
