@@ -182,6 +182,8 @@ STATIC_ROOT = Path(envstr("MARKETOS_STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(envstr("MARKETOS_MEDIA_ROOT") or VAR_DIR / "media")
+# Behind nginx: an internal location that serves MEDIA_ROOT, e.g. "/protected-media/".
+MEDIA_ACCEL_PREFIX = envstr("MARKETOS_MEDIA_ACCEL_PREFIX")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

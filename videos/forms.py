@@ -1,7 +1,12 @@
+import io
+
 from django import forms
 from django.views.decorators.debug import sensitive_variables
+from PIL import Image, UnidentifiedImageError
 
 from .models import Provider, ProviderKey
+from .providers.base import ImageInput, InvalidSpec, JobSpec, ModelInfo, ProviderError
+from .vault import VaultError
 
 MAX_SECRET_LENGTH = 256
 MIN_SECRET_LENGTH = 20
@@ -121,3 +126,228 @@ class ReplaceSecretForm(forms.Form):
         self.key.set_secret(self.cleaned_data["secret"])
         self.key.save()
         return self.key
+
+
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_SIDE = 4096
+MIN_IMAGE_SIDE = 64
+IMAGE_FIELDS = {"first_frame": "First frame", "last_frame": "Last frame"}
+MAX_REFERENCES = 3
+
+
+def checked_image(upload, label: str) -> tuple[str, bytes]:
+    """(mime type, bytes) of an uploaded image, or a ValidationError saying what is wrong."""
+    if upload.size > MAX_IMAGE_BYTES:
+        raise forms.ValidationError(
+            f"{label}: the image is {upload.size / 1024**2:.1f} MB; at most 10 MB is accepted."
+        )
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            kind, (width, height) = image.format, image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise forms.ValidationError(
+            f"{label}: this file is not an image we can read. Use a PNG, JPEG or WebP."
+        ) from None
+    if kind not in IMAGE_TYPES:
+        raise forms.ValidationError(
+            f"{label}: {kind} images are not accepted; use PNG, JPEG or WebP."
+        )
+    if max(width, height) > MAX_IMAGE_SIDE or min(width, height) < MIN_IMAGE_SIDE:
+        raise forms.ValidationError(
+            f"{label}: the image is {width} x {height} pixels; each side must be between "
+            f"{MIN_IMAGE_SIDE} and {MAX_IMAGE_SIDE}."
+        )
+    return IMAGE_TYPES[kind], data
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class GenerateForm(forms.Form):
+    """Everything one video job needs; the model fields offered follow the chosen model.
+
+    Built in two steps: the key and model decide which other fields exist (the same rules the
+    browser shows through htmx), then ``clean`` checks the whole request with JobSpec.validate.
+    """
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    key = forms.ModelChoiceField(queryset=ProviderKey.objects.none(), empty_label=None, label="Key")
+    model = forms.ChoiceField(label="Model")
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A product shot of…"}),
+        max_length=4000,
+        required=False,
+        help_text="Describe the scene, subject, camera and mood. Brand context helps.",
+    )
+
+    def __init__(self, *args, owner, initial_model=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].queryset = ProviderKey.objects.owned_by(owner)
+        self.fields["key"].label_from_instance = lambda k: f"{k.label} ({k.get_provider_display()})"
+        self.catalog_error = ""
+        self.models: list[ModelInfo] = []
+        self.model_info: ModelInfo | None = None
+        self.chosen_key = self._chosen_key()
+        if self.chosen_key is not None:
+            try:
+                self.models = self.chosen_key.models()
+            except (ProviderError, VaultError) as exc:
+                self.catalog_error = (
+                    f"Could not load the models of “{self.chosen_key.label}”: "
+                    f"{getattr(exc, 'message', str(exc))}"
+                )
+        self.fields["model"].choices = [(m.id, m.name) for m in self.models]
+        wanted = self.data.get("model") or initial_model or self.initial.get("model")
+        self.model_info = next((m for m in self.models if m.id == wanted), None) or (
+            self.models[0] if self.models else None
+        )
+        if self.model_info:
+            self.initial.setdefault("model", self.model_info.id)
+            self._add_model_fields(self.model_info)
+
+    def _chosen_key(self) -> ProviderKey | None:
+        keys = self.fields["key"].queryset
+        wanted = self.data.get("key") or self.initial.get("key")
+        if wanted:
+            try:
+                return keys.get(pk=wanted)
+            except (ProviderKey.DoesNotExist, ValueError, TypeError):
+                return None
+        return keys.first()
+
+    def _add_model_fields(self, m: ModelInfo) -> None:
+        def choice(name, label, values, default):
+            listed = ", ".join(fmt(name, v) for v in values)
+            self.fields[name] = forms.TypedChoiceField(
+                label=label,
+                choices=[(v, fmt(name, v)) for v in values],
+                coerce=int if name == "duration" else str,
+                error_messages={
+                    "invalid_choice": f"{m.name} does not offer %(value)s as "
+                    f"{label.lower()}; choose {listed}."
+                },
+            )
+            self.initial.setdefault(name, default)
+
+        def fmt(name, value):
+            return f"{value} seconds" if name == "duration" else str(value)
+
+        if m.durations:
+            choice("duration", "Duration", m.durations, 8 if 8 in m.durations else m.durations[0])
+        if m.resolutions:
+            choice("resolution", "Resolution", m.resolutions, m.resolutions[0])
+        if m.aspect_ratios:
+            choice("aspect_ratio", "Aspect ratio", m.aspect_ratios, m.aspect_ratios[0])
+        if m.max_outputs > 1:
+            self.fields["sample_count"] = forms.TypedChoiceField(
+                label="Clips",
+                choices=[
+                    (n, f"{n} clip{'s' if n > 1 else ''}") for n in range(1, m.max_outputs + 1)
+                ],
+                coerce=int,
+            )
+        if m.negative_prompt:
+            self.fields["negative_prompt"] = forms.CharField(
+                label="Negative prompt",
+                required=False,
+                max_length=1000,
+                help_text="What to keep out of the video, e.g. “text, logos, blur”.",
+            )
+        if m.audio:
+            self.fields["generate_audio"] = forms.BooleanField(
+                label="Generate audio", required=False
+            )
+        if m.seed:
+            self.fields["seed"] = forms.IntegerField(
+                label="Seed",
+                required=False,
+                min_value=0,
+                max_value=2**32 - 1,
+                help_text="The same seed and settings give similar results.",
+            )
+        for role, label in IMAGE_FIELDS.items():
+            if role in m.frame_images:
+                self.fields[role] = forms.FileField(
+                    label=f"{label} image",
+                    required=False,
+                    widget=forms.ClearableFileInput(
+                        attrs={"accept": "image/png,image/jpeg,image/webp"}
+                    ),
+                )
+        if m.max_reference_images:
+            self.fields["reference"] = forms.FileField(
+                label=f"Reference images (up to {m.max_reference_images})",
+                required=False,
+                widget=MultipleFileInput(
+                    attrs={"accept": "image/png,image/jpeg,image/webp", "multiple": True}
+                ),
+            )
+
+    @property
+    def price(self) -> str:
+        if not self.model_info or not self.model_info.pricing:
+            return ""
+        return ", ".join(f"{k.replace('_', ' ')}: ${v}" for k, v in self.model_info.pricing.items())
+
+    def clean_key(self):
+        key = self.cleaned_data["key"]
+        if self.catalog_error:
+            raise forms.ValidationError(self.catalog_error)
+        return key
+
+    OPTIONAL_INPUTS = {
+        "negative_prompt": "a negative prompt",
+        "seed": "a seed",
+        "generate_audio": "an audio option",
+        "sample_count": "a clip count",
+        "first_frame": "a first frame image",
+        "last_frame": "a last frame image",
+        "reference": "reference images",
+    }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.model_info is None:
+            return cleaned
+        for name, what in self.OPTIONAL_INPUTS.items():
+            sent = self.data.get(name, "").strip() or self.files.get(name)
+            if sent and name not in self.fields:
+                self.add_error(None, f"{self.model_info.name} does not take {what}.")
+        if self.errors:
+            return cleaned
+        images = []
+        for role, label in IMAGE_FIELDS.items():
+            if upload := self.files.get(role) if role in self.fields else None:
+                try:
+                    images.append(ImageInput(role, *checked_image(upload, label)))
+                except forms.ValidationError as exc:
+                    self.add_error(role, exc)
+        if "reference" in self.fields:
+            for upload in self.files.getlist("reference"):
+                try:
+                    images.append(ImageInput("reference", *checked_image(upload, "Reference")))
+                except forms.ValidationError as exc:
+                    self.add_error("reference", exc)
+        self.spec = JobSpec(
+            model=self.model_info.id,
+            prompt=cleaned.get("prompt", "").strip(),
+            negative_prompt=cleaned.get("negative_prompt", "").strip(),
+            duration=cleaned.get("duration"),
+            resolution=cleaned.get("resolution") or None,
+            aspect_ratio=cleaned.get("aspect_ratio") or None,
+            generate_audio=cleaned.get("generate_audio") or None,
+            seed=cleaned.get("seed"),
+            sample_count=cleaned.get("sample_count") or 1,
+            images=tuple(images),
+        )
+        try:
+            self.spec.validate(self.model_info)
+        except InvalidSpec as exc:
+            for name, message in exc.errors.items():
+                self.add_error(name if name in self.fields else None, message)
+        return cleaned

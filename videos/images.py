@@ -1,5 +1,8 @@
 """Image inputs of a job (first frame, last frame, references), kept in storage."""
 
+import uuid
+
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from .providers.base import ImageInput
@@ -11,3 +14,17 @@ def load_inputs(image_inputs: list[dict]) -> tuple[ImageInput, ...]:
         with default_storage.open(entry["path"], "rb") as handle:
             images.append(ImageInput(entry["role"], entry["mime_type"], handle.read()))
     return tuple(images)
+
+
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+def save_inputs(images: tuple[ImageInput, ...]) -> list[dict]:
+    """Store checked images; the job keeps their names and sends them inline when submitting."""
+    folder = f"inputs/{uuid.uuid4()}"
+    saved = []
+    for number, image in enumerate(images, start=1):
+        name = f"{folder}/{number}-{image.role}.{EXTENSIONS.get(image.mime_type, 'bin')}"
+        path = default_storage.save(name, ContentFile(image.data))
+        saved.append({"role": image.role, "mime_type": image.mime_type, "path": path})
+    return saved

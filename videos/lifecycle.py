@@ -78,6 +78,11 @@ def start_job(owner, key, spec: JobSpec, idempotency_key: str, image_inputs=()) 
     return job, created
 
 
+def resubmit(job: VideoJob, idempotency_key: str) -> tuple:
+    """A new job with the same settings and images: the user knowingly asks to pay again."""
+    return start_job(job.owner, job.key, spec_for(job), idempotency_key, job.image_inputs)
+
+
 def spec_for(job: VideoJob) -> JobSpec:
     from .images import load_inputs
 

@@ -10,22 +10,27 @@ and moves both into storage. A partial file never outlives the attempt that wrot
 import hashlib
 import io
 import ipaddress
+import json
 import logging
 import os
 import queue
+import re
 import socket
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import av
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from zipstream import ZipStream
 
 log = logging.getLogger(__name__)
 
@@ -260,3 +265,86 @@ def too_big(size: int, cap: int) -> str:
         f"The clip is larger ({size / 1024**2:,.0f} MiB) than this server keeps "
         f"({cap / 1024**2:,.0f} MiB, MARKETOS_MAX_CLIP_BYTES)."
     )
+
+
+# --- serving stored media ------------------------------------------------------------------
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _file_chunks(handle, start: int, length: int):
+    try:
+        handle.seek(start)
+        while length > 0:
+            chunk = handle.read(min(CHUNK, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+def serve(request, name: str, content_type: str, *, download_as: str | None = None):
+    """A stored file, with HTTP Range for local storage.
+
+    Behind nginx (``MARKETOS_MEDIA_ACCEL_PREFIX``) the bytes are handed off with
+    X-Accel-Redirect; with remote storage (S3) the browser is sent to the storage's own,
+    short-lived URL. Ownership is the caller's business: check it before calling this.
+    """
+    disposition = (
+        content_disposition_header(as_attachment=True, filename=download_as)
+        if download_as
+        else "inline"
+    )
+    if settings.MEDIA_ACCEL_PREFIX:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX + quote(name)
+        response["Content-Disposition"] = disposition
+        return response
+    try:
+        default_storage.path(name)
+    except NotImplementedError:
+        return HttpResponseRedirect(default_storage.url(name))
+    size = default_storage.size(name)
+    header = request.headers.get("Range", "").strip()
+    start, end = 0, size - 1
+    status = 200
+    if header and (match := RANGE.match(header)) and any(match.groups()):
+        first, last = match.groups()
+        if first:
+            start, end = int(first), min(int(last), size - 1) if last else size - 1
+        else:
+            start = max(size - int(last), 0)
+        if start >= size or start > end:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            response["Accept-Ranges"] = "bytes"
+            return response
+        status = 206
+    handle = default_storage.open(name, "rb")
+    if status == 200:
+        response = FileResponse(handle, content_type=content_type)
+    else:
+        length = end - start + 1
+        response = StreamingHttpResponse(
+            _file_chunks(handle, start, length), status=206, content_type=content_type
+        )
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = disposition
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def zip_response(job, clips, manifest: dict, filename: str):
+    """Every clip and a manifest in one uncompressed zip, streamed, with a known length."""
+    archive = ZipStream(sized=True)
+    for clip in clips:
+        archive.add_path(default_storage.path(clip.file.name), clip.download_name(len(clips)))
+    archive.add(json.dumps(manifest, indent=2).encode(), "manifest.json")
+    response = StreamingHttpResponse(archive, content_type="application/zip")
+    response["Content-Length"] = str(len(archive))
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

@@ -4,7 +4,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
 from . import vault
@@ -79,6 +81,12 @@ class ProviderKey(models.Model):
 
     def provider_client(self):
         return get_provider(self.provider, self.reveal())
+
+    def models(self) -> list:
+        """The key's video models (cached). Raises ProviderError or vault.VaultError."""
+        from .providers.catalog import models_for
+
+        return models_for(self.provider, self.reveal())
 
     def verify(self) -> tuple[bool | None, str]:
         """Ask the provider whether the key works and record the answer.
@@ -202,9 +210,75 @@ class VideoJob(models.Model):
     def __str__(self):
         return f"{self.model}: {self.prompt[:40]}"
 
+    def get_absolute_url(self):
+        return reverse("videos:job", args=[self.public_id])
+
     @property
     def is_terminal(self) -> bool:
         return self.status in self.TERMINAL
+
+    NEXT_STEPS = {
+        Status.QUEUED: "It will be sent to the provider in a moment.",
+        Status.SUBMITTING: "Sending the request to the provider.",
+        Status.WAITING: "The provider is generating the video; this takes from ten seconds to "
+        "several minutes. You can leave this page: the job goes on.",
+        Status.COLLECTING: "The video is done; its clips are being copied into your library.",
+        Status.READY: "Done. Review the clips below and save the ones you want.",
+        Status.FAILED: "Nothing more will happen. Change the prompt or settings and try again.",
+        Status.BLOCKED: "Nothing more will happen. Rephrase the prompt or change the image.",
+        Status.EXPIRED: "Nothing more will happen. Submit it again to retry.",
+        Status.NEEDS_ATTENTION: "We did not send it again on our own, so you are not charged "
+        "twice. Check your provider account: if no video was started there, submit it again.",
+    }
+
+    def manifest(self, clips) -> dict:
+        """What a saved batch says about itself (manifest.json in the zip)."""
+        return {
+            "job": str(self.public_id),
+            "provider": self.provider,
+            "model": self.model,
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
+            "settings": self.parameters,
+            "cost_usd": str(self.cost) if self.cost is not None else None,
+            "created_at": self.created_at.isoformat(),
+            "clips": [
+                {
+                    "file": clip.download_name(len(clips)),
+                    "index": clip.number,
+                    "sha256": clip.sha256,
+                    "bytes": clip.size,
+                    "duration_seconds": clip.duration,
+                    "width": clip.width,
+                    "height": clip.height,
+                }
+                for clip in clips
+            ],
+        }
+
+    @property
+    def next_step(self) -> str:
+        return self.NEXT_STEPS[self.status]
+
+    @property
+    def file_stem(self) -> str:
+        """A filename from the prompt: "spring-launch-teaser"."""
+        return slugify(self.prompt)[:50].strip("-") or "video"
+
+    @property
+    def elapsed(self) -> timedelta:
+        return (self.finished_at or timezone.now()) - self.created_at
+
+    @property
+    def elapsed_text(self) -> str:
+        seconds = int(self.elapsed.total_seconds())
+        minutes, seconds = divmod(seconds, 60)
+        verb = "took" if self.finished_at else "running for"
+        return f"{verb} {minutes} min {seconds} s" if minutes else f"{verb} {seconds} s"
+
+    @property
+    def aspect_ratio(self) -> str:
+        return self.parameters.get("aspect_ratio", "")
 
     def _move(self, from_statuses, to_status, **fields) -> bool:
         """Compare-and-set: change status only if it is still one of ``from_statuses``."""
@@ -404,6 +478,14 @@ class Clip(models.Model):
 
     def __str__(self):
         return f"Clip {self.index + 1} of job {self.job_id}"
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+    def download_name(self, total: int) -> str:
+        extension = "mp4" if self.content_type in ("", "video/mp4") else "mov"
+        return f"{self.job.file_stem}-{self.number}-of-{total}.{extension}"
 
     def _move(self, from_statuses, to_status, **fields) -> bool:
         if isinstance(from_statuses, str):

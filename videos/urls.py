@@ -4,8 +4,23 @@ from . import views
 
 app_name = "videos"
 
+job = "videos/<uuid:public_id>"
+clip = f"{job}/clips/<int:number>"
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path("generate/", views.generate, name="generate"),
+    path("generate/options/", views.generate_options, name="generate_options"),
+    path("videos/", views.videos, name="videos"),
+    path("library/", views.library, name="library"),
+    path(f"{job}/", views.job_detail, name="job"),
+    path(f"{job}/live/", views.job_live, name="job_live"),
+    path(f"{job}/resubmit/", views.job_resubmit, name="job_resubmit"),
+    path(f"{job}/clips.zip", views.job_zip, name="job_zip"),
+    path(f"{clip}/video", views.clip_file, name="clip_file"),
+    path(f"{clip}/poster.jpg", views.clip_poster, name="clip_poster"),
+    path(f"{clip}/download", views.clip_download, name="clip_download"),
+    path(f"{clip}/retry/", views.clip_retry, name="clip_retry"),
     path("keys/", views.keys, name="keys"),
     path("keys/<uuid:public_id>/", views.key_detail, name="key_detail"),
     path("keys/<uuid:public_id>/replace/", views.key_replace, name="key_replace"),

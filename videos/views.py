@@ -1,14 +1,31 @@
+import uuid
+
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from .forms import ProviderKeyForm, ReplaceSecretForm
-from .models import ProviderKey
+from . import lifecycle, media
+from .forms import GenerateForm, ProviderKeyForm, ReplaceSecretForm
+from .images import save_inputs
+from .models import Clip, Provider, ProviderKey, VideoJob
+from .providers.base import ASPECT_RATIOS
+
+MOBILE_AGENTS = ("Mobile", "Android", "iPhone", "iPad", "iPod")
+
+
+def is_mobile(request) -> bool:
+    """Phones get the single-clip download only (Save all is for desktops)."""
+    agent = request.headers.get("User-Agent", "")
+    return any(word in agent for word in MOBILE_AGENTS)
 
 
 def home(request):
-    return redirect("videos:keys")
+    return redirect("videos:generate")
 
 
 def _own_key(request, public_id) -> ProviderKey:
@@ -76,3 +93,201 @@ def key_delete(request, public_id):
         messages.success(request, f"Deleted the key “{key.label}” ({key.masked}).")
         return redirect("videos:keys")
     return render(request, "videos/key_delete.html", {"key": key})
+
+
+# --- generating -------------------------------------------------------------------------------
+
+
+def generate(request):
+    source = _copy_source(request)
+    form = GenerateForm(
+        request.POST or None,
+        request.FILES or None,
+        owner=request.user,
+        initial=source or {"idempotency_key": uuid.uuid4().hex},
+    )
+    if request.method == "POST" and form.is_valid():
+        job = VideoJob.objects.filter(
+            owner=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
+        ).first()
+        if job is None:  # not a replay of a form already sent
+            images = save_inputs(form.spec.images)
+            job, _ = lifecycle.start_job(
+                request.user,
+                form.cleaned_data["key"],
+                form.spec,
+                form.cleaned_data["idempotency_key"],
+                images,
+            )
+        return redirect(job)
+    status = 400 if form.errors else 200
+    return render(request, "videos/generate.html", {"form": form}, status=status)
+
+
+def generate_options(request):
+    """The model list and the fields the chosen model accepts (htmx, on key or model change)."""
+    form = GenerateForm(
+        initial={"key": request.GET.get("key"), "model": request.GET.get("model")},
+        owner=request.user,
+        initial_model=request.GET.get("model"),
+    )
+    return render(request, "videos/generate.html#model-options", {"form": form})
+
+
+def _copy_source(request) -> dict | None:
+    """Settings of an earlier job (``?from=<job>``) to start a new prompt from."""
+    public_id = request.GET.get("from")
+    if not public_id:
+        return None
+    job = get_object_or_404(_own_jobs(request), public_id=public_id)
+    return {
+        "idempotency_key": uuid.uuid4().hex,
+        "key": job.key_id,
+        "model": job.model,
+        "prompt": job.prompt,
+        "negative_prompt": job.negative_prompt,
+        **{k: v for k, v in job.parameters.items() if v is not None},
+    }
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def _own_jobs(request):
+    return VideoJob.objects.filter(owner=request.user)
+
+
+def _job_context(request, job):
+    clips = list(job.clips.all())
+    for clip in clips:
+        clip.job = job
+    return {
+        "job": job,
+        "clips": clips,
+        "ready_clips": [c for c in clips if c.status == Clip.Status.READY],
+        # Keep refreshing while the job runs or a clip is still being copied.
+        "live": not job.is_terminal or any(c.status not in Clip.TERMINAL for c in clips),
+        "offer_save_all": not is_mobile(request),
+        "resubmit_key": uuid.uuid4().hex,
+    }
+
+
+def job_detail(request, public_id):
+    job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
+    return render(request, "videos/job.html", _job_context(request, job))
+
+
+def job_live(request, public_id):
+    """The status panel and results, polled by htmx; HTTP 286 stops the polling once done."""
+    job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
+    context = _job_context(request, job)
+    response = render(request, "videos/job.html#live", context)
+    if not context["live"]:
+        response.status_code = 286
+    return response
+
+
+@require_POST
+def job_resubmit(request, public_id):
+    """Submit again with the same settings (a new job: the user chose to pay again)."""
+    job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
+    if job.key is None:
+        messages.error(request, "The key this job used was deleted; pick another key.")
+        return redirect(f"{reverse('videos:generate')}?from={job.public_id}")
+    new, _ = lifecycle.resubmit(job, request.POST.get("idempotency_key") or uuid.uuid4().hex)
+    return redirect(new)
+
+
+@require_POST
+def clip_retry(request, public_id, number):
+    clip = _own_clip(request, public_id, number)
+    if lifecycle.retry_clip(clip):
+        messages.success(request, f"Copying clip {number} again.")
+    return redirect(clip.job)
+
+
+def videos(request):
+    jobs = _own_jobs(request).prefetch_related(
+        Prefetch("clips", queryset=Clip.objects.filter(status=Clip.Status.READY), to_attr="ready")
+    )
+    status, provider = request.GET.get("status", ""), request.GET.get("provider", "")
+    if status in VideoJob.Status.values:
+        jobs = jobs.filter(status=status)
+    if provider in Provider.values:
+        jobs = jobs.filter(provider=provider)
+    page = Paginator(jobs, 12).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "videos/videos.html",
+        {
+            "page": page,
+            "status": status,
+            "provider": provider,
+            "statuses": VideoJob.Status.choices,
+            "providers": Provider.choices,
+        },
+    )
+
+
+def library(request):
+    clips = Clip.objects.filter(job__owner=request.user, status=Clip.Status.READY).select_related(
+        "job"
+    )
+    query, aspect = request.GET.get("q", "").strip(), request.GET.get("aspect", "")
+    if query:
+        clips = clips.filter(job__prompt__icontains=query)
+    if aspect:
+        clips = clips.filter(job__parameters__aspect_ratio=aspect)
+    page = Paginator(clips.order_by("-ready_at"), 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "videos/library.html",
+        {"page": page, "q": query, "aspect": aspect, "aspects": ASPECT_RATIOS},
+    )
+
+
+# --- media ------------------------------------------------------------------------------------
+
+
+def _own_clip(request, public_id, number) -> Clip:
+    return get_object_or_404(
+        Clip.objects.select_related("job"),
+        job__owner=request.user,
+        job__public_id=public_id,
+        index=number - 1,
+    )
+
+
+def _ready_clip(request, public_id, number) -> Clip:
+    clip = _own_clip(request, public_id, number)
+    if clip.status != Clip.Status.READY:
+        raise Http404("This clip is not in storage (yet).")
+    return clip
+
+
+def clip_file(request, public_id, number):
+    clip = _ready_clip(request, public_id, number)
+    return media.serve(request, clip.file.name, clip.content_type or "video/mp4")
+
+
+def clip_poster(request, public_id, number):
+    clip = _ready_clip(request, public_id, number)
+    return media.serve(request, clip.poster.name, "image/jpeg")
+
+
+def clip_download(request, public_id, number):
+    clip = _ready_clip(request, public_id, number)
+    total = clip.job.clips.count()
+    return media.serve(
+        request, clip.file.name, clip.content_type, download_as=clip.download_name(total)
+    )
+
+
+def job_zip(request, public_id):
+    job = get_object_or_404(_own_jobs(request), public_id=public_id)
+    clips = list(job.clips.filter(status=Clip.Status.READY))
+    if not clips:
+        raise Http404("No clip of this job is ready yet.")
+    for clip in clips:
+        clip.job = job
+    return media.zip_response(job, clips, job.manifest(clips), f"{job.file_stem}.zip")

@@ -90,6 +90,7 @@ class KeyCheck:
 
 
 FRAME_ROLES = ("first_frame", "last_frame")
+ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21")
 
 
 @dataclass(frozen=True)
