@@ -16,4 +16,11 @@
       preview.append(img);
     });
   });
+  // One click, one job: the server would also ignore a replay of the same form.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!form.matches("[data-generate]")) return;
+    const button = form.querySelector("button[type=submit]");
+    setTimeout(() => { button.disabled = true; button.textContent = "Sending…"; }, 0);
+  });
 })();
