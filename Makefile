@@ -11,7 +11,7 @@ help:
 	@echo "make demo    set up everything and run the app offline on http://127.0.0.1:8000"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff check and format check"
-	@echo "make bench   benchmarks: collecting a 1 GiB clip, one worker polling 500 jobs"
+	@echo "make bench   benchmarks: 1 GiB clip copy, one worker polling 500 jobs, status panel load"
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12+ needed"' \
@@ -48,3 +48,4 @@ clean:
 bench: venv
 	$(BIN)/python -m bench.collect
 	$(BIN)/python -m bench.polling
+	$(BIN)/python -m bench.status

@@ -195,6 +195,22 @@ STORAGES = {
     },
 }
 
+# S3-compatible media storage (pip install "marketos-video[s3]"): clips are then served by
+# redirecting to short-lived presigned URLs.
+if S3_BUCKET := envstr("MARKETOS_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": envstr("MARKETOS_S3_ENDPOINT_URL") or None,
+            "region_name": envstr("MARKETOS_S3_REGION") or None,
+            "querystring_auth": True,
+            "querystring_expire": envint("MARKETOS_S3_URL_SECONDS", 300),
+            "default_acl": None,
+            "file_overwrite": True,
+        },
+    }
+
 TASKS = {
     "default": {
         "BACKEND": envstr("MARKETOS_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

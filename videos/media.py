@@ -342,7 +342,8 @@ def zip_response(job, clips, manifest: dict, filename: str):
     """Every clip and a manifest in one uncompressed zip, streamed, with a known length."""
     archive = ZipStream(sized=True)
     for clip in clips:
-        archive.add_path(default_storage.path(clip.file.name), clip.download_name(len(clips)))
+        chunks = _file_chunks(default_storage.open(clip.file.name, "rb"), 0, clip.size)
+        archive.add(chunks, clip.download_name(len(clips)), size=clip.size)
     archive.add(json.dumps(manifest, indent=2).encode(), "manifest.json")
     response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Length"] = str(len(archive))

@@ -9,6 +9,7 @@ clip = f"{job}/clips/<int:number>"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.health, name="health"),
     path("generate/", views.generate, name="generate"),
     path("generate/options/", views.generate_options, name="generate_options"),
     path("videos/", views.videos, name="videos"),

@@ -1,9 +1,10 @@
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
@@ -22,6 +23,12 @@ def is_mobile(request) -> bool:
     """Phones get the single-clip download only (Save all is for desktops)."""
     agent = request.headers.get("User-Agent", "")
     return any(word in agent for word in MOBILE_AGENTS)
+
+
+@login_not_required
+def health(request):
+    """For load balancers and uptime checks: the app answers."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def home(request):
