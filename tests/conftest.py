@@ -17,6 +17,15 @@ OPENROUTER_KEY = "sk-or-v1-sandbox-0123456789abcdef0123456789abcdef"
 GEMINI_KEY = "AIzaSandbox-0123456789abcdefghijklmnopqrs"
 
 
+def make_key(owner, secret=OPENROUTER_KEY, provider="openrouter", label="Agency"):
+    from videos.models import ProviderKey
+
+    key = ProviderKey(owner=owner, provider=provider, label=label)
+    key.set_secret(secret)
+    key.save()
+    return key
+
+
 @pytest.fixture(scope="session")
 def sandbox():
     """The offline provider, as a real process on an ephemeral port."""

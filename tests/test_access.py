@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import OPENROUTER_KEY
+from tests.conftest import OPENROUTER_KEY, make_key
 from videos.models import ProviderKey
 
 pytestmark = pytest.mark.django_db
@@ -12,10 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def key(user):
-    key = ProviderKey(owner=user, provider="openrouter", label="Agency")
-    key.set_secret(OPENROUTER_KEY)
-    key.save()
-    return key
+    return make_key(user)
 
 
 def every_page(key):

@@ -1,28 +1,17 @@
 """Admins manage keys (verify, delete, replace) but can never read a secret."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from tests.conftest import OPENROUTER_KEY
+from tests.conftest import OPENROUTER_KEY, make_key
 from videos.models import ProviderKey
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client):
-    admin = get_user_model().objects.create_superuser("root", "root@example.com", "root-pw-1234")
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
 def key(user):
-    key = ProviderKey(owner=user, provider="openrouter", label="Agency")
-    key.set_secret(OPENROUTER_KEY)
-    key.save()
-    return key
+    return make_key(user)
 
 
 def test_changelist_shows_user_provider_label_mask_status(admin_client, key):

@@ -1,20 +1,12 @@
 """Jobs and clips in Django admin: browsable, raw errors for admins, resolve and retry actions."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    admin = get_user_model().objects.create_superuser("root", "root@example.com", "root-pw-1234")
-    client.force_login(admin)
-    return client
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import zipfile
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.conftest import OPENROUTER_KEY
+from tests.conftest import OPENROUTER_KEY, make_key
 from videos.models import Clip, VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -218,13 +218,10 @@ def test_without_javascript_every_clip_has_a_download_link(
     browser, live_server, start_worker, providers, settings, user
 ):
     from tests.test_pages import run_job
-    from videos.models import ProviderKey
 
     port = providers.url.rsplit(":", 1)[1]
     settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
-    key = ProviderKey(owner=user, provider="openrouter", label="k")
-    key.set_secret(OPENROUTER_KEY)
-    key.save()
+    key = make_key(user)
     job = run_job(user, key)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

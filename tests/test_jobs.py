@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from tests.conftest import GEMINI_KEY, OPENROUTER_KEY, wait_for
+from tests.conftest import GEMINI_KEY, OPENROUTER_KEY, make_key, wait_for
 from videos import lifecycle
-from videos.models import Clip, ProviderKey, VideoJob
+from videos.models import Clip, VideoJob
 from videos.providers.base import JobSpec
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,10 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def keys(user):
     made = {}
     for provider, secret in (("openrouter", OPENROUTER_KEY), ("gemini", GEMINI_KEY)):
-        key = ProviderKey(owner=user, provider=provider, label=provider)
-        key.set_secret(secret)
-        key.save()
-        made[provider] = key
+        made[provider] = make_key(user, secret, provider, label=provider)
     return made
 
 
@@ -171,9 +168,7 @@ def test_clip_refusals_explain_themselves(start_worker, keys, user):
 def test_a_submit_without_an_answer_needs_attention_and_is_never_resent(
     start_worker, user, misbehaving_server
 ):
-    key = ProviderKey(owner=user, provider="openrouter", label="x")
-    key.set_secret(OPENROUTER_KEY)
-    key.save()
+    key = make_key(user)
     start_worker(MARKETOS_OPENROUTER_BASE_URL=f"{misbehaving_server}/drop/api/v1")
     job = finished(start(user, key, "lost in transit"))
     assert job.status == VideoJob.Status.NEEDS_ATTENTION

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import GEMINI_KEY, OPENROUTER_KEY
+from tests.conftest import GEMINI_KEY, OPENROUTER_KEY, make_key
 from videos.models import ProviderKey
 
 pytestmark = pytest.mark.django_db
@@ -13,13 +13,6 @@ def add_key(client, secret, provider="openrouter", label="Agency"):
     return client.post(
         reverse("videos:keys"), {"provider": provider, "label": label, "secret": secret}
     )
-
-
-def make_key(owner, secret=OPENROUTER_KEY, provider="openrouter", label="Agency"):
-    key = ProviderKey(owner=owner, provider=provider, label=label)
-    key.set_secret(secret)
-    key.save()
-    return key
 
 
 def test_add_openrouter_key_verifies_and_lists_it_masked(alice, providers, user):

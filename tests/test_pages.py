@@ -11,9 +11,9 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
-from tests.conftest import OPENROUTER_KEY
+from tests.conftest import make_key
 from videos import lifecycle
-from videos.models import ProviderKey, VideoJob
+from videos.models import VideoJob
 from videos.providers.base import JobSpec
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,10 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def key(user, providers, settings):
     port = providers.url.rsplit(":", 1)[1]
     settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
-    key = ProviderKey(owner=user, provider="openrouter", label="Agency")
-    key.set_secret(OPENROUTER_KEY)
-    key.save()
-    return key
+    return make_key(user)
 
 
 def run_job(user, key, prompt="Spring launch teaser", model="sandbox/multi-clip", **spec):

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -28,13 +27,6 @@ def assert_clean(text: str | bytes, where: str):
         assert CANARY.encode() not in text, f"secret found in {where}"
     else:
         assert CANARY not in text, f"secret found in {where}"
-
-
-@pytest.fixture
-def admin_client(client, db):
-    admin = get_user_model().objects.create_superuser("root", "root@example.com", "root-pw-1234")
-    client.force_login(admin)
-    return client
 
 
 def database_bytes() -> bytes:
@@ -71,11 +63,11 @@ def test_database_holds_only_ciphertext(client, providers, user):
     assert_clean(raw, "the database")
 
 
-def test_pages_admin_logs_and_errors_never_show_it(admin_client, providers, caplog):
+def test_pages_admin_logs_and_errors_never_show_it(admin_client, admin_user, providers, caplog):
     caplog.set_level(logging.DEBUG)
     for name in ("httpx", "httpcore", "django"):
         caplog.set_level(logging.DEBUG, logger=name)
-    user = get_user_model().objects.get(username="root")
+    user = admin_user
     c = admin_client
     c.post(reverse("videos:keys"), {"provider": "openrouter", "label": "Main", "secret": SECRET})
     key = ProviderKey.objects.get(owner=user)

@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
-from tests.conftest import OPENROUTER_KEY
+from tests.conftest import make_key
 from videos import lifecycle
-from videos.models import ProviderKey, VideoJob
+from videos.models import VideoJob
 from videos.providers.base import JobSpec
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +28,7 @@ def webhooks_on(settings):
 
 @pytest.fixture
 def job(user):
-    key = ProviderKey(owner=user, provider="openrouter", label="k")
-    key.set_secret(OPENROUTER_KEY)
-    key.save()
+    key = make_key(user)
     return VideoJob.objects.create(
         owner=user,
         key=key,

@@ -136,7 +136,25 @@ def _now():
     return timezone.now()
 
 
-class VideoJob(models.Model):
+class CompareAndSet:
+    """State changes by conditional UPDATE: only the caller that finds the old state wins."""
+
+    def _move(self, from_statuses, to_status, **fields) -> bool:
+        if isinstance(from_statuses, str):
+            from_statuses = [from_statuses]
+        changed = (
+            type(self)
+            .objects.filter(pk=self.pk, status__in=from_statuses)
+            .update(status=to_status, **fields)
+        )
+        if changed:
+            self.status = to_status
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(changed)
+
+
+class VideoJob(CompareAndSet, models.Model):
     """One generation request: submitted once, followed until it ends, its clips copied home.
 
     Every state change is a compare-and-set update (``_move``): a task that lost a race to
@@ -281,23 +299,11 @@ class VideoJob(models.Model):
         return self.parameters.get("aspect_ratio", "")
 
     def _move(self, from_statuses, to_status, **fields) -> bool:
-        """Compare-and-set: change status only if it is still one of ``from_statuses``."""
-        if isinstance(from_statuses, str):
-            from_statuses = [from_statuses]
         fields["updated_at"] = timezone.now()
         if to_status in self.TERMINAL:
             fields.setdefault("finished_at", fields["updated_at"])
             fields.setdefault("next_poll_at", None)
-        changed = (
-            type(self)
-            .objects.filter(pk=self.pk, status__in=from_statuses)
-            .update(status=to_status, **fields)
-        )
-        if changed:
-            self.status = to_status
-            for name, value in fields.items():
-                setattr(self, name, value)
-        return bool(changed)
+        return super()._move(from_statuses, to_status, **fields)
 
     # --- submitting ----------------------------------------------------------------------
 
@@ -437,7 +443,7 @@ class VideoJob(models.Model):
         return self.key.provider_client()
 
 
-class Clip(models.Model):
+class Clip(CompareAndSet, models.Model):
     """One video a job returned, copied from the provider into our storage and checked."""
 
     class Status(models.TextChoices):
@@ -486,20 +492,6 @@ class Clip(models.Model):
     def download_name(self, total: int) -> str:
         extension = "mp4" if self.content_type in ("", "video/mp4") else "mov"
         return f"{self.job.file_stem}-{self.number}-of-{total}.{extension}"
-
-    def _move(self, from_statuses, to_status, **fields) -> bool:
-        if isinstance(from_statuses, str):
-            from_statuses = [from_statuses]
-        changed = (
-            type(self)
-            .objects.filter(pk=self.pk, status__in=from_statuses)
-            .update(status=to_status, **fields)
-        )
-        if changed:
-            self.status = to_status
-            for name, value in fields.items():
-                setattr(self, name, value)
-        return bool(changed)
 
     def claim(self) -> bool:
         """pending (or copying with a lapsed lease: its worker died) → copying, for one worker."""

@@ -5,7 +5,6 @@ Interactions API could become a second path; it would live beside ``submit``/``p
 """
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
@@ -14,7 +13,6 @@ from django.views.decorators.debug import sensitive_variables
 
 from .base import (
     BadRequest,
-    InvalidKey,
     JobSpec,
     JobState,
     JobStatus,
@@ -23,13 +21,19 @@ from .base import (
     Output,
     OutputGone,
     ProviderError,
-    ProviderUnavailable,
-    RateLimited,
     SubmitResult,
     UnexpectedResponse,
     UrlGuard,
 )
-from .http import json_object, make_client, retry_after_seconds, send, send_submit, stream
+from .http import (
+    error_from_reply,
+    error_message,
+    json_object,
+    make_client,
+    send,
+    send_submit,
+    stream,
+)
 
 NAME = "Gemini"
 API_VERSION = "v1beta"
@@ -247,22 +251,17 @@ class GeminiProvider:
             outputs.append(Output(index=len(outputs), url=url, expires_at=expires))
         return tuple(outputs)
 
-    @contextmanager
     def open_output(self, output: Output, *, guard: UrlGuard | None = None):
         # The key header goes to the Gemini origin only; a redirect to a CDN host drops it.
-        with (
-            make_client(timeout=self._timeout) as client,
-            stream(
-                client,
-                output.url,
-                provider_name=NAME,
-                credentials=self._auth(),
-                credential_origin=self.base_url,
-                error_for=download_error_for,
-                guard=guard,
-            ) as response,
-        ):
-            yield response
+        return stream(
+            output.url,
+            timeout=self._timeout,
+            provider_name=NAME,
+            credentials=self._auth(),
+            credential_origin=self.base_url,
+            error_for=download_error_for,
+            guard=guard,
+        )
 
 
 def download_error_for(response: httpx.Response) -> ProviderError:
@@ -278,49 +277,17 @@ def download_error_for(response: httpx.Response) -> ProviderError:
 
 def error_for(response: httpx.Response) -> ProviderError:
     """Map a Google API error (``{"error":{"code","message","status"}}``) to a typed error."""
-    status = response.status_code
-    error: dict = {}
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        error = body["error"]
+    error = error_message(response)
     message = str(error.get("message") or "")
-    reasons = {
-        str(d.get("reason"))
-        for d in error.get("details") or []
-        if isinstance(d, dict) and d.get("reason")
-    }
-    raw = response.text[:1000]
-    if status in (401, 403) or "API_KEY_INVALID" in reasons or "API key not valid" in message:
-        return InvalidKey(
-            "Gemini refused this key (it is wrong, revoked, or lacks access to the Gemini API).",
-            raw=raw,
-            status_code=status,
-        )
-    if status == 400:
-        return BadRequest(
-            f"Gemini refused the request: {message or 'invalid argument'}",
-            raw=raw,
-            status_code=status,
-        )
-    if status == 429:
-        return RateLimited(
-            "Gemini's quota for this key is exhausted for now; we will wait and try again.",
-            retry_after=retry_after_seconds(response),
-            raw=raw,
-            status_code=status,
-        )
-    if status >= 500:
-        return ProviderUnavailable(
-            f"Gemini had a problem on its side (HTTP {status}); try again shortly.",
-            retry_after=retry_after_seconds(response),
-            raw=raw,
-            status_code=status,
-        )
-    return ProviderError(
-        f"Gemini answered HTTP {status}: {message or 'unexpected error'}",
-        raw=raw,
-        status_code=status,
+    reasons = {str(d.get("reason")) for d in error.get("details") or [] if isinstance(d, dict)}
+    return error_from_reply(
+        response,
+        NAME,
+        message=message,
+        key_refused=response.status_code in (401, 403)
+        or "API_KEY_INVALID" in reasons
+        or "API key not valid" in message,
+        key_text="Gemini refused this key (it is wrong, revoked, or lacks access to the "
+        "Gemini API).",
+        rate_text="Gemini's quota for this key is exhausted for now; we will wait and try again.",
     )

@@ -11,8 +11,11 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from .base import (
+    BadRequest,
+    InvalidKey,
     ProviderError,
     ProviderUnavailable,
+    RateLimited,
     SubmitOutcomeUnknown,
     UnexpectedResponse,
     UrlGuard,
@@ -95,6 +98,52 @@ def send_submit(client: httpx.Client, request: httpx.Request, provider_name: str
         ) from None
 
 
+def error_from_reply(
+    response: httpx.Response,
+    provider_name: str,
+    *,
+    message: str,
+    key_refused: bool,
+    key_text: str,
+    rate_text: str,
+) -> ProviderError:
+    """The typed error for a provider's error reply; texts are for the key's owner."""
+    status, raw = response.status_code, response.text[:1000]
+    retry = retry_after_seconds(response)
+    if key_refused:
+        return InvalidKey(key_text, raw=raw, status_code=status)
+    if status in (400, 422):
+        return BadRequest(
+            f"{provider_name} refused the request: {message or 'bad parameters'}",
+            raw=raw,
+            status_code=status,
+        )
+    if status == 429 or (status == 503 and retry is not None):
+        return RateLimited(rate_text, retry_after=retry, raw=raw, status_code=status)
+    if status >= 500:
+        return ProviderUnavailable(
+            f"{provider_name} had a problem on its side (HTTP {status}); try again shortly.",
+            retry_after=retry,
+            raw=raw,
+            status_code=status,
+        )
+    return ProviderError(
+        f"{provider_name} answered HTTP {status}: {message or 'unexpected error'}",
+        raw=raw,
+        status_code=status,
+    )
+
+
+def error_message(response: httpx.Response) -> dict:
+    """The ``error`` object both providers put in their error replies, or {}."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
 def json_object(response: httpx.Response, provider_name: str) -> dict:
     """The reply's JSON object, or UnexpectedResponse when it is anything else."""
     try:
@@ -140,9 +189,9 @@ class Download:
 
 @contextmanager
 def stream(
-    client: httpx.Client,
     url: str,
     *,
+    timeout: float,
     provider_name: str,
     credentials: dict[str, str],
     credential_origin: str,
@@ -156,24 +205,24 @@ def stream(
     """
     trusted = origin(credential_origin)
     headers = credentials if origin(url) == trusted else {}
-    for _ in range(MAX_REDIRECTS + 1):
-        if guard:
-            guard(url)
-        response = send(
-            client, client.build_request("GET", url, headers=headers), provider_name, stream=True
-        )
-        if response.is_redirect and "Location" in response.headers:
-            response.close()
-            url = urljoin(url, response.headers["Location"])
-            if origin(url) != trusted:
-                headers = {}
-            continue
-        try:
-            if not response.is_success:
-                response.read()
-                raise error_for(response)
-            yield Download(response, provider_name)
-        finally:
-            response.close()
-        return
-    raise ProviderUnavailable(f"{provider_name} redirected the download too many times.")
+    with make_client(timeout=timeout) as client:
+        for _ in range(MAX_REDIRECTS + 1):
+            if guard:
+                guard(url)
+            request = client.build_request("GET", url, headers=headers)
+            response = send(client, request, provider_name, stream=True)
+            if response.is_redirect and "Location" in response.headers:
+                response.close()
+                url = urljoin(url, response.headers["Location"])
+                if origin(url) != trusted:
+                    headers = {}
+                continue
+            try:
+                if not response.is_success:
+                    response.read()
+                    raise error_for(response)
+                yield Download(response, provider_name)
+            finally:
+                response.close()
+            return
+        raise ProviderUnavailable(f"{provider_name} redirected the download too many times.")

@@ -1,6 +1,5 @@
 """OpenRouter video API (https://openrouter.ai/api/v1): bearer auth, JSON errors by status."""
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
@@ -9,8 +8,6 @@ import httpx
 from django.views.decorators.debug import sensitive_variables
 
 from .base import (
-    BadRequest,
-    InvalidKey,
     JobSpec,
     JobState,
     JobStatus,
@@ -21,17 +18,17 @@ from .base import (
     OutputGone,
     ProviderError,
     ProviderUnavailable,
-    RateLimited,
     SubmitOutcomeUnknown,
     SubmitResult,
     UnexpectedResponse,
     UrlGuard,
 )
 from .http import (
+    error_from_reply,
+    error_message,
     json_object,
     make_client,
     origin,
-    retry_after_seconds,
     send,
     send_submit,
     stream,
@@ -199,22 +196,17 @@ class OpenRouterProvider:
             result.append(Output(index=index, url=self.resolve(url), expires_at=expires))
         return tuple(result)
 
-    @contextmanager
     def open_output(self, output: Output, *, guard: UrlGuard | None = None):
         # The bearer goes to the API origin only; a signed URL elsewhere needs (and gets) none.
-        with (
-            make_client(timeout=self._timeout) as client,
-            stream(
-                client,
-                output.url,
-                provider_name=NAME,
-                credentials=self._auth(),
-                credential_origin=self.base_url,
-                error_for=download_error_for,
-                guard=guard,
-            ) as response,
-        ):
-            yield response
+        return stream(
+            output.url,
+            timeout=self._timeout,
+            provider_name=NAME,
+            credentials=self._auth(),
+            credential_origin=self.base_url,
+            error_for=download_error_for,
+            guard=guard,
+        )
 
 
 def _tuple(value, kind) -> tuple:
@@ -296,49 +288,18 @@ def download_error_for(response: httpx.Response) -> ProviderError:
 
 def error_for(response: httpx.Response) -> ProviderError:
     """Map an OpenRouter error reply (``{"error":{"code","message"}}``) to a typed error."""
-    status = response.status_code
-    message = ""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        message = str(body["error"].get("message") or "")
-    raw = response.text[:1000]
-    if status in (401, 403):
-        return InvalidKey(
-            "OpenRouter refused this key (it is wrong, revoked or disabled).",
-            raw=raw,
-            status_code=status,
-        )
-    if status == 402:
+    message = str(error_message(response).get("message") or "")
+    if response.status_code == 402:
         return OutOfCredits(
             "The OpenRouter account behind this key is out of credits. Add credits and try again.",
-            raw=raw,
-            status_code=status,
+            raw=response.text[:1000],
+            status_code=402,
         )
-    if status in (400, 422):
-        return BadRequest(
-            f"OpenRouter refused the request: {message or 'bad parameters'}",
-            raw=raw,
-            status_code=status,
-        )
-    if status == 429 or (status == 503 and "Retry-After" in response.headers):
-        return RateLimited(
-            "OpenRouter is rate limiting this key; we will wait and try again.",
-            retry_after=retry_after_seconds(response),
-            raw=raw,
-            status_code=status,
-        )
-    if status >= 500:
-        return ProviderUnavailable(
-            f"OpenRouter had a problem on its side (HTTP {status}); try again shortly.",
-            retry_after=retry_after_seconds(response),
-            raw=raw,
-            status_code=status,
-        )
-    return ProviderError(
-        f"OpenRouter answered HTTP {status}: {message or 'unexpected error'}",
-        raw=raw,
-        status_code=status,
+    return error_from_reply(
+        response,
+        NAME,
+        message=message,
+        key_refused=response.status_code in (401, 403),
+        key_text="OpenRouter refused this key (it is wrong, revoked or disabled).",
+        rate_text="OpenRouter is rate limiting this key; we will wait and try again.",
     )
