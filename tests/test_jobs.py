@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 
 from tests.conftest import GEMINI_KEY, OPENROUTER_KEY, make_key, wait_for
 from videos import lifecycle
-from videos.models import Clip, VideoJob
+from videos.models import Clip, ProviderKey, VideoJob
 from videos.providers.base import JobSpec
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,6 +89,8 @@ def test_a_job_with_three_outputs_ends_ready_with_three_checked_clips(
         assert default_storage.open(clip.poster.name).read(3) == b"\xff\xd8\xff"  # a JPEG
         assert clip.source_expires_at is None or clip.source_expires_at > job.created_at
     assert providers.stats()["submissions"]["openrouter"] >= 1
+    keys["openrouter"].refresh_from_db()
+    assert keys["openrouter"].status == ProviderKey.Status.VALID  # it just worked
     assert not list((Path(settings.MEDIA_ROOT) / ".partial").glob("*.part"))
 
 

@@ -208,3 +208,16 @@ def test_get_on_post_only_urls_is_refused(alice, user):
     key = make_key(user)
     assert alice.get(reverse("videos:key_verify", args=[key.public_id])).status_code == 405
     assert alice.get(reverse("videos:key_replace", args=[key.public_id])).status_code == 405
+
+
+def test_deleting_a_key_keeps_its_jobs(alice, user):
+    from videos.models import VideoJob
+
+    key = make_key(user)
+    job = VideoJob.objects.create(
+        owner=user, key=key, idempotency_key="x", provider="openrouter", model="m", prompt="p"
+    )
+    alice.post(reverse("videos:key_delete", args=[key.public_id]))
+    job.refresh_from_db()
+    assert job.key is None
+    assert alice.get(job.get_absolute_url()).status_code == 200

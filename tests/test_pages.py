@@ -308,3 +308,11 @@ def test_pages_run_a_constant_number_of_queries(alice, key, user, django_assert_
     assert many == few, (few, many)
     with django_assert_max_num_queries(12):
         alice.get(reverse("videos:videos"))
+
+
+def test_download_names_are_cut_at_a_word(user):
+    job = VideoJob(
+        owner=user, prompt="Spring launch teaser: sneakers on a sunny street, golden hour"
+    )
+    assert job.file_stem == "spring-launch-teaser-sneakers-on-a-sunny-street"
+    assert VideoJob(owner=user, prompt="!!!").file_stem == "video"

@@ -1,6 +1,7 @@
 import io
 
 from django import forms
+from django.db.models import F
 from django.views.decorators.debug import sensitive_variables
 from PIL import Image, UnidentifiedImageError
 
@@ -218,7 +219,8 @@ class GenerateForm(forms.Form):
                 return keys.get(pk=wanted)
             except (ProviderKey.DoesNotExist, ValueError, TypeError):
                 return None
-        return keys.first()
+        # The key used last is the likeliest next choice.
+        return keys.order_by(F("last_used_at").desc(nulls_last=True), "provider", "label").first()
 
     def _add_model_fields(self, m: ModelInfo) -> None:
         def choice(name, label, values, default):

@@ -154,9 +154,14 @@ def submit(job_pk: int) -> None:
         if job.requeue_submit(delay, exc.message):
             enqueue_submit(job, delay)
         return
-    except (InvalidKey, OutOfCredits, ProviderError) as exc:
+    except InvalidKey as exc:
+        job.key.mark_refused(exc.message)
         job.fail(exc.message, exc.raw)
         return
+    except (OutOfCredits, ProviderError) as exc:
+        job.fail(exc.message, exc.raw)
+        return
+    job.key.mark_accepted()
     if job.mark_submitted(result.job_id, result.polling_url):
         enqueue_poll(job)
 

@@ -131,6 +131,14 @@ class ProviderKey(models.Model):
         type(self).objects.filter(pk=self.pk).update(last_used_at=now)
         self.last_used_at = now
 
+    def mark_accepted(self) -> None:
+        """The provider just took a job with this key: it works, whatever we knew before."""
+        if self.status != self.Status.VALID:
+            self._record(self.Status.VALID, "The provider accepted a job with this key.")
+
+    def mark_refused(self, message: str) -> None:
+        self._record(self.Status.INVALID, message)
+
 
 def _now():
     return timezone.now()
@@ -280,8 +288,11 @@ class VideoJob(CompareAndSet, models.Model):
 
     @property
     def file_stem(self) -> str:
-        """A filename from the prompt: "spring-launch-teaser"."""
-        return slugify(self.prompt)[:50].strip("-") or "video"
+        """A filename from the prompt, cut at a word: "spring-launch-teaser"."""
+        slug = slugify(self.prompt)
+        if len(slug) > 50:
+            slug = slug[:51].rsplit("-", 1)[0]
+        return slug.strip("-") or "video"
 
     @property
     def elapsed(self) -> timedelta:
