@@ -337,3 +337,15 @@ def test_json_of_the_wrong_shape(misbehaving_server):
     provider = OpenRouterProvider(OPENROUTER_KEY, base_url=f"{misbehaving_server}/list/api/v1")
     with pytest.raises(UnexpectedResponse, match="not the JSON its API documents"):
         provider.verify_key()
+
+
+@pytest.mark.parametrize("mode", ["html", "list"])
+def test_an_unreadable_reply_to_a_submit_is_never_retried(misbehaving_server, mode):
+    """A 2xx to a paid request means the job may exist: an unknown outcome, not a retry."""
+    for provider in (
+        OpenRouterProvider(OPENROUTER_KEY, base_url=f"{misbehaving_server}/{mode}/api/v1"),
+        GeminiProvider(GEMINI_KEY, base_url=f"{misbehaving_server}/{mode}"),
+    ):
+        model = "google/veo-3.1" if provider.slug == "openrouter" else "veo-3.1-generate-preview"
+        with pytest.raises(SubmitOutcomeUnknown, match="its reply was unreadable"):
+            provider.submit(spec(model))

@@ -26,6 +26,7 @@ from .base import (
     UrlGuard,
 )
 from .http import (
+    accepted_json,
     error_from_reply,
     error_message,
     json_object,
@@ -33,6 +34,7 @@ from .http import (
     send,
     send_submit,
     stream,
+    unknown_outcome,
 )
 
 NAME = "Gemini"
@@ -189,12 +191,10 @@ class GeminiProvider:
             response = send_submit(client, request, NAME)
             if not response.is_success:
                 raise error_for(response)
-            body = json_object(response, NAME)
+            body = accepted_json(response, NAME)
         name = body.get("name")
         if not isinstance(name, str) or not OPERATION_NAME.match(name):
-            raise UnexpectedResponse(
-                f"{NAME} accepted the job but did not name its operation.", raw=response.text[:1000]
-            )
+            raise unknown_outcome(NAME, "its reply names no operation", response.text)
         return SubmitResult(job_id=name, polling_url=name, status=JobStatus.PENDING)
 
     def poll(self, polling_url: str) -> JobState:

@@ -98,6 +98,23 @@ def send_submit(client: httpx.Client, request: httpx.Request, provider_name: str
         ) from None
 
 
+def unknown_outcome(provider_name: str, what: str, raw: str = "") -> SubmitOutcomeUnknown:
+    return SubmitOutcomeUnknown(
+        f"{provider_name} accepted the request but {what}, so we cannot follow the video. "
+        f"Check your {provider_name} account before submitting again.",
+        raw=raw[:1000],
+    )
+
+
+def accepted_json(response: httpx.Response, provider_name: str) -> dict:
+    """The body of a 2xx reply to a paid request. The job may exist whatever the body says, so
+    a body we cannot read is an unknown outcome, never something to retry."""
+    try:
+        return json_object(response, provider_name)
+    except UnexpectedResponse:
+        raise unknown_outcome(provider_name, "its reply was unreadable", response.text) from None
+
+
 def error_from_reply(
     response: httpx.Response,
     provider_name: str,

@@ -18,12 +18,12 @@ from .base import (
     OutputGone,
     ProviderError,
     ProviderUnavailable,
-    SubmitOutcomeUnknown,
     SubmitResult,
     UnexpectedResponse,
     UrlGuard,
 )
 from .http import (
+    accepted_json,
     error_from_reply,
     error_message,
     json_object,
@@ -32,6 +32,7 @@ from .http import (
     send,
     send_submit,
     stream,
+    unknown_outcome,
 )
 
 NAME = "OpenRouter"
@@ -137,14 +138,10 @@ class OpenRouterProvider:
             response = send_submit(client, request, NAME)
             if not response.is_success:
                 raise error_for(response)
-            body = json_object(response, NAME)
+            body = accepted_json(response, NAME)
         job_id, polling_url = body.get("id"), body.get("polling_url")
         if not isinstance(job_id, str) or not job_id:
-            raise SubmitOutcomeUnknown(
-                f"{NAME} accepted the job but its reply has no job id; check your OpenRouter "
-                "activity before submitting again.",
-                raw=response.text[:1000],
-            )
+            raise unknown_outcome(NAME, "its reply has no job id", response.text)
         if not isinstance(polling_url, str) or not polling_url:
             polling_url = f"/videos/{job_id}"
         return SubmitResult(
