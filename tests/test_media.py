@@ -92,3 +92,18 @@ def test_stale_partials_are_removed(tmp_path, settings):
     fresh.write_bytes(b"y")
     assert media.remove_stale_partials(older_than=600) == 1
     assert not old.exists() and fresh.exists()
+
+
+def test_the_address_is_checked_again_when_connecting(sandbox, settings):
+    """Even if a URL passed its check, the address actually connected to is checked again (a
+    DNS answer that changes between the two cannot smuggle a private address in)."""
+    provider = GeminiProvider(GEMINI_KEY, base_url=sandbox.gemini_base_url)
+    output = finished_gemini_output(provider)
+    port = sandbox.url.rsplit(":", 1)[1]
+    settings.ALLOW_PRIVATE_HOSTS = []
+    with pytest.raises(media.UnsafeURL, match="private or local address"):  # noqa: SIM117
+        with provider.open_output(output, check_address=media.check_address):
+            pass
+    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+    with provider.open_output(output, check_address=media.check_address) as download:
+        assert sum(len(chunk) for chunk in download.iter_bytes()) > 0

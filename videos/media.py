@@ -68,12 +68,19 @@ def check_url(url: str) -> None:
     except (OSError, UnicodeError):
         raise UnsafeURL(f"Could not resolve the download host {host}.") from None
     for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        mapped = getattr(ip, "ipv4_mapped", None)
-        if not ip.is_global or (mapped and not mapped.is_global):
-            raise UnsafeURL(
-                f"Refused to download from {host}: it resolves to a private or local address."
-            )
+        check_address(host, port, address)
+
+
+def check_address(host: str, port: int, address: str) -> None:
+    """Refuse a connection to a non-public address (checked again at connect time)."""
+    if allowed_private(host.lower(), port):
+        return
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if not ip.is_global or (mapped and not mapped.is_global):
+        raise UnsafeURL(
+            f"Refused to download from {host}: it resolves to a private or local address."
+        )
 
 
 @dataclass
@@ -222,7 +229,7 @@ def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=N
         size, last_beat = 0, time.monotonic()
         with (
             _Spool(os.fdopen(fd, "wb")) as spool,
-            provider.open_output(output, guard=check_url) as download,
+            provider.open_output(output, guard=check_url, check_address=check_address) as download,
         ):
             if download.content_length and download.content_length > cap:
                 raise ClipRefused(too_big(download.content_length, cap))

@@ -238,6 +238,8 @@ class JobState:
 
 # Called with every URL before it is requested (redirects included); raises to refuse it.
 UrlGuard = Callable[[str], None]
+# Called with (host, port, ip) for every address a download connects to; raises to refuse it.
+AddressGuard = Callable[[str, int, str], None]
 
 
 class Provider(Protocol):
@@ -254,7 +256,11 @@ class Provider(Protocol):
     def poll(self, polling_url: str) -> JobState: ...
 
     def open_output(
-        self, output: Output, *, guard: UrlGuard | None = None
+        self,
+        output: Output,
+        *,
+        guard: UrlGuard | None = None,
+        check_address: AddressGuard | None = None,
     ) -> AbstractContextManager["Download"]:
         """Stream one output: ``Download.iter_bytes()`` yields its body in chunks."""
         ...

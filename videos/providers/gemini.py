@@ -251,7 +251,7 @@ class GeminiProvider:
             outputs.append(Output(index=len(outputs), url=url, expires_at=expires))
         return tuple(outputs)
 
-    def open_output(self, output: Output, *, guard: UrlGuard | None = None):
+    def open_output(self, output: Output, *, guard: UrlGuard | None = None, check_address=None):
         # The key header goes to the Gemini origin only; a redirect to a CDN host drops it.
         return stream(
             output.url,
@@ -261,6 +261,7 @@ class GeminiProvider:
             credential_origin=self.base_url,
             error_for=download_error_for,
             guard=guard,
+            check_address=check_address,
         )
 
 

@@ -2,15 +2,18 @@
 
 import email.utils
 import functools
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from .base import (
+    AddressGuard,
     BadRequest,
     InvalidKey,
     ProviderError,
@@ -33,13 +36,42 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def make_client(*, timeout: float) -> httpx.Client:
+class _PinnedBackend(httpcore.SyncBackend):
+    """Resolves a host once, lets ``check_address`` veto each address, connects to that one.
+
+    Checking a URL's addresses and then letting the HTTP client resolve the name again leaves a
+    gap in which DNS can change its answer (rebinding); here the checked address is the one used.
+    TLS still verifies the certificate against the host name.
+    """
+
+    def __init__(self, check_address: AddressGuard):
+        self.check_address = check_address
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise httpcore.ConnectError(str(exc)) from None
+        address = infos[0][4][0]
+        for info in infos:
+            self.check_address(host, port, info[4][0])
+        return super().connect_tcp(address, port, timeout, local_address, socket_options)
+
+
+def make_client(*, timeout: float, check_address: AddressGuard | None = None) -> httpx.Client:
     # Redirects are followed by hand (see ``stream``) so credentials never follow them blindly.
+    transport = None
+    if check_address:
+        transport = httpx.HTTPTransport(verify=_tls())
+        # httpx does not expose the connection pool's network backend; it is the only hook
+        # that sees the address actually connected to.
+        transport._pool._network_backend = _PinnedBackend(check_address)
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
         verify=_tls(),
+        transport=transport,
     )
 
 
@@ -214,15 +246,17 @@ def stream(
     credential_origin: str,
     error_for: Callable[[httpx.Response], ProviderError],
     guard: UrlGuard | None = None,
+    check_address: AddressGuard | None = None,
 ) -> Iterator[Download]:
     """GET ``url`` as a stream, following redirects by hand.
 
     ``credentials`` are sent only while the URL is on ``credential_origin``; once a redirect
-    leaves that origin they are dropped for good. ``guard`` sees every URL before it is fetched.
+    leaves that origin they are dropped for good. ``guard`` sees every URL before it is fetched,
+    ``check_address`` every address connected to.
     """
     trusted = origin(credential_origin)
     headers = credentials if origin(url) == trusted else {}
-    with make_client(timeout=timeout) as client:
+    with make_client(timeout=timeout, check_address=check_address) as client:
         for _ in range(MAX_REDIRECTS + 1):
             if guard:
                 guard(url)

@@ -193,7 +193,7 @@ class OpenRouterProvider:
             result.append(Output(index=index, url=self.resolve(url), expires_at=expires))
         return tuple(result)
 
-    def open_output(self, output: Output, *, guard: UrlGuard | None = None):
+    def open_output(self, output: Output, *, guard: UrlGuard | None = None, check_address=None):
         # The bearer goes to the API origin only; a signed URL elsewhere needs (and gets) none.
         return stream(
             output.url,
@@ -203,6 +203,7 @@ class OpenRouterProvider:
             credential_origin=self.base_url,
             error_for=download_error_for,
             guard=guard,
+            check_address=check_address,
         )
 
 
