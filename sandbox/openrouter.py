@@ -52,12 +52,16 @@ class OpenRouterAPI:
             return "", error(401, "User not found.")
         return key, None
 
-    def _job(self, key: str, job_id: str) -> Job | None:
+    def _job(self, request: Request, job_id: str) -> tuple[Job | None, Response | None]:
+        """The caller's job, or the error reply (bad key, or no such job for this key)."""
+        key, denied = self._key(request)
+        if denied:
+            return None, denied
         job = self.store.get_job(job_id)
         # Another key's job is as invisible as a job that does not exist.
         if job is None or job.provider != "openrouter" or job.key != key:
-            return None
-        return job
+            return None, error(404, "Video generation job not found")
+        return job, None
 
     # --- endpoints ---------------------------------------------------------------------------
 
@@ -164,12 +168,9 @@ class OpenRouterAPI:
         )
 
     def poll(self, request: Request, job_id: str) -> Response:
-        key, denied = self._key(request)
+        job, denied = self._job(request, job_id)
         if denied:
             return denied
-        job = self._job(key, job_id)
-        if job is None:
-            return error(404, "Video generation job not found")
         self.store.count_poll(job)
         if self.store.fire(job, "429-poll"):
             return error(429, "Rate limit exceeded", [("Retry-After", RETRY_AFTER_SECONDS)])
@@ -217,12 +218,9 @@ class OpenRouterAPI:
         return payload
 
     def content(self, request: Request, job_id: str) -> Response:
-        key, denied = self._key(request)
+        job, denied = self._job(request, job_id)
         if denied:
             return denied
-        job = self._job(key, job_id)
-        if job is None:
-            return error(404, "Video generation job not found")
         raw_index = request.query.get("index", "0") or "0"
         if not raw_index.isdigit():
             return error(400, "index must be a non-negative integer")

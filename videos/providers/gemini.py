@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import httpx
 from django.utils import timezone
-from django.views.decorators.debug import sensitive_variables
 
 from .base import (
     BadRequest,
@@ -23,9 +22,9 @@ from .base import (
     ProviderError,
     SubmitResult,
     UnexpectedResponse,
-    UrlGuard,
 )
 from .http import (
+    HttpProvider,
     accepted_json,
     error_from_reply,
     error_message,
@@ -33,7 +32,6 @@ from .http import (
     make_client,
     send,
     send_submit,
-    stream,
     unknown_outcome,
 )
 
@@ -87,17 +85,13 @@ CAPABILITIES: dict[str, dict] = {
 UNKNOWN_MODEL = {"durations": (8,), "resolutions": ("720p",), "aspect_ratios": ("16:9", "9:16")}
 
 
-class GeminiProvider:
+class GeminiProvider(HttpProvider):
     slug = "gemini"
+    name = NAME
 
-    @sensitive_variables("api_key")
-    def __init__(self, api_key: str, *, base_url: str, timeout: float = 30.0):
-        self.base_url = base_url.rstrip("/")
-        self._api_key = api_key
-        self._timeout = timeout
-
-    def __repr__(self):
-        return f"<GeminiProvider {self.base_url}>"
+    @staticmethod
+    def download_error(response: httpx.Response) -> ProviderError:
+        return download_error_for(response)
 
     def _auth(self) -> dict[str, str]:
         # Always a header, never ?key=: URLs end up in logs, headers do not.
@@ -250,19 +244,6 @@ class GeminiProvider:
             url = self._url(f"files/{match.group(1)}:download?alt=media")
             outputs.append(Output(index=len(outputs), url=url, expires_at=expires))
         return tuple(outputs)
-
-    def open_output(self, output: Output, *, guard: UrlGuard | None = None, check_address=None):
-        # The key header goes to the Gemini origin only; a redirect to a CDN host drops it.
-        return stream(
-            output.url,
-            timeout=self._timeout,
-            provider_name=NAME,
-            credentials=self._auth(),
-            credential_origin=self.base_url,
-            error_for=download_error_for,
-            guard=guard,
-            check_address=check_address,
-        )
 
 
 def download_error_for(response: httpx.Response) -> ProviderError:

@@ -11,11 +11,13 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
+from django.views.decorators.debug import sensitive_variables
 
 from .base import (
     AddressGuard,
     BadRequest,
     InvalidKey,
+    Output,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
@@ -277,3 +279,49 @@ def stream(
                 response.close()
             return
         raise ProviderUnavailable(f"{provider_name} redirected the download too many times.")
+
+
+class HttpProvider:
+    """What both adapters share: a key, a base URL, and downloads that keep the key at home.
+
+    Subclasses set ``name``, say how the key travels (``_auth``) and how a failed download
+    reads (``download_error``).
+    """
+
+    slug: str
+    name: str
+
+    @sensitive_variables("api_key")
+    def __init__(self, api_key: str, *, base_url: str, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._timeout = timeout
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.base_url}>"
+
+    def _auth(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    @staticmethod
+    def download_error(response: httpx.Response) -> ProviderError:
+        raise NotImplementedError
+
+    def open_output(
+        self,
+        output: Output,
+        *,
+        guard: UrlGuard | None = None,
+        check_address: AddressGuard | None = None,
+    ):
+        # The key goes to the provider's own origin only; a URL or redirect elsewhere gets none.
+        return stream(
+            output.url,
+            timeout=self._timeout,
+            provider_name=self.name,
+            credentials=self._auth(),
+            credential_origin=self.base_url,
+            error_for=self.download_error,
+            guard=guard,
+            check_address=check_address,
+        )

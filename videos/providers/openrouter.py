@@ -5,7 +5,6 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
 
 import httpx
-from django.views.decorators.debug import sensitive_variables
 
 from .base import (
     JobSpec,
@@ -20,9 +19,9 @@ from .base import (
     ProviderUnavailable,
     SubmitResult,
     UnexpectedResponse,
-    UrlGuard,
 )
 from .http import (
+    HttpProvider,
     accepted_json,
     error_from_reply,
     error_message,
@@ -31,7 +30,6 @@ from .http import (
     origin,
     send,
     send_submit,
-    stream,
     unknown_outcome,
 )
 
@@ -50,17 +48,13 @@ MAX_REFERENCE_IMAGES = 3
 PASSTHROUGH_SLUGS = {"google": ("google-vertex", "google-ai-studio")}
 
 
-class OpenRouterProvider:
+class OpenRouterProvider(HttpProvider):
     slug = "openrouter"
+    name = NAME
 
-    @sensitive_variables("api_key")
-    def __init__(self, api_key: str, *, base_url: str, timeout: float = 30.0):
-        self.base_url = base_url.rstrip("/")
-        self._api_key = api_key
-        self._timeout = timeout
-
-    def __repr__(self):
-        return f"<OpenRouterProvider {self.base_url}>"
+    @staticmethod
+    def download_error(response: httpx.Response) -> ProviderError:
+        return download_error_for(response)
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}"}
@@ -192,19 +186,6 @@ class OpenRouterProvider:
                 continue
             result.append(Output(index=index, url=self.resolve(url), expires_at=expires))
         return tuple(result)
-
-    def open_output(self, output: Output, *, guard: UrlGuard | None = None, check_address=None):
-        # The bearer goes to the API origin only; a signed URL elsewhere needs (and gets) none.
-        return stream(
-            output.url,
-            timeout=self._timeout,
-            provider_name=NAME,
-            credentials=self._auth(),
-            credential_origin=self.base_url,
-            error_for=download_error_for,
-            guard=guard,
-            check_address=check_address,
-        )
 
 
 def _tuple(value, kind) -> tuple:
