@@ -42,9 +42,9 @@ def main() -> None:
     size = parser.parse_args().bytes
     with SandboxProcess("--job-seconds", "0.5", "--quiet") as sandbox:
         workdir = configure(sandbox, MARKETOS_MAX_CLIP_BYTES=str(2 * size))
+        from providers.base import JobSpec
         from videos import lifecycle
         from videos.models import VideoJob
-        from videos.providers.base import JobSpec
 
         user, key = demo_key()
         spec = JobSpec(model="google/veo-3.1", prompt=f"[sandbox:huge={size}] bench", duration=8)

@@ -35,9 +35,9 @@ def main() -> None:
         configure(sandbox, MARKETOS_POLL_MIN_SECONDS="1", MARKETOS_POLL_MAX_SECONDS="1")
         from django.db.models import Sum
 
+        from providers.base import JobSpec
         from videos import lifecycle
         from videos.models import VideoJob
-        from videos.providers.base import JobSpec
 
         user, key = demo_key()
         for i in range(args.jobs):

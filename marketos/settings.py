@@ -248,7 +248,6 @@ RECOVERY_GRACE_SECONDS = envint("MARKETOS_RECOVERY_GRACE_SECONDS", 120)
 # /webhooks/openrouter/ moves jobs forward as soon as OpenRouter reports a terminal state.
 PUBLIC_URL = envstr("MARKETOS_PUBLIC_URL").rstrip("/")
 OPENROUTER_WEBHOOK_SECRET = envstr("MARKETOS_OPENROUTER_WEBHOOK_SECRET")
-WEBHOOK_MAX_AGE_SECONDS = 300
 
 # Security. Behind a TLS-terminating proxy set MARKETOS_SECURE_PROXY_SSL_HEADER=1.
 SESSION_COOKIE_SECURE = envbool("MARKETOS_SECURE_COOKIES", not DEBUG)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from videos.webhooks import openrouter_webhook
+from videos.webhooks import provider_webhook
 
 admin.site.site_header = "MarketOS Video administration"
 admin.site.site_title = "MarketOS Video"
@@ -17,6 +17,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
-    path("webhooks/openrouter/", openrouter_webhook, name="openrouter_webhook"),
+    path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),
     path("", include("videos.urls")),
 ]

@@ -49,7 +49,7 @@ def test_admin_can_replace_a_secret_or_keep_it(admin_client, key):
 def test_admin_replacement_is_validated(admin_client, key):
     response = _change(admin_client, key, new_secret="AIzaSyA-0123456789abcdefghijklmnop")
     assert response.status_code == 200
-    assert "looks like a Gemini / Veo key" in response.content.decode()
+    assert "looks like a Gemini key" in response.content.decode()
     key.refresh_from_db()
     assert key.reveal() == OPENROUTER_KEY
 
@@ -76,3 +76,12 @@ def test_admin_verify_and_delete_actions(admin_client, key, providers):
         url, {"action": "delete_selected", "_selected_action": [key.pk], "post": "yes"}
     )
     assert not ProviderKey.objects.exists()
+
+
+def test_an_admin_cannot_move_a_key_to_another_provider_or_owner(admin_client, key, other_user):
+    """The secret is only ever sent to its own provider, for its own owner."""
+    page = admin_client.get(reverse("admin:videos_providerkey_change", args=[key.pk]))
+    assert 'name="provider"' not in page.content.decode()
+    assert _change(admin_client, key, provider="gemini", owner=other_user.pk).status_code == 302
+    key.refresh_from_db()
+    assert key.provider == "openrouter" and key.owner_id != other_user.pk

@@ -9,10 +9,10 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 
+from providers.base import JobSpec
 from tests.conftest import GEMINI_KEY, OPENROUTER_KEY, make_key, wait_for
 from videos import lifecycle
 from videos.models import Clip, ProviderKey, VideoJob
-from videos.providers.base import JobSpec
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

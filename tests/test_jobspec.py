@@ -2,8 +2,8 @@
 
 import pytest
 
-from videos.providers.base import ImageInput, InvalidSpec, JobSpec, ModelInfo
-from videos.providers.gemini import CAPABILITIES
+from providers.base import ImageInput, InvalidSpec, JobSpec, ModelInfo
+from providers.gemini import CAPABILITIES
 
 PNG = ImageInput("first_frame", "image/png", b"\x89PNG...")
 VEO31 = ModelInfo(

@@ -61,7 +61,7 @@ def test_a_refused_key_is_saved_as_invalid_with_the_reason(
         ("sk-or-short", "too short"),
         ("sk-or-v1-abc def-0123456789abcdef", "spaces, line breaks"),
         ("sk-or-v1-abc\ndef-0123456789abcdef", "spaces, line breaks"),
-        ("AIzaSyA-0123456789abcdefghijklmnop", "looks like a Gemini / Veo key"),
+        ("AIzaSyA-0123456789abcdefghijklmnop", "looks like a Gemini key"),
     ],
 )
 def test_bad_secrets_get_a_clear_message_and_keep_the_form(alice, user, secret, message):
@@ -78,7 +78,7 @@ def test_bad_secrets_get_a_clear_message_and_keep_the_form(alice, user, secret, 
 def test_openrouter_key_filed_as_gemini_is_refused(alice):
     response = add_key(alice, OPENROUTER_KEY, provider="gemini")
     assert response.status_code == 400
-    assert "looks like a OpenRouter key" in response.content.decode()
+    assert "looks like an OpenRouter key" in response.content.decode()
 
 
 def test_whitespace_around_a_pasted_key_is_removed(alice, providers, user):
@@ -105,7 +105,7 @@ def test_verification_says_when_a_key_belongs_to_the_other_provider(
     works, message = key.verify()
     assert works is False
     assert "refused this key" in message
-    assert f"It looks like {hint}: add it under that provider instead." in message
+    assert f"It looks like {hint}: add it under that provider." in message
     assert key.status == ProviderKey.Status.INVALID
 
 

@@ -1,47 +1,13 @@
-"""The download guard and the copy into storage."""
+"""The copy of a provider's output into storage."""
 
 import uuid
 
 import pytest
 
+from providers.base import JobSpec, UnsafeURL
+from providers.gemini import GeminiProvider
 from tests.conftest import GEMINI_KEY
 from videos import media
-from videos.providers.base import JobSpec
-from videos.providers.gemini import GeminiProvider
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "file:///etc/passwd",
-        "ftp://example.com/clip.mp4",
-        "http://example.com/clip.mp4",  # plain http to a public host
-        "https://127.0.0.1/clip.mp4",
-        "https://localhost/clip.mp4",
-        "https://10.1.2.3/clip.mp4",
-        "https://192.168.0.10/clip.mp4",
-        "https://169.254.169.254/latest/meta-data/",
-        "https://[::1]/clip.mp4",
-        "https://[::ffff:127.0.0.1]/clip.mp4",
-        "https://user:pw@example.com/clip.mp4",
-        "https:///no-host",
-    ],
-)
-def test_unsafe_urls_are_refused(url, settings):
-    settings.ALLOW_PRIVATE_HOSTS = []
-    with pytest.raises(media.UnsafeURL):
-        media.check_url(url)
-
-
-def test_an_allowed_private_host_port_may_use_http(settings):
-    settings.ALLOW_PRIVATE_HOSTS = ["127.0.0.1:8100"]
-    media.check_url("http://127.0.0.1:8100/api/v1/videos/x/content")
-    with pytest.raises(media.UnsafeURL):
-        media.check_url("http://127.0.0.1:8101/other-port")
-
-
-def test_public_https_passes():
-    media.check_url("https://93.184.215.14/clip.mp4")
 
 
 def finished_gemini_output(provider):
@@ -65,7 +31,7 @@ def test_a_redirect_to_a_private_address_is_refused(sandbox, settings, tmp_path)
     settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}"]  # the API yes, the redirect target no
     provider = GeminiProvider(GEMINI_KEY, base_url=sandbox.gemini_base_url)
     output = finished_gemini_output(provider)
-    with pytest.raises(media.UnsafeURL, match="localhost"):
+    with pytest.raises(UnsafeURL, match="localhost"):
         media.copy_output(provider, output, stem=f"clips/{uuid.uuid4()}", partial_prefix="t")
     assert list((tmp_path / ".partial").glob("*.part")) == []
     settings.ALLOW_PRIVATE_HOSTS.append(f"localhost:{port}")
@@ -92,18 +58,3 @@ def test_stale_partials_are_removed(tmp_path, settings):
     fresh.write_bytes(b"y")
     assert media.remove_stale_partials(older_than=600) == 1
     assert not old.exists() and fresh.exists()
-
-
-def test_the_address_is_checked_again_when_connecting(sandbox, settings):
-    """Even if a URL passed its check, the address actually connected to is checked again (a
-    DNS answer that changes between the two cannot smuggle a private address in)."""
-    provider = GeminiProvider(GEMINI_KEY, base_url=sandbox.gemini_base_url)
-    output = finished_gemini_output(provider)
-    port = sandbox.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = []
-    with pytest.raises(media.UnsafeURL, match="private or local address"):  # noqa: SIM117
-        with provider.open_output(output, check_address=media.check_address):
-            pass
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
-    with provider.open_output(output, check_address=media.check_address) as download:
-        assert sum(len(chunk) for chunk in download.iter_bytes()) > 0

@@ -11,10 +11,10 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
+from providers.base import JobSpec
 from tests.conftest import make_key
 from videos import lifecycle
 from videos.models import VideoJob
-from videos.providers.base import JobSpec
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

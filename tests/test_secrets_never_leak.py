@@ -11,10 +11,10 @@ from django.db import connection
 from django.urls import reverse
 from django.views.debug import ExceptionReporter
 
+from providers.base import ProviderError
+from providers.registry import get_provider
 from tests.settings import TEST_VAULT_KEY
 from videos.models import ProviderKey
-from videos.providers import get_provider
-from videos.providers.base import ProviderError
 
 # Sandbox-accepted secrets with a long distinctive middle, so that no fragment can slip out.
 SECRET = "sk-or-v1-sandbox-LEAKCANARY-5f9d2c7e4b1a8f3d6e0c9b2a7d4f1e8c"

@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
+from providers.base import JobSpec
 from tests.conftest import make_key
 from videos import lifecycle
 from videos.models import VideoJob
-from videos.providers.base import JobSpec
 
 pytestmark = pytest.mark.django_db
 SECRET = "whsec-test-0123456789"
@@ -118,3 +118,24 @@ def test_the_sandbox_accepts_the_callback_url(providers, job):
     provider = job.key.provider_client()
     spec = JobSpec(model="google/veo-3.1", prompt="x", callback_url=lifecycle.callback_url(job))
     assert provider.submit(spec).job_id
+
+
+def test_a_delivery_is_known_by_its_signed_body_not_by_a_header(job):
+    """Changing the unsigned idempotency header must not let a replay through."""
+    assert deliver(COMPLETED, key="first").content == b"ok"
+    assert deliver(COMPLETED, key="something-else").content == b"already received"
+
+
+def test_absurd_timestamps_are_refused_not_a_crash(job):
+    assert deliver(COMPLETED, signature="t=" + "9" * 400 + ",v1=00").status_code == 403
+
+
+def test_a_provider_without_webhooks_has_no_receiver(job):
+    assert (
+        Client().post("/webhooks/gemini/", b"{}", content_type="application/json").status_code
+        == 404
+    )
+    assert (
+        Client().post("/webhooks/nobody/", b"{}", content_type="application/json").status_code
+        == 404
+    )

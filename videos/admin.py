@@ -49,6 +49,11 @@ class ProviderKeyAdmin(admin.ModelAdmin):
     ]
     actions = ["verify_keys"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A secret belongs to one provider and one owner: moving it would send it elsewhere.
+        fixed = ["owner", "provider"] if obj is not None else []
+        return [*fixed, *self.readonly_fields]
+
     @method_decorator(sensitive_post_parameters("new_secret"))
     def changeform_view(self, request, *args, **kwargs):
         return super().changeform_view(request, *args, **kwargs)

@@ -5,14 +5,14 @@ from django.db.models import F
 from django.views.decorators.debug import sensitive_variables
 from PIL import Image, UnidentifiedImageError
 
-from .models import Provider, ProviderKey
-from .providers.base import ImageInput, InvalidSpec, JobSpec, ModelInfo, ProviderError
+from providers import registry
+from providers.base import ImageInput, InvalidSpec, JobSpec, ModelInfo, ProviderError
+
+from .models import ProviderKey
 from .vault import VaultError
 
 MAX_SECRET_LENGTH = 256
 MIN_SECRET_LENGTH = 20
-# Prefixes that give away which provider issued a key; used to catch a key filed under the other.
-PROVIDER_PREFIXES = {Provider.OPENROUTER: "sk-or-", Provider.GEMINI: "AIza"}
 
 
 @sensitive_variables("value", "secret")
@@ -34,13 +34,13 @@ def clean_secret(value: str, provider: str | None) -> str:
             "API keys are one word of plain characters; this one has spaces, line breaks or "
             "other characters in the middle. Copy the key again."
         )
-    for other, prefix in PROVIDER_PREFIXES.items():
-        if other != provider and provider and secret.startswith(prefix):
-            raise forms.ValidationError(
-                f"This looks like a {Provider(other).label} key (it starts with {prefix!r}), "
-                f"not a {Provider(provider).label} key. Choose {Provider(other).label} as the "
-                "provider."
-            )
+    issuer = registry.issuer_of(secret)
+    if provider and issuer and issuer != provider:
+        prefix = registry.adapter(issuer).key_prefix
+        raise forms.ValidationError(
+            f"This looks like {registry.key_name(issuer)} (it starts with {prefix!r}), not "
+            f"{registry.key_name(provider)}. Choose {registry.label(issuer)} as the provider."
+        )
     return secret
 
 
@@ -61,24 +61,21 @@ class SecretField(forms.CharField):
 
 
 class ProviderKeyForm(forms.ModelForm):
-    secret = SecretField(
-        help_text=(
-            "OpenRouter keys are at openrouter.ai/settings/keys, Gemini keys at "
-            "aistudio.google.com/apikey. Stored encrypted; after saving only its first and last "
-            "characters are shown."
-        )
-    )
+    secret = SecretField()
 
     class Meta:
         model = ProviderKey
         fields = ["provider", "label"]
-        help_texts = {"label": "A name to tell your keys apart, e.g. “Agency OpenRouter”."}
+        help_texts = {"label": "A name to tell your keys apart, e.g. “Agency production”."}
 
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.owner = owner
-        self.fields["label"].widget.attrs["placeholder"] = "e.g. Agency OpenRouter"
-        self.fields["provider"].choices = [("", "Choose a provider…"), *Provider.choices]
+        self.fields["label"].widget.attrs["placeholder"] = "e.g. Agency production"
+        self.fields["provider"].choices = [("", "Choose a provider…"), *registry.choices()]
+        self.fields["secret"].help_text = " ".join(
+            [*(cls.key_help for cls in registry.ADAPTERS.values()), KEY_STORAGE_NOTE]
+        )
 
     def clean_label(self):
         label = self.cleaned_data["label"].strip()
@@ -128,6 +125,8 @@ class ReplaceSecretForm(forms.Form):
         self.key.save()
         return self.key
 
+
+KEY_STORAGE_NOTE = "Stored encrypted; after saving only its first and last characters are shown."
 
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -289,6 +288,10 @@ class GenerateForm(forms.Form):
                     attrs={"accept": "image/png,image/jpeg,image/webp", "multiple": True}
                 ),
             )
+
+    @property
+    def provider_labels(self) -> list[str]:
+        return [label for _, label in registry.choices()]
 
     @property
     def price(self) -> str:

@@ -5,7 +5,7 @@ import uuid
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from .providers.base import ImageInput
+from providers.base import ImageInput
 
 
 def load_inputs(image_inputs: list[dict]) -> tuple[ImageInput, ...]:

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import media, tasks
-from .models import Clip, VideoJob
-from .providers.base import (
+from providers import registry
+from providers.base import (
+    DownloadRefused,
     InvalidKey,
     JobSpec,
     JobStatus,
@@ -27,6 +27,9 @@ from .providers.base import (
     RateLimited,
     SubmitOutcomeUnknown,
 )
+
+from . import media, tasks
+from .models import Clip, VideoJob
 from .vault import VaultError
 
 log = logging.getLogger(__name__)
@@ -103,16 +106,15 @@ def spec_for(job: VideoJob) -> JobSpec:
 
 
 def callback_url(job: VideoJob) -> str | None:
-    if job.provider != "openrouter" or not (
-        settings.PUBLIC_URL and settings.OPENROUTER_WEBHOOK_SECRET
-    ):
+    """Where the provider should report the job's end, when webhooks are set up for it."""
+    if not (settings.PUBLIC_URL and registry.webhook_secret(job.provider)):
         return None
-    return settings.PUBLIC_URL + reverse("openrouter_webhook")
+    return settings.PUBLIC_URL + reverse("provider_webhook", args=[job.provider])
 
 
-def webhook_reported(provider_job_id: str) -> bool:
+def webhook_reported(provider: str, provider_job_id: str) -> bool:
     """A provider says this job reached a terminal state: look at it now instead of later."""
-    job = VideoJob.objects.filter(provider="openrouter", provider_job_id=provider_job_id).first()
+    job = VideoJob.objects.filter(provider=provider, provider_job_id=provider_job_id).first()
     if job is None or not job.poll_now():
         return False
     enqueue_poll(job)
@@ -232,8 +234,10 @@ def collect(clip_pk: int) -> None:
         )
     except OutputGone as exc:
         clip.give_up(exc.message, exc.raw, status=Clip.Status.EXPIRED)
-    except (media.ClipRefused, media.UnsafeURL) as exc:
+    except media.ClipRefused as exc:
         clip.give_up(str(exc))
+    except DownloadRefused as exc:
+        clip.give_up(exc.message, exc.raw)
     except InvalidKey as exc:
         clip.give_up(exc.message, exc.raw)
     except (RateLimited, ProviderUnavailable) as exc:

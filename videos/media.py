@@ -1,27 +1,24 @@
-"""Getting provider clips safely into our storage: guarded URLs, bounded streaming, real videos.
+"""Getting provider clips into our storage as real videos, and serving them back.
 
-``check_url`` is the download guard: https only, public addresses only (checked after DNS
-resolution, for every redirect), unless an operator allowed a ``host:port`` for the sandbox.
-``copy_output`` streams one output to a temporary file beside the media root (constant memory,
-size cap, SHA-256 on the fly), proves with PyAV that it is a playable video, makes a poster frame
-and moves both into storage. A partial file never outlives the attempt that wrote it.
+``copy_output`` streams one output (through the providers' download guard and size cap) to a
+temporary file beside the media root (constant memory, SHA-256 on the fly), proves with PyAV that
+it is a playable video, makes a poster frame and moves both into storage. A partial file never
+outlives the attempt that wrote it.
 """
 
 import hashlib
 import io
-import ipaddress
 import json
 import logging
 import os
 import queue
 import re
-import socket
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import av
 from django.conf import settings
@@ -38,49 +35,8 @@ CHUNK = 1 << 20
 PARTIAL_DIR = ".partial"
 
 
-class UnsafeURL(Exception):
-    """A download URL we refuse to fetch. The message is fit for users and admins."""
-
-
 class ClipRefused(Exception):
-    """The download is not something we keep (too big, not a video)."""
-
-
-def allowed_private(host: str, port: int | None) -> bool:
-    return f"{host}:{port}" in settings.ALLOW_PRIVATE_HOSTS
-
-
-def check_url(url: str) -> None:
-    """Refuse anything but https to a public address (the sandbox's host:port excepted)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("https", "http") or not host:
-        raise UnsafeURL(f"Refused to download from {parts.scheme or 'a'}:// URL; only https.")
-    if parts.username or parts.password:
-        raise UnsafeURL("Refused a download URL that carries credentials.")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    if allowed_private(host, port):
-        return
-    if parts.scheme != "https":
-        raise UnsafeURL(f"Refused to download over plain http from {host}; only https.")
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
-    except (OSError, UnicodeError):
-        raise UnsafeURL(f"Could not resolve the download host {host}.") from None
-    for address in addresses:
-        check_address(host, port, address)
-
-
-def check_address(host: str, port: int, address: str) -> None:
-    """Refuse a connection to a non-public address (checked again at connect time)."""
-    if allowed_private(host.lower(), port):
-        return
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if not ip.is_global or (mapped and not mapped.is_global):
-        raise UnsafeURL(
-            f"Refused to download from {host}: it resolves to a private or local address."
-        )
+    """The download is not something we keep (empty, not a playable video)."""
 
 
 @dataclass
@@ -217,9 +173,8 @@ def remove_stale_partials(older_than: float) -> int:
 def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=None) -> dict:
     """Stream one provider output into storage. Returns the Clip fields to record.
 
-    Raises ClipRefused (keep nothing), UnsafeURL, or the provider's errors (retry later).
+    Raises ClipRefused (keep nothing), DownloadRefused, or other provider errors (retry later).
     """
-    cap = settings.MAX_CLIP_BYTES
     # Whoever calls this holds the clip's lease: older partials of it are a dead worker's.
     for stale in partial_dir().glob(f"{partial_prefix}-*.part"):
         stale.unlink(missing_ok=True)
@@ -229,14 +184,10 @@ def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=N
         size, last_beat = 0, time.monotonic()
         with (
             _Spool(os.fdopen(fd, "wb")) as spool,
-            provider.open_output(output, guard=check_url, check_address=check_address) as download,
+            provider.open_output(output) as download,
         ):
-            if download.content_length and download.content_length > cap:
-                raise ClipRefused(too_big(download.content_length, cap))
             for chunk in download.iter_bytes():
                 size += len(chunk)
-                if size > cap:
-                    raise ClipRefused(too_big(size, cap))
                 spool.put(chunk)
                 if heartbeat and time.monotonic() - last_beat > beat_every:
                     heartbeat()
@@ -265,13 +216,6 @@ def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=N
         }
     finally:
         Path(tmp_name).unlink(missing_ok=True)
-
-
-def too_big(size: int, cap: int) -> str:
-    return (
-        f"The clip is larger ({size / 1024**2:,.0f} MiB) than this server keeps "
-        f"({cap / 1024**2:,.0f} MiB, MARKETOS_MAX_CLIP_BYTES)."
-    )
 
 
 # --- serving stored media ------------------------------------------------------------------

@@ -9,16 +9,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
+from providers import registry
+from providers.base import InvalidKey, KeyCheck, ProviderError
+
 from . import vault
-from .providers import get_provider
-from .providers.base import InvalidKey, KeyCheck, ProviderError
 
 log = logging.getLogger(__name__)
-
-
-class Provider(models.TextChoices):
-    OPENROUTER = "openrouter", "OpenRouter"
-    GEMINI = "gemini", "Gemini / Veo"
 
 
 class ProviderKeyQuerySet(models.QuerySet):
@@ -38,7 +34,8 @@ class ProviderKey(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_keys"
     )
-    provider = models.CharField(max_length=20, choices=Provider)
+    # Fixed once created: the secret belongs to this provider and is only ever sent to it.
+    provider = models.CharField(max_length=20, choices=registry.choices)
     label = models.CharField(max_length=100)
     secret_encrypted = models.TextField(editable=False)
     masked = models.CharField(max_length=40, editable=False)
@@ -80,11 +77,11 @@ class ProviderKey(models.Model):
         return vault.decrypt(self.secret_encrypted)
 
     def provider_client(self):
-        return get_provider(self.provider, self.reveal())
+        return registry.get_provider(self.provider, self.reveal())
 
     def models(self) -> list:
         """The key's video models (cached). Raises ProviderError or vault.VaultError."""
-        from .providers.catalog import models_for
+        from providers.catalog import models_for
 
         return models_for(self.provider, self.reveal())
 
@@ -111,12 +108,9 @@ class ProviderKey(models.Model):
         return True, check.detail
 
     def _wrong_provider_hint(self) -> str:
-        other = {
-            Provider.OPENROUTER: ("AIza", "a Gemini"),
-            Provider.GEMINI: ("sk-or-", "an OpenRouter"),
-        }[self.provider]
-        if self.masked.startswith(other[0]):
-            return f" It looks like {other[1]} key: add it under that provider instead."
+        issuer = registry.issuer_of(self.masked)
+        if issuer and issuer != self.provider:
+            return f" It looks like {registry.key_name(issuer)}: add it under that provider."
         return ""
 
     def _record(self, status: str, message: str) -> None:
@@ -197,7 +191,7 @@ class VideoJob(CompareAndSet, models.Model):
         ProviderKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
     idempotency_key = models.CharField(max_length=64)
-    provider = models.CharField(max_length=20, choices=Provider)
+    provider = models.CharField(max_length=20, choices=registry.choices)
     model = models.CharField(max_length=200)
     prompt = models.TextField(blank=True)
     negative_prompt = models.TextField(blank=True)
@@ -578,7 +572,7 @@ class Clip(CompareAndSet, models.Model):
 class WebhookDelivery(models.Model):
     """Each provider webhook delivery is accepted once, by its idempotency key."""
 
-    provider = models.CharField(max_length=20, choices=Provider)
+    provider = models.CharField(max_length=20, choices=registry.choices)
     idempotency_key = models.CharField(max_length=300)
     received_at = models.DateTimeField(auto_now_add=True)
 

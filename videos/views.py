@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from providers import registry
+from providers.base import ASPECT_RATIOS
+
 from . import lifecycle, media
 from .forms import GenerateForm, ProviderKeyForm, ReplaceSecretForm
 from .images import save_inputs
-from .models import Clip, Provider, ProviderKey, VideoJob
-from .providers.base import ASPECT_RATIOS
+from .models import Clip, ProviderKey, VideoJob
 
 MOBILE_AGENTS = ("Mobile", "Android", "iPhone", "iPad", "iPod")
 
@@ -57,9 +59,12 @@ def keys(request):
         key = form.save()
         _report_saved(request, key, f"Saved “{key.label}” as {key.masked}.")
         return redirect("videos:keys")
-    user_keys = ProviderKey.objects.owned_by(request.user)
-    status = 400 if form.errors else 200
-    return render(request, "videos/keys.html", {"form": form, "keys": user_keys}, status=status)
+    context = {
+        "form": form,
+        "keys": ProviderKey.objects.owned_by(request.user),
+        "providers": registry.ADAPTERS.values(),
+    }
+    return render(request, "videos/keys.html", context, status=400 if form.errors else 200)
 
 
 def key_detail(request, public_id):
@@ -220,7 +225,7 @@ def videos(request):
     status, provider = request.GET.get("status", ""), request.GET.get("provider", "")
     if status in VideoJob.Status.values:
         jobs = jobs.filter(status=status)
-    if provider in Provider.values:
+    if provider in registry.ADAPTERS:
         jobs = jobs.filter(provider=provider)
     page = Paginator(jobs, 12).get_page(request.GET.get("page"))
     return render(
@@ -231,7 +236,7 @@ def videos(request):
             "status": status,
             "provider": provider,
             "statuses": VideoJob.Status.choices,
-            "providers": Provider.choices,
+            "providers": registry.choices(),
         },
     )
 

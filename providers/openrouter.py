@@ -1,5 +1,10 @@
 """OpenRouter video API (https://openrouter.ai/api/v1): bearer auth, JSON errors by status."""
 
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
@@ -19,6 +24,8 @@ from .base import (
     ProviderUnavailable,
     SubmitResult,
     UnexpectedResponse,
+    WebhookEvent,
+    WebhookRejected,
 )
 from .http import (
     HttpProvider,
@@ -44,13 +51,19 @@ STATUSES = {
 }
 # Image references are accepted by every OpenRouter video provider; Veo, the strictest, takes 3.
 MAX_REFERENCE_IMAGES = 3
+# Webhook deliveries older (or newer) than this are refused as replays.
+WEBHOOK_MAX_AGE_SECONDS = 300
 # Passthrough options are keyed by OpenRouter's provider slugs; unmatched ones are ignored.
 PASSTHROUGH_SLUGS = {"google": ("google-vertex", "google-ai-studio")}
 
 
 class OpenRouterProvider(HttpProvider):
     slug = "openrouter"
-    name = NAME
+    label = NAME
+    key_prefix = "sk-or-"
+    key_help = "OpenRouter keys start with sk-or- and are at openrouter.ai/settings/keys."
+    base_url_setting = "OPENROUTER_BASE_URL"
+    webhook_secret_setting = "OPENROUTER_WEBHOOK_SECRET"  # noqa: S105 (a setting name)
 
     @staticmethod
     def download_error(response: httpx.Response) -> ProviderError:
@@ -58,6 +71,22 @@ class OpenRouterProvider(HttpProvider):
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}"}
+
+    @staticmethod
+    def webhook_event(
+        headers: Mapping[str, str], body: bytes, secret: str, now: float | None = None
+    ) -> WebhookEvent:
+        """Verify a delivery (``X-OpenRouter-Signature``) and read which job it is about."""
+        if not valid_signature(headers.get("X-OpenRouter-Signature", ""), body, secret, now):
+            raise WebhookRejected("bad or stale signature", status_code=403)
+        try:
+            payload = json.loads(body)
+            job_id, kind = payload["data"]["id"], str(payload.get("type") or "")
+        except (ValueError, KeyError, TypeError):
+            raise WebhookRejected("not an OpenRouter video webhook", status_code=400) from None
+        if not isinstance(job_id, str) or not job_id:
+            raise WebhookRejected("not an OpenRouter video webhook", status_code=400)
+        return WebhookEvent(job_id=job_id, delivery_key=f"{job_id}-{kind}"[:300], kind=kind)
 
     def _on_api_origin(self, url: str) -> bool:
         return origin(url) == origin(self.base_url)
@@ -186,6 +215,19 @@ class OpenRouterProvider(HttpProvider):
                 continue
             result.append(Output(index=index, url=self.resolve(url), expires_at=expires))
         return tuple(result)
+
+
+def valid_signature(header: str, body: bytes, secret: str, now: float | None = None) -> bool:
+    """``t=<ts>,v1=<hex>`` with v1 = HMAC-SHA256(secret, "<ts>,<body>"), at most 5 minutes old."""
+    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
+    timestamp, signature = parts.get("t", ""), parts.get("v1", "")
+    # Ten digits last until the year 2286; longer "numbers" are not timestamps.
+    if not timestamp.isdigit() or len(timestamp) > 12 or not signature:
+        return False
+    if abs((now or time.time()) - int(timestamp)) > WEBHOOK_MAX_AGE_SECONDS:
+        return False
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"," + body, hashlib.sha256)
+    return hmac.compare_digest(expected.hexdigest(), signature)
 
 
 def _tuple(value, kind) -> tuple:

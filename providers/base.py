@@ -1,12 +1,11 @@
 """What every provider adapter speaks: plain dataclasses in, plain dataclasses out, typed errors.
 
-Nothing outside ``videos.providers`` performs provider I/O; the rest of the app only sees these
+Nothing outside ``providers`` performs provider I/O; the rest of the app only sees these
 types. Error messages are written for the user who owns the key; ``raw`` keeps the provider's own
 words for admins. No error ever carries a secret.
 """
 
 import base64
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,6 +79,34 @@ class SubmitOutcomeUnknown(ProviderError):
 
 class OutputGone(ProviderError):
     """The provider no longer has this output (expired or deleted)."""
+
+
+class DownloadRefused(ProviderError):
+    """The download guard refused an output: never retried, since it would be refused again."""
+
+
+class UnsafeURL(DownloadRefused):
+    """A URL the guard will not fetch (not https, a private address, credentials in it)."""
+
+
+class OutputTooLarge(DownloadRefused):
+    """An output larger than this server keeps (``MARKETOS_MAX_CLIP_BYTES``)."""
+
+
+class WebhookRejected(ProviderError):
+    """A webhook delivery that is not signed, fresh and well formed; ``status_code`` says how."""
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A verified webhook delivery: which provider job it is about, and a key to accept it once.
+
+    Both come from the signed body, so nobody can replay a delivery under another key.
+    """
+
+    job_id: str
+    delivery_key: str
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -236,14 +263,16 @@ class JobState:
     retry_after: float | None = None  # a hint for the next poll
 
 
-# Called with every URL before it is requested (redirects included); raises to refuse it.
-UrlGuard = Callable[[str], None]
-# Called with (host, port, ip) for every address a download connects to; raises to refuse it.
-AddressGuard = Callable[[str, int, str], None]
-
-
 class Provider(Protocol):
-    slug: str
+    """An adapter. The class attributes are all the rest of the app knows about a provider:
+    forms, key checks, settings and webhooks are derived from them through the registry."""
+
+    slug: str  # stored on keys and jobs: never change it once keys exist
+    label: str  # what people read: "OpenRouter"
+    key_prefix: str  # how its keys start, to catch a key filed under the wrong provider
+    key_help: str  # where a user finds a key
+    base_url_setting: str  # the Django setting that holds the API's base URL
+    webhook_secret_setting: str  # empty: no webhooks, polling only
 
     def verify_key(self, *, timeout: float | None = None) -> KeyCheck:
         """Ask the provider whether the key works. Raises InvalidKey or another ProviderError."""
@@ -255,12 +284,6 @@ class Provider(Protocol):
 
     def poll(self, polling_url: str) -> JobState: ...
 
-    def open_output(
-        self,
-        output: Output,
-        *,
-        guard: UrlGuard | None = None,
-        check_address: AddressGuard | None = None,
-    ) -> AbstractContextManager["Download"]:
-        """Stream one output: ``Download.iter_bytes()`` yields its body in chunks."""
+    def open_output(self, output: Output) -> AbstractContextManager["Download"]:
+        """Stream one output through the download guard: ``Download.iter_bytes()`` yields it."""
         ...

@@ -11,17 +11,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.views.decorators.debug import sensitive_variables
 
-from . import get_provider
 from .base import ModelInfo
+from .registry import base_url, get_provider
 
 CACHE_SECONDS = 3600
 
 
 @sensitive_variables("api_key")
 def cache_key(slug: str, api_key: str) -> str:
-    base_url = getattr(settings, f"{slug.upper()}_BASE_URL", "")
     digest = hmac.new(settings.SECRET_KEY.encode(), api_key.encode(), hashlib.sha256).hexdigest()
-    url_digest = hashlib.sha256(base_url.encode()).hexdigest()[:12]
+    url_digest = hashlib.sha256(base_url(slug).encode()).hexdigest()[:12]
     return f"catalog:{slug}:{url_digest}:{digest[:32]}"
 
 

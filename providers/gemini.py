@@ -87,7 +87,10 @@ UNKNOWN_MODEL = {"durations": (8,), "resolutions": ("720p",), "aspect_ratios": (
 
 class GeminiProvider(HttpProvider):
     slug = "gemini"
-    name = NAME
+    label = NAME
+    key_prefix = "AIza"
+    key_help = "Gemini API keys start with AIza and are at aistudio.google.com/apikey."
+    base_url_setting = "GEMINI_BASE_URL"
 
     @staticmethod
     def download_error(response: httpx.Response) -> ProviderError:

@@ -1,7 +1,14 @@
-"""The one place where provider HTTP clients are built and provider replies are decoded."""
+"""The one place where provider HTTP clients are built and provider replies are decoded.
+
+Downloads of outputs go through the download guard, which no caller can leave out: https only,
+public addresses only (checked after DNS resolution, on the address actually connected to, and
+for every redirect), unless an operator allowed a ``host:port`` for the sandbox; credentials only
+to the provider's own origin; and a size cap while streaming.
+"""
 
 import email.utils
 import functools
+import ipaddress
 import socket
 import ssl
 import time
@@ -11,19 +18,20 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
+from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
 from .base import (
-    AddressGuard,
     BadRequest,
     InvalidKey,
     Output,
+    OutputTooLarge,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
     SubmitOutcomeUnknown,
     UnexpectedResponse,
-    UrlGuard,
+    UnsafeURL,
 )
 
 USER_AGENT = "MarketOS-Video/0.1"
@@ -46,9 +54,6 @@ class _PinnedBackend(httpcore.SyncBackend):
     TLS still verifies the certificate against the host name.
     """
 
-    def __init__(self, check_address: AddressGuard):
-        self.check_address = check_address
-
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -56,18 +61,58 @@ class _PinnedBackend(httpcore.SyncBackend):
             raise httpcore.ConnectError(str(exc)) from None
         address = infos[0][4][0]
         for info in infos:
-            self.check_address(host, port, info[4][0])
+            check_address(host, port, info[4][0])
         return super().connect_tcp(address, port, timeout, local_address, socket_options)
 
 
-def make_client(*, timeout: float, check_address: AddressGuard | None = None) -> httpx.Client:
+def allowed_private(host: str, port: int | None) -> bool:
+    return f"{host}:{port}" in settings.ALLOW_PRIVATE_HOSTS
+
+
+def check_url(url: str) -> None:
+    """Refuse anything but https to a public address (the sandbox's host:port excepted)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        raise UnsafeURL(f"Refused to download from {parts.scheme or 'a'}:// URL; only https.")
+    if parts.username or parts.password:
+        raise UnsafeURL("Refused a download URL that carries credentials.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise UnsafeURL(f"Refused a download URL with an invalid port ({host}).") from None
+    if allowed_private(host, port):
+        return
+    if parts.scheme != "https":
+        raise UnsafeURL(f"Refused to download over plain http from {host}; only https.")
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    except (OSError, UnicodeError):
+        raise UnsafeURL(f"Could not resolve the download host {host}.") from None
+    for address in addresses:
+        check_address(host, port, address)
+
+
+def check_address(host: str, port: int, address: str) -> None:
+    """Refuse a connection to a non-public address (checked again at connect time)."""
+    if allowed_private(host.lower(), port):
+        return
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if not ip.is_global or (mapped and not mapped.is_global):
+        raise UnsafeURL(
+            f"Refused to download from {host}: it resolves to a private or local address."
+        )
+
+
+def make_client(*, timeout: float, guarded: bool = False) -> httpx.Client:
     # Redirects are followed by hand (see ``stream``) so credentials never follow them blindly.
     transport = None
-    if check_address:
+    if guarded:
         transport = httpx.HTTPTransport(verify=_tls())
         # httpx does not expose the connection pool's network backend; it is the only hook
         # that sees the address actually connected to.
-        transport._pool._network_backend = _PinnedBackend(check_address)
+        transport._pool._network_backend = _PinnedBackend()
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
         headers={"User-Agent": USER_AGENT},
@@ -211,8 +256,19 @@ def json_object(response: httpx.Response, provider_name: str) -> dict:
     return data
 
 
+def too_large(size: int) -> OutputTooLarge:
+    cap = settings.MAX_CLIP_BYTES
+    return OutputTooLarge(
+        f"The clip is larger ({size / 1024**2:,.0f} MiB) than this server keeps "
+        f"({cap / 1024**2:,.0f} MiB, MARKETOS_MAX_CLIP_BYTES)."
+    )
+
+
 class Download:
-    """A provider's streaming reply for one output; network failures become ProviderUnavailable."""
+    """A provider's streaming reply for one output, never longer than ``MAX_CLIP_BYTES``.
+
+    Network failures become ProviderUnavailable; an oversized body, OutputTooLarge.
+    """
 
     def __init__(self, response: httpx.Response, provider_name: str):
         self._response = response
@@ -221,16 +277,21 @@ class Download:
         self.content_type = response.headers.get("Content-Type", "")
         length = response.headers.get("Content-Length", "")
         self.content_length = int(length) if length.isdigit() else None
+        if self.content_length and self.content_length > settings.MAX_CLIP_BYTES:
+            raise too_large(self.content_length)
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The body as it arrives (pieces of any size unless ``chunk_size`` is given)."""
         encoded = self._response.headers.get("Content-Encoding", "identity") != "identity"
+        cap, size = settings.MAX_CLIP_BYTES, 0
         try:
-            if encoded:
-                yield from self._response.iter_bytes(chunk_size)
-            else:
-                # Without a content encoding, skip the decoder: no copy of every byte.
-                yield from self._response.iter_raw(chunk_size)
+            # Without a content encoding, skip the decoder: no copy of every byte.
+            chunks = (self._response.iter_bytes if encoded else self._response.iter_raw)(chunk_size)
+            for chunk in chunks:
+                size += len(chunk)
+                if size > cap:
+                    raise too_large(size)
+                yield chunk
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise ProviderUnavailable(
                 f"The download from {self._provider_name} broke off ({type(exc).__name__}); "
@@ -247,21 +308,18 @@ def stream(
     credentials: dict[str, str],
     credential_origin: str,
     error_for: Callable[[httpx.Response], ProviderError],
-    guard: UrlGuard | None = None,
-    check_address: AddressGuard | None = None,
 ) -> Iterator[Download]:
-    """GET ``url`` as a stream, following redirects by hand.
+    """GET ``url`` as a stream through the download guard, following redirects by hand.
 
     ``credentials`` are sent only while the URL is on ``credential_origin``; once a redirect
-    leaves that origin they are dropped for good. ``guard`` sees every URL before it is fetched,
-    ``check_address`` every address connected to.
+    leaves that origin they are dropped for good. Every URL is checked before it is fetched,
+    every address when it is connected to.
     """
     trusted = origin(credential_origin)
     headers = credentials if origin(url) == trusted else {}
-    with make_client(timeout=timeout, check_address=check_address) as client:
+    with make_client(timeout=timeout, guarded=True) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            if guard:
-                guard(url)
+            check_url(url)
             request = client.build_request("GET", url, headers=headers)
             response = send(client, request, provider_name, stream=True)
             if response.is_redirect and "Location" in response.headers:
@@ -282,14 +340,18 @@ def stream(
 
 
 class HttpProvider:
-    """What both adapters share: a key, a base URL, and downloads that keep the key at home.
+    """What the HTTP adapters share: a key, a base URL, and downloads that keep the key at home.
 
-    Subclasses set ``name``, say how the key travels (``_auth``) and how a failed download
-    reads (``download_error``).
+    Subclasses declare what the registry needs (see ``base.Provider``), say how the key travels
+    (``_auth``) and how a failed download reads (``download_error``).
     """
 
     slug: str
-    name: str
+    label: str
+    key_prefix: str
+    key_help: str
+    base_url_setting: str
+    webhook_secret_setting: str = ""
 
     @sensitive_variables("api_key")
     def __init__(self, api_key: str, *, base_url: str, timeout: float = 30.0):
@@ -307,21 +369,13 @@ class HttpProvider:
     def download_error(response: httpx.Response) -> ProviderError:
         raise NotImplementedError
 
-    def open_output(
-        self,
-        output: Output,
-        *,
-        guard: UrlGuard | None = None,
-        check_address: AddressGuard | None = None,
-    ):
+    def open_output(self, output: Output):
         # The key goes to the provider's own origin only; a URL or redirect elsewhere gets none.
         return stream(
             output.url,
             timeout=self._timeout,
-            provider_name=self.name,
+            provider_name=self.label,
             credentials=self._auth(),
             credential_origin=self.base_url,
             error_for=self.download_error,
-            guard=guard,
-            check_address=check_address,
         )
