@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3)
 DEMO_ENV := var/demo.env
 
-.PHONY: help venv demo test lint format bench clean
+.PHONY: help venv demo test lint format bench clean oracles
 
 help:
 	@echo "make demo    set up everything and run the app offline on http://127.0.0.1:8000"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   benchmarks: 1 GiB clip copy, one worker polling 500 jobs, status panel load"
+	@echo "make oracles rebuild the google-genai 3.x request golden files (tests/oracles)"
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12+ needed"' \
@@ -49,3 +50,6 @@ bench: venv
 	$(BIN)/python -m bench.collect
 	$(BIN)/python -m bench.polling
 	$(BIN)/python -m bench.status
+
+oracles: venv
+	$(BIN)/python -m tests.oracles.regenerate
