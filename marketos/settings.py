@@ -221,6 +221,16 @@ TASKS = {
 # Providers. Base URLs are configurable so that the offline sandbox can stand in for both APIs.
 OPENROUTER_BASE_URL = envurl("MARKETOS_OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1")
 GEMINI_BASE_URL = envurl("MARKETOS_GEMINI_BASE_URL", "https://generativelanguage.googleapis.com")
+# Gemini Omni hands a finished video back as a file "uri" (fetched separately, streamed) or
+# "inline" inside the job's JSON (decoded as it streams).
+GEMINI_DELIVERY = envstr("MARKETOS_GEMINI_DELIVERY", "uri")
+if GEMINI_DELIVERY not in ("uri", "inline"):
+    raise ImproperlyConfigured("MARKETOS_GEMINI_DELIVERY must be uri or inline.")
+# Gemini Omni bills tokens; its cost is computed from the usage it reports at these rates (USD
+# per million tokens; Google's published prices, November 2026).
+OMNI_VIDEO_OUTPUT_USD_PER_MILLION = envfloat("MARKETOS_OMNI_VIDEO_OUTPUT_USD_PER_MILLION", 17.50)
+OMNI_TEXT_OUTPUT_USD_PER_MILLION = envfloat("MARKETOS_OMNI_TEXT_OUTPUT_USD_PER_MILLION", 9.00)
+OMNI_INPUT_USD_PER_MILLION = envfloat("MARKETOS_OMNI_INPUT_USD_PER_MILLION", 1.50)
 # host:port pairs that may be reached over plain http and on private addresses (the sandbox).
 ALLOW_PRIVATE_HOSTS = envlist("MARKETOS_ALLOW_PRIVATE_HOSTS")
 # Key verification is interactive: a user waits for it, so it gives up quickly.

@@ -111,13 +111,25 @@ class WebhookEvent:
 
 @dataclass(frozen=True)
 class KeyCheck:
-    """The result of asking a provider whether a key works."""
+    """The result of asking a provider whether a key works.
+
+    ``usable`` is False for a key the provider accepts but that cannot pay for anything now
+    (no credits left): it is not "working" for the person who wants a video.
+    """
 
     detail: str = ""
+    usable: bool = True
 
 
 FRAME_ROLES = ("first_frame", "last_frame")
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21")
+PERSON_GENERATION = {
+    "allow_all": "People of any age",
+    "allow_adult": "Adults only",
+    "dont_allow": "No people",
+}
+# A prompt longer than this is refused unless the model says otherwise.
+DEFAULT_MAX_PROMPT_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -128,24 +140,47 @@ class ModelInfo:
     id: str
     name: str
     description: str = ""
+    family: str = ""  # what capabilities were keyed by, e.g. "veo-3.1" or "gemini-omni"
     durations: tuple[int, ...] = ()
     resolutions: tuple[str, ...] = ()
     aspect_ratios: tuple[str, ...] = ()
     frame_images: tuple[str, ...] = ()  # subset of FRAME_ROLES
     max_reference_images: int = 0
-    audio: bool | None = None  # True: generate_audio may be sent
+    # True: audio can be switched on and off (and is sent explicitly); None: the model decides.
+    audio: bool | None = None
+    audio_always: bool = False  # the model always makes sound and cannot be asked otherwise
     seed: bool | None = None
     negative_prompt: bool = False
+    person_generation: tuple[str, ...] = ()  # values of PERSON_GENERATION it takes
     max_outputs: int = 1  # how many clips one request may ask for (Gemini sampleCount)
+    max_prompt_chars: int = DEFAULT_MAX_PROMPT_CHARS
     pricing: dict[str, str] = field(default_factory=dict)
-    # Durations forced by other choices, e.g. Veo's {"1080p": 8, "4k": 8, "reference_images": 8}.
+    # Durations forced by other choices, e.g. Veo's {"1080p": 8, "last_frame": 8, ...}.
     required_durations: dict[str, int] = field(default_factory=dict)
-    # Aspect ratios allowed only at some resolutions, e.g. Veo 3.0's {"1080p": ("16:9",)}.
+    # Aspect ratios allowed only at some resolutions, e.g. {"1080p": ("16:9",)}.
     aspect_ratios_at: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    last_frame_needs_first: bool = False
+    # False: reference images cannot be combined with first/last frames.
+    references_with_frames: bool = True
+    prompt_required_with_references: bool = False
+    # What can be done with a finished clip of this model (keys of CONTINUATIONS).
+    continuations: tuple[str, ...] = ()
+    # Extending needs this duration and resolution (Veo: 8 s at 720p).
+    extend_duration: int | None = None
+    extend_resolution: str | None = None
+    # Our option ("negative_prompt") -> the provider's own parameter name for it.
+    passthrough: dict[str, str] = field(default_factory=dict)
+    # Said on the form: what we do not know about this model, or why an option is missing.
+    note: str = ""
 
     @property
     def accepts_images(self) -> bool:
         return bool(self.frame_images or self.max_reference_images)
+
+    def durations_for(self, resolution: str | None) -> tuple[int, ...]:
+        """The durations still possible at ``resolution`` (Veo: 1080p and 4K need 8 s)."""
+        needed = self.required_durations.get(resolution or "")
+        return (needed,) if needed in self.durations else self.durations
 
 
 @dataclass(frozen=True)
@@ -162,6 +197,20 @@ class ImageInput:
 
 
 @dataclass(frozen=True)
+class Continuation:
+    """A job that carries on from an earlier result of the same model: "extend" it, or "edit"
+    it by the prompt's instruction. ``job_id`` is the provider's id of the earlier job (or
+    interaction); ``video_uri`` the earlier output's provider URI, where the API wants that."""
+
+    kind: str  # "extend" or "edit"
+    job_id: str
+    video_uri: str = ""
+
+
+CONTINUATIONS = {"extend": "Extend", "edit": "Edit with a prompt"}
+
+
+@dataclass(frozen=True)
 class JobSpec:
     model: str
     prompt: str
@@ -171,9 +220,11 @@ class JobSpec:
     aspect_ratio: str | None = None
     generate_audio: bool | None = None
     seed: int | None = None
+    person_generation: str | None = None
     sample_count: int = 1
     images: tuple[ImageInput, ...] = ()
     callback_url: str | None = None
+    parent: Continuation | None = None
 
     def validate(self, model: ModelInfo) -> None:
         """Refuse what ``model`` does not support, before anything is sent (raises InvalidSpec)."""
@@ -184,44 +235,98 @@ class JobSpec:
                 choices = ", ".join(str(a) for a in allowed)
                 errors[name] = f"{model.name} does not offer {what} {value}; choose {choices}."
 
+        roles = [image.role for image in self.images]
+        references = roles.count("reference")
+        frames = [role for role in roles if role in FRAME_ROLES]
         if not self.prompt.strip() and not self.images:
             errors["prompt"] = "Describe the video you want (or give it a first frame)."
+        elif not self.prompt.strip() and references and model.prompt_required_with_references:
+            errors["prompt"] = f"{model.name} needs a prompt to go with reference images."
+        if len(self.prompt) > model.max_prompt_chars:
+            errors["prompt"] = (
+                f"The prompt is {len(self.prompt):,} characters long; {model.name} takes at "
+                f"most {model.max_prompt_chars:,}."
+            )
         check("duration", self.duration, model.durations, "a duration of")
         check("resolution", self.resolution, model.resolutions, "the resolution")
         check("aspect_ratio", self.aspect_ratio, model.aspect_ratios, "the aspect ratio")
         limited = model.aspect_ratios_at.get(self.resolution or "")
         if limited and "aspect_ratio" not in errors:
             check("aspect_ratio", self.aspect_ratio, limited, f"at {self.resolution} the ratio")
-        if self.generate_audio and not model.audio:
-            errors["generate_audio"] = f"{model.name} cannot be asked for audio."
+        if self.generate_audio is not None and model.audio is not True:
+            if self.generate_audio and not model.audio_always:
+                errors["generate_audio"] = f"{model.name} cannot be asked for audio."
+            elif not self.generate_audio and model.audio_always:
+                errors["generate_audio"] = f"{model.name} always makes sound; it cannot be off."
         if self.seed is not None and not model.seed:
             errors["seed"] = f"{model.name} does not take a seed."
         if self.negative_prompt.strip() and not model.negative_prompt:
             errors["negative_prompt"] = f"{model.name} does not take a negative prompt."
+        if self.person_generation and self.person_generation not in model.person_generation:
+            errors["person_generation"] = f"{model.name} does not take this people setting."
         if not 1 <= self.sample_count <= model.max_outputs:
             errors["sample_count"] = (
                 f"{model.name} makes at most {model.max_outputs} clip(s) per request."
             )
-        roles = [image.role for image in self.images]
         for role in FRAME_ROLES:
             if role in roles and role not in model.frame_images:
                 errors[role] = f"{model.name} does not take a {role.replace('_', ' ')} image."
             elif roles.count(role) > 1:
                 errors[role] = f"Give at most one {role.replace('_', ' ')} image."
-        references = roles.count("reference")
+        if (
+            "last_frame" in roles
+            and "first_frame" not in roles
+            and model.last_frame_needs_first
+            and "last_frame" not in errors
+        ):
+            errors["last_frame"] = f"{model.name} needs a first frame to go with a last frame."
         if references > model.max_reference_images:
             errors["reference"] = (
                 f"{model.name} takes no reference images."
                 if not model.max_reference_images
                 else f"{model.name} takes at most {model.max_reference_images} reference images."
             )
-        for condition in (self.resolution, "reference_images" if references else None):
+        elif references and frames and not model.references_with_frames:
+            errors["reference"] = (
+                f"{model.name} cannot combine reference images with a first or last frame "
+                "(the references would be ignored): use one or the other."
+            )
+        if self.parent:
+            if self.parent.kind not in model.continuations:
+                what = CONTINUATIONS.get(self.parent.kind, self.parent.kind).lower()
+                errors["parent"] = f"{model.name} cannot {what} a clip."
+            elif self.parent.kind == "extend" and self.images:
+                errors["parent"] = "Extending a clip takes no images."
+            if self.parent.kind == "extend" and model.extend_resolution not in (
+                None,
+                self.resolution,
+            ):
+                errors["resolution"] = (
+                    f"{model.name} extends clips at {model.extend_resolution} only."
+                )
+        conditions = {
+            "extend" if self.parent and self.parent.kind == "extend" else None: "an extension",
+            self.resolution: self.resolution,
+            "last_frame" if "last_frame" in roles else None: "a last frame",
+            "reference_images" if references else None: "reference images",
+        }
+        for condition, reason in conditions.items():
             needed = model.required_durations.get(condition or "")
             if needed and self.duration not in (None, needed) and "duration" not in errors:
-                reason = "reference images" if condition == "reference_images" else condition
                 errors["duration"] = f"{model.name} needs {needed} seconds with {reason}."
         if errors:
             raise InvalidSpec(errors)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a job should cost, computed before anything is sent, and how."""
+
+    amount: Decimal
+    basis: str  # e.g. "8 s at $0.20/s without audio"
+
+    def __str__(self):
+        return f"${self.amount:.2f}"
 
 
 class JobStatus(StrEnum):
@@ -247,9 +352,15 @@ class SubmitResult:
 
 @dataclass(frozen=True)
 class Output:
+    """One video a job made. ``url`` until ``expires_at``; then (or if it fails) ``fallback_url``.
+
+    OpenRouter's signed copies need no key but expire; its keyed endpoint keeps working.
+    """
+
     index: int
     url: str
     expires_at: datetime | None = None
+    fallback_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -258,6 +369,7 @@ class JobState:
     provider_status: str = ""
     outputs: tuple[Output, ...] = ()
     cost: Decimal | None = None
+    cost_is_estimate: bool = False  # computed by us from usage, not a price the provider stated
     error: str = ""  # for the user
     raw_error: str = ""  # the provider's words, for admins
     retry_after: float | None = None  # a hint for the next poll
@@ -280,7 +392,12 @@ class Provider(Protocol):
 
     def list_models(self) -> list[ModelInfo]: ...
 
-    def submit(self, spec: JobSpec) -> SubmitResult: ...
+    def submit(self, spec: JobSpec, model: ModelInfo) -> SubmitResult: ...
+
+    @staticmethod
+    def estimate(spec: JobSpec, model: ModelInfo) -> Estimate | None:
+        """The expected price of ``spec``, or None when the provider publishes none."""
+        ...
 
     def poll(self, polling_url: str) -> JobState: ...
 

@@ -1,17 +1,36 @@
-"""Gemini API with Veo (https://generativelanguage.googleapis.com): ``x-goog-api-key`` auth.
+"""Gemini API (https://generativelanguage.googleapis.com): ``x-goog-api-key`` auth.
 
-Jobs use the ``predictLongRunning`` path: submit, then poll the returned operation. Google's newer
-Interactions API could become a second path; it would live beside ``submit``/``poll`` here.
+Two paths, chosen by model family, because the model list's generation methods do not reliably
+say which one a model takes:
+
+* ``gemini-omni-*`` (Gemini Omni, the API's video model) through the **Interactions API**:
+  ``POST /v1beta/interactions`` in the background, poll ``GET /v1beta/interactions/{id}``,
+  a real cancel; the video comes inline (base64) or as a file ``uri``.
+* ``veo-*`` through ``models/{model}:predictLongRunning`` and its operation, for the Veo ids a
+  key still lists (Google retired Veo 2, 3.0 and the 3.1 previews on this API).
+
+Capabilities are keyed by family, so a new id of a known family keeps them; a video model of
+an unknown family gets a conservative profile and says so.
 """
 
+import base64
+import binascii
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlsplit
 
 import httpx
+from django.conf import settings
 from django.utils import timezone
 
 from .base import (
     BadRequest,
+    Continuation,
+    Estimate,
     JobSpec,
     JobState,
     JobStatus,
@@ -24,6 +43,7 @@ from .base import (
     UnexpectedResponse,
 )
 from .http import (
+    Download,
     HttpProvider,
     accepted_json,
     error_from_reply,
@@ -32,57 +52,106 @@ from .http import (
     make_client,
     send,
     send_submit,
+    stream,
+    too_large,
     unknown_outcome,
 )
 
 NAME = "Gemini"
 API_VERSION = "v1beta"
+PUBLIC_HOST = "generativelanguage.googleapis.com"
 FILE_RETENTION = timedelta(days=2)
 OPERATION_NAME = re.compile(r"^models/[A-Za-z0-9._-]+/operations/[A-Za-z0-9._-]+$")
-FILE_ID = re.compile(r"^https://[^/]+/(?:v1beta|v1)/files/([a-z0-9]+)(?::download)?(?:\?.*)?$")
+INTERACTION_NAME = re.compile(r"^interactions/([A-Za-z0-9._-]+)$")
+FILE_ID = re.compile(r"^/(?:v1beta|v1)/files/([a-z0-9]+)(?::download)?$")
+MODEL_ID = re.compile(r"^[A-Za-z0-9._-]+$")
+INLINE = "#inline"
+CHUNK = 1 << 20
 
+_PEOPLE = ("allow_all", "allow_adult", "dont_allow")
 _VEO_31 = {
+    "family": "veo-3.1",
     "durations": (4, 6, 8),
     "resolutions": ("720p", "1080p", "4k"),
     "aspect_ratios": ("16:9", "9:16"),
     "frame_images": ("first_frame", "last_frame"),
     "max_reference_images": 3,
-    "required_durations": {"1080p": 8, "4k": 8, "reference_images": 8},
-    "description": "Veo 3.1: video with native audio.",
+    "audio_always": True,
+    "negative_prompt": True,
+    "person_generation": _PEOPLE,
+    "required_durations": {
+        "1080p": 8,
+        "4k": 8,
+        "last_frame": 8,
+        "reference_images": 8,
+        "extend": 8,
+    },
+    "last_frame_needs_first": True,
+    "references_with_frames": False,
+    "prompt_required_with_references": True,
+    "continuations": ("extend",),
+    "extend_resolution": "720p",
 }
-_VEO_30 = {
+# Family prefix -> what models of the family take. The first prefix that matches wins.
+FAMILIES: tuple[tuple[str, dict], ...] = (
+    (
+        "gemini-omni-",
+        {
+            "family": "gemini-omni",
+            "durations": tuple(range(3, 11)),  # 3-10 s; 1.2 reportedly 15 s (unconfirmed)
+            "resolutions": ("720p", "1080p", "4k", "360p"),
+            "aspect_ratios": ("16:9", "9:16"),
+            "frame_images": ("first_frame", "last_frame"),
+            "max_reference_images": 3,
+            "audio_always": True,
+            "seed": True,
+            "continuations": ("extend", "edit"),
+        },
+    ),
+    (
+        "veo-3.1-lite",
+        _VEO_31
+        | {
+            "family": "veo-3.1-lite",
+            "resolutions": ("720p", "1080p"),
+            "max_reference_images": 0,
+        },
+    ),
+    ("veo-3.1", _VEO_31),
+)
+# Shut down on the Gemini API (Veo 2 and 3.0 in June 2026, the 3.1 previews in October 2026).
+RETIRED = re.compile(r"^veo-(2\.|3\.0-|3\.1-.*generate-preview$)")
+VIDEO_PREFIXES = ("gemini-omni-", "veo-")
+UNKNOWN_NOTE = (
+    "This model is new to MarketOS, so only its safest settings are offered (8 seconds, 720p, "
+    "no images)."
+)
+UNKNOWN = {
     "durations": (8,),
-    "resolutions": ("720p", "1080p"),
+    "resolutions": ("720p",),
     "aspect_ratios": ("16:9", "9:16"),
-    "frame_images": ("first_frame",),
-    "aspect_ratios_at": {"1080p": ("16:9",)},
-    "description": "Veo 3: 8-second video with native audio.",
+    "note": UNKNOWN_NOTE,
 }
-# What the model list does not say: the capability table of the Gemini API documentation.
-CAPABILITIES: dict[str, dict] = {
-    "veo-3.1-generate-preview": _VEO_31,
-    "veo-3.1-fast-generate-preview": _VEO_31 | {"description": "Veo 3.1 Fast: quicker, cheaper."},
-    "veo-3.1-lite-generate-preview": {
-        "durations": (4, 6, 8),
-        "resolutions": ("720p", "1080p"),
-        "aspect_ratios": ("16:9", "9:16"),
-        "frame_images": ("first_frame", "last_frame"),
-        "required_durations": {"1080p": 8},
-        "description": "Veo 3.1 Lite: the most affordable Veo 3.1.",
-    },
-    "veo-3.0-generate-001": _VEO_30,
-    "veo-3.0-fast-generate-001": _VEO_30,
-    "veo-2.0-generate-001": {
-        "durations": (5, 6, 7, 8),
-        "resolutions": ("720p",),
-        "aspect_ratios": ("16:9", "9:16"),
-        "frame_images": ("first_frame",),
-        "max_outputs": 4,
-        "description": "Veo 2: silent video, up to 4 clips per request.",
-    },
+# Google's published Gemini API prices per second of Veo video (audio included), in USD.
+VEO_PRICES = {"veo-3.1": Decimal("0.40"), "veo-3.1-lite": Decimal("0.05")}
+VEO_FAST_PRICE = Decimal("0.15")
+# Omni bills tokens: about 5,792 output video tokens per second at 720p. Other resolutions are
+# assumed to scale with their pixel count (an estimate until Google says otherwise).
+OMNI_TOKENS_PER_SECOND = 5792
+PIXELS_VS_720P = {"360p": Decimal("0.25"), "720p": 1, "1080p": Decimal("2.25"), "4k": 9}
+OMNI_FAILURES = {
+    "incomplete": "Gemini stopped before the video was finished.",
+    "budget_exceeded": "Gemini stopped: the request ran over its budget.",
+    "requires_action": "Gemini asked for an action MarketOS cannot take for this job.",
 }
-# A video model the table does not know yet gets what every Veo model accepts.
-UNKNOWN_MODEL = {"durations": (8,), "resolutions": ("720p",), "aspect_ratios": ("16:9", "9:16")}
+
+
+def family_of(model_id: str) -> dict | None:
+    return next((caps for prefix, caps in FAMILIES if model_id.startswith(prefix)), None)
+
+
+def uses_interactions(model_id: str) -> bool:
+    return model_id.startswith("gemini-omni-")
 
 
 class GeminiProvider(HttpProvider):
@@ -111,59 +180,99 @@ class GeminiProvider(HttpProvider):
                 return json_object(response, NAME)
             raise error_for(response)
 
+    # --- models --------------------------------------------------------------------------
+
     def _video_models(self, timeout: float | None = None) -> list[dict]:
-        body = self._call("GET", "models", params={"pageSize": 1000}, timeout=timeout)
-        models = body.get("models")
-        if not isinstance(models, list):
-            raise UnexpectedResponse(f"{NAME} sent a model list without 'models'. Try again later.")
-        return [
-            m
-            for m in models
-            if isinstance(m, dict)
-            and isinstance(m.get("name"), str)
-            and "predictLongRunning" in (m.get("supportedGenerationMethods") or [])
-        ]
+        """Every listed model of a video family that Google has not retired (all pages)."""
+        found, token = [], None
+        for _ in range(20):
+            params = {"pageSize": 1000} | ({"pageToken": token} if token else {})
+            body = self._call("GET", "models", params=params, timeout=timeout)
+            models = body.get("models")
+            if not isinstance(models, list):
+                raise UnexpectedResponse(f"{NAME} sent a model list without 'models'. Try later.")
+            for entry in models:
+                name = entry.get("name") if isinstance(entry, dict) else None
+                model_id = name.removeprefix("models/") if isinstance(name, str) else ""
+                if model_id.startswith(VIDEO_PREFIXES) and not RETIRED.match(model_id):
+                    found.append(entry)
+            token = body.get("nextPageToken")
+            if not token:
+                break
+        return found
 
     def verify_key(self, *, timeout: float | None = None) -> KeyCheck:
         video = self._video_models(timeout)
         if not video:
-            return KeyCheck(detail="Gemini accepted the key, but it offers no Veo video models.")
-        return KeyCheck(detail=f"Gemini accepted the key; {len(video)} Veo video models available.")
+            return KeyCheck(
+                detail="Gemini accepted the key, but it offers no video model.", usable=False
+            )
+        names = ", ".join(str(m.get("displayName") or m["name"]) for m in video)
+        return KeyCheck(detail=f"Gemini accepted the key; video models: {names}.")
 
     def list_models(self) -> list[ModelInfo]:
         result = []
         for entry in self._video_models():
             model_id = entry["name"].removeprefix("models/")
-            known = CAPABILITIES.get(model_id, UNKNOWN_MODEL)
+            known = family_of(model_id) or UNKNOWN | {"family": model_id}
+            description = str(entry.get("description") or "")
             result.append(
                 ModelInfo(
-                    provider="gemini",
+                    provider=self.slug,
                     id=model_id,
                     name=str(entry.get("displayName") or model_id),
-                    negative_prompt=True,
-                    **({"description": str(entry.get("description") or "")} | known),
+                    description=description,
+                    pricing={"per second": str(veo_price(model_id))}
+                    if not uses_interactions(model_id) and veo_price(model_id)
+                    else {},
+                    **known,
                 )
             )
         return result
 
-    def submit_body(self, spec: JobSpec) -> dict:
-        instance: dict = {"prompt": spec.prompt}
+    # --- submitting ----------------------------------------------------------------------
+
+    def submit(self, spec: JobSpec, model: ModelInfo) -> SubmitResult:
+        model_id = spec.model.removeprefix("models/")
+        if not MODEL_ID.match(model_id):
+            raise BadRequest(f"{model_id!r} is not a Gemini model name.")
+        if uses_interactions(model_id):
+            path, body = "interactions", self.interaction_body(spec, model)
+        else:
+            path, body = f"models/{model_id}:predictLongRunning", self.predict_body(spec, model)
+        with make_client(timeout=self._timeout) as client:
+            request = client.build_request("POST", self._url(path), headers=self._auth(), json=body)
+            response = send_submit(client, request, NAME)
+            if not response.is_success:
+                raise error_for(response)
+            reply = accepted_json(response, NAME)
+        if uses_interactions(model_id):
+            interaction = reply.get("id")
+            if not isinstance(interaction, str) or not MODEL_ID.match(interaction):
+                raise unknown_outcome(NAME, "its reply names no interaction", response.text)
+            return SubmitResult(interaction, f"interactions/{interaction}", JobStatus.RUNNING)
+        name = reply.get("name")
+        if not isinstance(name, str) or not OPERATION_NAME.match(name):
+            raise unknown_outcome(NAME, "its reply names no operation", response.text)
+        return SubmitResult(job_id=name, polling_url=name, status=JobStatus.PENDING)
+
+    def predict_body(self, spec: JobSpec, model: ModelInfo) -> dict:
+        """Veo's ``predictLongRunning`` body, as google-genai 2.x builds it for the Gemini API."""
+        instance: dict = {"prompt": spec.prompt} if spec.prompt else {}
         references = []
         for image in spec.images:
-            inline = {"inlineData": {"mimeType": image.mime_type, "data": image.base64()}}
+            inline = {"bytesBase64Encoded": image.base64(), "mimeType": image.mime_type}
             if image.role == "first_frame":
                 instance["image"] = inline
             elif image.role == "last_frame":
                 instance["lastFrame"] = inline
             else:
-                references.append({"image": inline, "referenceType": "asset"})
+                references.append({"image": inline, "referenceType": "ASSET"})
         if references:
             instance["referenceImages"] = references
-        parameters: dict = {
-            # Google allows people in text-to-video; with an input image only adults.
-            "personGeneration": "allow_adult" if spec.images else "allow_all",
-            "sampleCount": spec.sample_count,
-        }
+        if spec.parent and spec.parent.video_uri:
+            instance["video"] = {"uri": spec.parent.video_uri}
+        parameters: dict = {"sampleCount": spec.sample_count}
         if spec.aspect_ratio:
             parameters["aspectRatio"] = spec.aspect_ratio
         if spec.resolution:
@@ -171,33 +280,105 @@ class GeminiProvider(HttpProvider):
         if spec.duration:
             parameters["durationSeconds"] = spec.duration
         if spec.negative_prompt.strip():
-            parameters["negativePrompt"] = spec.negative_prompt
+            parameters["negativePrompt"] = spec.negative_prompt.strip()
+        if spec.person_generation:
+            # Only when asked for: some projects and regions refuse any value.
+            parameters["personGeneration"] = spec.person_generation
         return {"instances": [instance], "parameters": parameters}
 
-    def submit(self, spec: JobSpec) -> SubmitResult:
-        model = spec.model.removeprefix("models/")
-        if not re.fullmatch(r"[A-Za-z0-9._-]+", model):
-            raise BadRequest(f"{model!r} is not a Gemini model name.")
-        with make_client(timeout=self._timeout) as client:
-            request = client.build_request(
-                "POST",
-                self._url(f"models/{model}:predictLongRunning"),
-                headers=self._auth(),
-                json=self.submit_body(spec),
-            )
-            response = send_submit(client, request, NAME)
-            if not response.is_success:
-                raise error_for(response)
-            body = accepted_json(response, NAME)
-        name = body.get("name")
-        if not isinstance(name, str) or not OPERATION_NAME.match(name):
-            raise unknown_outcome(NAME, "its reply names no operation", response.text)
-        return SubmitResult(job_id=name, polling_url=name, status=JobStatus.PENDING)
+    def interaction_body(self, spec: JobSpec, model: ModelInfo) -> dict:
+        """An Interactions API body for Omni: images as content blocks placed by tags."""
+        blocks: list[dict] = []
+        tags: list[str] = []
+        references = 0
+        for image in spec.images:
+            blocks.append({"type": "image", "data": image.base64(), "mime_type": image.mime_type})
+            if image.role == "reference":
+                tags.append(f"<IMAGE_REF_{references}>")
+                references += 1
+            else:
+                tags.append(f"<{image.role.upper()}>")
+        text = " ".join([*tags, spec.prompt]).strip()
+        blocks.append({"type": "text", "text": text})
+        response_format: dict = {"type": "video"}
+        if spec.aspect_ratio:
+            response_format["aspect_ratio"] = spec.aspect_ratio
+        if spec.resolution:
+            response_format["resolution"] = spec.resolution
+        if spec.duration:
+            response_format["duration"] = f"{spec.duration}s"
+        response_format["delivery"] = settings.GEMINI_DELIVERY
+        if spec.parent:
+            task = spec.parent.kind
+        elif references:
+            task = "reference_to_video"
+        else:
+            task = "image_to_video" if spec.images else "text_to_video"
+        config: dict = {"video_config": {"task": task}}
+        if spec.seed is not None:
+            config["seed"] = spec.seed
+        body: dict = {
+            "model": spec.model,
+            # As google-genai 3.x sends a list of content blocks: one user turn.
+            "input": [{"type": "user_input", "content": blocks}],
+            "response_format": response_format,
+            "generation_config": config,
+            "background": True,
+        }
+        if spec.parent:
+            body["previous_interaction_id"] = spec.parent.job_id
+        return body
+
+    @staticmethod
+    def estimate(spec: JobSpec, model: ModelInfo) -> Estimate | None:
+        seconds = spec.duration or (model.durations[-1] if model.durations else 0)
+        if uses_interactions(spec.model):
+            factor = PIXELS_VS_720P.get(spec.resolution or "720p", 1)
+            tokens = Decimal(OMNI_TOKENS_PER_SECOND * seconds) * Decimal(factor)
+            rate = Decimal(str(settings.OMNI_VIDEO_OUTPUT_USD_PER_MILLION))
+            amount = tokens * rate / 1_000_000
+            basis = f"about {tokens:,.0f} video tokens at ${rate}/million"
+            return Estimate(_cents(amount), basis)
+        price = veo_price(spec.model)
+        if price is None or not seconds:
+            return None
+        return Estimate(
+            _cents(price * seconds * spec.sample_count), f"{seconds} s at ${price}/s with audio"
+        )
+
+    # --- following a job -----------------------------------------------------------------
 
     def poll(self, polling_url: str) -> JobState:
+        if match := INTERACTION_NAME.match(polling_url):
+            return self._poll_interaction(match.group(1))
         if not OPERATION_NAME.match(polling_url):
-            raise UnexpectedResponse(f"{polling_url!r} is not a Gemini operation name.")
-        body = self._call("GET", polling_url)
+            raise BadRequest(f"{polling_url!r} is not a Gemini operation or interaction.")
+        return self._poll_operation(polling_url)
+
+    @staticmethod
+    def can_cancel(polling_url: str) -> bool:
+        # Omni jobs can be stopped; Veo operations cannot on this API.
+        return bool(INTERACTION_NAME.match(polling_url))
+
+    def cancel(self, polling_url: str) -> None:
+        if not (match := INTERACTION_NAME.match(polling_url)):
+            raise BadRequest("Veo jobs cannot be cancelled on the Gemini API.")
+        self._call("POST", f"interactions/{match.group(1)}/cancel")
+
+    @staticmethod
+    def continuation(kind: str, job_id: str, output_url: str) -> Continuation:
+        """Omni carries on from the earlier interaction; Veo extends the earlier video, named
+        by its file's public URI (as the API returned it)."""
+        if not OPERATION_NAME.match(job_id):
+            return Continuation(kind=kind, job_id=job_id)
+        match = FILE_ID.match(urlsplit(output_url).path)
+        if not match:
+            return Continuation(kind=kind, job_id=job_id)
+        uri = f"https://{PUBLIC_HOST}/{API_VERSION}/files/{match.group(1)}:download?alt=media"
+        return Continuation(kind=kind, job_id=job_id, video_uri=uri)
+
+    def _poll_operation(self, name: str) -> JobState:
+        body = self._call("GET", name)
         if not body.get("done"):
             return JobState(JobStatus.RUNNING, "running")
         if isinstance(body.get("error"), dict):
@@ -212,7 +393,7 @@ class GeminiProvider(HttpProvider):
         result = response.get("generateVideoResponse")
         if not isinstance(result, dict):
             raise UnexpectedResponse(f"{NAME} finished the job but sent no generateVideoResponse.")
-        outputs = self.outputs(result)
+        outputs = self._operation_outputs(result)
         if outputs:
             return JobState(JobStatus.COMPLETED, "done", outputs=outputs)
         reasons = [str(r) for r in result.get("raiMediaFilteredReasons") or []]
@@ -234,19 +415,239 @@ class GeminiProvider(HttpProvider):
             raw_error=str(result)[:2000],
         )
 
-    def outputs(self, result: dict) -> tuple[Output, ...]:
-        """Download URLs built from file ids on our configured base URL, never taken verbatim."""
+    def _operation_outputs(self, result: dict) -> tuple[Output, ...]:
         samples = result.get("generatedSamples") or []
         expires = timezone.now() + FILE_RETENTION
         outputs = []
         for sample in samples if isinstance(samples, list) else []:
             uri = (sample.get("video") or {}).get("uri") if isinstance(sample, dict) else None
-            match = FILE_ID.match(uri or "")
-            if not match:
-                raise UnexpectedResponse(f"{NAME} returned a video without a usable file uri.")
-            url = self._url(f"files/{match.group(1)}:download?alt=media")
+            url = self.file_url(uri)
             outputs.append(Output(index=len(outputs), url=url, expires_at=expires))
         return tuple(outputs)
+
+    def file_url(self, uri) -> str:
+        """A download URL for a file the API named, rebuilt on our configured base URL (the
+        API names its public host; never follow a URI verbatim with the key)."""
+        parts = urlsplit(uri if isinstance(uri, str) else "")
+        match = FILE_ID.match(parts.path)
+        if parts.scheme != "https" or not match:
+            raise UnexpectedResponse(f"{NAME} returned a video without a usable file uri.")
+        return self._url(f"files/{match.group(1)}:download?alt=media")
+
+    def _poll_interaction(self, interaction: str) -> JobState:
+        body = self._call("GET", f"interactions/{interaction}")
+        status = str(body.get("status") or "")
+        cost = omni_cost(body.get("usage"))
+        if status == "completed":
+            video = last_video(body)
+            if video is None:
+                said = " ".join(texts(body))[:500]
+                return JobState(
+                    JobStatus.BLOCKED,
+                    status,
+                    cost=cost,
+                    cost_is_estimate=cost is not None,
+                    error="Gemini finished without a video, which means its safety rules "
+                    "refused the request. Rephrase the prompt or change the images."
+                    + (f" Gemini said: {said}" if said else ""),
+                    raw_error=str(body.get("steps"))[:2000],
+                )
+            if video.get("uri"):
+                url = self.file_url(video["uri"])
+            else:
+                url = self._url(f"interactions/{interaction}") + INLINE
+            output = Output(index=0, url=url, expires_at=timezone.now() + FILE_RETENTION)
+            return JobState(
+                JobStatus.COMPLETED, status, (output,), cost=cost, cost_is_estimate=True
+            )
+        if status == "failed":
+            raw = "; ".join(step_errors(body)) or "no reason given"
+            return JobState(
+                JobStatus.FAILED,
+                status,
+                cost=cost,
+                cost_is_estimate=cost is not None,
+                error=f"Gemini could not make this video: {raw.rstrip('.')}.",
+                raw_error=raw[:2000],
+            )
+        if status == "cancelled":
+            return JobState(JobStatus.CANCELLED, status, error="The job was cancelled.")
+        if status in OMNI_FAILURES:
+            raw = "; ".join(step_errors(body))
+            return JobState(
+                JobStatus.FAILED, status, error=OMNI_FAILURES[status], raw_error=raw[:2000]
+            )
+        # queued, in_progress, or a status added after this was written: not finished yet.
+        return JobState(JobStatus.RUNNING, status)
+
+    # --- downloads -----------------------------------------------------------------------
+
+    @contextmanager
+    def open_output(self, output: Output) -> Iterator[Download]:
+        if not output.url.endswith(INLINE):
+            with super().open_output(output) as download:
+                yield download
+            return
+        # The video is inside the interaction's JSON: stream it and decode it on the way.
+        with stream(
+            output.url.removesuffix(INLINE),
+            timeout=self._timeout,
+            provider_name=NAME,
+            credentials=self._auth(),
+            credential_origin=self.base_url,
+            error_for=self.download_error,
+        ) as reply:
+            yield InlineVideo(reply)
+
+
+class InlineVideo:
+    """The last video of an interaction's model output, decoded from base64 as it streams.
+
+    The reply is JSON; the video is a ``{"type": "video", ..., "data": "<base64>"}`` block in
+    the last ``model_output`` step. Each such block is decoded to a temporary file as it goes
+    by (so only the last one is kept), then handed on in chunks: memory stays constant.
+    """
+
+    content_type = "video/mp4"
+
+    def __init__(self, reply: Download):
+        self._reply = reply
+        self.url = reply.url
+        self.content_length = None
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        with tempfile.TemporaryFile() as spool:
+            if not decode_last_video(self._reply.iter_bytes(), spool):
+                raise OutputGone("Gemini's reply no longer holds this clip's video.")
+            spool.seek(0)
+            while chunk := spool.read(chunk_size or CHUNK):
+                yield chunk
+
+
+DATA_KEY = re.compile(rb'"data"\s*:\s*"')
+VIDEO_TYPE = re.compile(rb'"type"\s*:\s*"video"')
+MODEL_OUTPUT = re.compile(rb'"type"\s*:\s*"model_output"')
+
+
+def decode_last_video(chunks: Iterator[bytes], spool) -> bool:
+    """Write the base64 ``data`` of the last video block after a model_output marker to
+    ``spool`` (decoded); True if there was one. Input images' data are skipped."""
+    buffer, context = b"", b""
+    in_output = found = False
+    size, cap = 0, settings.MAX_CLIP_BYTES
+    pending = b""  # base64 characters not yet decodable (fewer than 4)
+    state = "scan"  # or "video" (decoding into spool) or "skip" (another data string)
+    for chunk in chunks:
+        buffer += chunk
+        while buffer:
+            if state == "scan":
+                match = DATA_KEY.search(buffer)
+                if match is None:
+                    keep = buffer[-64:]  # a key split across chunks
+                    context = (context + buffer[:-64])[-2048:]
+                    in_output = in_output or bool(MODEL_OUTPUT.search(context))
+                    buffer = keep
+                    break
+                context = (context + buffer[: match.start()])[-2048:]
+                in_output = in_output or bool(MODEL_OUTPUT.search(context))
+                block = context[context.rfind(b"{") :]
+                buffer = buffer[match.end() :]
+                if in_output and VIDEO_TYPE.search(block):
+                    spool.seek(0)
+                    spool.truncate()
+                    state, size, pending, found = "video", 0, b"", True
+                else:
+                    state = "skip"
+                context = b""
+            else:
+                end = buffer.find(b'"')
+                piece = buffer if end < 0 else buffer[:end]
+                buffer = b"" if end < 0 else buffer[end + 1 :]
+                if state == "video":
+                    pending += piece.replace(b"\\", b"")
+                    usable = len(pending) - len(pending) % 4
+                    try:
+                        decoded = base64.b64decode(pending[:usable], validate=True)
+                    except binascii.Error:
+                        raise UnexpectedResponse(
+                            f"{NAME} sent a video that is not base64."
+                        ) from None
+                    pending = pending[usable:]
+                    size += len(decoded)
+                    if size > cap:
+                        raise too_large(size)
+                    spool.write(decoded)
+                if end >= 0:
+                    state = "scan"
+    return found
+
+
+def last_video(body: dict) -> dict | None:
+    """The last video block of the last ``model_output`` step, or None."""
+    steps = body.get("steps") if isinstance(body.get("steps"), list) else []
+    for step in reversed(steps):
+        if isinstance(step, dict) and step.get("type") == "model_output":
+            content = step.get("content") if isinstance(step.get("content"), list) else []
+            videos = [b for b in content if isinstance(b, dict) and b.get("type") == "video"]
+            return videos[-1] if videos else None
+    return None
+
+
+def texts(body: dict) -> list[str]:
+    steps = body.get("steps") if isinstance(body.get("steps"), list) else []
+    return [
+        str(block.get("text"))
+        for step in steps
+        if isinstance(step, dict) and step.get("type") == "model_output"
+        for block in step.get("content") or []
+        if isinstance(block, dict) and block.get("type") == "text" and block.get("text")
+    ]
+
+
+def step_errors(body: dict) -> list[str]:
+    found = []
+    for step in body.get("steps") or []:
+        error = step.get("error") if isinstance(step, dict) else None
+        if isinstance(error, dict) and error.get("message"):
+            found.append(str(error["message"]))
+    for error in body.get("errors") or []:
+        if isinstance(error, dict) and error.get("message"):
+            found.append(str(error["message"]))
+    return found
+
+
+def omni_cost(usage) -> Decimal | None:
+    """USD from an interaction's ``usage``, at the rates in settings (an estimate)."""
+    if not isinstance(usage, dict):
+        return None
+    video = sum(
+        int(entry.get("tokens") or 0)
+        for entry in usage.get("output_tokens_by_modality") or []
+        if isinstance(entry, dict) and entry.get("modality") == "video"
+    )
+    total_output = int(usage.get("total_output_tokens") or 0)
+    thought = int(usage.get("total_thought_tokens") or 0)
+    other_output = max(total_output - video, 0) + thought
+    inputs = int(usage.get("total_input_tokens") or 0)
+    if not (video or other_output or inputs):
+        return None
+    amount = (
+        Decimal(video) * Decimal(str(settings.OMNI_VIDEO_OUTPUT_USD_PER_MILLION))
+        + Decimal(other_output) * Decimal(str(settings.OMNI_TEXT_OUTPUT_USD_PER_MILLION))
+        + Decimal(inputs) * Decimal(str(settings.OMNI_INPUT_USD_PER_MILLION))
+    ) / 1_000_000
+    return amount.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+def veo_price(model_id: str) -> Decimal | None:
+    if "fast" in model_id and model_id.startswith("veo-3.1"):
+        return VEO_FAST_PRICE
+    caps = family_of(model_id)
+    return VEO_PRICES.get(caps["family"]) if caps else None
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def download_error_for(response: httpx.Response) -> ProviderError:
@@ -261,10 +662,28 @@ def download_error_for(response: httpx.Response) -> ProviderError:
 
 
 def error_for(response: httpx.Response) -> ProviderError:
-    """Map a Google API error (``{"error":{"code","message","status"}}``) to a typed error."""
+    """Map a Google API error to a typed error. Google's front end (auth, quota) answers
+    ``{"error":{"code":400,"status":"INVALID_ARGUMENT",...}}``; the Interactions endpoint
+    ``{"error":{"code":"<string>","message":...}}``."""
     error = error_message(response)
     message = str(error.get("message") or "")
     reasons = {str(d.get("reason")) for d in error.get("details") or [] if isinstance(d, dict)}
+    if response.status_code == 400 and "personGeneration" in message:
+        return BadRequest(
+            "Gemini does not allow the chosen “People” setting for this key's project or "
+            "region. Choose “Provider default” under People and try again.",
+            raw=response.text[:1000],
+            status_code=400,
+        )
+    if response.status_code == 400 and any(
+        word in message.upper() for word in ("SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII")
+    ):
+        return BadRequest(
+            "Gemini's safety rules refused this request before starting it (nothing was "
+            "charged). Rephrase the prompt or change the images.",
+            raw=response.text[:1000],
+            status_code=400,
+        )
     return error_from_reply(
         response,
         NAME,

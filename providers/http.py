@@ -13,7 +13,8 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -23,8 +24,10 @@ from django.views.decorators.debug import sensitive_variables
 
 from .base import (
     BadRequest,
+    Continuation,
     InvalidKey,
     Output,
+    OutputGone,
     OutputTooLarge,
     ProviderError,
     ProviderUnavailable,
@@ -369,13 +372,44 @@ class HttpProvider:
     def download_error(response: httpx.Response) -> ProviderError:
         raise NotImplementedError
 
-    def open_output(self, output: Output):
-        # The key goes to the provider's own origin only; a URL or redirect elsewhere gets none.
-        return stream(
-            output.url,
-            timeout=self._timeout,
-            provider_name=self.label,
-            credentials=self._auth(),
-            credential_origin=self.base_url,
-            error_for=self.download_error,
-        )
+    @staticmethod
+    def continuation(kind: str, job_id: str, output_url: str) -> Continuation:
+        """How a new job refers to an earlier one it extends or edits: by its job id."""
+        return Continuation(kind=kind, job_id=job_id)
+
+    @staticmethod
+    def can_cancel(polling_url: str) -> bool:
+        """Whether a running job can be stopped at the provider (most APIs have no cancel)."""
+        return False
+
+    def cancel(self, polling_url: str) -> None:
+        raise NotImplementedError(f"{self.label} jobs cannot be cancelled.")
+
+    @contextmanager
+    def open_output(self, output: Output) -> Iterator[Download]:
+        """Stream ``output``: its URL while it is valid, then (or when it fails) its fallback.
+
+        The key goes to the provider's own origin only; a URL or redirect elsewhere gets none.
+        """
+        fresh = output.expires_at is None or output.expires_at > datetime.now(UTC)
+        urls = [url for url in (output.url if fresh else "", output.fallback_url) if url]
+        with ExitStack() as stack:
+            for number, url in enumerate(urls, start=1):
+                try:
+                    download = stack.enter_context(
+                        stream(
+                            url,
+                            timeout=self._timeout,
+                            provider_name=self.label,
+                            credentials=self._auth(),
+                            credential_origin=self.base_url,
+                            error_for=self.download_error,
+                        )
+                    )
+                except ProviderError:
+                    if number == len(urls):
+                        raise
+                    continue  # a signed copy that expired early or was refused: next one
+                yield download
+                return
+            raise OutputGone(f"{self.label} listed no address for this clip.")

@@ -1,4 +1,8 @@
-"""OpenRouter video API (https://openrouter.ai/api/v1): bearer auth, JSON errors by status."""
+"""OpenRouter video API (https://openrouter.ai/api/v1): bearer auth, JSON errors by status.
+
+The model list says most of what a model takes; what it does not say (Veo's rules, which
+upstream provider slug passthrough options go under) is kept here, keyed by model family.
+"""
 
 import hashlib
 import hmac
@@ -6,12 +10,14 @@ import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from urllib.parse import urljoin
 
 import httpx
 
 from .base import (
+    BadRequest,
+    Estimate,
     JobSpec,
     JobState,
     JobStatus,
@@ -49,12 +55,37 @@ STATUSES = {
     "cancelled": JobStatus.CANCELLED,
     "expired": JobStatus.EXPIRED,
 }
-# Image references are accepted by every OpenRouter video provider; Veo, the strictest, takes 3.
+# OpenRouter documents no per-model limit for image references; Veo, the strictest, takes 3.
 MAX_REFERENCE_IMAGES = 3
+# The whole request body; larger ones get 413 before they are read (base64 images count 4/3).
+MAX_BODY_BYTES = 50 * 1024 * 1024
 # Webhook deliveries older (or newer) than this are refused as replays.
 WEBHOOK_MAX_AGE_SECONDS = 300
-# Passthrough options are keyed by OpenRouter's provider slugs; unmatched ones are ignored.
-PASSTHROUGH_SLUGS = {"google": ("google-vertex", "google-ai-studio")}
+# Passthrough options go under the *upstream* provider's slug (not the model's vendor prefix);
+# options under a slug that does not serve the model are silently dropped, so a vendor whose
+# slug we do not know gets no passthrough option at all rather than one that vanishes.
+UPSTREAM_SLUGS = {
+    "google": ("google-vertex", "google-ai-studio"),
+    "alibaba": ("alibaba",),
+    "bytedance": ("byteplus",),
+    "minimax": ("minimax",),
+    "runway": ("runway",),
+    "x-ai": ("xai",),
+}
+# Our option -> the passthrough names models use for it (exact casing is required).
+PASSTHROUGH_NAMES = {
+    "negative_prompt": ("negativePrompt", "negative_prompt"),
+    "person_generation": ("personGeneration", "person_generation"),
+}
+# Veo's rules, which the model list has no field for (the same on OpenRouter as at Google).
+VEO_RULES = {
+    "last_frame_needs_first": True,
+    "required_durations": {"1080p": 8, "4K": 8, "last_frame": 8},
+    "prompt_required_with_references": True,
+    # previous_job_id carries on from a completed job of the same model: the prompt says
+    # whether to extend it or change it.
+    "continuations": ("extend", "edit"),
+}
 
 
 class OpenRouterProvider(HttpProvider):
@@ -108,9 +139,15 @@ class OpenRouterProvider(HttpProvider):
         if not isinstance(data, dict):
             raise shape_error("the key check reply has no 'data' object")
         remaining = data.get("limit_remaining")
+        if isinstance(remaining, int | float) and remaining <= 0:
+            return KeyCheck(
+                detail="OpenRouter accepted the key, but it has no credits left on its limit: "
+                "add credits (or raise the key's limit) before generating.",
+                usable=False,
+            )
         detail = "OpenRouter accepted the key"
         if isinstance(remaining, int | float):
-            detail += f"; {remaining:g} credits left on its limit"
+            detail += f"; ${remaining:,.2f} left on its limit"
         if data.get("is_free_tier"):
             detail += " (free tier)"
         return KeyCheck(detail=detail + ".")
@@ -122,15 +159,18 @@ class OpenRouterProvider(HttpProvider):
             raise shape_error("the model list has no 'data' array")
         return [model for entry in entries if (model := model_info(entry))]
 
-    def submit_body(self, spec: JobSpec, model: ModelInfo | None = None) -> dict:
+    def submit_body(self, spec: JobSpec, model: ModelInfo) -> dict:
         body: dict = {"model": spec.model}
         if spec.prompt:
             body["prompt"] = spec.prompt
         for name in ("duration", "resolution", "aspect_ratio", "seed", "callback_url"):
             if (value := getattr(spec, name)) is not None:
                 body[name] = value
-        if spec.generate_audio is not None:
-            body["generate_audio"] = spec.generate_audio
+        if spec.parent:
+            body["previous_job_id"] = spec.parent.job_id
+        if model.audio:
+            # Left out, audio defaults to on and is billed: always say which one is wanted.
+            body["generate_audio"] = bool(spec.generate_audio)
         frames = [
             {"type": "image_url", "image_url": {"url": i.data_url()}, "frame_type": i.role}
             for i in spec.images
@@ -145,18 +185,32 @@ class OpenRouterProvider(HttpProvider):
             body["frame_images"] = frames
         if references:
             body["input_references"] = references
-        if spec.negative_prompt.strip():
-            vendor = spec.model.split("/", 1)[0]
-            slugs = PASSTHROUGH_SLUGS.get(vendor, (vendor,))
-            options = {slug: {"negative_prompt": spec.negative_prompt} for slug in slugs}
-            body["provider"] = {"options": options}
+        parameters = {
+            name: value
+            for option, name in model.passthrough.items()
+            if (value := passthrough_value(spec, option))
+        }
+        if parameters:
+            slugs = UPSTREAM_SLUGS[vendor(spec.model)]
+            body["provider"] = {
+                "options": {slug: {"parameters": dict(parameters)} for slug in slugs}
+            }
         return body
 
-    def submit(self, spec: JobSpec) -> SubmitResult:
+    def submit(self, spec: JobSpec, model: ModelInfo) -> SubmitResult:
         url = f"{self.base_url}/videos"
+        content = json.dumps(self.submit_body(spec, model)).encode()
+        if len(content) > MAX_BODY_BYTES:
+            raise BadRequest(
+                f"The request is {len(content) / 1024**2:.0f} MB with its images; OpenRouter "
+                f"takes at most {MAX_BODY_BYTES // 1024**2} MB. Use fewer or smaller images."
+            )
         with make_client(timeout=self._timeout) as client:
             request = client.build_request(
-                "POST", url, headers=self._auth(), json=self.submit_body(spec)
+                "POST",
+                url,
+                headers={**self._auth(), "Content-Type": "application/json"},
+                content=content,
             )
             response = send_submit(client, request, NAME)
             if not response.is_success:
@@ -165,11 +219,14 @@ class OpenRouterProvider(HttpProvider):
         job_id, polling_url = body.get("id"), body.get("polling_url")
         if not isinstance(job_id, str) or not job_id:
             raise unknown_outcome(NAME, "its reply has no job id", response.text)
-        if not isinstance(polling_url, str) or not polling_url:
-            polling_url = f"/videos/{job_id}"
+        polling_url = self.resolve(polling_url) if isinstance(polling_url, str) else ""
+        if not polling_url or not self._on_api_origin(polling_url):
+            # The job exists and is paid for; follow it on the documented endpoint, which is
+            # on the API's own origin, rather than send the key wherever the reply points.
+            polling_url = f"{self.base_url}/videos/{job_id}"
         return SubmitResult(
             job_id=job_id,
-            polling_url=self.resolve(polling_url),
+            polling_url=polling_url,
             status=STATUSES.get(str(body.get("status")), JobStatus.PENDING),
         )
 
@@ -178,11 +235,17 @@ class OpenRouterProvider(HttpProvider):
         return urljoin(self.base_url + "/", url)
 
     def poll(self, polling_url: str) -> JobState:
-        body = self._call("GET", self.resolve(polling_url))
+        url = self.resolve(polling_url)
+        if not self._on_api_origin(url):
+            raise BadRequest(
+                f"{NAME} gave a polling address on another host ({origin(url)[1]}); the key is "
+                "only ever sent to OpenRouter itself, so this job cannot be followed."
+            )
+        body = self._call("GET", url)
         status_text = str(body.get("status") or "")
-        status = STATUSES.get(status_text)
-        if status is None:
-            raise shape_error(f"unknown job status {status_text!r}")
+        # The status is an open set: one we do not know yet means "not finished" (the job's
+        # deadline caps how long that may last).
+        status = STATUSES.get(status_text, JobStatus.RUNNING)
         cost = parse_cost(body.get("usage"))
         if status == JobStatus.COMPLETED:
             outputs = self.outputs(body)
@@ -197,24 +260,32 @@ class OpenRouterProvider(HttpProvider):
         return JobState(status, status_text, cost=cost)
 
     def outputs(self, body: dict) -> tuple[Output, ...]:
-        """One output per video. A signed ``urls`` entry is preferred: it needs no key at all."""
+        """One output per video: the signed copy (no key needed) while it lasts, and the keyed
+        content endpoint behind it, which keeps working as long as the output exists."""
         unsigned = [u for u in body.get("unsigned_urls") or [] if isinstance(u, str)]
         signed = body.get("urls") if isinstance(body.get("urls"), list) else []
-        # expires_at has been seen on the job (for every url) and on each url entry.
+        # The SDK types urls as strings with one job-level expires_at; objects have been seen.
         job_expiry = parse_expiry(body.get("expires_at"))
+        job_id = str(body.get("id") or "")
         result = []
         for index in range(max(len(unsigned), len(signed))):
             entry = signed[index] if index < len(signed) else None
+            keyed = self.resolve(unsigned[index]) if index < len(unsigned) else ""
+            if not keyed and job_id:
+                keyed = f"{self.base_url}/videos/{job_id}/content?index={index}"
             if isinstance(entry, dict) and isinstance(entry.get("url"), str):
                 url, expires = entry["url"], parse_expiry(entry.get("expires_at")) or job_expiry
             elif isinstance(entry, str):
                 url, expires = entry, job_expiry
-            elif index < len(unsigned):
-                url, expires = unsigned[index], None
             else:
-                continue
-            result.append(Output(index=index, url=self.resolve(url), expires_at=expires))
+                url, expires, keyed = keyed, None, ""
+            if url:
+                result.append(Output(index, self.resolve(url), expires, fallback_url=keyed))
         return tuple(result)
+
+    @staticmethod
+    def estimate(spec: JobSpec, model: ModelInfo) -> Estimate | None:
+        return estimate(model, spec)
 
 
 def valid_signature(header: str, body: bytes, secret: str, now: float | None = None) -> bool:
@@ -234,28 +305,123 @@ def _tuple(value, kind) -> tuple:
     return tuple(v for v in value if isinstance(v, kind)) if isinstance(value, list) else ()
 
 
+def vendor(model_id: str) -> str:
+    return model_id.split("/", 1)[0]
+
+
+def passthrough_value(spec: JobSpec, option: str) -> str:
+    values = {
+        "negative_prompt": spec.negative_prompt.strip(),
+        "person_generation": spec.person_generation or "",
+    }
+    return values[option]
+
+
 def model_info(entry) -> ModelInfo | None:
+    """What a text/image-to-video form can do with a listed model, or None if it cannot drive
+    it (edit, upscale and avatar models need a video or audio input and list no durations)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
         return None
-    passthrough = _tuple(entry.get("allowed_passthrough_parameters"), str)
+    durations = tuple(sorted(set(_tuple(entry.get("supported_durations"), int))))
+    if not durations or entry.get("upscale_factor"):
+        return None
+    model_id = entry["id"]
+    modalities = _tuple(entry.get("input_modalities"), str) or ("text", "image")
+    allowed = _tuple(entry.get("allowed_passthrough_parameters"), str)
+    passthrough = {}
+    if vendor(model_id) in UPSTREAM_SLUGS:
+        for option, names in PASSTHROUGH_NAMES.items():
+            if name := next((n for n in names if n in allowed), None):
+                passthrough[option] = name
     pricing = entry.get("pricing_skus")
+    veo = model_id.startswith("google/veo-")
     return ModelInfo(
         provider="openrouter",
-        id=entry["id"],
-        name=str(entry.get("name") or entry["id"]),
+        id=model_id,
+        name=str(entry.get("name") or model_id),
         description=str(entry.get("description") or ""),
-        durations=tuple(sorted(_tuple(entry.get("supported_durations"), int))),
+        family="veo" if veo else vendor(model_id),
+        durations=durations,
         resolutions=_tuple(entry.get("supported_resolutions"), str),
         aspect_ratios=_tuple(entry.get("supported_aspect_ratios"), str),
-        frame_images=_tuple(entry.get("supported_frame_images"), str),
-        max_reference_images=MAX_REFERENCE_IMAGES,
-        audio=entry.get("generate_audio")
-        if isinstance(entry.get("generate_audio"), bool)
-        else None,
+        frame_images=_tuple(entry.get("supported_frame_images"), str)
+        if "image" in modalities
+        else (),
+        max_reference_images=MAX_REFERENCE_IMAGES if "image" in modalities else 0,
+        audio=True if entry.get("generate_audio") is True else None,
         seed=entry.get("seed") if isinstance(entry.get("seed"), bool) else None,
         negative_prompt="negative_prompt" in passthrough,
+        person_generation=("allow_all", "allow_adult", "dont_allow")
+        if "person_generation" in passthrough
+        else (),
         pricing={str(k): str(v) for k, v in pricing.items()} if isinstance(pricing, dict) else {},
+        # Frame images win and references are silently dropped: never send both.
+        references_with_frames=False,
+        passthrough=passthrough,
+        **(VEO_RULES if veo else {}),
     )
+
+
+# --- prices ----------------------------------------------------------------------------------
+
+
+def _resolution_key(resolution: str | None) -> str:
+    return (resolution or "").lower()
+
+
+def estimate(model: ModelInfo, spec: JobSpec) -> Estimate | None:
+    """The price of ``spec`` from the model's ``pricing_skus``: per second (with or without
+    audio, at this resolution where a SKU says so), cents per second, or video tokens."""
+    skus = model.pricing
+    seconds = spec.duration or (model.durations[-1] if model.durations else 0)
+    if not skus or not seconds:
+        return None
+    audio = bool(spec.generate_audio) if model.audio else False
+    sound = "with_audio" if audio else "without_audio"
+    res = _resolution_key(spec.resolution)
+    framed = any(image.role == "first_frame" for image in spec.images)
+    mode = "image_to_video" if framed else "text_to_video"
+    per_second = [
+        (f"duration_seconds_{sound}_{res}", 1),
+        (f"duration_seconds_{sound}", 1),
+        (f"{mode}_duration_seconds_{res}", 1),
+        ("duration_seconds_with_audio" if audio else "", 1),
+        ("duration_seconds", 1),
+        (f"cents_per_video_output_second_{res}", Decimal("0.01")),
+        ("cents_per_second_output", Decimal("0.01")),
+    ]
+    for sku, scale in per_second:
+        if sku and (rate := _decimal(skus.get(sku))) is not None:
+            amount = rate * scale * seconds * spec.sample_count
+            what = "with" if audio else "without"
+            basis = f"{seconds} s at ${rate * scale:.3f}/s"
+            basis += f" {what} audio" if model.audio else ""
+            return Estimate(_cents(amount), basis + (f" at {spec.resolution}" if res else ""))
+    if (rate := _decimal(skus.get(f"video_tokens_{res}") or skus.get("video_tokens"))) is not None:
+        width, height = _pixels(spec.resolution, spec.aspect_ratio)
+        # Token-priced models count (width x height x 24 fps x seconds) / 1024 tokens.
+        tokens = Decimal(width * height * 24 * seconds) / 1024
+        amount = rate * tokens * spec.sample_count
+        return Estimate(_cents(amount), f"about {tokens:,.0f} video tokens at ${rate}/token")
+    return None
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _pixels(resolution: str | None, aspect_ratio: str | None) -> tuple[int, int]:
+    lines = {"480p": 480, "720p": 720, "768p": 768, "1080p": 1080, "1k": 1080, "2k": 1440}
+    short = lines.get(_resolution_key(resolution), 2160 if resolution else 720)
+    w, h = (int(n) for n in (aspect_ratio or "16:9").split(":"))
+    return (short * w // h, short) if w >= h else (short, short * h // w)
 
 
 def parse_cost(usage) -> Decimal | None:
@@ -279,6 +445,9 @@ def parse_expiry(value) -> datetime | None:
 
 
 def user_message(status: JobStatus, raw: str) -> str:
+    if status == JobStatus.FAILED and "content policy" in raw.lower():
+        reason = raw.rstrip(".")
+        return f"The provider refused to make this video under its content policy ({reason})."
     if status == JobStatus.EXPIRED:
         return "OpenRouter let this job expire before it finished. Submit it again to retry."
     if status == JobStatus.CANCELLED:

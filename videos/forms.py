@@ -1,4 +1,5 @@
 import io
+from dataclasses import replace
 
 from django import forms
 from django.db.models import F
@@ -6,7 +7,15 @@ from django.views.decorators.debug import sensitive_variables
 from PIL import Image, UnidentifiedImageError
 
 from providers import registry
-from providers.base import ImageInput, InvalidSpec, JobSpec, ModelInfo, ProviderError
+from providers.base import (
+    DEFAULT_MAX_PROMPT_CHARS,
+    PERSON_GENERATION,
+    ImageInput,
+    InvalidSpec,
+    JobSpec,
+    ModelInfo,
+    ProviderError,
+)
 
 from .models import ProviderKey
 from .vault import VaultError
@@ -168,11 +177,25 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files under one name: cleans to a list (empty when none was chosen)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+AUDIO_ALWAYS = "always"
+
+
 class GenerateForm(forms.Form):
     """Everything one video job needs; the model fields offered follow the chosen model.
 
     Built in two steps: the key and model decide which other fields exist (the same rules the
-    browser shows through htmx), then ``clean`` checks the whole request with JobSpec.validate.
+    browser shows through htmx, including durations narrowed by the resolution chosen), then
+    ``clean`` checks the whole request with JobSpec.validate.
     """
 
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -180,15 +203,15 @@ class GenerateForm(forms.Form):
     model = forms.ChoiceField(label="Model")
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A product shot of…"}),
-        max_length=4000,
+        max_length=DEFAULT_MAX_PROMPT_CHARS,
         required=False,
-        help_text="Describe the scene, subject, camera and mood. Brand context helps.",
+        help_text="Describe the scene, subject, camera and mood.",
     )
 
     def __init__(self, *args, owner, initial_model=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["key"].queryset = ProviderKey.objects.owned_by(owner)
-        self.fields["key"].label_from_instance = lambda k: f"{k.label} ({k.get_provider_display()})"
+        self.fields["key"].label_from_instance = key_choice_label
         self.catalog_error = ""
         self.models: list[ModelInfo] = []
         self.model_info: ModelInfo | None = None
@@ -218,8 +241,14 @@ class GenerateForm(forms.Form):
                 return keys.get(pk=wanted)
             except (ProviderKey.DoesNotExist, ValueError, TypeError):
                 return None
-        # The key used last is the likeliest next choice.
+        # The key used last is the likeliest next choice; one that cannot pay comes last.
         return keys.order_by(F("last_used_at").desc(nulls_last=True), "provider", "label").first()
+
+    def value(self, name):
+        """What the form holds for ``name`` now: submitted data, else the initial value."""
+        if name in self.data:
+            return self.data.get(name)
+        return self.initial.get(name)
 
     def _add_model_fields(self, m: ModelInfo) -> None:
         def choice(name, label, values, default):
@@ -238,10 +267,13 @@ class GenerateForm(forms.Form):
         def fmt(name, value):
             return f"{value} seconds" if name == "duration" else str(value)
 
-        if m.durations:
-            choice("duration", "Duration", m.durations, 8 if 8 in m.durations else m.durations[0])
         if m.resolutions:
-            choice("resolution", "Resolution", m.resolutions, m.resolutions[0])
+            default = "720p" if "720p" in m.resolutions else m.resolutions[0]
+            choice("resolution", "Resolution", m.resolutions, default)
+        if m.durations:
+            # Only what the chosen resolution allows (Veo: 1080p and 4K are 8 s only).
+            durations = m.durations_for(self.value("resolution"))
+            choice("duration", "Duration", durations, 8 if 8 in durations else durations[0])
         if m.aspect_ratios:
             choice("aspect_ratio", "Aspect ratio", m.aspect_ratios, m.aspect_ratios[0])
         if m.max_outputs > 1:
@@ -271,6 +303,15 @@ class GenerateForm(forms.Form):
                 max_value=2**32 - 1,
                 help_text="The same seed and settings give similar results.",
             )
+        if m.person_generation:
+            self.fields["person_generation"] = forms.ChoiceField(
+                label="People",
+                required=False,
+                choices=[("", "Provider default")]
+                + [(v, PERSON_GENERATION[v]) for v in m.person_generation],
+                help_text="Leave at the default unless you need it: some regions refuse "
+                "the other settings.",
+            )
         for role, label in IMAGE_FIELDS.items():
             if role in m.frame_images:
                 self.fields[role] = forms.FileField(
@@ -281,9 +322,13 @@ class GenerateForm(forms.Form):
                     ),
                 )
         if m.max_reference_images:
-            self.fields["reference"] = forms.FileField(
+            help_text = "Products, logos or characters to keep in the video."
+            if not m.references_with_frames and m.frame_images:
+                help_text += " Not together with a first or last frame."
+            self.fields["reference"] = MultipleFileField(
                 label=f"Reference images (up to {m.max_reference_images})",
                 required=False,
+                help_text=help_text,
                 widget=MultipleFileInput(
                     attrs={"accept": "image/png,image/jpeg,image/webp", "multiple": True}
                 ),
@@ -292,6 +337,57 @@ class GenerateForm(forms.Form):
     @property
     def provider_labels(self) -> list[str]:
         return [label for _, label in registry.choices()]
+
+    @property
+    def audio_note(self) -> str:
+        """What the model does about sound when there is no switch for it."""
+        if self.model_info and self.model_info.audio_always:
+            return "This model always makes sound (included in its price)."
+        return ""
+
+    def draft_spec(self, **changes) -> JobSpec | None:
+        """The request the form describes right now, unchecked: for showing its price."""
+        m = self.model_info
+        if m is None:
+            return None
+
+        def number(name):
+            try:
+                return int(self.value(name))
+            except (TypeError, ValueError):
+                return None
+
+        audio = self.value("generate_audio") if "generate_audio" in self.fields else None
+        spec = JobSpec(
+            model=m.id,
+            prompt="",
+            duration=number("duration"),
+            resolution=self.value("resolution") or None,
+            aspect_ratio=self.value("aspect_ratio") or None,
+            generate_audio=audio in (True, "on", "true", "1") if audio is not None else None,
+            sample_count=number("sample_count") or 1,
+        )
+        return replace(spec, **changes)
+
+    @property
+    def estimate(self):
+        """The price of the settings as they stand, or None when the provider publishes none."""
+        spec = self.draft_spec()
+        if spec is None or self.chosen_key is None:
+            return None
+        return registry.adapter(self.chosen_key.provider).estimate(spec, self.model_info)
+
+    @property
+    def audio_prices(self) -> tuple | None:
+        """(without, with) audio, so the switch shows what it costs."""
+        if "generate_audio" not in self.fields:
+            return None
+        adapter = registry.adapter(self.chosen_key.provider)
+        prices = [
+            adapter.estimate(self.draft_spec(generate_audio=on), self.model_info)
+            for on in (False, True)
+        ]
+        return tuple(prices) if all(prices) else None
 
     @property
     def price(self) -> str:
@@ -303,12 +399,19 @@ class GenerateForm(forms.Form):
         key = self.cleaned_data["key"]
         if self.catalog_error:
             raise forms.ValidationError(self.catalog_error)
+        if not key.usable:
+            why = key.status_message or key.get_status_display()
+            raise forms.ValidationError(
+                f"“{key.label}” cannot start a job: {why} Fix it on the Keys page and verify "
+                "it again."
+            )
         return key
 
     OPTIONAL_INPUTS = {
         "negative_prompt": "a negative prompt",
         "seed": "a seed",
         "generate_audio": "an audio option",
+        "person_generation": "a people setting",
         "sample_count": "a clip count",
         "first_frame": "a first frame image",
         "last_frame": "a last frame image",
@@ -327,17 +430,18 @@ class GenerateForm(forms.Form):
             return cleaned
         images = []
         for role, label in IMAGE_FIELDS.items():
-            if upload := self.files.get(role) if role in self.fields else None:
+            if upload := cleaned.get(role) if role in self.fields else None:
                 try:
                     images.append(ImageInput(role, *checked_image(upload, label)))
                 except forms.ValidationError as exc:
                     self.add_error(role, exc)
-        if "reference" in self.fields:
-            for upload in self.files.getlist("reference"):
-                try:
-                    images.append(ImageInput("reference", *checked_image(upload, "Reference")))
-                except forms.ValidationError as exc:
-                    self.add_error("reference", exc)
+        for number, upload in enumerate(cleaned.get("reference") or [], start=1):
+            try:
+                images.append(
+                    ImageInput("reference", *checked_image(upload, f"Reference {number}"))
+                )
+            except forms.ValidationError as exc:
+                self.add_error("reference", exc)
         self.spec = JobSpec(
             model=self.model_info.id,
             prompt=cleaned.get("prompt", "").strip(),
@@ -345,8 +449,12 @@ class GenerateForm(forms.Form):
             duration=cleaned.get("duration"),
             resolution=cleaned.get("resolution") or None,
             aspect_ratio=cleaned.get("aspect_ratio") or None,
-            generate_audio=cleaned.get("generate_audio") or None,
+            # Unticked means "no audio", said out loud: left out, providers bill audio.
+            generate_audio=cleaned.get("generate_audio")
+            if "generate_audio" in self.fields
+            else None,
             seed=cleaned.get("seed"),
+            person_generation=cleaned.get("person_generation") or None,
             sample_count=cleaned.get("sample_count") or 1,
             images=tuple(images),
         )
@@ -356,3 +464,39 @@ class GenerateForm(forms.Form):
             for name, message in exc.errors.items():
                 self.add_error(name if name in self.fields else None, message)
         return cleaned
+
+
+class ConfirmForm(forms.Form):
+    """One question before paying again; the key makes a double click one job."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class ContinueForm(ConfirmForm):
+    """What to do with a clip's next version: how to carry on (extend) or what to change."""
+
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=DEFAULT_MAX_PROMPT_CHARS,
+        required=False,
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["prompt"]
+        if kind == "edit":
+            field.required = True
+            field.label = "What to change"
+            field.help_text = "For example: “Change the setting to snow. Keep everything else.”"
+            field.widget.attrs["placeholder"] = "Make the background a sunset beach…"
+        else:
+            field.label = "How it goes on (optional)"
+            field.help_text = "Leave empty to carry on with the original prompt."
+
+    def clean_prompt(self):
+        return self.cleaned_data["prompt"].strip()
+
+
+def key_choice_label(key: ProviderKey) -> str:
+    label = f"{key.label} ({registry.label(key.provider)}, {key.masked})"
+    return label if key.usable else f"{label}: {key.get_status_display().lower()}"

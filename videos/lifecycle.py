@@ -6,6 +6,7 @@ a job that is not done yet is looked at again later through ``run_after``.
 """
 
 import logging
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,8 +16,13 @@ from django.utils import timezone
 
 from providers import registry
 from providers.base import (
+    CONTINUATIONS,
+    BadRequest,
+    Continuation,
     DownloadRefused,
+    Estimate,
     InvalidKey,
+    InvalidSpec,
     JobSpec,
     JobStatus,
     OutOfCredits,
@@ -53,14 +59,23 @@ def enqueue_collect(clip: Clip) -> None:
     transaction.on_commit(lambda: tasks.collect_clip.using(run_after=when).enqueue(clip_pk))
 
 
-def start_job(owner, key, spec: JobSpec, idempotency_key: str, image_inputs=()) -> tuple:
+SETTINGS = ("duration", "resolution", "aspect_ratio", "generate_audio", "seed", "person_generation")
+
+
+def start_job(
+    owner,
+    key,
+    spec: JobSpec,
+    idempotency_key: str,
+    image_inputs=(),
+    *,
+    estimate: Estimate | None = None,
+    parent: Clip | None = None,
+) -> tuple:
     """Create the job for this idempotency key once and queue its submit; a replay gets the
-    job created the first time. Returns (job, created)."""
-    parameters = {
-        name: getattr(spec, name)
-        for name in ("duration", "resolution", "aspect_ratio", "generate_audio", "seed")
-        if getattr(spec, name) is not None
-    }
+    job created the first time. A ``parent`` clip makes the job that clip's next version
+    (``spec.parent`` says how: extend or edit). Returns (job, created)."""
+    parameters = {name: getattr(spec, name) for name in SETTINGS if getattr(spec, name) is not None}
     parameters["sample_count"] = spec.sample_count
     with transaction.atomic():
         job, created = VideoJob.objects.get_or_create(
@@ -74,6 +89,10 @@ def start_job(owner, key, spec: JobSpec, idempotency_key: str, image_inputs=()) 
                 "negative_prompt": spec.negative_prompt,
                 "parameters": parameters,
                 "image_inputs": list(image_inputs),
+                "estimated_cost": estimate.amount if estimate else None,
+                "parent": parent,
+                "continuation": spec.parent.kind if spec.parent and parent else "",
+                "version": parent.job.version + 1 if parent else 1,
             },
         )
         if created:
@@ -83,7 +102,17 @@ def start_job(owner, key, spec: JobSpec, idempotency_key: str, image_inputs=()) 
 
 def resubmit(job: VideoJob, idempotency_key: str) -> tuple:
     """A new job with the same settings and images: the user knowingly asks to pay again."""
-    return start_job(job.owner, job.key, spec_for(job), idempotency_key, job.image_inputs)
+    spec = spec_for(job)
+    estimate = Estimate(job.estimated_cost, "") if job.estimated_cost is not None else None
+    return start_job(
+        job.owner,
+        job.key,
+        spec,
+        idempotency_key,
+        job.image_inputs,
+        estimate=estimate,
+        parent=job.parent,
+    )
 
 
 def spec_for(job: VideoJob) -> JobSpec:
@@ -99,10 +128,21 @@ def spec_for(job: VideoJob) -> JobSpec:
         aspect_ratio=p.get("aspect_ratio"),
         generate_audio=p.get("generate_audio"),
         seed=p.get("seed"),
+        person_generation=p.get("person_generation"),
         sample_count=p.get("sample_count") or 1,
         images=load_inputs(job.image_inputs),
         callback_url=callback_url(job),
+        parent=continuation_of(job),
     )
+
+
+def continuation_of(job: VideoJob) -> Continuation | None:
+    """How a version job refers to the clip it carries on from, in its provider's terms."""
+    if not job.continuation or job.parent is None:
+        return None
+    earlier = job.parent.job
+    adapter = registry.adapter(job.provider)
+    return adapter.continuation(job.continuation, earlier.provider_job_id, job.parent.source_url)
 
 
 def callback_url(job: VideoJob) -> str | None:
@@ -110,6 +150,92 @@ def callback_url(job: VideoJob) -> str | None:
     if not (settings.PUBLIC_URL and registry.webhook_secret(job.provider)):
         return None
     return settings.PUBLIC_URL + reverse("provider_webhook", args=[job.provider])
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Whether a clip can be extended or edited now, and if not, why not (said to the user)."""
+
+    allowed: bool
+    reason: str = ""
+    spec: JobSpec | None = None
+    estimate: Estimate | None = None
+
+
+def continuation_offer(clip: Clip, kind: str, model=None) -> Offer:
+    job = clip.job
+    what = CONTINUATIONS.get(kind)
+    if what is None:
+        return Offer(False, "Unknown action.")
+    if job.key is None or not job.key.usable:
+        return Offer(False, f"{what} needs the key this clip was made with, which cannot be used.")
+    if not job.provider_job_id:
+        return Offer(False, f"{what} is not possible: the provider's job is unknown.")
+    try:
+        model = model or model_of(job)
+    except (ProviderError, VaultError):
+        return Offer(False, f"{what} is not possible right now: the model list did not load.")
+    if model is None or kind not in model.continuations:
+        name = model.name if model else job.model
+        return Offer(False, f"{name} cannot {what.lower()} a clip.")
+    if clip.source_expires_at and clip.source_expires_at <= timezone.now():
+        return Offer(
+            False,
+            f"{what} works only while {registry.label(job.provider)} still keeps the clip, "
+            f"which it no longer does (it kept it until {clip.source_expires_at:%d %b %Y}).",
+        )
+    base = spec_for(job)
+    changes: dict = {
+        "images": (),
+        "parent": registry.adapter(job.provider).continuation(
+            kind, job.provider_job_id, clip.source_url
+        ),
+    }
+    if kind == "extend":
+        if model.extend_resolution:
+            changes["resolution"] = model.extend_resolution
+        if needed := model.required_durations.get("extend"):
+            changes["duration"] = needed
+    spec = replace(base, **changes)
+    try:
+        spec.validate(model)
+    except InvalidSpec as exc:
+        return Offer(False, f"{what} is not possible for this clip: {exc.message}")
+    return Offer(True, spec=spec, estimate=registry.adapter(job.provider).estimate(spec, model))
+
+
+def clip_offers(clips) -> list[tuple[Clip, str, str, Offer]]:
+    """For each ready clip: (clip, kind, label, offer) of everything its model can do next."""
+    ready = [clip for clip in clips if clip.status == Clip.Status.READY]
+    if not ready or ready[0].job.key is None:
+        return []
+    try:
+        model = model_of(ready[0].job)
+    except (ProviderError, VaultError):
+        return []
+    if model is None:
+        return []
+    return [
+        (clip, kind, CONTINUATIONS[kind], continuation_offer(clip, kind, model))
+        for clip in ready
+        for kind in model.continuations
+    ]
+
+
+def continue_clip(clip: Clip, kind: str, prompt: str, idempotency_key: str) -> tuple:
+    """Start the clip's next version. Raises InvalidSpec when the request does not fit."""
+    offer = continuation_offer(clip, kind)
+    if not offer.allowed:
+        raise InvalidSpec({"parent": offer.reason})
+    spec = replace(offer.spec, prompt=prompt or offer.spec.prompt, callback_url=None)
+    return start_job(
+        clip.job.owner, clip.job.key, spec, idempotency_key, estimate=offer.estimate, parent=clip
+    )
+
+
+def model_of(job: VideoJob):
+    """The job's model as the key's catalogue describes it now, or None if it is gone."""
+    return next((m for m in job.key.models() if m.id == job.model), None)
 
 
 def webhook_reported(provider: str, provider_job_id: str) -> bool:
@@ -143,14 +269,28 @@ def submit(job_pk: int) -> None:
     if client is None or not job.claim_for_submit():
         return
     try:
-        result = client.submit(spec_for(job))
+        model = model_of(job)
+        if model is None:
+            job.fail(
+                f"{registry.label(job.provider)} no longer offers {job.model}; choose another "
+                "model.",
+                failure=VideoJob.Failure.REQUEST,
+            )
+            return
+        spec = spec_for(job)
+        spec.validate(model)  # whatever path the job came by: form, resubmit, extend
+        result = client.submit(spec, model)
     except SubmitOutcomeUnknown as exc:
         job.mark_needs_attention(exc.message)
         return
     except (RateLimited, ProviderUnavailable) as exc:
         # The provider answered "not now" (or could not be reached): nothing was started.
         if job.submit_attempts >= settings.SUBMIT_MAX_ATTEMPTS:
-            job.fail(f"{exc.message} Gave up after {job.submit_attempts} attempts.", exc.raw)
+            job.fail(
+                f"{exc.message} Gave up after {job.submit_attempts} attempts.",
+                exc.raw,
+                failure=VideoJob.Failure.PROVIDER,
+            )
             return
         delay = max(exc.retry_after or 0, settings.POLL_MIN_SECONDS * job.submit_attempts)
         if job.requeue_submit(delay, exc.message):
@@ -158,10 +298,17 @@ def submit(job_pk: int) -> None:
         return
     except InvalidKey as exc:
         job.key.mark_refused(exc.message)
-        job.fail(exc.message, exc.raw)
+        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.KEY)
         return
-    except (OutOfCredits, ProviderError) as exc:
-        job.fail(exc.message, exc.raw)
+    except OutOfCredits as exc:
+        job.key.mark_out_of_credit(exc.message)
+        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.CREDIT)
+        return
+    except BadRequest as exc:
+        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.REQUEST)
+        return
+    except ProviderError as exc:
+        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.PROVIDER)
         return
     job.key.mark_accepted()
     if job.mark_submitted(result.job_id, result.polling_url):
@@ -178,6 +325,7 @@ def poll(job_pk: int, generation: int) -> None:
             f"The provider did not finish within {minutes} minutes, so we stopped waiting. "
             "If it finishes later, it will not be collected.",
             status=VideoJob.Status.EXPIRED,
+            failure=VideoJob.Failure.TIMEOUT,
         )
         return
     client = _client(job)
@@ -189,29 +337,65 @@ def poll(job_pk: int, generation: int) -> None:
         if job.schedule_poll(job.poll_delay(exc.retry_after), poll_count=job.poll_count + 1):
             enqueue_poll(job)
         return
+    except InvalidKey as exc:
+        job.key.mark_refused(exc.message)
+        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.KEY)
+        return
     except ProviderError as exc:
-        job.fail(exc.message, exc.raw)
+        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.PROVIDER)
         return
     if state.status == JobStatus.COMPLETED:
-        if job.record_outputs(state.outputs, state.cost, state.provider_status):
+        if job.record_outputs(
+            state.outputs, state.cost, state.provider_status, state.cost_is_estimate
+        ):
             for clip in job.clips.all():
                 enqueue_collect(clip)
         return
     if state.status.is_terminal:
-        status = {
-            JobStatus.BLOCKED: VideoJob.Status.BLOCKED,
-            JobStatus.EXPIRED: VideoJob.Status.EXPIRED,
-        }.get(state.status, VideoJob.Status.FAILED)
-        VideoJob.objects.filter(pk=job.pk).update(cost=state.cost)
-        job.fail(state.error, state.raw_error, status=status)
+        status, failure = ENDINGS[state.status]
+        VideoJob.objects.filter(pk=job.pk).update(
+            cost=state.cost, cost_is_estimate=state.cost_is_estimate
+        )
+        job.fail(state.error, state.raw_error, status=status, failure=failure)
         return
     if job.schedule_poll(
         job.poll_delay(state.retry_after),
         poll_count=job.poll_count + 1,
         provider_status=state.provider_status,
         cost=state.cost,
+        cost_is_estimate=state.cost_is_estimate,
     ):
         enqueue_poll(job)
+
+
+# How a job the provider ended without a video ends here: (status, failure).
+ENDINGS = {
+    JobStatus.BLOCKED: (VideoJob.Status.BLOCKED, VideoJob.Failure.SAFETY),
+    JobStatus.EXPIRED: (VideoJob.Status.EXPIRED, VideoJob.Failure.TIMEOUT),
+    JobStatus.CANCELLED: (VideoJob.Status.CANCELLED, VideoJob.Failure.CANCELLED),
+    JobStatus.FAILED: (VideoJob.Status.FAILED, VideoJob.Failure.PROVIDER),
+}
+
+
+def cancel(job: VideoJob) -> bool:
+    """Stop a job that is still being made, at the provider too where it can be cancelled."""
+    if not job.cancellable:
+        return False
+    if job.status == VideoJob.Status.QUEUED:
+        return job.cancel_before_sending()
+    client = _client(job)
+    if client is None:
+        return False
+    try:
+        client.cancel(job.polling_url)
+    except ProviderError as exc:
+        log.warning("Cancelling job %s at the provider failed: %s", job.pk, exc.message)
+        return False
+    return job.fail(
+        "You cancelled this job.",
+        status=VideoJob.Status.CANCELLED,
+        failure=VideoJob.Failure.CANCELLED,
+    )
 
 
 def collect(clip_pk: int) -> None:
@@ -227,7 +411,12 @@ def collect(clip_pk: int) -> None:
     try:
         facts = media.copy_output(
             client,
-            Output(index=clip.index, url=clip.source_url, expires_at=clip.source_expires_at),
+            Output(
+                index=clip.index,
+                url=clip.source_url,
+                expires_at=clip.source_expires_at,
+                fallback_url=clip.source_fallback_url,
+            ),
             stem=f"clips/{job.public_id}/clip-{clip.index + 1}",
             partial_prefix=f"{job.public_id}-{clip.index}",
             heartbeat=clip.extend_lease,

@@ -28,7 +28,11 @@ class ProviderKey(models.Model):
     class Status(models.TextChoices):
         UNVERIFIED = "unverified", "Not verified yet"
         VALID = "valid", "Works"
+        NO_CREDIT = "no_credit", "No credits left"
         INVALID = "invalid", "Refused by the provider"
+
+    # Keys in these states cannot start a job until they are verified again.
+    UNUSABLE = (Status.NO_CREDIT, Status.INVALID)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(
@@ -85,11 +89,16 @@ class ProviderKey(models.Model):
 
         return models_for(self.provider, self.reveal())
 
+    @property
+    def usable(self) -> bool:
+        return self.status not in self.UNUSABLE
+
     def verify(self) -> tuple[bool | None, str]:
         """Ask the provider whether the key works and record the answer.
 
-        Returns (works, message): True/False when the provider gave a verdict, None when it could
-        not be asked (unreachable, garbage reply); then the stored status is left as it was.
+        Returns (works, message): True/False when the provider gave a verdict (False also for
+        a key without credits), None when it could not be asked (unreachable, garbage reply);
+        then the stored status is left as it was.
         """
         try:
             check: KeyCheck = self.provider_client().verify_key(timeout=settings.VERIFY_TIMEOUT)
@@ -104,6 +113,9 @@ class ProviderKey(models.Model):
         except ProviderError as exc:
             log.warning("Verifying key %s failed: %s", self.pk, exc.message)
             return None, f"Could not check the key: {exc.message} The key is kept as it was."
+        if not check.usable:
+            self._record(self.Status.NO_CREDIT, check.detail)
+            return False, check.detail
         self._record(self.Status.VALID, check.detail)
         return True, check.detail
 
@@ -132,6 +144,9 @@ class ProviderKey(models.Model):
 
     def mark_refused(self, message: str) -> None:
         self._record(self.Status.INVALID, message)
+
+    def mark_out_of_credit(self, message: str) -> None:
+        self._record(self.Status.NO_CREDIT, message)
 
 
 def _now():
@@ -172,6 +187,7 @@ class VideoJob(CompareAndSet, models.Model):
         FAILED = "failed", "Failed"
         BLOCKED = "blocked", "Blocked by safety filter"
         EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
         NEEDS_ATTENTION = "needs_attention", "Needs attention"
 
     TERMINAL = (
@@ -179,8 +195,30 @@ class VideoJob(CompareAndSet, models.Model):
         Status.FAILED,
         Status.BLOCKED,
         Status.EXPIRED,
+        Status.CANCELLED,
         Status.NEEDS_ATTENTION,
     )
+
+    class Failure(models.TextChoices):
+        """Why a job ended without clips: decides the one piece of advice and action shown."""
+
+        KEY = "key", "Replace or verify the key on the Keys page, then submit again."
+        CREDIT = (
+            "credit",
+            "Add credits to your provider account, verify the key, then submit again.",
+        )
+        REQUEST = "request", "Change the prompt or settings and try again."
+        SAFETY = "safety", "Rephrase the prompt or change the images, then try again."
+        PROVIDER = "provider", "This can be temporary at the provider: submit it again."
+        TIMEOUT = (
+            "timeout",
+            "Submit it again; if it keeps happening, try a shorter or simpler video.",
+        )
+        CANCELLED = "cancelled", "Submit it again whenever you like."
+        COPY = "copy", "Try copying the clips again below."
+
+    # The actions each failure offers first: "resubmit" (same settings) or "edit" (a new prompt).
+    RETRY_WITH_SAME_SETTINGS = (Failure.PROVIDER, Failure.TIMEOUT, Failure.CANCELLED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(
@@ -198,6 +236,12 @@ class VideoJob(CompareAndSet, models.Model):
     parameters = models.JSONField(default=dict, blank=True)
     # [{"role": "first_frame", "mime_type": "image/png", "path": "<storage name>"}]
     image_inputs = models.JSONField(default=list, blank=True)
+    # A job that extends or edits an earlier clip is that clip's next version.
+    parent = models.ForeignKey(
+        "Clip", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"
+    )
+    continuation = models.CharField(max_length=20, blank=True)  # "extend" or "edit"
+    version = models.PositiveIntegerField(default=1)
 
     status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED, db_index=True)
     provider_job_id = models.CharField(max_length=300, blank=True)
@@ -205,7 +249,12 @@ class VideoJob(CompareAndSet, models.Model):
     provider_status = models.CharField(max_length=50, blank=True)
     error = models.TextField(blank=True)
     raw_error = models.TextField(blank=True)
+    # What the job should cost, worked out before it was sent; then what it did cost: as the
+    # provider reported it, or computed by us from the usage it reported (an estimate).
+    estimated_cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    cost_is_estimate = models.BooleanField(default=False)
+    failure = models.CharField(max_length=20, choices=Failure, blank=True)
 
     created_at = models.DateTimeField(default=_now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -244,9 +293,6 @@ class VideoJob(CompareAndSet, models.Model):
         "several minutes. You can leave this page: the job goes on.",
         Status.COLLECTING: "The video is done; its clips are being copied into your library.",
         Status.READY: "Done. Review the clips below and save the ones you want.",
-        Status.FAILED: "Nothing more will happen. Change the prompt or settings and try again.",
-        Status.BLOCKED: "Nothing more will happen. Rephrase the prompt or change the image.",
-        Status.EXPIRED: "Nothing more will happen. Submit it again to retry.",
         Status.NEEDS_ATTENTION: "We did not send it again on our own, so you are not charged "
         "twice. Check your provider account: if no video was started there, submit it again.",
     }
@@ -278,7 +324,44 @@ class VideoJob(CompareAndSet, models.Model):
 
     @property
     def next_step(self) -> str:
-        return self.NEXT_STEPS[self.status]
+        if self.status in self.NEXT_STEPS:
+            return self.NEXT_STEPS[self.status]
+        if self.failure:
+            return self.get_failure_display()
+        return "Submit it again, or change the prompt or settings first."
+
+    def versions(self) -> list["VideoJob"]:
+        """Version 1, 2, 3... of this video: the jobs it was made from, then this one, then
+        those made from its clips (the first line of descent)."""
+        chain, job = [self], self
+        while job.parent_id and len(chain) < 50:
+            job = job.parent.job
+            chain.insert(0, job)
+        job = self
+        while len(chain) < 50:
+            job = VideoJob.objects.filter(parent__job=job).order_by("created_at").first()
+            if job is None:
+                break
+            chain.append(job)
+        return chain if len(chain) > 1 else []
+
+    @property
+    def cancellable(self) -> bool:
+        if self.status == self.Status.QUEUED:
+            return True
+        adapter = registry.ADAPTERS.get(self.provider)
+        return (
+            self.status == self.Status.WAITING
+            and adapter is not None
+            and adapter.can_cancel(self.polling_url)
+        )
+
+    @property
+    def resubmit_first(self) -> bool:
+        """Whether "Submit again with the same settings" is the action that helps most."""
+        return self.failure in self.RETRY_WITH_SAME_SETTINGS or (
+            self.status == self.Status.NEEDS_ATTENTION
+        )
 
     @property
     def file_stem(self) -> str:
@@ -345,9 +428,20 @@ class VideoJob(CompareAndSet, models.Model):
             [self.Status.SUBMITTING, self.Status.QUEUED], self.Status.NEEDS_ATTENTION, error=message
         )
 
-    def fail(self, message: str, raw: str = "", status: str = Status.FAILED) -> bool:
+    def cancel_before_sending(self) -> bool:
+        """queued → cancelled: nothing went to the provider, so nothing is paid for."""
+        return self._move(
+            self.Status.QUEUED,
+            self.Status.CANCELLED,
+            error="You cancelled this job before it was sent; nothing was charged.",
+            failure=self.Failure.CANCELLED,
+        )
+
+    def fail(
+        self, message: str, raw: str = "", status: str = Status.FAILED, failure: str = ""
+    ) -> bool:
         active = [s for s in self.Status.values if s not in self.TERMINAL]
-        return self._move(active, status, error=message, raw_error=raw)
+        return self._move(active, status, error=message, raw_error=raw, failure=failure)
 
     def resolve(self) -> bool:
         """An admin has looked at a job whose submit outcome was unknown and closed it."""
@@ -392,13 +486,14 @@ class VideoJob(CompareAndSet, models.Model):
     def past_deadline(self) -> bool:
         return self.deadline is not None and timezone.now() >= self.deadline
 
-    def record_outputs(self, outputs, cost, provider_status: str) -> bool:
+    def record_outputs(self, outputs, cost, provider_status: str, estimate=False) -> bool:
         """waiting → collecting, with one pending Clip per output, atomically."""
         with transaction.atomic():
             moved = self._move(
                 self.Status.WAITING,
                 self.Status.COLLECTING,
                 cost=cost,
+                cost_is_estimate=estimate,
                 provider_status=provider_status,
                 poll_count=self.poll_count + 1,
                 next_poll_at=None,
@@ -409,6 +504,7 @@ class VideoJob(CompareAndSet, models.Model):
                         job=self,
                         index=output.index,
                         source_url=output.url,
+                        source_fallback_url=output.fallback_url,
                         source_expires_at=output.expires_at,
                     )
                     for output in outputs
@@ -430,6 +526,7 @@ class VideoJob(CompareAndSet, models.Model):
             self.Status.COLLECTING,
             self.Status.FAILED,
             error="The provider made the video, but none of its clips could be copied.",
+            failure=self.Failure.COPY,
         )
 
     def reopen_for_collecting(self) -> bool:
@@ -439,6 +536,7 @@ class VideoJob(CompareAndSet, models.Model):
             self.Status.COLLECTING,
             finished_at=None,
             error="",
+            failure="",
         )
 
     def provider_client(self):
@@ -464,6 +562,8 @@ class Clip(CompareAndSet, models.Model):
     index = models.PositiveSmallIntegerField()
     # Where the provider keeps it. Signed URLs grant access on their own: admins only.
     source_url = models.TextField()
+    # Where to fetch it once ``source_url`` has expired (OpenRouter's keyed endpoint).
+    source_fallback_url = models.TextField(blank=True)
     source_expires_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)

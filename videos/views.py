@@ -11,10 +11,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from providers import registry
-from providers.base import ASPECT_RATIOS
+from providers.base import ASPECT_RATIOS, InvalidSpec
 
 from . import lifecycle, media
-from .forms import GenerateForm, ProviderKeyForm, ReplaceSecretForm
+from .forms import ConfirmForm, ContinueForm, GenerateForm, ProviderKeyForm, ReplaceSecretForm
 from .images import save_inputs
 from .models import Clip, ProviderKey, VideoJob
 
@@ -130,6 +130,7 @@ def generate(request):
                 form.spec,
                 form.cleaned_data["idempotency_key"],
                 images,
+                estimate=form.estimate,
             )
         return redirect(job)
     status = 400 if form.errors else 200
@@ -137,12 +138,13 @@ def generate(request):
 
 
 def generate_options(request):
-    """The model list and the fields the chosen model accepts (htmx, on key or model change)."""
-    form = GenerateForm(
-        initial={"key": request.GET.get("key"), "model": request.GET.get("model")},
-        owner=request.user,
-        initial_model=request.GET.get("model"),
-    )
+    """The model list, the fields the chosen model accepts and the price of the settings as
+    they stand (htmx, whenever a setting changes); choices that would be invalid are gone."""
+    current = request.GET.dict()
+    if current.get("changed") in ("key", "model"):
+        # Another model: start from its defaults rather than carry the old one's values over.
+        current = {name: current[name] for name in ("key", "model") if name in current}
+    form = GenerateForm(initial=current, owner=request.user, initial_model=current.get("model"))
     return render(request, "videos/generate.html#model-options", {"form": form})
 
 
@@ -173,14 +175,16 @@ def _job_context(request, job):
     clips = list(job.clips.all())
     for clip in clips:
         clip.job = job
+    live = not job.is_terminal or any(c.status not in Clip.TERMINAL for c in clips)
     return {
         "job": job,
         "clips": clips,
         "ready_clips": [c for c in clips if c.status == Clip.Status.READY],
         # Keep refreshing while the job runs or a clip is still being copied.
-        "live": not job.is_terminal or any(c.status not in Clip.TERMINAL for c in clips),
+        "live": live,
         "offer_save_all": not is_mobile(request),
-        "resubmit_key": uuid.uuid4().hex,
+        "versions": job.versions(),
+        "offers": [] if live else lifecycle.clip_offers(clips),
     }
 
 
@@ -199,15 +203,71 @@ def job_live(request, public_id):
     return response
 
 
-@require_POST
 def job_resubmit(request, public_id):
-    """Submit again with the same settings (a new job: the user chose to pay again)."""
+    """Submit again with the same settings: a new job, paid again, so the price is shown and
+    the question asked once (GET) before anything is sent (POST)."""
     job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
-    if job.key is None:
-        messages.error(request, "The key this job used was deleted; pick another key.")
+    if job.key is None or not job.key.usable:
+        reason = "was deleted" if job.key is None else "cannot start jobs now"
+        messages.error(request, f"The key this job used {reason}; pick another key.")
         return redirect(f"{reverse('videos:generate')}?from={job.public_id}")
-    new, _ = lifecycle.resubmit(job, request.POST.get("idempotency_key") or uuid.uuid4().hex)
-    return redirect(new)
+    form = ConfirmForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    if request.method == "POST" and form.is_valid():
+        new, _ = lifecycle.resubmit(job, form.cleaned_data["idempotency_key"])
+        return redirect(new)
+    return render(request, "videos/job_resubmit.html", {"job": job, "form": form})
+
+
+@require_POST
+def job_cancel(request, public_id):
+    job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
+    if lifecycle.cancel(job):
+        messages.success(request, "Cancelled.")
+    else:
+        messages.error(request, "This job can no longer be cancelled.")
+    return redirect(job)
+
+
+def clip_continue(request, public_id, number, kind):
+    """Extend a clip, or edit it with a prompt: a new job whose result is the clip's next
+    version. The price is shown before anything is sent."""
+    clip = _ready_clip(request, public_id, number)
+    job = clip.job
+    offer = lifecycle.continuation_offer(clip, kind)
+    if not offer.allowed:
+        messages.error(request, offer.reason)
+        return redirect(job)
+    form = ContinueForm(
+        request.POST or None,
+        kind=kind,
+        initial={"idempotency_key": uuid.uuid4().hex},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            new, _ = lifecycle.continue_clip(
+                clip, kind, form.cleaned_data["prompt"], form.cleaned_data["idempotency_key"]
+            )
+        except InvalidSpec as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect(new)
+    context = {"job": job, "clip": clip, "form": form, "offer": offer, "kind": kind}
+    return render(request, "videos/clip_continue.html", context, status=400 if form.errors else 200)
+
+
+def job_compare(request, public_id):
+    """A version beside the clip it was made from, played in step."""
+    job = get_object_or_404(_own_jobs(request).select_related("parent__job"), public_id=public_id)
+    if job.parent is None:
+        raise Http404("This video is a first version: there is nothing to compare it with.")
+    clip = job.clips.filter(status=Clip.Status.READY).first()
+    if clip is None:
+        raise Http404("This version has no clip in storage yet.")
+    return render(
+        request,
+        "videos/job_compare.html",
+        {"job": job, "clip": clip, "earlier": job.parent, "earlier_job": job.parent.job},
+    )
 
 
 @require_POST
