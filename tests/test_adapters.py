@@ -25,6 +25,7 @@ from providers.base import (
 from providers.gemini import GeminiProvider
 from providers.openrouter import OpenRouterProvider
 from tests.conftest import GEMINI_KEY, OPENROUTER_KEY
+from tests.helpers import submit
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +101,7 @@ def test_openrouter_end_to_end_with_several_clips(openrouter):
     model = models["sandbox/multi-clip"]
     job = spec(model.id, duration=model.durations[0], aspect_ratio="9:16")
     job.validate(model)
-    submitted = openrouter.submit(job)
+    submitted = submit(openrouter, job)
     assert submitted.polling_url.startswith(openrouter.base_url)
     state = wait(openrouter, submitted.polling_url)
     assert state.status == JobStatus.COMPLETED
@@ -119,7 +120,7 @@ def test_gemini_end_to_end(gemini, sandbox):
     veo = models["veo-3.1-fast-generate-preview"]
     job = spec(veo.id, duration=4, resolution="720p", aspect_ratio="16:9", negative_prompt="rain")
     job.validate(veo)
-    submitted = gemini.submit(job)
+    submitted = submit(gemini, job)
     assert submitted.job_id.startswith(f"models/{veo.id}/operations/")
     state = wait(gemini, submitted.polling_url)
     assert state.status == JobStatus.COMPLETED
@@ -136,7 +137,7 @@ def test_gemini_sample_count_gives_several_clips(gemini):
     assert model.max_outputs == 4
     job = spec(model.id, duration=5, sample_count=2)
     job.validate(model)
-    state = wait(gemini, gemini.submit(job).polling_url)
+    state = wait(gemini, submit(gemini, job).polling_url)
     assert len(state.outputs) == 2
     assert download(gemini, state.outputs[0]) != download(gemini, state.outputs[1])
 
@@ -152,7 +153,7 @@ def test_bad_keys_are_invalid_key(sandbox):
         with pytest.raises(InvalidKey):
             provider.verify_key()
         with pytest.raises(InvalidKey):
-            provider.submit(spec("google/veo-3.1" if provider.slug == "openrouter" else "veo-x"))
+            submit(provider, spec("google/veo-3.1" if provider.slug == "openrouter" else "veo-x"))
 
 
 def test_out_of_credits(sandbox):
@@ -160,29 +161,29 @@ def test_out_of_credits(sandbox):
         "sk-or-v1-sandbox-nocredit-0000000000", base_url=sandbox.openrouter_base_url
     )
     with pytest.raises(OutOfCredits, match="out of credits"):
-        provider.submit(spec("google/veo-3.1", duration=8))
+        submit(provider, spec("google/veo-3.1", duration=8))
 
 
 def test_unsupported_parameters_get_the_providers_own_message(openrouter, gemini):
     # Sent on purpose without validate(), to see the provider's answer.
     with pytest.raises(BadRequest) as info:
-        openrouter.submit(spec("google/veo-3.1", duration=3))
+        submit(openrouter, spec("google/veo-3.1", duration=3))
     assert "duration" in str(info.value).lower()
     with pytest.raises(BadRequest) as info:
-        gemini.submit(spec("veo-3.1-generate-preview", duration=4, resolution="1080p"))
+        submit(gemini, spec("veo-3.1-generate-preview", duration=4, resolution="1080p"))
     assert str(info.value).startswith("Gemini refused the request:")
 
 
 def test_rate_limits_carry_retry_after(openrouter, gemini):
     for provider, model in ((openrouter, "google/veo-3.1"), (gemini, "veo-3.1-generate-preview")):
         with pytest.raises(RateLimited) as info:
-            provider.submit(spec(model, "[sandbox:429-submit] x", duration=8))
+            submit(provider, spec(model, "[sandbox:429-submit] x", duration=8))
         assert info.value.retry_after == 2
-        submitted = provider.submit(spec(model, "[sandbox:429-submit] x", duration=8))
+        submitted = submit(provider, spec(model, "[sandbox:429-submit] x", duration=8))
         with pytest.raises(RateLimited):
             # A fresh job with a poll-side rate limit: the first poll is refused, then it works.
             provider.poll(
-                provider.submit(spec(model, "[sandbox:429-poll] x", duration=8)).polling_url
+                submit(provider, spec(model, "[sandbox:429-poll] x", duration=8)).polling_url
             )
         assert wait(provider, submitted.polling_url).status == JobStatus.COMPLETED
 
@@ -190,8 +191,8 @@ def test_rate_limits_carry_retry_after(openrouter, gemini):
 def test_server_errors_are_temporary(openrouter, gemini):
     for provider, model in ((openrouter, "google/veo-3.1"), (gemini, "veo-3.1-generate-preview")):
         with pytest.raises(ProviderUnavailable, match="problem on its side"):
-            provider.submit(spec(model, "[sandbox:500-submit] y", duration=8))
-        submitted = provider.submit(spec(model, "[sandbox:500-poll] y", duration=8))
+            submit(provider, spec(model, "[sandbox:500-submit] y", duration=8))
+        submitted = submit(provider, spec(model, "[sandbox:500-poll] y", duration=8))
         with pytest.raises(ProviderUnavailable):
             provider.poll(submitted.polling_url)
         assert wait(provider, submitted.polling_url).status == JobStatus.COMPLETED
@@ -204,7 +205,9 @@ def test_server_errors_are_temporary(openrouter, gemini):
 def test_failed_job(request, name):
     provider = request.getfixturevalue(name)
     model = "google/veo-3.1" if name == "openrouter" else "veo-3.1-generate-preview"
-    state = wait(provider, provider.submit(spec(model, "[sandbox:fail] z", duration=8)).polling_url)
+    state = wait(
+        provider, submit(provider, spec(model, "[sandbox:fail] z", duration=8)).polling_url
+    )
     assert state.status == JobStatus.FAILED
     assert state.error.startswith(("OpenRouter could not make this video", "Gemini could not"))
     assert state.raw_error
@@ -212,7 +215,7 @@ def test_failed_job(request, name):
 
 def test_expired_job(openrouter):
     state = wait(
-        openrouter, openrouter.submit(spec("google/veo-3.1", "[sandbox:expire]")).polling_url
+        openrouter, submit(openrouter, spec("google/veo-3.1", "[sandbox:expire]")).polling_url
     )
     assert state.status == JobStatus.EXPIRED
     assert "expire" in state.error
@@ -220,7 +223,7 @@ def test_expired_job(openrouter):
 
 def test_gemini_safety_filter_says_not_charged(gemini):
     job = spec("veo-3.1-generate-preview", "[sandbox:safety] q", duration=8)
-    state = wait(gemini, gemini.submit(job).polling_url)
+    state = wait(gemini, submit(gemini, job).polling_url)
     assert state.status == JobStatus.BLOCKED
     assert "you were not charged" in state.error
     assert "You have not been charged for this attempt." in state.error
@@ -228,7 +231,7 @@ def test_gemini_safety_filter_says_not_charged(gemini):
 
 def test_openrouter_safety_is_a_failure_without_cost(openrouter):
     state = wait(
-        openrouter, openrouter.submit(spec("google/veo-3.1", "[sandbox:safety]")).polling_url
+        openrouter, submit(openrouter, spec("google/veo-3.1", "[sandbox:safety]")).polling_url
     )
     assert state.status == JobStatus.FAILED
     assert state.cost in (None, 0)
@@ -238,7 +241,7 @@ def test_openrouter_safety_is_a_failure_without_cost(openrouter):
 def test_gone_content(request, name):
     provider = request.getfixturevalue(name)
     model = "google/veo-3.1" if name == "openrouter" else "veo-3.1-generate-preview"
-    state = wait(provider, provider.submit(spec(model, "[sandbox:gone]", duration=8)).polling_url)
+    state = wait(provider, submit(provider, spec(model, "[sandbox:gone]", duration=8)).polling_url)
     assert state.status == JobStatus.COMPLETED
     with pytest.raises(OutputGone, match="no longer has this clip"):
         download(provider, state.outputs[0])
@@ -247,7 +250,8 @@ def test_gone_content(request, name):
 def test_download_500_then_ok_and_broken_download(openrouter):
     for marker in ("500-download", "broken-download"):
         state = wait(
-            openrouter, openrouter.submit(spec("google/veo-3.1", f"[sandbox:{marker}]")).polling_url
+            openrouter,
+            submit(openrouter, spec("google/veo-3.1", f"[sandbox:{marker}]")).polling_url,
         )
         with pytest.raises(ProviderUnavailable):
             download(openrouter, state.outputs[0])
@@ -257,12 +261,12 @@ def test_download_500_then_ok_and_broken_download(openrouter):
 def test_not_video_and_huge_are_served_as_is(openrouter):
     # Refusing them is storage's job (videos.media); the adapter just streams bytes.
     state = wait(
-        openrouter, openrouter.submit(spec("google/veo-3.1", "[sandbox:not-video]")).polling_url
+        openrouter, submit(openrouter, spec("google/veo-3.1", "[sandbox:not-video]")).polling_url
     )
     assert b"<html" in download(openrouter, state.outputs[0]).lower()
     state = wait(
         openrouter,
-        openrouter.submit(spec("google/veo-3.1", "[sandbox:huge=50000000]")).polling_url,
+        submit(openrouter, spec("google/veo-3.1", "[sandbox:huge=50000000]")).polling_url,
     )
     with openrouter.open_output(state.outputs[0]) as response:
         assert response.content_length == 50_000_000
@@ -270,7 +274,7 @@ def test_not_video_and_huge_are_served_as_is(openrouter):
 
 
 def test_slow_job_stays_running(openrouter):
-    submitted = openrouter.submit(spec("google/veo-3.1", "[sandbox:slow=30]"))
+    submitted = submit(openrouter, spec("google/veo-3.1", "[sandbox:slow=30]"))
     time.sleep(1.5)
     assert openrouter.poll(submitted.polling_url).status in (JobStatus.PENDING, JobStatus.RUNNING)
 
@@ -280,7 +284,7 @@ def test_slow_job_stays_running(openrouter):
 
 def test_signed_urls_on_another_host_get_no_bearer(openrouter, sandbox, checked_urls):
     job = spec("google/veo-3.1", "[sandbox:signed-other-host] s")
-    state = wait(openrouter, openrouter.submit(job).polling_url)
+    state = wait(openrouter, submit(openrouter, job).polling_url)
     output = state.outputs[0]
     assert not output.url.startswith(openrouter.base_url)
     assert output.expires_at is not None
@@ -293,7 +297,7 @@ def test_signed_urls_on_another_host_get_no_bearer(openrouter, sandbox, checked_
 
 def test_unsigned_urls_on_the_api_origin_carry_the_bearer(openrouter):
     state = wait(
-        openrouter, openrouter.submit(spec("google/veo-3.1", "[sandbox:unsigned]")).polling_url
+        openrouter, submit(openrouter, spec("google/veo-3.1", "[sandbox:unsigned]")).polling_url
     )
     assert state.outputs[0].url.startswith(openrouter.base_url)
     assert probe(download(openrouter, state.outputs[0]))[0] > 0
@@ -301,7 +305,7 @@ def test_unsigned_urls_on_the_api_origin_carry_the_bearer(openrouter):
 
 def test_gemini_redirect_to_another_host_drops_the_key(gemini, sandbox, checked_urls):
     state = wait(
-        gemini, gemini.submit(spec("veo-3.1-generate-preview", "r", duration=8)).polling_url
+        gemini, submit(gemini, spec("veo-3.1-generate-preview", "r", duration=8)).polling_url
     )
     before = len(sandbox.stats()["off_origin_requests"])
     assert probe(download(gemini, state.outputs[0]))[0] > 0
@@ -337,10 +341,10 @@ def test_a_submit_without_an_answer_is_outcome_unknown(misbehaving_server):
         GeminiProvider(GEMINI_KEY, base_url=f"{misbehaving_server}/drop"),
     ):
         with pytest.raises(SubmitOutcomeUnknown, match="may or may not have been started"):
-            provider.submit(spec("google/veo-3.1" if provider.slug == "openrouter" else "veo-x"))
+            submit(provider, spec("google/veo-3.1" if provider.slug == "openrouter" else "veo-x"))
     refused = OpenRouterProvider(OPENROUTER_KEY, base_url="http://127.0.0.1:9/api/v1")
     with pytest.raises(ProviderUnavailable, match="nothing was submitted"):
-        refused.submit(spec("google/veo-3.1"))
+        submit(refused, spec("google/veo-3.1"))
 
 
 def test_json_of_the_wrong_shape(misbehaving_server):
@@ -358,4 +362,4 @@ def test_an_unreadable_reply_to_a_submit_is_never_retried(misbehaving_server, mo
     ):
         model = "google/veo-3.1" if provider.slug == "openrouter" else "veo-3.1-generate-preview"
         with pytest.raises(SubmitOutcomeUnknown, match="its reply was unreadable"):
-            provider.submit(spec(model))
+            submit(provider, spec(model))

@@ -7,6 +7,7 @@ from providers.base import JobSpec, Output, OutputTooLarge, UnsafeURL
 from providers.gemini import GeminiProvider
 from providers.openrouter import OpenRouterProvider
 from tests.conftest import GEMINI_KEY, OPENROUTER_KEY
+from tests.helpers import submit
 
 
 @pytest.mark.parametrize(
@@ -47,7 +48,7 @@ def test_public_https_passes():
 def finished_output(provider, model, prompt="p", **spec) -> Output:
     import time
 
-    submitted = provider.submit(JobSpec(model=model, prompt=prompt, **spec))
+    submitted = submit(provider, JobSpec(model=model, prompt=prompt, **spec))
     for _ in range(100):
         state = provider.poll(submitted.polling_url)
         if state.status.is_terminal:

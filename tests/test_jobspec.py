@@ -2,22 +2,23 @@
 
 import pytest
 
-from providers.base import ImageInput, InvalidSpec, JobSpec, ModelInfo
-from providers.gemini import CAPABILITIES
+from providers.base import Continuation, ImageInput, InvalidSpec, JobSpec, ModelInfo
+from providers.gemini import family_of
 
 PNG = ImageInput("first_frame", "image/png", b"\x89PNG...")
-VEO31 = ModelInfo(
-    provider="gemini",
-    id="veo-3.1",
-    name="Veo 3.1",
-    negative_prompt=True,
-    **{k: v for k, v in CAPABILITIES["veo-3.1-generate-preview"].items() if k != "description"},
-)
+LAST = ImageInput("last_frame", "image/png", b"\x89PNG...")
+REF = ImageInput("reference", "image/png", b"x")
+VEO31 = ModelInfo(provider="gemini", id="veo-3.1", name="Veo 3.1", **family_of("veo-3.1-x"))
+OMNI = ModelInfo(provider="gemini", id="omni", name="Omni", **family_of("gemini-omni-1.1-flash"))
 VEO30 = ModelInfo(
-    provider="gemini",
+    provider="x",
     id="veo-3.0",
     name="Veo 3",
-    **{k: v for k, v in CAPABILITIES["veo-3.0-generate-001"].items() if k != "description"},
+    durations=(8,),
+    resolutions=("720p", "1080p"),
+    aspect_ratios=("16:9", "9:16"),
+    frame_images=("first_frame",),
+    aspect_ratios_at={"1080p": ("16:9",)},
 )
 KLING = ModelInfo(
     provider="openrouter",
@@ -41,7 +42,27 @@ def errors(model, **kwargs):
 
 def test_a_supported_spec_passes():
     assert errors(VEO31, duration=8, resolution="1080p", aspect_ratio="9:16", images=(PNG,)) == {}
+    assert errors(VEO31, duration=8, images=(PNG, LAST), person_generation="allow_adult") == {}
+    assert errors(VEO31, duration=8, images=(REF, REF, REF)) == {}
+    assert errors(OMNI, duration=5, resolution="4k", images=(PNG, LAST), seed=1) == {}
     assert errors(KLING, duration=10, generate_audio=True, seed=7) == {}
+    assert errors(KLING, duration=10, generate_audio=False) == {}
+
+
+def test_durations_narrow_with_the_resolution():
+    assert VEO31.durations_for("720p") == (4, 6, 8)
+    assert VEO31.durations_for("4k") == (8,)
+    assert OMNI.durations_for("4k") == tuple(range(3, 11))
+
+
+def test_continuations_follow_the_model():
+    extend = Continuation("extend", "job-1")
+    assert errors(VEO31, duration=8, resolution="720p", parent=extend) == {}
+    assert "resolution" in errors(VEO31, duration=8, resolution="1080p", parent=extend)
+    assert "duration" in errors(VEO31, duration=4, resolution="720p", parent=extend)
+    assert "cannot edit" in errors(VEO31, parent=Continuation("edit", "j"))["parent"]
+    assert errors(OMNI, parent=Continuation("edit", "v1_x")) == {}
+    assert "cannot extend" in errors(KLING, parent=extend)["parent"]
 
 
 @pytest.mark.parametrize(
@@ -72,7 +93,16 @@ def test_a_supported_spec_passes():
         (VEO30, {"resolution": "1080p", "aspect_ratio": "9:16"}, "aspect_ratio", "at 1080p"),
         (VEO30, {"sample_count": 2}, "sample_count", "at most 1 clip"),
         (KLING, {"negative_prompt": "blur"}, "negative_prompt", "does not take a negative prompt"),
-        (VEO31, {"generate_audio": True}, "generate_audio", "cannot be asked for audio"),
+        (VEO31, {"generate_audio": False}, "generate_audio", "always makes sound"),
+        (VEO30, {"generate_audio": True}, "generate_audio", "cannot be asked for audio"),
+        (VEO31, {"images": (LAST,), "duration": 8}, "last_frame", "needs a first frame"),
+        (VEO31, {"images": (PNG, LAST), "duration": 6}, "duration", "8 seconds with a last frame"),
+        (VEO31, {"images": (PNG, REF), "duration": 8}, "reference", "cannot combine"),
+        (VEO31, {"images": (REF,), "duration": 8, "prompt": ""}, "prompt", "needs a prompt"),
+        (VEO31, {"person_generation": "allow_kids"}, "person_generation", "people setting"),
+        (OMNI, {"negative_prompt": "x"}, "negative_prompt", "does not take a negative prompt"),
+        (OMNI, {"duration": 12}, "duration", "choose 3, 4, 5, 6, 7, 8, 9, 10"),
+        (KLING, {"prompt": "x" * 4001}, "prompt", "takes at most 4,000"),
         (VEO31, {"seed": 3}, "seed", "does not take a seed"),
         (KLING, {"images": (PNG,)}, "first_frame", "does not take a first frame image"),
         (KLING, {"prompt": "   "}, "prompt", "Describe the video"),

@@ -7,14 +7,15 @@ import pytest
 from providers.base import JobSpec, UnsafeURL
 from providers.gemini import GeminiProvider
 from tests.conftest import GEMINI_KEY
+from tests.helpers import submit
 from videos import media
 
 
 def finished_gemini_output(provider):
     import time
 
-    submitted = provider.submit(
-        JobSpec(model="veo-3.1-fast-generate-preview", prompt="p", duration=4)
+    submitted = submit(
+        provider, JobSpec(model="veo-3.1-fast-generate-preview", prompt="p", duration=4)
     )
     for _ in range(100):
         state = provider.poll(submitted.polling_url)

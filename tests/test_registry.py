@@ -1,13 +1,14 @@
 """A provider is one module and one registry line: nothing else in the app names one."""
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from providers import registry
-from providers.base import JobState, JobStatus, KeyCheck, ModelInfo, SubmitResult
+from providers.base import Estimate, JobState, JobStatus, KeyCheck, ModelInfo, SubmitResult
 from videos.models import ProviderKey
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,10 @@ class AcmeVideo:
     def open_output(self, output):
         raise NotImplementedError
 
+    @staticmethod
+    def estimate(spec, model):
+        return Estimate(Decimal("0.50"), f"{spec.duration} s at $0.10/s")
+
 
 @pytest.fixture
 def acme(settings):
@@ -65,6 +70,7 @@ def test_a_third_provider_appears_in_the_keys_page_and_the_generate_form(alice, 
 
     page = alice.get(reverse("videos:generate")).content.decode()
     assert "Studio (Acme Video" in page and "Acme Rocket" in page and "5 seconds" in page
+    assert "Estimated cost: <strong>$0.50</strong>" in page
 
 
 def test_an_acme_key_filed_under_openrouter_is_caught(alice, acme):

@@ -271,7 +271,7 @@ class GenerateForm(forms.Form):
             default = "720p" if "720p" in m.resolutions else m.resolutions[0]
             choice("resolution", "Resolution", m.resolutions, default)
         if m.durations:
-            # Only what the chosen resolution allows (Veo: 1080p and 4K are 8 s only).
+            # Only what the chosen resolution allows (some models make 1080p and 4K at 8 s only).
             durations = m.durations_for(self.value("resolution"))
             choice("duration", "Duration", durations, 8 if 8 in durations else durations[0])
         if m.aspect_ratios:

@@ -562,7 +562,7 @@ class Clip(CompareAndSet, models.Model):
     index = models.PositiveSmallIntegerField()
     # Where the provider keeps it. Signed URLs grant access on their own: admins only.
     source_url = models.TextField()
-    # Where to fetch it once ``source_url`` has expired (OpenRouter's keyed endpoint).
+    # Where to fetch it once ``source_url`` has expired (a keyed endpoint behind a signed copy).
     source_fallback_url = models.TextField(blank=True)
     source_expires_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING, db_index=True)
