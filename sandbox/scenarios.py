@@ -53,8 +53,21 @@ FAULTS = (
     "500-poll",
     "500-download",
     "broken-download",
+    "odd-status",
 )
-FLAGS = ("fail", "expire", "gone", "safety", "not-video", "unsigned", "signed-other-host")
+FLAGS = (
+    "fail",
+    "expire",
+    "gone",
+    "safety",
+    "safety-submit",
+    "budget",
+    "not-video",
+    "unsigned",
+    "signed-other-host",
+    "signed-expired",
+    "foreign-polling-url",
+)
 
 DEFAULT_SLOW_SECONDS = 60.0
 DEFAULT_HUGE_BYTES = 3 * 1024**3
