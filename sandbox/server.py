@@ -14,6 +14,7 @@ from . import gemini, openrouter
 from .clips import ClipCache
 from .config import Config
 from .gemini import GeminiAPI
+from .interactions import InteractionsAPI
 from .openrouter import OpenRouterAPI
 from .state import Store
 from .web import Request, Response, json_response
@@ -29,6 +30,7 @@ type Handler = Callable[..., Response]
 
 _VERSION = r"(?P<version>v1beta|v1)"
 _MODEL = r"(?P<model>[A-Za-z0-9._-]+)"
+_INTERACTION = r"(?P<interaction_id>[A-Za-z0-9_-]+)"
 
 
 class Sandbox:
@@ -40,6 +42,7 @@ class Sandbox:
         cache = ClipCache(config.cache_dir)
         self.openrouter = OpenRouterAPI(config, self.store, cache)
         self.gemini = GeminiAPI(config, self.store, cache)
+        self.interactions = InteractionsAPI(config, self.store, cache, self.gemini)
         table: list[tuple[str, str, Handler]] = [
             ("GET", r"/_sandbox/stats", self.stats),
             ("POST", r"/_sandbox/reset", self.reset),
@@ -63,9 +66,23 @@ class Sandbox:
                 self.gemini.poll,
             ),
             (
+                "POST",
+                rf"/{_VERSION}/models/{_MODEL}:generateContent",
+                self.gemini.omni_generate_content,
+            ),
+            (
                 "GET",
                 rf"/{_VERSION}/files/(?P<file_id>[a-z0-9]+):download",
                 self.gemini.download,
+            ),
+            ("GET", rf"/{_VERSION}/files/(?P<file_id>[a-z0-9]+)", self.gemini.file),
+            ("POST", rf"/{_VERSION}/interactions", self.interactions.create),
+            ("GET", rf"/{_VERSION}/interactions/{_INTERACTION}", self.interactions.get),
+            ("DELETE", rf"/{_VERSION}/interactions/{_INTERACTION}", self.interactions.delete),
+            (
+                "POST",
+                rf"/{_VERSION}/interactions/{_INTERACTION}/cancel",
+                self.interactions.cancel,
             ),
         ]
         self.routes = [(method, re.compile(pattern), handler) for method, pattern, handler in table]
@@ -75,6 +92,7 @@ class Sandbox:
 
     def reset(self, request: Request) -> Response:
         self.store.reset()
+        self.interactions.reset()
         return json_response(200, {"ok": True})
 
     def handle(self, request: Request) -> Response:
