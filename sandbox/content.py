@@ -1,4 +1,5 @@
-"""What a job's download actually contains: a rendered clip, or a scenario's stand-in for one."""
+"""What a job's download contains (a rendered clip, or a scenario's stand-in for one), and how
+requests are recorded for the stats (credential headers, base64 payloads described, not kept)."""
 
 from __future__ import annotations
 

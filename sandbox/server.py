@@ -1,4 +1,5 @@
-"""HTTP plumbing: routing requests to the two fake APIs and writing (streamed) responses."""
+"""HTTP plumbing: routing requests to the fake APIs, refusing oversized bodies (413) before reading
+them, and writing (streamed) responses."""
 
 from __future__ import annotations
 
