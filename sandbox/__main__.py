@@ -14,7 +14,7 @@ from .server import Sandbox, SandboxServer
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m sandbox",
-        description="Offline stand-in for the OpenRouter and Gemini (Veo) video APIs.",
+        description="Offline stand-in for the OpenRouter and Gemini video APIs.",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")

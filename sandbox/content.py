@@ -1,8 +1,10 @@
-"""What a job's download actually contains: a rendered clip, or a scenario's stand-in for one."""
+"""What a job's download contains (a rendered clip, or a scenario's stand-in for one), and how
+requests are recorded for the stats (credential headers, base64 payloads described, not kept)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from .clips import ClipCache
 from .media import BytesSource, FileSource, PaddedMp4Source, Source
@@ -29,3 +31,36 @@ def credential_headers(headers: Mapping[str, str]) -> list[str]:
     """Names of credential-bearing headers present in a request, for the off-origin log."""
     names = ("authorization", "x-goog-api-key", "cookie", "proxy-authorization")
     return [name for name in names if name in headers]
+
+
+_PAYLOAD_KEYS = ("bytesBase64Encoded", "data", "encodedVideo")
+_MIME_KEYS = ("mimeType", "mime_type", "encoding")
+
+
+def describe_payloads(value: Any) -> Any:
+    """A copy of a request body with every base64 payload replaced by ``"<mime N bytes>"``.
+
+    Covers ``data:`` URLs (OpenRouter), ``bytesBase64Encoded`` / ``encodedVideo`` (Veo) and
+    ``data`` blocks (Interactions), so stats stay small and still say what arrived.
+    """
+    if isinstance(value, list):
+        return [describe_payloads(item) for item in value]
+    if isinstance(value, dict):
+        mime = next((value[key] for key in _MIME_KEYS if isinstance(value.get(key), str)), None)
+        copy: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in _PAYLOAD_KEYS and isinstance(item, str):
+                copy[key] = f"<{mime or 'application/octet-stream'} {_decoded_size(item)} bytes>"
+            else:
+                copy[key] = describe_payloads(item)
+        return copy
+    if isinstance(value, str) and value.startswith("data:") and ";base64," in value[:200]:
+        header, _, data = value.partition(",")
+        mime = header.removeprefix("data:").split(";")[0] or "application/octet-stream"
+        return f"<{mime} {_decoded_size(data)} bytes>"
+    return value
+
+
+def _decoded_size(data: str) -> int:
+    data = data.strip()
+    return max(0, len(data) * 3 // 4 - data[-2:].count("="))

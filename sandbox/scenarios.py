@@ -1,41 +1,50 @@
 """Failure scenarios, chosen by markers in the prompt.
 
-A marker is ``[sandbox:NAME]`` or ``[sandbox:NAME=VALUE]`` anywhere in the prompt; several can be
-combined. They work on both fake providers unless noted. Counters ("the first N") are kept per
-job (for submit: per identical request body, so a client retrying the same submit sees it
-succeed after N failures).
+A marker is ``[sandbox:NAME]`` or ``[sandbox:NAME=VALUE]`` anywhere in the prompt (for the
+Interactions API: anywhere in the input's text); several can be combined. Counters ("the first N")
+are kept per job (for submit: per identical request body, so a client retrying the same submit sees
+it succeed after N failures). Columns: OpenRouter, Veo (``predictLongRunning``), Interactions.
 
-=========================  ==============================================================
-marker                     effect
-=========================  ==============================================================
-``fail``                   job ends failed: OpenRouter ``status: failed`` with an ``error``
-                           string; Gemini operation ``done`` with an ``error`` object
-``expire``                 OpenRouter: job ends ``expired``. Gemini: like ``gone``
-``gone``                   job completes but its content is gone: OpenRouter 410,
-                           Gemini 404 on download
-``safety``                 Gemini: ``raiMediaFilteredCount``/``raiMediaFilteredReasons``
-                           ("... You have not been charged for this attempt."), no samples;
-                           OpenRouter: failed with a content-policy error, no cost
-``429-submit[=N]``         first N submits answer 429 with ``Retry-After: 2`` (default 1)
-``429-poll[=N]``           first N polls of the job answer 429 with ``Retry-After: 2``
-``500-submit[=N]``         first N submits answer 500 (no job is created)
-``500-poll[=N]``           first N polls answer 500
-``500-download[=N]``       first N downloads answer 500
-``broken-download[=N]``    first N downloads send the full Content-Length, then close the
-                           connection half-way through the body
-``slow[=SECONDS]``         the job takes that long (default 60) instead of ``--job-seconds``
-``not-video``              the content is an HTML page served as ``video/mp4``
-``huge[=BYTES]``           the content is a real MP4 padded with one MP4 ``free`` box to
-                           BYTES (default 3 GiB); generated on the fly, Range-capable
-``unsigned``               OpenRouter: only ``unsigned_urls`` (the default behaviour)
-``signed-other-host``      OpenRouter: completed job also lists signed ``urls[]`` on another
-                           host (no key needed) with ``expires_at``
-``clips=N``                number of outputs on multi-output models (1-4; default 3 on
-                           ``sandbox/multi-clip``; ``veo-2.0-generate-001`` when ``sampleCount``
-                           is not given)
-=========================  ==============================================================
+===========================  ============================================================
+marker                       effect
+===========================  ============================================================
+``fail``                     job ends failed: OpenRouter ``status: failed`` with an ``error``
+                             string; Veo operation ``done`` with ``error {code, message}``;
+                             Interactions ``failed`` with ``steps[].error`` and ``errors[]``
+``expire``                   OpenRouter: job ends ``expired``. Veo, Interactions: like ``gone``
+``gone``                     the content is gone: OpenRouter 410, Veo and Interactions 404 on
+                             the file download (Interactions: uri delivery only)
+``safety``                   OpenRouter: failed, content-policy error, no cost. Veo:
+                             ``raiMediaFilteredCount`` / ``raiMediaFilteredReasons``.
+                             Interactions: completed with a text block and no video
+``safety-submit``            the submit itself is refused: 400 with ``SAFETY`` in the message
+``budget``                   Interactions: ends ``budget_exceeded`` with no video
+``429-submit[=N]``           first N submits answer 429 with ``Retry-After: 2`` (default 1)
+``429-poll[=N]``             first N polls of the job answer 429 with ``Retry-After: 2``
+``500-submit[=N]``           first N submits answer 500 (no job is created)
+``500-poll[=N]``             first N polls answer 500
+``500-download[=N]``         first N downloads answer 500
+``broken-download[=N]``      first N downloads send the full Content-Length, then close the
+                             connection half-way through the body
+``odd-status[=N]``           first N polls answer a status the API does not document
+                             (OpenRouter ``queued_upstream``, Interactions ``paused``)
+``slow[=SECONDS]``           the job takes that long (default 60) instead of ``--job-seconds``
+``not-video``                the content is an HTML page served as ``video/mp4``
+``huge[=BYTES]``             the content is a real MP4 padded with one MP4 ``free`` box to
+                             BYTES (default 3 GiB); generated on the fly, Range-capable
+``unsigned``                 OpenRouter: only ``unsigned_urls`` (the default behaviour)
+``signed-other-host``        OpenRouter: completed job also lists signed ``urls`` on another
+                             host (no key needed) with a future ``expires_at``
+``signed-expired``           OpenRouter: ``urls`` listed, but ``expires_at`` is in the past and
+                             the signed URLs answer 403
+``foreign-polling-url``      OpenRouter: ``polling_url`` is absolute on another host
+                             (``https://videos.example.net/api/v1/videos/<id>``)
+``clips=N``                  outputs of ``sandbox/multi-clip`` (1-4; default 3)
+===========================  ============================================================
 
-An unknown marker is rejected with a 400 so that a typo never silently means "no scenario".
+On the Interactions API the download markers (``gone``, ``expire``, ``huge``, ``500-download``,
+``broken-download``) need ``response_format.delivery: "uri"``; with inline delivery they are a
+400. An unknown marker is rejected with a 400 so that a typo never silently means "no scenario".
 """
 
 from __future__ import annotations
@@ -53,8 +62,21 @@ FAULTS = (
     "500-poll",
     "500-download",
     "broken-download",
+    "odd-status",
 )
-FLAGS = ("fail", "expire", "gone", "safety", "not-video", "unsigned", "signed-other-host")
+FLAGS = (
+    "fail",
+    "expire",
+    "gone",
+    "safety",
+    "safety-submit",
+    "budget",
+    "not-video",
+    "unsigned",
+    "signed-other-host",
+    "signed-expired",
+    "foreign-polling-url",
+)
 
 DEFAULT_SLOW_SECONDS = 60.0
 DEFAULT_HUGE_BYTES = 3 * 1024**3

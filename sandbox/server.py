@@ -1,4 +1,5 @@
-"""HTTP plumbing: routing requests to the two fake APIs and writing (streamed) responses."""
+"""HTTP plumbing: routing requests to the fake APIs, refusing oversized bodies (413) before reading
+them, and writing (streamed) responses."""
 
 from __future__ import annotations
 
@@ -14,17 +15,23 @@ from . import gemini, openrouter
 from .clips import ClipCache
 from .config import Config
 from .gemini import GeminiAPI
+from .interactions import InteractionsAPI
 from .openrouter import OpenRouterAPI
 from .state import Store
 from .web import Request, Response, json_response
 
-# Data-URL images make submit bodies large, but nothing legitimate is bigger than this.
+# Data-URL images make Gemini bodies large, but nothing legitimate is bigger than this.
+# (OpenRouter's own limit, 50 MiB, is openrouter.MAX_SUBMIT_BYTES.)
 MAX_BODY_BYTES = 64 * 1024 * 1024
+# After a 413, how much of the unread body is discarded, and for how long, before closing.
+MAX_DISCARD_BYTES = 512 * 1024 * 1024
+DISCARD_TIMEOUT_SECONDS = 2.0
 
 type Handler = Callable[..., Response]
 
 _VERSION = r"(?P<version>v1beta|v1)"
 _MODEL = r"(?P<model>[A-Za-z0-9._-]+)"
+_INTERACTION = r"(?P<interaction_id>[A-Za-z0-9_-]+)"
 
 
 class Sandbox:
@@ -36,6 +43,7 @@ class Sandbox:
         cache = ClipCache(config.cache_dir)
         self.openrouter = OpenRouterAPI(config, self.store, cache)
         self.gemini = GeminiAPI(config, self.store, cache)
+        self.interactions = InteractionsAPI(config, self.store, cache, self.gemini)
         table: list[tuple[str, str, Handler]] = [
             ("GET", r"/_sandbox/stats", self.stats),
             ("POST", r"/_sandbox/reset", self.reset),
@@ -59,9 +67,23 @@ class Sandbox:
                 self.gemini.poll,
             ),
             (
+                "POST",
+                rf"/{_VERSION}/models/{_MODEL}:generateContent",
+                self.gemini.omni_generate_content,
+            ),
+            (
                 "GET",
                 rf"/{_VERSION}/files/(?P<file_id>[a-z0-9]+):download",
                 self.gemini.download,
+            ),
+            ("GET", rf"/{_VERSION}/files/(?P<file_id>[a-z0-9]+)", self.gemini.file),
+            ("POST", rf"/{_VERSION}/interactions", self.interactions.create),
+            ("GET", rf"/{_VERSION}/interactions/{_INTERACTION}", self.interactions.get),
+            ("DELETE", rf"/{_VERSION}/interactions/{_INTERACTION}", self.interactions.delete),
+            (
+                "POST",
+                rf"/{_VERSION}/interactions/{_INTERACTION}/cancel",
+                self.interactions.cancel,
             ),
         ]
         self.routes = [(method, re.compile(pattern), handler) for method, pattern, handler in table]
@@ -71,6 +93,7 @@ class Sandbox:
 
     def reset(self, request: Request) -> Response:
         self.store.reset()
+        self.interactions.reset()
         return json_response(200, {"ok": True})
 
     def handle(self, request: Request) -> Response:
@@ -122,12 +145,42 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._dispatch()
 
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
+    def handle_expect_100(self) -> bool:
+        # A client that waits for "100 Continue" is told 413 without sending the body at all.
+        refusal = self._oversized()
+        if refusal is not None:
             self.close_connection = True
-            self._write(json_response(413, {"error": "Request body too large"}))
+            self._write(refusal)
+            return False
+        return super().handle_expect_100()
+
+    def _oversized(self) -> Response | None:
+        """The 413 for a body over the API's limit, judged by Content-Length alone."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        path = urlsplit(self.path).path
+        if path.startswith("/api/"):
+            return openrouter.too_large(length) if length > openrouter.MAX_SUBMIT_BYTES else None
+        if length > MAX_BODY_BYTES:
+            return gemini.error(
+                413,
+                "INVALID_ARGUMENT",
+                f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes.",
+            )
+        return None
+
+    def _dispatch(self) -> None:
+        refusal = self._oversized()
+        if refusal is not None:
+            # Answer before reading a byte of the body, then discard what the client still
+            # sends so that it can read the answer instead of hitting a reset connection.
+            self.close_connection = True
+            self._write(refusal)
+            self._discard_body(int(self.headers.get("Content-Length") or 0))
             return
+        length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
@@ -145,6 +198,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             response = Sandbox.crashed(request)
         self._write(response)
+
+    def _discard_body(self, length: int) -> None:
+        try:
+            self.wfile.flush()
+            self.connection.settimeout(DISCARD_TIMEOUT_SECONDS)
+            remaining = min(length, MAX_DISCARD_BYTES)
+            while remaining > 0:
+                chunk = self.rfile.read1(min(remaining, 1024 * 1024))
+                if not chunk:
+                    return
+                remaining -= len(chunk)
+        except OSError:
+            return
 
     def _write(self, response: Response) -> None:
         self.send_response(response.status)

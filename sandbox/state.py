@@ -8,13 +8,15 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .clips import ClipSpec
 from .scenarios import Scenario
 
 type Provider = Literal["openrouter", "gemini"]
-type Phase = Literal["pending", "in_progress", "done"]
+type Phase = Literal["pending", "in_progress", "done", "cancelled"]
+# Which API made the job: OpenRouter, Veo's predictLongRunning or Gemini's Interactions API.
+type Api = Literal["openrouter", "predictLongRunning", "interactions"]
 
 _ALNUM = string.ascii_letters + string.digits
 _LOWER_ALNUM = string.ascii_lowercase + string.digits
@@ -46,8 +48,23 @@ class Job:
     file_ids: list[str] = field(default_factory=list)
     # Scenario fault name -> how many times it has fired for this job.
     fired: Counter[str] = field(default_factory=Counter)
+    api: Api = "openrouter"
+    # The submit body as received, base64 payloads replaced by short descriptions.
+    request: Any = None
+    # OpenRouter: provider slug -> passthrough parameters that reached the model.
+    passthrough_applied: dict[str, dict[str, Any]] | None = None
+    # OpenRouter: input_references dropped because frame_images were given.
+    references_ignored: bool = False
+    # The earlier job or interaction this one continues (extend / edit).
+    parent: str | None = None
+    # Per-API settings of the job (resolution, delivery, task, ...).
+    details: dict[str, Any] = field(default_factory=dict)
+    cancelled_at: float | None = None
+    deleted: bool = False
 
     def phase(self) -> Phase:
+        if self.cancelled_at is not None:
+            return "cancelled"
         elapsed = time.monotonic() - self.created
         if elapsed >= self.latency:
             return "done"
@@ -135,6 +152,18 @@ class Store:
                 return True
             return False
 
+    def cancel(self, job: Job) -> bool:
+        """Cancel a running job; False when it had already finished."""
+        with self.lock:
+            if job.phase() in ("done", "cancelled"):
+                return False
+            job.cancelled_at = time.monotonic()
+            return True
+
+    def delete(self, job: Job) -> None:
+        with self.lock:
+            job.deleted = True
+
     def count_poll(self, job: Job) -> None:
         with self.lock:
             self.polls[job.id] += 1
@@ -169,11 +198,19 @@ class Store:
                 "jobs": {
                     job.id: {
                         "provider": job.provider,
+                        "api": job.api,
                         "key": job.key,
                         "model": job.model,
                         "prompt": job.prompt,
                         "outputs": len(job.clips),
                         "phase": job.phase(),
+                        "deleted": job.deleted,
+                        "request": job.request,
+                        "passthrough_applied": job.passthrough_applied,
+                        "references_ignored": job.references_ignored,
+                        "parent": job.parent,
+                        "details": job.details,
+                        "cost": job.cost,
                         "polls": self.polls[job.id],
                         "downloads": self.downloads[job.id],
                         "downloads_by_index": {

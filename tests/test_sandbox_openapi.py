@@ -1,8 +1,10 @@
 """Every kind of OpenRouter response the sandbox sends validates against OpenRouter's OpenAPI spec.
 
-The spec (tests/openapi/, a copy of the shared reference) is the August 2026 subset; a few statuses
-the sandbox must send are not declared there (409/410 on content, 429 on poll, 206/416 ranges).
-Those are checked against the official SDK instead, which is newer than the spec and knows them.
+The spec (tests/openapi/) is the August 2026 subset brought in line with what the `openrouter`
+SDK 1.3.84 models (`urls`, `expires_at`, `previous_job_id`, `input_modalities`, 409/413 on
+submit, 429 on poll, 409/410 on content), with job, usage and model objects closed so that an
+undeclared field fails. Range replies (206/416) are not in the spec; the SDK checks below cover
+the statuses it knows.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import httpx
 import pytest
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
+from openapi_core.validation.response.exceptions import InvalidData
 from openrouter import OpenRouter, errors
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
@@ -173,3 +176,51 @@ def test_statuses_beyond_the_spec_are_ones_the_sdk_knows(
         poll_until_done(api, gone)
         with pytest.raises(errors.GoneResponseError):
             sdk.video_generation.get_video_content(job_id=gone, index=0)
+
+
+def test_models_declare_input_modalities(api: httpx.Client) -> None:
+    models = assert_conforms(api.get("/videos/models")).json()["data"]
+    assert all(model["input_modalities"] for model in models)
+
+
+def test_continuations_and_their_refusals_conform(api: httpx.Client) -> None:
+    done = submit(api, "first")
+    poll_until_done(api, done)
+    body = {"model": "google/veo-3.1", "prompt": "more", "duration": 4, "previous_job_id": done}
+    assert assert_conforms(api.post("/videos", json=body)).status_code == 202
+    running = submit(api, "x [sandbox:slow=30]")
+    conflict = {**body, "previous_job_id": running}
+    assert assert_conforms(api.post("/videos", json=conflict)).status_code == 409
+    unknown = {**body, "previous_job_id": "gen-vid-0-unknown"}
+    assert assert_conforms(api.post("/videos", json=unknown)).status_code == 404
+
+
+def test_413_and_poll_429_conform(api: httpx.Client) -> None:
+    huge = b'{"model":"google/veo-3.1","prompt":"' + b"x" * (50 * 1024 * 1024) + b'"}'
+    response = api.post("/videos", content=huge, headers={"Content-Type": "application/json"})
+    assert assert_conforms(response).status_code == 413
+    job_id = submit(api, "x [sandbox:429-poll]")
+    assert assert_conforms(api.get(f"/videos/{job_id}")).status_code == 429
+
+
+def test_signed_expired_job_conforms(api: httpx.Client) -> None:
+    done = poll_until_done(api, submit(api, "x [sandbox:signed-expired]")).json()
+    assert done["expires_at"] < time.time()
+    assert all(isinstance(url, str) for url in done["urls"])
+
+
+def test_undocumented_status_and_fields_fail_validation(api: httpx.Client) -> None:
+    job_id = submit(api, "x [sandbox:odd-status]")
+    odd = api.get(f"/videos/{job_id}")
+    assert odd.json()["status"] == "queued_upstream"
+    with pytest.raises(InvalidData):
+        assert_conforms(odd)
+    # The closed job schema catches a field the spec does not declare.
+    done = poll_until_done(api, submit(api, "x"))
+    tampered = httpx.Response(
+        200,
+        json={**done.json(), "download_url": "https://example.com/x.mp4"},
+        request=done.request,
+    )
+    with pytest.raises(InvalidData):
+        assert_conforms(tampered)

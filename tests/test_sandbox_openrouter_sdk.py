@@ -47,16 +47,23 @@ def png_data_url() -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def test_models_list_has_full_capabilities(client: OpenRouter) -> None:
+def test_models_list_parses_in_the_sdk(client: OpenRouter) -> None:
     models = {model.id: model for model in client.video_generation.list_videos_models().data}
-    assert {"google/veo-3.1", "kwaivgi/kling-v3.0-pro", "openai/sora-2-pro"} <= set(models)
-    assert "sandbox/multi-clip" in models
+    assert {"google/veo-3.1", "kwaivgi/kling-v3.0-pro", "sandbox/multi-clip"} <= set(models)
+    assert not any(model_id.startswith("openai/") for model_id in models)
     veo = models["google/veo-3.1"]
+    assert veo.canonical_slug == "google/veo-3.1-20260320"
     assert veo.supported_durations == [4, 6, 8]
     assert veo.supported_aspect_ratios == ["16:9", "9:16"]
     assert veo.supported_frame_images == ["first_frame", "last_frame"]
     assert veo.generate_audio is True
-    assert veo.pricing_skus
+    assert "negativePrompt" in veo.allowed_passthrough_parameters
+    assert veo.pricing_skus["duration_seconds_without_audio"] == "0.20"
+    upscale = models["black-forest-labs/flux-video-upscale"]
+    assert upscale.supported_durations is None
+    assert (upscale.upscale_factor.min, upscale.upscale_factor.max) == (1.5, 3)
+    assert upscale.creativity == [0, 1]
+    assert models["heygen/avatar-iv"].supported_resolutions == ["720p", "1080p"]
 
 
 def test_generate_poll_download_single_clip(client: OpenRouter, sandbox: SandboxProcess) -> None:
@@ -122,6 +129,47 @@ def test_sdk_raises_typed_errors(sandbox: SandboxProcess, client: OpenRouter) ->
     broke = OpenRouter(api_key="sk-or-v1-sandbox-nocredit", server_url=sandbox.openrouter_base_url)
     with broke, pytest.raises(errors.PaymentRequiredResponseError, match="Insufficient credits"):
         broke.video_generation.generate(model="google/veo-3.1", prompt="x")
+
+
+def test_sdk_sends_passthrough_and_previous_job(
+    client: OpenRouter, sandbox: SandboxProcess
+) -> None:
+    first = client.video_generation.generate(
+        model="google/veo-3.1-fast",
+        prompt="A kite over dunes",
+        duration=4,
+        generate_audio=False,
+        provider={"options": {"google-vertex": {"parameters": {"negativePrompt": "text"}}}},
+    )
+    assert wait_until_terminal(client, first.id).status == "completed"
+    stats = sandbox.stats()["jobs"][first.id]
+    assert stats["passthrough_applied"] == {"google-vertex": {"negativePrompt": "text"}}
+    assert stats["request"]["generate_audio"] is False
+
+    second = client.video_generation.generate(
+        model="google/veo-3.1-fast", prompt="Now the kite lands", previous_job_id=first.id
+    )
+    assert sandbox.stats()["jobs"][second.id]["parent"] == first.id
+    with pytest.raises(errors.OpenRouterError, match="same model"):
+        client.video_generation.generate(
+            model="google/veo-3.1", prompt="x", previous_job_id=first.id
+        )
+
+
+def test_sdk_reads_signed_urls_and_odd_statuses(client: OpenRouter) -> None:
+    submitted = client.video_generation.generate(
+        model="google/veo-3.1-fast",
+        prompt="Signed [sandbox:signed-expired] [sandbox:odd-status=2]",
+        duration=4,
+    )
+    odd = client.video_generation.get_generation(job_id=submitted.id)
+    assert odd.status == "queued_upstream"  # an open enum: the SDK keeps the unknown value
+    job = wait_until_terminal(client, submitted.id)
+    assert job.status == "completed"
+    assert isinstance(job.urls, list)
+    assert all(isinstance(url, str) for url in job.urls)
+    assert isinstance(job.expires_at, int)
+    assert job.expires_at < time.time()
 
 
 def test_sdk_sees_failed_job_error_string(client: OpenRouter) -> None:

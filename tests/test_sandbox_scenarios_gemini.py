@@ -41,7 +41,7 @@ def png_b64() -> str:
 def submit_response(
     api: httpx.Client,
     prompt: str = "x",
-    model: str = "veo-3.1-fast-generate-preview",
+    model: str = "veo-3.1-generate-sandbox",
     instance: dict[str, Any] | None = None,
     version: str = "v1beta",
     **parameters: Any,
@@ -86,7 +86,7 @@ def job_id(name: str) -> str:
 
 def test_pending_operation_is_just_its_name(api: httpx.Client) -> None:
     name = submit(api, "x [sandbox:slow=5]")
-    assert re.fullmatch(r"models/veo-3\.1-fast-generate-preview/operations/[a-z0-9]+", name)
+    assert re.fullmatch(r"models/veo-3\.1-generate-sandbox/operations/[a-z0-9]+", name)
     assert api.get(f"/v1beta/{name}").json() == {"name": name}
 
 
@@ -199,46 +199,65 @@ def test_not_video_and_huge(api: httpx.Client) -> None:
     assert head.headers["content-range"] == "bytes 0-7/5000000000"
 
 
-def test_sample_count_on_multi_model_and_clips_marker(api: httpx.Client) -> None:
-    four = finish(api, submit(api, model="veo-2.0-generate-001", sampleCount=4))
-    assert len(file_ids(four)) == 4
-    documented_spelling = finish(api, submit(api, model="veo-2.0-generate-001", numberOfVideos=2))
-    assert len(file_ids(documented_spelling)) == 2
-    by_marker = finish(api, submit(api, "x [sandbox:clips=3]", model="veo-2.0-generate-001"))
-    ids = file_ids(by_marker)
-    assert len(ids) == 3
-    contents = {download(api, file_id, follow_redirects=True).content for file_id in ids}
-    assert len(contents) == 3
-
-
-def test_every_image_spelling_is_accepted(api: httpx.Client) -> None:
+def test_sdk_shaped_images_are_accepted(api: httpx.Client, sandbox: SandboxProcess) -> None:
     data = png_b64()
-    instance = {
-        "image": {"inlineData": {"mimeType": "image/png", "data": data}},
-        "lastFrame": {"bytesBase64Encoded": data, "mimeType": "image/png"},
-        "referenceImages": [
-            {
-                "image": {"bytesBase64Encoded": data, "mimeType": "image/png"},
-                "referenceType": "ASSET",
-            },
-            {
-                "image": {"inlineData": {"mimeType": "image/png", "data": data}},
-                "referenceType": "asset",
-            },
-        ],
-    }
+    image = {"bytesBase64Encoded": data, "mimeType": "image/png"}
     name = submit(
         api,
-        instance=instance,
-        model="veo-3.1-generate-preview",
+        instance={"image": image, "lastFrame": image},
         durationSeconds="8",
         aspectRatio="9:16",
         personGeneration="allow_adult",
         negativePrompt="text",
+        sampleCount=1,
     )
     [file_id] = file_ids(finish(api, name))
     video = probe_video(download(api, file_id, follow_redirects=True).content)
     assert (video.width, video.height) == (180, 320)
+    request = sandbox.stats()["jobs"][job_id(name)]["request"]
+    size = len(base64.b64decode(data))
+    assert request["instances"][0]["image"] == {
+        "bytesBase64Encoded": f"<image/png {size} bytes>",
+        "mimeType": "image/png",
+    }
+    assert request["parameters"]["negativePrompt"] == "text"
+
+
+def test_three_reference_images_arrive(api: httpx.Client, sandbox: SandboxProcess) -> None:
+    reference = {
+        "image": {"bytesBase64Encoded": png_b64(), "mimeType": "image/png"},
+        "referenceType": "ASSET",
+    }
+    name = submit(api, "The bottle on a beach", instance={"referenceImages": [reference] * 3})
+    stats = sandbox.stats()["jobs"][job_id(name)]
+    assert len(stats["request"]["instances"][0]["referenceImages"]) == 3
+    assert stats["details"]["reference_images"] == 3
+    assert finish(api, name)["done"] is True
+
+
+def test_extension_of_an_earlier_output(api: httpx.Client, sandbox: SandboxProcess) -> None:
+    first = finish(api, submit(api, "A fox runs", durationSeconds=6))
+    [file_id] = file_ids(first)
+    uri = first["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
+    name = submit(api, "The fox jumps", instance={"video": {"uri": uri}}, durationSeconds=8)
+    assert sandbox.stats()["jobs"][job_id(name)]["parent"] == job_id(first["name"])
+    [extended] = file_ids(finish(api, name))
+    video = probe_video(download(api, extended, follow_redirects=True).content)
+    assert video.duration == pytest.approx(13, abs=0.2)  # 6 s + 7 s
+    assert file_id != extended
+
+    gone = finish(api, submit(api, "x [sandbox:gone]"))
+    gone_uri = gone["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
+    refused = submit_response(api, instance={"video": {"uri": gone_uri}})
+    assert refused.status_code == 400
+    assert "no longer available" in refused.json()["error"]["message"]
+    other = httpx.post(
+        f"{sandbox.gemini_base_url}/v1beta/models/veo-3.1-generate-sandbox:predictLongRunning",
+        json={"instances": [{"prompt": "x", "video": {"uri": uri}}]},
+        headers={"x-goog-api-key": "AIzaSandbox-someone-else"},
+    )
+    assert other.status_code == 400
+    assert "does not name a video generated by Veo for this project" in other.text
 
 
 def test_v1_paths_work_too(api: httpx.Client) -> None:
@@ -248,73 +267,166 @@ def test_v1_paths_work_too(api: httpx.Client) -> None:
 
 
 IMAGE = {"bytesBase64Encoded": "iVBORw0KGgo=", "mimeType": "image/png"}
+ASSET = {"image": IMAGE, "referenceType": "ASSET"}
+VIDEO = {"uri": "https://generativelanguage.googleapis.com/v1beta/files/nothere:download?alt=media"}
 
 
 @pytest.mark.parametrize(
-    ("model", "instance", "parameters", "message"),
+    ("instance", "parameters", "message"),
     [
-        ("veo-3.1-generate-preview", {}, {"durationSeconds": 5}, "durationSeconds (5)"),
-        ("veo-3.1-generate-preview", {}, {"durationSeconds": 6, "resolution": "4k"}, "requires"),
-        ("veo-3.1-lite-generate-preview", {}, {"resolution": "4k"}, "Resolution 4k"),
-        ("veo-3.1-generate-preview", {}, {"aspectRatio": "1:1"}, "Aspect ratio 1:1"),
-        ("veo-3.0-generate-001", {}, {"durationSeconds": 4}, "durationSeconds (4)"),
+        ({}, {"durationSeconds": 5}, "The value for durationSeconds (5) is not supported"),
         (
-            "veo-3.0-generate-001",
             {},
-            {"resolution": "1080p", "aspectRatio": "9:16"},
-            "only with aspect ratio 16:9",
-        ),
-        ("veo-3.0-generate-001", {"image": IMAGE, "lastFrame": IMAGE}, {}, "lastFrame"),
-        (
-            "veo-3.1-lite-generate-preview",
-            {"referenceImages": [{"image": IMAGE, "referenceType": "asset"}]},
-            {},
-            "referenceImages is not supported",
+            {"durationSeconds": 6, "resolution": "4k"},
+            "Resolution 4k requires durationSeconds 8.",
         ),
         (
-            "veo-3.1-generate-preview",
-            {"referenceImages": [{"image": IMAGE, "referenceType": "asset"}]},
+            {},
+            {"durationSeconds": 4, "resolution": "1080p"},
+            "Resolution 1080p requires durationSeconds 8.",
+        ),
+        ({}, {"resolution": "4K"}, "Resolution 4K is not supported"),
+        ({}, {"resolution": "480p"}, "Resolution 480p is not supported"),
+        ({}, {"aspectRatio": "1:1"}, "Aspect ratio 1:1 is not supported"),
+        ({"lastFrame": IMAGE}, {}, "lastFrame requires image (the first frame)."),
+        (
+            {"image": IMAGE, "lastFrame": IMAGE},
+            {"durationSeconds": 6},
+            "lastFrame (interpolation) requires durationSeconds 8.",
+        ),
+        (
+            {"referenceImages": [ASSET]},
             {"durationSeconds": 4},
-            "Reference images require durationSeconds 8",
+            "Reference images require durationSeconds 8.",
         ),
+        ({"referenceImages": [ASSET] * 4}, {}, "At most 3 reference images"),
         (
-            "veo-3.1-generate-preview",
-            {"referenceImages": [{"image": IMAGE, "referenceType": "asset"}] * 4},
+            {"referenceImages": [{"image": IMAGE, "referenceType": "asset"}]},
             {},
-            "At most 3",
+            "referenceImages[0].referenceType must be ASSET on the Gemini API, got 'asset'.",
         ),
+        ({"referenceImages": [{"image": IMAGE, "referenceType": "STYLE"}]}, {}, "must be ASSET"),
+        ({"referenceImages": [{"image": IMAGE}]}, {}, "must be ASSET"),
         (
-            "veo-3.1-generate-preview",
-            {"referenceImages": [{"image": IMAGE, "referenceType": "style"}]},
+            {"referenceImages": [ASSET], "image": IMAGE},
             {},
-            "referenceType",
+            "referenceImages cannot be combined with image or lastFrame.",
         ),
-        ("veo-3.1-generate-preview", {}, {"sampleCount": 2}, "sampleCount must be between 1 and 1"),
-        ("veo-2.0-generate-001", {}, {"sampleCount": 5}, "between 1 and 4"),
-        ("veo-3.1-generate-preview", {}, {"numberOfClips": 2}, 'Unknown name "numberOfClips"'),
+        ({"prompt": None, "referenceImages": [ASSET], "image": IMAGE}, {}, "cannot be combined"),
+        ({"video": VIDEO}, {"durationSeconds": 6}, "Video extension requires durationSeconds 8."),
         (
-            "veo-3.1-generate-preview",
+            {"video": VIDEO},
+            {"resolution": "1080p"},
+            "Video extension is only supported at 720p, not 1080p.",
+        ),
+        ({"video": VIDEO, "image": IMAGE}, {}, "video (extension) cannot be combined with image"),
+        ({"video": VIDEO}, {}, "does not name a video generated by Veo for this project"),
+        (
+            {"video": {"encodedVideo": "AAAA", "encoding": "video/mp4"}},
+            {},
+            "`encodedVideo` isn't supported by this model.",
+        ),
+        (
+            {"image": {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}},
+            {},
+            "`inlineData` isn't supported by this model.",
+        ),
+        (
+            {"image": {"gcsUri": "gs://bucket/a.png", "mimeType": "image/png"}},
+            {},
+            "`gcsUri` isn't supported by this model.",
+        ),
+        ({}, {"numberOfVideos": 1}, "`numberOfVideos` isn't supported by this model."),
+        ({}, {"seed": 42}, "`seed` isn't supported by this model."),
+        ({}, {"generateAudio": False}, "`generateAudio` isn't supported by this model."),
+        ({}, {"fps": 24}, "`fps` isn't supported by this model."),
+        ({}, {"storageUri": "gs://bucket/out/"}, "`storageUri` isn't supported by this model."),
+        ({}, {"sampleCount": 2}, "sampleCount must be 1 for veo-3.1-generate-sandbox"),
+        (
+            {},
+            {"numberOfClips": 2},
+            "Unknown name \"numberOfClips\" at 'parameters': Cannot find field.",
+        ),
+        ({"negative": "x"}, {}, "Unknown name \"negative\" at 'instances[0]'"),
+        (
             {"image": IMAGE},
             {"personGeneration": "allow_all"},
-            "allow_all",
+            "allow_all for personGeneration is not supported with image inputs",
         ),
-        ("veo-3.1-generate-preview", {"image": {"mimeType": "image/png"}}, {}, "bytes"),
-        ("veo-3.1-generate-preview", {"image": {**IMAGE, "mimeType": "text/html"}}, {}, "mime"),
+        ({}, {"personGeneration": "everyone"}, "Invalid personGeneration value: everyone."),
+        ({"image": {"mimeType": "image/png"}}, {}, "image bytes are required"),
+        ({"image": {**IMAGE, "mimeType": "text/html"}}, {}, "unsupported mimeType text/html"),
+        ({"prompt": None}, {}, "A prompt or an image is required."),
     ],
 )
 def test_invalid_arguments(
     api: httpx.Client,
-    model: str,
     instance: dict[str, Any],
     parameters: dict[str, Any],
     message: str,
 ) -> None:
-    response = submit_response(api, model=model, instance=instance, **parameters)
+    instance = {"prompt": "x", **instance}
+    instance = {name: value for name, value in instance.items() if value is not None}
+    body = {"instances": [instance], "parameters": parameters}
+    response = api.post("/v1beta/models/veo-3.1-generate-sandbox:predictLongRunning", json=body)
     assert response.status_code == 400, response.text
     error = response.json()["error"]
     assert error["code"] == 400
     assert error["status"] == "INVALID_ARGUMENT"
     assert message in error["message"]
+
+
+def test_restricted_project_refuses_people(sandbox: SandboxProcess) -> None:
+    url = f"{sandbox.gemini_base_url}/v1beta/models/veo-3.1-generate-sandbox:predictLongRunning"
+    headers = {"x-goog-api-key": "AIzaSandbox-restricted-eu"}
+    for value in ("allow_adult", "allow_all"):
+        body = {"instances": [{"prompt": "x"}], "parameters": {"personGeneration": value}}
+        response = httpx.post(url, json=body, headers=headers)
+        assert response.status_code == 400
+        assert response.json()["error"] == {
+            "code": 400,
+            "message": f"{value} for personGeneration is currently not supported.",
+            "status": "INVALID_ARGUMENT",
+        }
+    body = {"instances": [{"prompt": "x"}], "parameters": {"personGeneration": "dont_allow"}}
+    assert httpx.post(url, json=body, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "veo-2.0-generate-001",
+        "veo-3.0-generate-001",
+        "veo-3.0-fast-generate-001",
+        "veo-3.1-generate-preview",
+        "veo-3.1-fast-generate-preview",
+        "veo-3.1-lite-generate-preview",
+    ],
+)
+def test_retired_veo_ids_answer_404(api: httpx.Client, model: str) -> None:
+    response = submit_response(api, model=model)
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        "code": 404,
+        "message": f"models/{model} is no longer available. Please use gemini-omni-1.1-flash "
+        "instead.",
+        "status": "NOT_FOUND",
+    }
+
+
+@pytest.mark.parametrize("model", ["gemini-omni-1.1-flash", "gemini-omni-1.2-flash"])
+def test_omni_only_through_interactions(api: httpx.Client, model: str) -> None:
+    for path in (f"{model}:predictLongRunning", f"{model}:generateContent"):
+        response = api.post(f"/v1beta/models/{path}", json={"instances": [{"prompt": "x"}]})
+        assert response.status_code == 400
+        assert response.json()["error"]["message"] == "This model only supports Interactions API."
+        assert response.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_safety_submit_marker(api: httpx.Client) -> None:
+    response = submit_response(api, "x [sandbox:safety-submit]")
+    assert response.status_code == 400
+    assert "SAFETY" in response.json()["error"]["message"]
 
 
 def test_non_video_model_cannot_predict(api: httpx.Client) -> None:
@@ -340,5 +452,8 @@ def test_models_pagination(api: httpx.Client) -> None:
     assert len(first["models"]) == 4
     rest = api.get("/v1beta/models", params={"pageToken": first["nextPageToken"]}).json()
     names = [model["name"] for model in first["models"] + rest["models"]]
-    assert "models/veo-3.1-generate-preview" in names
+    assert "models/veo-3.1-generate-sandbox" in names
+    assert "models/veo-3.0-generate-001" in names  # retired, still listed
+    assert "models/veo-3.1-generate-preview" not in names
+    assert "models/veo-2.0-generate-001" not in names
     assert "nextPageToken" not in rest

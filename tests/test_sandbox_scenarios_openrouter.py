@@ -262,16 +262,26 @@ PNG_DATA_URL = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\nfa
     ("fields", "message"),
     [
         ({"model": "acme/nope"}, "acme/nope is not a valid video model ID"),
+        ({"model": "openai/sora-2-pro"}, "openai/sora-2-pro is not a valid video model ID"),
         ({"duration": 5}, "Duration 5s is not supported by google/veo-3.1-fast"),
-        ({"resolution": "4K"}, "Resolution 4K is not supported"),
+        ({"model": "google/veo-3.1-lite", "resolution": "4K"}, "Resolution 4K is not supported"),
+        ({"resolution": "4k"}, "Resolution 4k is not supported"),
         ({"aspect_ratio": "1:1"}, "Aspect ratio 1:1 is not supported"),
-        ({"size": "1280x720"}, "does not support the size parameter"),
-        ({"model": "openai/sora-2-pro", "size": "640x480"}, "Size 640x480 is not supported"),
-        ({"model": "openai/sora-2-pro", "generate_audio": True}, "does not support generate_audio"),
-        ({"model": "openai/sora-2-pro", "seed": 7}, "does not support seed"),
+        ({"model": "x-ai/grok-imagine-video-1.5", "size": "1280x720", "duration": 6}, "size"),
+        ({"size": "640x480"}, "Size 640x480 is not supported"),
+        ({"size": "1280x720", "aspect_ratio": "9:16"}, "size 1280x720 contradicts"),
+        (
+            {"model": "runway/gen-4.5", "generate_audio": False, "duration": 5},
+            "runway/gen-4.5 does not support generate_audio",
+        ),
+        (
+            {"model": "kwaivgi/kling-v3.0-pro", "seed": 7, "duration": 5},
+            "kwaivgi/kling-v3.0-pro does not support seed",
+        ),
         (
             {
-                "model": "openai/sora-2-pro",
+                "model": "runway/gen-4.5",
+                "duration": 5,
                 "frame_images": [
                     {
                         "type": "image_url",
@@ -282,6 +292,11 @@ PNG_DATA_URL = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\nfa
             },
             "does not support last_frame images",
         ),
+        ({"negative_prompt": "text"}, "Unrecognized key(s) in object: 'negative_prompt'"),
+        ({"upscale_factor": 2}, "upscale_factor is not supported by google/veo-3.1-fast"),
+        ({"creativity": 1}, "creativity is not supported by google/veo-3.1-fast"),
+        ({"generate_audio": "no"}, "generate_audio: Expected boolean"),
+        ({"callback_url": "http://example.com/hook"}, "callback_url must be an HTTPS URL"),
         ({"input_references": ["https://example.com/a.png"]}, "Expected object, received string"),
         (
             {"input_references": [{"type": "image_url", "image_url": {"url": "data:x;base64,%%"}}]},
@@ -315,6 +330,7 @@ def test_submit_accepts_data_url_frames_and_references(api: httpx.Client) -> Non
         seed=42,
         resolution="1080p",
         aspect_ratio="9:16",
+        duration=8,
     )
     job = finish(api, job_id)
     assert job["status"] == "completed"
