@@ -59,6 +59,10 @@ class _Misbehaving(BaseHTTPRequestHandler):
             )
         elif mode == "html":
             body, status, kind = b"<html><body>Gateway says hi</body></html>", 200, "text/html"
+        elif mode == "drop" and self.path.endswith("/videos/models"):
+            # A model list, so that a submit gets as far as being sent (and then dropped).
+            model = {"id": "google/veo-3.1", "name": "Veo 3.1", "supported_durations": [8]}
+            body, status, kind = json.dumps({"data": [model]}).encode(), 200, "application/json"
         elif mode == "list":
             body, status, kind = json.dumps([1, 2]).encode(), 200, "application/json"
         else:

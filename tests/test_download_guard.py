@@ -75,7 +75,7 @@ def test_the_address_is_checked_again_when_connecting(sandbox, settings, monkeyp
     provider = GeminiProvider(GEMINI_KEY, base_url=sandbox.gemini_base_url)
     port = sandbox.url.rsplit(":", 1)[1]
     settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
-    output = finished_output(provider, "veo-3.1-fast-generate-preview", duration=4)
+    output = finished_output(provider, "veo-3.1-generate-sandbox", duration=4)
     monkeypatch.setattr(http, "check_url", lambda url: None)  # as if DNS said "public"
     settings.ALLOW_PRIVATE_HOSTS = []
     with pytest.raises(UnsafeURL, match="private or local address"), provider.open_output(output):

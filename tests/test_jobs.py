@@ -27,7 +27,7 @@ def keys(user):
 
 def start(user, key, prompt, model=None, **spec):
     model = model or (
-        "google/veo-3.1" if key.provider == "openrouter" else "veo-3.1-generate-preview"
+        "google/veo-3.1" if key.provider == "openrouter" else "veo-3.1-generate-sandbox"
     )
     spec.setdefault("duration", 8)
     job, created = lifecycle.start_job(
@@ -94,19 +94,17 @@ def test_a_job_with_three_outputs_ends_ready_with_three_checked_clips(
     assert not list((Path(settings.MEDIA_ROOT) / ".partial").glob("*.part"))
 
 
-def test_gemini_job_with_two_samples(start_worker, keys, user, providers):
-    start_worker()
-    job = start(
-        user, keys["gemini"], "Two takes", model="veo-2.0-generate-001", duration=5, sample_count=2
-    )
+@pytest.mark.parametrize("delivery", ["uri", "inline"])
+def test_an_omni_job_through_a_real_worker(start_worker, keys, user, providers, delivery):
+    start_worker(MARKETOS_GEMINI_DELIVERY=delivery)
+    job = start(user, keys["gemini"], "Omni takes", model="gemini-omni-1.1-flash", duration=4)
     job = finished(job)
     assert job.status == VideoJob.Status.READY, job.error
-    assert job.clips.filter(status=Clip.Status.READY).count() == 2
-    for clip in job.clips.all():
-        assert clip.source_expires_at is not None  # Gemini deletes files after 2 days
-        assert default_storage.open(clip.file.name).read() == served_bytes(
-            providers, job, clip.index
-        )
+    assert job.cost is not None and job.cost_is_estimate  # computed from reported usage
+    (clip,) = job.clips.all()
+    assert clip.status == Clip.Status.READY and clip.duration == pytest.approx(4, abs=0.5)
+    assert clip.source_url.endswith("#inline") == (delivery == "inline")
+    assert clip.source_expires_at is not None
 
 
 def test_a_replayed_form_creates_one_job(keys, user):

@@ -33,7 +33,7 @@ def test_add_gemini_key_verifies(alice, providers, user):
     key = ProviderKey.objects.get(owner=user)
     assert key.masked == "AIza…pqrs"
     assert key.status == ProviderKey.Status.VALID
-    assert "Veo video models" in key.status_message
+    assert "video models: Gemini Omni" in key.status_message
 
 
 @pytest.mark.parametrize(

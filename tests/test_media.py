@@ -14,9 +14,7 @@ from videos import media
 def finished_gemini_output(provider):
     import time
 
-    submitted = submit(
-        provider, JobSpec(model="veo-3.1-fast-generate-preview", prompt="p", duration=4)
-    )
+    submitted = submit(provider, JobSpec(model="veo-3.1-generate-sandbox", prompt="p", duration=4))
     for _ in range(100):
         state = provider.poll(submitted.polling_url)
         if state.status.is_terminal:

@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
+from providers import registry
 from providers.base import JobSpec
 from tests.conftest import make_key
 from videos import lifecycle
@@ -29,9 +30,10 @@ def key(user, providers, settings):
 def run_job(user, key, prompt="Spring launch teaser", model="sandbox/multi-clip", **spec):
     """The whole pipeline in this process: submit, poll until done, copy every clip."""
     spec.setdefault("duration", 4)
-    job, _ = lifecycle.start_job(
-        user, key, JobSpec(model=model, prompt=prompt, **spec), uuid.uuid4().hex
-    )
+    job_spec = JobSpec(model=model, prompt=prompt, **spec)
+    info = next(m for m in key.models() if m.id == model)
+    estimate = registry.adapter(key.provider).estimate(job_spec, info)
+    job, _ = lifecycle.start_job(user, key, job_spec, uuid.uuid4().hex, estimate=estimate)
     lifecycle.submit(job.pk)
     job.refresh_from_db()
     while job.status == VideoJob.Status.WAITING:
@@ -69,9 +71,30 @@ def test_generate_page_offers_only_what_the_model_accepts(alice, key):
         headers={"HX-Request": "true"},
     ).content.decode()
     assert options.strip().startswith('<div id="model-options"')
-    assert '<option value="5"' in options and '<option value="10"' in options
-    assert '<option value="8"' not in options
-    assert "Price:" in options
+    assert '<option value="3"' in options and '<option value="15"' in options
+    assert '<option value="16"' not in options and '<option value="2"' not in options
+    assert "Estimated cost: <strong>$" in options
+    # Kling's upstream passthrough slug is unknown: no negative prompt that would vanish.
+    assert 'name="negative_prompt"' not in options
+
+
+def test_settings_that_cannot_go_together_are_not_offered(alice, key):
+    """Veo makes 4K only at 8 s: with 4K chosen, the duration list shrinks to 8 seconds."""
+    options = alice.get(
+        reverse("videos:generate_options"),
+        {"key": key.pk, "model": "google/veo-3.1", "resolution": "4K", "duration": "4"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    durations = options.split('name="duration"')[1].split("</select>")[0]
+    assert '<option value="8" selected>' in durations and 'value="4"' not in durations
+    assert "Estimated cost: <strong>$3.20</strong>" in options  # 8 s of 4K at $0.40/s, silent
+    options = alice.get(
+        reverse("videos:generate_options"),
+        {"key": key.pk, "model": "google/veo-3.1", "resolution": "4K", "generate_audio": "on"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "Estimated cost: <strong>$4.80</strong>" in options  # 8 s of 4K at $0.60/s, audio
+    assert "Audio: $3.20 without, $4.80 with." in options
 
 
 def post_generate(client, key, **data):
@@ -101,10 +124,7 @@ def post_generate(client, key, **data):
         ({"aspect_ratio": "1:1"}, "does not offer 1:1 as aspect ratio; choose 16:9, 9:16"),
         ({"prompt": "   "}, "Describe the video you want"),
         ({"model": "nope/model"}, "Select a valid choice"),
-        (
-            {"model": "openai/sora-2-pro", "seed": "7"},
-            "Sora 2 Pro does not take a seed",
-        ),
+        ({"model": "kwaivgi/kling-v3.0-pro", "seed": "7"}, "does not take a seed"),
         ({"first_frame": "x"}, ""),
     ],
 )
@@ -259,7 +279,13 @@ def test_other_users_get_404_for_everything(client, key, user, other_user):
 
 def test_resubmit_makes_a_new_job_with_the_same_settings(alice, key, user):
     job = run_job(user, key, model="google/veo-3.1", duration=8, aspect_ratio="9:16")
-    response = alice.post(reverse("videos:job_resubmit", args=[job.public_id]))
+    url = reverse("videos:job_resubmit", args=[job.public_id])
+    confirm = alice.get(url).content.decode()
+    assert "Submit again?" in confirm and f"${job.estimated_cost:.2f}" in confirm
+    assert not VideoJob.objects.exclude(pk=job.pk).exists()  # asking sends nothing
+    key_field = confirm.split('name="idempotency_key" value="')[1].split('"')[0]
+    response = alice.post(url, {"idempotency_key": key_field})
+    alice.post(url, {"idempotency_key": key_field})  # a double click: still one new job
     new = VideoJob.objects.exclude(pk=job.pk).get()
     assert response["Location"] == new.get_absolute_url()
     assert new.parameters == job.parameters and new.prompt == job.prompt

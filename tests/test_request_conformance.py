@@ -17,7 +17,7 @@ from providers.openrouter import OpenRouterProvider, model_info
 from tests.oracles import genai2_veo_body, genai3_run, openrouter_body
 from tests.oracles.scenarios import FIRST_FRAME, LAST_FRAME, REFERENCE_IMAGES, b64
 
-CATALOGUE = Path(__file__).resolve().parent / "data" / "openrouter-video-models-2026-10.json"
+CATALOGUE = Path(__file__).resolve().parent / "openapi" / "openrouter-video-models-2026-10.json"
 OPENROUTER = OpenRouterProvider("sk-or-v1-conformance", base_url="https://openrouter.ai/api/v1")
 GEMINI = GeminiProvider("AIza-conformance", base_url="https://generativelanguage.googleapis.com")
 FIRST = ImageInput("first_frame", "image/png", FIRST_FRAME)

@@ -262,7 +262,9 @@ class GenerateForm(forms.Form):
                     f"{label.lower()}; choose {listed}."
                 },
             )
-            self.initial.setdefault(name, default)
+            if str(self.initial.get(name)) not in {str(v) for v in values}:
+                # A value the model (or the other settings) no longer allows: its default.
+                self.initial[name] = default
 
         def fmt(name, value):
             return f"{value} seconds" if name == "duration" else str(value)
