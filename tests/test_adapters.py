@@ -575,3 +575,17 @@ def test_an_unreadable_reply_to_a_submit_is_never_retried(misbehaving_server, mo
         model = "google/veo-3.1" if provider.slug == "openrouter" else "veo-3.1-generate-sandbox"
         with pytest.raises(SubmitOutcomeUnknown, match="its reply was unreadable"):
             submit(provider, spec(model))
+
+
+def test_a_video_model_of_an_unknown_family_gets_a_safe_profile(gemini, monkeypatch):
+    listed = [
+        {"name": "models/veo-9.0-generate-preview", "displayName": "Veo 9"},
+        {"name": "models/gemini-omni-1.5-flash", "displayName": "Omni 1.5"},
+        {"name": "models/veo-3.1-generate-preview", "displayName": "retired"},
+    ]
+    monkeypatch.setattr(gemini, "_call", lambda *a, **k: {"models": listed})
+    models = {m.id: m for m in gemini.list_models()}
+    assert set(models) == {"veo-9.0-generate-preview", "gemini-omni-1.5-flash"}
+    unknown = models["veo-9.0-generate-preview"]
+    assert unknown.durations == (8,) and not unknown.accepts_images and unknown.note
+    assert models["gemini-omni-1.5-flash"].family == "gemini-omni"  # a new id keeps its family

@@ -255,3 +255,16 @@ def test_edit_an_omni_clip_and_cancel_a_running_one(alice, user, gemini_key, rea
     assert edit.status == VideoJob.Status.CANCELLED
     state = reachable.stats()["jobs"][edit.provider_job_id]
     assert state["phase"] == "cancelled" or state.get("status") == "cancelled"
+
+
+def test_extend_an_openrouter_veo_clip(alice, user, key, reachable):
+    first, _ = lifecycle.start_job(
+        user, key, JobSpec(model="google/veo-3.1", prompt="A kite", duration=8), "k7"
+    )
+    first = run(first)
+    url = reverse("videos:clip_continue", args=[first.public_id, 1, "extend"])
+    alice.post(url, {"idempotency_key": "x1", "prompt": "It climbs higher"})
+    second = run(VideoJob.objects.get(idempotency_key="x1"))
+    assert second.status == VideoJob.Status.READY, second.error
+    assert sent(reachable, second)["parent"] == first.provider_job_id
+    assert sent(reachable, second)["request"]["previous_job_id"] == first.provider_job_id

@@ -332,7 +332,12 @@ class GenerateForm(forms.Form):
                 required=False,
                 help_text=help_text,
                 widget=MultipleFileInput(
-                    attrs={"accept": "image/png,image/jpeg,image/webp", "multiple": True}
+                    attrs={
+                        "accept": "image/png,image/jpeg,image/webp",
+                        "multiple": True,
+                        # The page keeps frames and references apart when they cannot mix.
+                        "data-combinable": "true" if m.references_with_frames else "false",
+                    }
                 ),
             )
 
@@ -390,12 +395,6 @@ class GenerateForm(forms.Form):
             for on in (False, True)
         ]
         return tuple(prices) if all(prices) else None
-
-    @property
-    def price(self) -> str:
-        if not self.model_info or not self.model_info.pricing:
-            return ""
-        return ", ".join(f"{k.replace('_', ' ')}: ${v}" for k, v in self.model_info.pricing.items())
 
     def clean_key(self):
         key = self.cleaned_data["key"]

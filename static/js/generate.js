@@ -1,9 +1,24 @@
-// Generate form: preview chosen images before they are sent.
+// Generate form: preview chosen images, keep frame images and references apart (a model that
+// cannot combine them would drop the references), and send one job per click.
 (function () {
   "use strict";
+  const FRAMES = ["id_first_frame", "id_last_frame"];
+
+  function separate(form) {
+    const references = form.querySelector("#id_reference");
+    const frames = FRAMES.map((id) => form.querySelector(`#${id}`)).filter(Boolean);
+    if (!references || !frames.length || references.dataset.combinable === "true") return;
+    const framesChosen = frames.some((input) => input.files && input.files.length);
+    const referencesChosen = references.files && references.files.length > 0;
+    references.disabled = framesChosen;
+    frames.forEach((input) => (input.disabled = referencesChosen));
+  }
+
   document.addEventListener("change", (event) => {
     const input = event.target;
     if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
+    const form = input.closest("form");
+    if (form) separate(form);
     const preview = document.querySelector(`[data-preview-for="${input.id}"]`);
     if (!preview) return;
     preview.replaceChildren();
