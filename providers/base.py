@@ -39,6 +39,10 @@ class BadRequest(ProviderError):
     """The provider refused the request's parameters; ``message`` is the provider's explanation."""
 
 
+class SafetyRefused(BadRequest):
+    """The provider's safety rules refused the request before starting it (nothing charged)."""
+
+
 class RateLimited(ProviderError):
     """Too many requests (429, or 503 with Retry-After); try again after ``retry_after`` seconds."""
 

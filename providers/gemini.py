@@ -39,6 +39,7 @@ from .base import (
     Output,
     OutputGone,
     ProviderError,
+    SafetyRefused,
     SubmitResult,
     UnexpectedResponse,
 )
@@ -678,7 +679,7 @@ def error_for(response: httpx.Response) -> ProviderError:
     if response.status_code == 400 and any(
         word in message.upper() for word in ("SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII")
     ):
-        return BadRequest(
+        return SafetyRefused(
             "Gemini's safety rules refused this request before starting it (nothing was "
             "charged). Rephrase the prompt or change the images.",
             raw=response.text[:1000],

@@ -211,6 +211,13 @@ def error_from_reply(
     retry = retry_after_seconds(response)
     if key_refused:
         return InvalidKey(key_text, raw=raw, status_code=status)
+    if status == 413:
+        return BadRequest(
+            f"The request is larger than {provider_name} accepts (its images add up to too "
+            "much). Use fewer or smaller images.",
+            raw=raw,
+            status_code=status,
+        )
     if status in (400, 422):
         return BadRequest(
             f"{provider_name} refused the request: {message or 'bad parameters'}",

@@ -28,6 +28,7 @@ from .base import (
     OutputGone,
     ProviderError,
     ProviderUnavailable,
+    SafetyRefused,
     SubmitResult,
     UnexpectedResponse,
     WebhookEvent,
@@ -479,6 +480,13 @@ def download_error_for(response: httpx.Response) -> ProviderError:
 def error_for(response: httpx.Response) -> ProviderError:
     """Map an OpenRouter error reply (``{"error":{"code","message"}}``) to a typed error."""
     message = str(error_message(response).get("message") or "")
+    if response.status_code == 400 and ("content policy" in message.lower() or "SAFETY" in message):
+        return SafetyRefused(
+            "The provider's safety rules refused this request before starting it. Rephrase "
+            "the prompt or change the images.",
+            raw=response.text[:1000],
+            status_code=400,
+        )
     if response.status_code == 402:
         return OutOfCredits(
             "The OpenRouter account behind this key is out of credits. Add credits and try again.",

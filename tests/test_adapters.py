@@ -589,3 +589,15 @@ def test_a_video_model_of_an_unknown_family_gets_a_safe_profile(gemini, monkeypa
     unknown = models["veo-9.0-generate-preview"]
     assert unknown.durations == (8,) and not unknown.accepts_images and unknown.note
     assert models["gemini-omni-1.5-flash"].family == "gemini-omni"  # a new id keeps its family
+
+
+@pytest.mark.parametrize("provider", [OpenRouterProvider, GeminiProvider])
+def test_a_413_reply_is_a_plain_bad_request(provider):
+    import httpx
+
+    from providers import gemini, openrouter
+
+    module = openrouter if provider is OpenRouterProvider else gemini
+    reply = httpx.Response(413, json={"error": {"code": 413, "message": "Request body too large"}})
+    error = module.error_for(reply)
+    assert isinstance(error, BadRequest) and "fewer or smaller images" in error.message

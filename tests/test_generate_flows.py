@@ -268,3 +268,17 @@ def test_extend_an_openrouter_veo_clip(alice, user, key, reachable):
     assert second.status == VideoJob.Status.READY, second.error
     assert sent(reachable, second)["parent"] == first.provider_job_id
     assert sent(reachable, second)["request"]["previous_job_id"] == first.provider_job_id
+
+
+@pytest.mark.parametrize(
+    ("provider_key", "model"),
+    [("key", "google/veo-3.1"), ("gemini_key", "gemini-omni-1.1-flash")],
+)
+def test_a_safety_refusal_at_submit_is_blocked_not_failed(request, user, provider_key, model):
+    key = request.getfixturevalue(provider_key)
+    job, _ = lifecycle.start_job(
+        user, key, JobSpec(model=model, prompt="[sandbox:safety-submit] x", duration=4), "s1"
+    )
+    job = run(job)
+    assert job.status == VideoJob.Status.BLOCKED and job.failure == VideoJob.Failure.SAFETY
+    assert "safety rules refused" in job.error

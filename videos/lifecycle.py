@@ -31,6 +31,7 @@ from providers.base import (
     ProviderError,
     ProviderUnavailable,
     RateLimited,
+    SafetyRefused,
     SubmitOutcomeUnknown,
 )
 
@@ -303,6 +304,11 @@ def submit(job_pk: int) -> None:
     except OutOfCredits as exc:
         job.key.mark_out_of_credit(exc.message)
         job.fail(exc.message, exc.raw, failure=VideoJob.Failure.CREDIT)
+        return
+    except SafetyRefused as exc:
+        job.fail(
+            exc.message, exc.raw, status=VideoJob.Status.BLOCKED, failure=VideoJob.Failure.SAFETY
+        )
         return
     except BadRequest as exc:
         job.fail(exc.message, exc.raw, failure=VideoJob.Failure.REQUEST)
