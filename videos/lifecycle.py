@@ -60,9 +60,6 @@ def enqueue_collect(clip: Clip) -> None:
     transaction.on_commit(lambda: tasks.collect_clip.using(run_after=when).enqueue(clip_pk))
 
 
-SETTINGS = ("duration", "resolution", "aspect_ratio", "generate_audio", "seed", "person_generation")
-
-
 def start_job(
     owner,
     key,
@@ -76,8 +73,7 @@ def start_job(
     """Create the job for this idempotency key once and queue its submit; a replay gets the
     job created the first time. A ``parent`` clip makes the job that clip's next version
     (``spec.parent`` says how: extend or edit). Returns (job, created)."""
-    parameters = {name: getattr(spec, name) for name in SETTINGS if getattr(spec, name) is not None}
-    parameters["sample_count"] = spec.sample_count
+    parameters = VideoJob.parameters_of(spec)
     with transaction.atomic():
         job, created = VideoJob.objects.get_or_create(
             owner=owner,
@@ -119,18 +115,11 @@ def resubmit(job: VideoJob, idempotency_key: str) -> tuple:
 def spec_for(job: VideoJob) -> JobSpec:
     from .images import load_inputs
 
-    p = job.parameters
     return JobSpec(
         model=job.model,
         prompt=job.prompt,
         negative_prompt=job.negative_prompt,
-        duration=p.get("duration"),
-        resolution=p.get("resolution"),
-        aspect_ratio=p.get("aspect_ratio"),
-        generate_audio=p.get("generate_audio"),
-        seed=p.get("seed"),
-        person_generation=p.get("person_generation"),
-        sample_count=p.get("sample_count") or 1,
+        **job.spec_settings(),
         images=load_inputs(job.image_inputs),
         callback_url=callback_url(job),
         parent=continuation_of(job),

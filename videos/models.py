@@ -286,6 +286,54 @@ class VideoJob(CompareAndSet, models.Model):
     def is_terminal(self) -> bool:
         return self.status in self.TERMINAL
 
+    # --- settings: the one place a job's settings are mapped -----------------------------
+    # (spec -> stored parameters -> spec again, form initial values, and what people read)
+
+    SETTINGS = (
+        "duration",
+        "resolution",
+        "aspect_ratio",
+        "generate_audio",
+        "seed",
+        "person_generation",
+        "sample_count",
+    )
+
+    @classmethod
+    def parameters_of(cls, spec) -> dict:
+        """What a JobSpec's settings are stored as (``parameters``)."""
+        return {name: value for name in cls.SETTINGS if (value := getattr(spec, name)) is not None}
+
+    def spec_settings(self) -> dict:
+        """The stored settings as JobSpec keyword arguments."""
+        settings = {name: self.parameters.get(name) for name in self.SETTINGS}
+        settings["sample_count"] = settings["sample_count"] or 1
+        return settings
+
+    def form_initial(self) -> dict:
+        """The generate form's initial values for a new prompt made from this job."""
+        return {
+            "key": self.key_id,
+            "model": self.model,
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
+            **{k: v for k, v in self.parameters.items() if v is not None},
+        }
+
+    @property
+    def settings_summary(self) -> list[str]:
+        """The settings as people read them: ["8 s", "720p", "16:9", "no audio"]."""
+        p = self.parameters
+        words = [f"{p['duration']} s"] if p.get("duration") else []
+        words += [p[name] for name in ("resolution", "aspect_ratio") if p.get(name)]
+        if p.get("generate_audio") is not None:
+            words.append("with audio" if p["generate_audio"] else "no audio")
+        if (p.get("sample_count") or 1) > 1:
+            words.append(f"{p['sample_count']} clips")
+        if p.get("seed") is not None:
+            words.append(f"seed {p['seed']}")
+        return words
+
     NEXT_STEPS = {
         Status.QUEUED: "It will be sent to the provider in a moment.",
         Status.SUBMITTING: "Sending the request to the provider.",

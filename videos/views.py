@@ -154,14 +154,7 @@ def _copy_source(request) -> dict | None:
     if not public_id:
         return None
     job = get_object_or_404(_own_jobs(request), public_id=public_id)
-    return {
-        "idempotency_key": uuid.uuid4().hex,
-        "key": job.key_id,
-        "model": job.model,
-        "prompt": job.prompt,
-        "negative_prompt": job.negative_prompt,
-        **{k: v for k, v in job.parameters.items() if v is not None},
-    }
+    return {"idempotency_key": uuid.uuid4().hex, **job.form_initial()}
 
 
 # --- jobs -------------------------------------------------------------------------------------
