@@ -6,15 +6,13 @@ words for admins. No error ever carries a secret.
 """
 
 import base64
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from .http import Download
+from typing import Protocol
 
 
 class ProviderError(Exception):
@@ -379,6 +377,16 @@ class JobState:
     retry_after: float | None = None  # a hint for the next poll
 
 
+class OutputStream(Protocol):
+    """One output as it arrives from the provider (``http.Download`` and its kin)."""
+
+    url: str
+    content_type: str
+    content_length: int | None
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]: ...
+
+
 class Provider(Protocol):
     """An adapter. The class attributes are all the rest of the app knows about a provider:
     forms, key checks, settings and webhooks are derived from them through the registry."""
@@ -405,6 +413,6 @@ class Provider(Protocol):
 
     def poll(self, polling_url: str) -> JobState: ...
 
-    def open_output(self, output: Output) -> AbstractContextManager["Download"]:
-        """Stream one output through the download guard: ``Download.iter_bytes()`` yields it."""
+    def open_output(self, output: Output) -> AbstractContextManager[OutputStream]:
+        """Stream one output through the download guard: ``iter_bytes()`` yields it."""
         ...
