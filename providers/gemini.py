@@ -13,10 +13,7 @@ Capabilities are keyed by family, so a new id of a known family keeps them; a vi
 an unknown family gets a conservative profile and says so.
 """
 
-import base64
-import binascii
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -27,6 +24,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from . import streamjson
 from .base import (
     BadRequest,
     Continuation,
@@ -39,6 +37,7 @@ from .base import (
     Output,
     OutputGone,
     ProviderError,
+    ProviderUnavailable,
     SafetyRefused,
     SubmitResult,
     UnexpectedResponse,
@@ -435,8 +434,34 @@ class GeminiProvider(HttpProvider):
             raise UnexpectedResponse(f"{NAME} returned a video without a usable file uri.")
         return self._url(f"files/{match.group(1)}:download?alt=media")
 
+    def _read_interaction(self, interaction: str) -> dict:
+        """The interaction as JSON, its inline videos only counted: a finished job's reply
+        can carry the whole clip, which is read when the clip is copied, not when polled."""
+        with make_client(timeout=self._timeout) as client:
+            url = self._url(f"interactions/{interaction}")
+            request = client.build_request("GET", url, headers=self._auth())
+            response = send(client, request, NAME, stream=True)
+            try:
+                if not response.is_success:
+                    response.read()
+                    raise error_for(response)
+                try:
+                    body, _ = streamjson.parse(response.iter_raw(), keep=False)
+                except (streamjson.StreamError, UnicodeDecodeError) as exc:
+                    raise UnexpectedResponse(
+                        f"{NAME} sent a reply that is not the JSON its API documents ({exc}). "
+                        "It may be having problems; try again later."
+                    ) from None
+                except httpx.HTTPError:
+                    raise ProviderUnavailable(f"The reply from {NAME} broke off.") from None
+            finally:
+                response.close()
+        if not isinstance(body, dict):
+            raise UnexpectedResponse(f"{NAME} sent an interaction that is not a JSON object.")
+        return body
+
     def _poll_interaction(self, interaction: str) -> JobState:
-        body = self._call("GET", f"interactions/{interaction}")
+        body = self._read_interaction(interaction)
         status = str(body.get("status") or "")
         cost = omni_cost(body.get("usage"))
         if status == "completed":
@@ -489,7 +514,8 @@ class GeminiProvider(HttpProvider):
             with super().open_output(output) as download:
                 yield download
             return
-        # The video is inside the interaction's JSON: stream it and decode it on the way.
+        # The video is inside the interaction's JSON: stream it, decoding it on the way.
+        cap = settings.MAX_CLIP_BYTES
         with stream(
             output.url.removesuffix(INLINE),
             timeout=self._timeout,
@@ -497,6 +523,7 @@ class GeminiProvider(HttpProvider):
             credentials=self._auth(),
             credential_origin=self.base_url,
             error_for=self.download_error,
+            max_bytes=cap * 4 // 3 + CHUNK,  # base64 and the JSON around it
         ) as reply:
             yield InlineVideo(reply)
 
@@ -504,9 +531,10 @@ class GeminiProvider(HttpProvider):
 class InlineVideo:
     """The last video of an interaction's model output, decoded from base64 as it streams.
 
-    The reply is JSON; the video is a ``{"type": "video", ..., "data": "<base64>"}`` block in
-    the last ``model_output`` step. Each such block is decoded to a temporary file as it goes
-    by (so only the last one is kept), then handed on in chunks: memory stays constant.
+    The whole reply is read first (its base64 strings decoded to temporary files as they go
+    by, nothing held in memory), because only the end of it says which video is the result;
+    meanwhile empty chunks come out now and then, so a caller's progress (a lease heartbeat)
+    keeps going. Then the chosen video is handed on in chunks.
     """
 
     content_type = "video/mp4"
@@ -517,70 +545,33 @@ class InlineVideo:
         self.content_length = None
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        with tempfile.TemporaryFile() as spool:
-            if not decode_last_video(self._reply.iter_bytes(), spool):
+        parser = streamjson.Parser(limit=settings.MAX_CLIP_BYTES)
+        try:
+            for chunk in self._reply.iter_bytes():
+                parser.feed(chunk)
+                yield b""
+            body, spooled = parser.result()
+        except streamjson.StreamError as exc:
+            parser.discard()
+            raise UnexpectedResponse(
+                f"{NAME} sent a reply that is not valid JSON ({exc})."
+            ) from None
+        except OverflowError as exc:
+            parser.discard()
+            raise too_large(exc.args[0]) from None
+        except BaseException:
+            parser.discard()
+            raise
+        try:
+            video = last_video(body) if isinstance(body, dict) else None
+            data = video.get("data") if video else None
+            if not isinstance(data, streamjson.Spooled) or not data.size:
                 raise OutputGone("Gemini's reply no longer holds this clip's video.")
-            spool.seek(0)
-            while chunk := spool.read(chunk_size or CHUNK):
-                yield chunk
-
-
-DATA_KEY = re.compile(rb'"data"\s*:\s*"')
-VIDEO_TYPE = re.compile(rb'"type"\s*:\s*"video"')
-MODEL_OUTPUT = re.compile(rb'"type"\s*:\s*"model_output"')
-
-
-def decode_last_video(chunks: Iterator[bytes], spool) -> bool:
-    """Write the base64 ``data`` of the last video block after a model_output marker to
-    ``spool`` (decoded); True if there was one. Input images' data are skipped."""
-    buffer, context = b"", b""
-    in_output = found = False
-    size, cap = 0, settings.MAX_CLIP_BYTES
-    pending = b""  # base64 characters not yet decodable (fewer than 4)
-    state = "scan"  # or "video" (decoding into spool) or "skip" (another data string)
-    for chunk in chunks:
-        buffer += chunk
-        while buffer:
-            if state == "scan":
-                match = DATA_KEY.search(buffer)
-                if match is None:
-                    keep = buffer[-64:]  # a key split across chunks
-                    context = (context + buffer[:-64])[-2048:]
-                    in_output = in_output or bool(MODEL_OUTPUT.search(context))
-                    buffer = keep
-                    break
-                context = (context + buffer[: match.start()])[-2048:]
-                in_output = in_output or bool(MODEL_OUTPUT.search(context))
-                block = context[context.rfind(b"{") :]
-                buffer = buffer[match.end() :]
-                if in_output and VIDEO_TYPE.search(block):
-                    spool.seek(0)
-                    spool.truncate()
-                    state, size, pending, found = "video", 0, b"", True
-                else:
-                    state = "skip"
-                context = b""
-            else:
-                end = buffer.find(b'"')
-                piece = buffer if end < 0 else buffer[:end]
-                buffer = b"" if end < 0 else buffer[end + 1 :]
-                if state == "video":
-                    pending += piece.replace(b"\\", b"")
-                    usable = len(pending) - len(pending) % 4
-                    try:
-                        decoded = base64.b64decode(pending[:usable], validate=True)
-                    except binascii.Error:
-                        raise UnexpectedResponse(
-                            f"{NAME} sent a video that is not base64."
-                        ) from None
-                    pending = pending[usable:]
-                    size += len(decoded)
-                    if size > cap:
-                        raise too_large(size)
-                    spool.write(decoded)
-                if end >= 0:
-                    state = "scan"
-    return found
+            while piece := data.file.read(chunk_size or CHUNK):
+                yield piece
+        finally:
+            for item in spooled:
+                item.close()
 
 
 def last_video(body: dict) -> dict | None:
@@ -621,6 +612,13 @@ def omni_cost(usage) -> Decimal | None:
     """USD from an interaction's ``usage``, at the rates in settings (an estimate)."""
     if not isinstance(usage, dict):
         return None
+    try:
+        return _omni_cost(usage)
+    except (TypeError, ValueError, ArithmeticError):
+        return None  # a usage block we cannot read costs nothing we can say
+
+
+def _omni_cost(usage: dict) -> Decimal | None:
     video = sum(
         int(entry.get("tokens") or 0)
         for entry in usage.get("output_tokens_by_modality") or []

@@ -280,20 +280,21 @@ class Download:
     Network failures become ProviderUnavailable; an oversized body, OutputTooLarge.
     """
 
-    def __init__(self, response: httpx.Response, provider_name: str):
+    def __init__(self, response: httpx.Response, provider_name: str, max_bytes: int | None = None):
         self._response = response
         self._provider_name = provider_name
+        self._max_bytes = max_bytes or settings.MAX_CLIP_BYTES
         self.url = str(response.url)
         self.content_type = response.headers.get("Content-Type", "")
         length = response.headers.get("Content-Length", "")
         self.content_length = int(length) if length.isdigit() else None
-        if self.content_length and self.content_length > settings.MAX_CLIP_BYTES:
+        if self.content_length and self.content_length > self._max_bytes:
             raise too_large(self.content_length)
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The body as it arrives (pieces of any size unless ``chunk_size`` is given)."""
         encoded = self._response.headers.get("Content-Encoding", "identity") != "identity"
-        cap, size = settings.MAX_CLIP_BYTES, 0
+        cap, size = self._max_bytes, 0
         try:
             # Without a content encoding, skip the decoder: no copy of every byte.
             chunks = (self._response.iter_bytes if encoded else self._response.iter_raw)(chunk_size)
@@ -318,6 +319,7 @@ def stream(
     credentials: dict[str, str],
     credential_origin: str,
     error_for: Callable[[httpx.Response], ProviderError],
+    max_bytes: int | None = None,
 ) -> Iterator[Download]:
     """GET ``url`` as a stream through the download guard, following redirects by hand.
 
@@ -342,7 +344,7 @@ def stream(
                 if not response.is_success:
                     response.read()
                     raise error_for(response)
-                yield Download(response, provider_name)
+                yield Download(response, provider_name, max_bytes)
             finally:
                 response.close()
             return
