@@ -41,6 +41,7 @@ from .vault import VaultError
 
 log = logging.getLogger(__name__)
 
+UNREADABLE = "The provider's last answer could not be read; asking again."
 NO_KEY = "The key this job used was deleted, so the job cannot be followed any further."
 UNREADABLE_KEY = "The key this job used cannot be decrypted any more; add it again."
 
@@ -256,58 +257,101 @@ def submit(job_pk: int) -> None:
     if job.next_submit_at and job.next_submit_at > timezone.now():
         return  # a later task is scheduled for it
     client = _client(job)
-    if client is None or not job.claim_for_submit():
+    if client is None:
         return
     try:
-        model = model_of(job)
-        if model is None:
-            job.fail(
-                f"{registry.label(job.provider)} no longer offers {job.model}; choose another "
-                "model.",
-                failure=VideoJob.Failure.REQUEST,
-            )
-            return
-        spec = spec_for(job)
-        spec.validate(model)  # whatever path the job came by: form, resubmit, extend
+        # Everything that can go wrong before the request leaves happens here, so that a
+        # failure now is never mistaken for a request that may have reached the provider.
+        spec, model = prepared(job)
+    except (RateLimited, ProviderUnavailable) as exc:
+        _try_submit_later(job, exc, claimed=False)
+        return
+    except Exception as exc:
+        end_with(job, exc)
+        return
+    if not job.claim_for_submit():
+        return
+    try:
         result = client.submit(spec, model)
     except SubmitOutcomeUnknown as exc:
         job.mark_needs_attention(exc.message)
         return
     except (RateLimited, ProviderUnavailable) as exc:
         # The provider answered "not now" (or could not be reached): nothing was started.
-        if job.submit_attempts >= settings.SUBMIT_MAX_ATTEMPTS:
-            job.fail(
-                f"{exc.message} Gave up after {job.submit_attempts} attempts.",
-                exc.raw,
-                failure=VideoJob.Failure.PROVIDER,
-            )
-            return
-        delay = max(exc.retry_after or 0, settings.POLL_MIN_SECONDS * job.submit_attempts)
-        if job.requeue_submit(delay, exc.message):
-            enqueue_submit(job, delay)
-        return
-    except InvalidKey as exc:
-        job.key.mark_refused(exc.message)
-        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.KEY)
-        return
-    except OutOfCredits as exc:
-        job.key.mark_out_of_credit(exc.message)
-        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.CREDIT)
-        return
-    except SafetyRefused as exc:
-        job.fail(
-            exc.message, exc.raw, status=VideoJob.Status.BLOCKED, failure=VideoJob.Failure.SAFETY
-        )
-        return
-    except BadRequest as exc:
-        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.REQUEST)
+        _try_submit_later(job, exc, claimed=True)
         return
     except ProviderError as exc:
-        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.PROVIDER)
+        end_with(job, exc)
         return
+    except Exception as exc:
+        # Unforeseen, after the request may have gone out: a person must look.
+        log.exception("Submitting job %s failed unexpectedly", job.pk)
+        job.mark_needs_attention(
+            f"Something went wrong while sending this job ({type(exc).__name__}), so we cannot "
+            "tell whether the provider started it. Check your provider account before "
+            "submitting it again."
+        )
+        return
+    job.key.mark_used()
     job.key.mark_accepted()
     if job.mark_submitted(result.job_id, result.polling_url):
         enqueue_poll(job)
+
+
+def prepared(job: VideoJob):
+    """(spec, model) for sending ``job``: its model as the key's catalogue says now, and its
+    settings checked against it whatever path the job came by (form, resubmit, extend)."""
+    model = model_of(job)
+    if model is None:
+        raise BadRequest(
+            f"{registry.label(job.provider)} no longer offers {job.model}; choose another model."
+        )
+    try:
+        spec = spec_for(job)
+    except OSError:
+        raise BadRequest(
+            "An image of this job could not be read from storage; start it again with its images."
+        ) from None
+    spec.validate(model)
+    return spec, model
+
+
+def _try_submit_later(job: VideoJob, exc: ProviderError, *, claimed: bool) -> None:
+    attempts = job.submit_attempts if claimed else job.submit_attempts + 1
+    if attempts >= settings.SUBMIT_MAX_ATTEMPTS:
+        job.fail(
+            f"{exc.message} Gave up after {attempts} attempts.",
+            exc.raw,
+            failure=VideoJob.Failure.PROVIDER,
+        )
+        return
+    delay = max(exc.retry_after or 0, settings.POLL_MIN_SECONDS * attempts)
+    if job.requeue_submit(delay, exc.message, attempts=attempts):
+        enqueue_submit(job, delay)
+
+
+def end_with(job: VideoJob, exc: Exception) -> bool:
+    """End ``job`` for a reason a provider (or its catalogue) gave: one message, one kind."""
+    if isinstance(exc, InvalidKey):
+        job.key.mark_refused(exc.message)
+        return job.fail(exc.message, exc.raw, failure=VideoJob.Failure.KEY)
+    if isinstance(exc, OutOfCredits):
+        job.key.mark_out_of_credit(exc.message)
+        return job.fail(exc.message, exc.raw, failure=VideoJob.Failure.CREDIT)
+    if isinstance(exc, SafetyRefused):
+        return job.fail(
+            exc.message, exc.raw, status=VideoJob.Status.BLOCKED, failure=VideoJob.Failure.SAFETY
+        )
+    if isinstance(exc, BadRequest):
+        return job.fail(exc.message, exc.raw, failure=VideoJob.Failure.REQUEST)
+    if isinstance(exc, ProviderError):
+        return job.fail(exc.message, exc.raw, failure=VideoJob.Failure.PROVIDER)
+    log.error("Job %s ended on an unexpected error", job.pk, exc_info=exc)
+    return job.fail(
+        f"Something went wrong on this server ({type(exc).__name__}); nothing was sent to the "
+        "provider. Try again, and tell your administrator if it keeps happening.",
+        failure=VideoJob.Failure.PROVIDER,
+    )
 
 
 def poll(job_pk: int, generation: int) -> None:
@@ -316,9 +360,10 @@ def poll(job_pk: int, generation: int) -> None:
         return  # finished, or another chain of polls has taken over
     if job.past_deadline():
         minutes = settings.JOB_DEADLINE_SECONDS // 60
+        last = f" The last answer was: {job.error}" if job.error else ""
         job.fail(
             f"The provider did not finish within {minutes} minutes, so we stopped waiting. "
-            "If it finishes later, it will not be collected.",
+            f"If it finishes later, it will not be collected.{last}",
             status=VideoJob.Status.EXPIRED,
             failure=VideoJob.Failure.TIMEOUT,
         )
@@ -329,15 +374,20 @@ def poll(job_pk: int, generation: int) -> None:
     try:
         state = client.poll(job.polling_url)
     except (RateLimited, ProviderUnavailable) as exc:
-        if job.schedule_poll(job.poll_delay(exc.retry_after), poll_count=job.poll_count + 1):
+        # Not an answer about the job: ask again later (the deadline caps how long), and say
+        # on the page what the provider last said.
+        if job.schedule_poll(
+            job.poll_delay(exc.retry_after), poll_count=job.poll_count + 1, error=exc.message
+        ):
             enqueue_poll(job)
         return
-    except InvalidKey as exc:
-        job.key.mark_refused(exc.message)
-        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.KEY)
-        return
     except ProviderError as exc:
-        job.fail(exc.message, exc.raw, failure=VideoJob.Failure.PROVIDER)
+        end_with(job, exc)
+        return
+    except Exception:
+        log.exception("Polling job %s failed unexpectedly", job.pk)
+        if job.schedule_poll(job.poll_delay(), poll_count=job.poll_count + 1, error=UNREADABLE):
+            enqueue_poll(job)
         return
     if state.status == JobStatus.COMPLETED:
         if job.record_outputs(
@@ -346,19 +396,21 @@ def poll(job_pk: int, generation: int) -> None:
             for clip in job.clips.all():
                 enqueue_collect(clip)
         return
+    costs = (
+        {"cost": state.cost, "cost_is_estimate": state.cost_is_estimate}
+        if state.cost is not None
+        else {}
+    )
     if state.status.is_terminal:
         status, failure = ENDINGS[state.status]
-        VideoJob.objects.filter(pk=job.pk).update(
-            cost=state.cost, cost_is_estimate=state.cost_is_estimate
-        )
-        job.fail(state.error, state.raw_error, status=status, failure=failure)
+        job.fail(state.error, state.raw_error, status=status, failure=failure, **costs)
         return
     if job.schedule_poll(
         job.poll_delay(state.retry_after),
         poll_count=job.poll_count + 1,
         provider_status=state.provider_status,
-        cost=state.cost,
-        cost_is_estimate=state.cost_is_estimate,
+        error="",
+        **costs,
     ):
         enqueue_poll(job)
 
@@ -386,11 +438,7 @@ def cancel(job: VideoJob) -> bool:
     except ProviderError as exc:
         log.warning("Cancelling job %s at the provider failed: %s", job.pk, exc.message)
         return False
-    return job.fail(
-        "You cancelled this job.",
-        status=VideoJob.Status.CANCELLED,
-        failure=VideoJob.Failure.CANCELLED,
-    )
+    return job.mark_cancelled()
 
 
 def collect(clip_pk: int) -> None:
@@ -400,6 +448,9 @@ def collect(clip_pk: int) -> None:
     if clip.next_attempt_at and clip.next_attempt_at > timezone.now():
         return
     job = clip.job
+    if clip.give_up_if_exhausted():
+        job.finish_if_collected()
+        return
     client = _client_for_clip(clip)
     if client is None or not clip.claim():
         return
@@ -429,6 +480,11 @@ def collect(clip_pk: int) -> None:
             enqueue_collect(clip)
     except ProviderError as exc:
         if clip.retry_later(exc.message, exc.raw):
+            enqueue_collect(clip)
+    except Exception as exc:
+        log.exception("Copying clip %s failed unexpectedly", clip.pk)
+        message = f"Copying failed on this server ({type(exc).__name__}); it will be tried again."
+        if clip.retry_later(message):
             enqueue_collect(clip)
     else:
         clip.mark_ready(**facts)

@@ -462,12 +462,14 @@ class VideoJob(CompareAndSet, models.Model):
             error="",
         )
 
-    def requeue_submit(self, delay: float, message: str) -> bool:
-        """The provider refused for now (rate limit, outage): nothing was started, try later."""
+    def requeue_submit(self, delay: float, message: str, attempts: int) -> bool:
+        """The provider refused for now (rate limit, outage), or its model list could not be
+        read: nothing was started, try later."""
         return self._move(
-            self.Status.SUBMITTING,
+            [self.Status.SUBMITTING, self.Status.QUEUED],
             self.Status.QUEUED,
             next_submit_at=timezone.now() + timedelta(seconds=delay),
+            submit_attempts=attempts,
             error=message,
         )
 
@@ -486,10 +488,25 @@ class VideoJob(CompareAndSet, models.Model):
         )
 
     def fail(
-        self, message: str, raw: str = "", status: str = Status.FAILED, failure: str = ""
+        self,
+        message: str,
+        raw: str = "",
+        status: str = Status.FAILED,
+        failure: str = "",
+        **fields,
     ) -> bool:
         active = [s for s in self.Status.values if s not in self.TERMINAL]
-        return self._move(active, status, error=message, raw_error=raw, failure=failure)
+        return self._move(active, status, error=message, raw_error=raw, failure=failure, **fields)
+
+    def mark_cancelled(self) -> bool:
+        """waiting → cancelled, after the provider stopped it. A job that finished meanwhile
+        (its clips being copied) stays as it is."""
+        return self._move(
+            self.Status.WAITING,
+            self.Status.CANCELLED,
+            error="You cancelled this job.",
+            failure=self.Failure.CANCELLED,
+        )
 
     def resolve(self) -> bool:
         """An admin has looked at a job whose submit outcome was unknown and closed it."""
@@ -588,10 +605,7 @@ class VideoJob(CompareAndSet, models.Model):
         )
 
     def provider_client(self):
-        if self.key is None:
-            return None
-        self.key.mark_used()
-        return self.key.provider_client()
+        return self.key.provider_client() if self.key is not None else None
 
 
 class Clip(CompareAndSet, models.Model):
@@ -665,6 +679,26 @@ class Clip(CompareAndSet, models.Model):
                 lease,
                 self.attempts + 1,
             )
+        return bool(changed)
+
+    def give_up_if_exhausted(self) -> bool:
+        """End a clip that used up its attempts and that nobody is copying now."""
+        now = timezone.now()
+        changed = (
+            type(self)
+            .objects.filter(pk=self.pk, attempts__gte=settings.CLIP_MAX_ATTEMPTS)
+            .filter(
+                models.Q(status=self.Status.PENDING)
+                | models.Q(status=self.Status.COPYING, lease_until__lt=now)
+            )
+            .update(
+                status=self.Status.FAILED,
+                lease_until=None,
+                error=f"Gave up after {self.attempts} attempts. {self.error}".strip(),
+            )
+        )
+        if changed:
+            self.status = self.Status.FAILED
         return bool(changed)
 
     def extend_lease(self) -> None:

@@ -1,0 +1,152 @@
+"""Every failure, typed or not, counts an attempt and ends somewhere with a plain message."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from providers.base import JobSpec
+from tests.conftest import make_key
+from videos import lifecycle, media
+from videos.models import Clip, VideoJob
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def key(user, providers, settings):
+    port = providers.url.rsplit(":", 1)[1]
+    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+    settings.CLIP_MAX_ATTEMPTS = 3
+    return make_key(user)
+
+
+def start(user, key, prompt="A lighthouse", **spec):
+    spec.setdefault("duration", 8)
+    job, _ = lifecycle.start_job(
+        user, key, JobSpec(model="google/veo-3.1", prompt=prompt, **spec), uuid.uuid4().hex
+    )
+    return job
+
+
+def until_waiting_ends(job):
+    import time
+
+    job.refresh_from_db()
+    while job.status == VideoJob.Status.WAITING:
+        time.sleep(0.2)
+        lifecycle.poll(job.pk, job.poll_generation)
+        job.refresh_from_db()
+    return job
+
+
+def test_an_unforeseen_error_while_copying_counts_and_ends(user, key, monkeypatch):
+    job = start(user, key)
+    lifecycle.submit(job.pk)
+    job = until_waiting_ends(job)
+    (clip,) = job.clips.all()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(media, "copy_output", full_disk)
+    for attempt in range(1, settings.CLIP_MAX_ATTEMPTS + 1):
+        Clip.objects.filter(pk=clip.pk).update(next_attempt_at=None)
+        lifecycle.collect(clip.pk)
+        clip.refresh_from_db()
+        assert clip.attempts == attempt
+    assert clip.status == Clip.Status.FAILED
+    assert "OSError" in clip.error and "Gave up after 3 attempts" in clip.error
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.FAILED and job.failure == VideoJob.Failure.COPY
+
+
+def test_a_copy_left_behind_by_a_dead_worker_ends_once_its_attempts_are_spent(user, key):
+    job = start(user, key)
+    lifecycle.submit(job.pk)
+    job = until_waiting_ends(job)
+    lapsed = timezone.now() - timedelta(minutes=5)
+    Clip.objects.filter(job=job).update(
+        status=Clip.Status.COPYING, attempts=settings.CLIP_MAX_ATTEMPTS, lease_until=lapsed
+    )
+    (clip,) = job.clips.all()
+    lifecycle.collect(clip.pk)  # as recovery would: it must not copy a fourth time
+    clip.refresh_from_db()
+    assert clip.status == Clip.Status.FAILED and "Gave up after 3 attempts" in clip.error
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.FAILED
+
+
+def test_a_copy_in_progress_is_left_alone(user, key):
+    job = start(user, key)
+    lifecycle.submit(job.pk)
+    job = until_waiting_ends(job)
+    held = timezone.now() + timedelta(minutes=5)
+    Clip.objects.filter(job=job).update(
+        status=Clip.Status.COPYING, attempts=settings.CLIP_MAX_ATTEMPTS, lease_until=held
+    )
+    (clip,) = job.clips.all()
+    assert not clip.give_up_if_exhausted()
+
+
+def test_a_missing_image_fails_the_job_and_says_nothing_was_sent(user, key, providers):
+    job = start(user, key)
+    VideoJob.objects.filter(pk=job.pk).update(
+        image_inputs=[{"role": "first_frame", "mime_type": "image/png", "path": "inputs/gone.png"}]
+    )
+    before = providers.stats()["submit_attempts"].get("openrouter", 0)
+    lifecycle.submit(job.pk)
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.FAILED and job.failure == VideoJob.Failure.REQUEST
+    assert "could not be read from storage" in job.error
+    assert providers.stats()["submit_attempts"].get("openrouter", 0) == before
+
+
+def test_a_model_list_that_cannot_be_read_delays_the_submit_then_ends_it(
+    user, key, settings, misbehaving_server
+):
+    settings.OPENROUTER_BASE_URL = f"{misbehaving_server}/500/api/v1"
+    settings.SUBMIT_MAX_ATTEMPTS = 2
+    job = start(user, key)
+    lifecycle.submit(job.pk)
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.QUEUED and job.submit_attempts == 1
+    assert "had a problem on its side" in job.error
+    VideoJob.objects.filter(pk=job.pk).update(next_submit_at=None)
+    lifecycle.submit(job.pk)
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.FAILED and "Gave up after 2 attempts" in job.error
+
+
+def test_an_unforeseen_error_while_polling_is_retried_and_the_deadline_says_why(
+    user, key, monkeypatch
+):
+    job = start(user, key, "[sandbox:slow=60] long")
+    lifecycle.submit(job.pk)
+    job.refresh_from_db()
+    from providers.openrouter import OpenRouterProvider
+
+    def garbled(self, url):
+        raise KeyError("usage")
+
+    monkeypatch.setattr(OpenRouterProvider, "poll", garbled)
+    lifecycle.poll(job.pk, job.poll_generation)
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.WAITING and job.poll_count == 1
+    assert "could not be read" in job.error
+    VideoJob.objects.filter(pk=job.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    lifecycle.poll(job.pk, job.poll_generation)
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.EXPIRED and "The last answer was" in job.error
+
+
+def test_cancelling_a_job_that_just_finished_changes_nothing(user, key):
+    job = start(user, key)
+    lifecycle.submit(job.pk)
+    job = until_waiting_ends(job)
+    assert job.status == VideoJob.Status.COLLECTING
+    assert not job.mark_cancelled()
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.COLLECTING
