@@ -167,8 +167,7 @@ class ModelInfo:
     prompt_required_with_references: bool = False
     # What can be done with a finished clip of this model (keys of CONTINUATIONS).
     continuations: tuple[str, ...] = ()
-    # Extending needs this duration and resolution (Veo: 8 s at 720p).
-    extend_duration: int | None = None
+    # Extending needs this resolution (Veo: 720p); a needed duration is in required_durations.
     extend_resolution: str | None = None
     # Our option ("negative_prompt") -> the provider's own parameter name for it.
     passthrough: dict[str, str] = field(default_factory=dict)

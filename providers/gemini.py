@@ -99,7 +99,7 @@ FAMILIES: tuple[tuple[str, dict], ...] = (
         {
             "family": "gemini-omni",
             "durations": tuple(range(3, 11)),  # 3-10 s; 1.2 reportedly 15 s (unconfirmed)
-            "resolutions": ("720p", "1080p", "4k", "360p"),
+            "resolutions": ("360p", "720p", "1080p", "4k"),
             "aspect_ratios": ("16:9", "9:16"),
             "frame_images": ("first_frame", "last_frame"),
             "max_reference_images": 3,
@@ -132,9 +132,13 @@ UNKNOWN = {
     "aspect_ratios": ("16:9", "9:16"),
     "note": UNKNOWN_NOTE,
 }
-# Google's published Gemini API prices per second of Veo video (audio included), in USD.
-VEO_PRICES = {"veo-3.1": Decimal("0.40"), "veo-3.1-lite": Decimal("0.05")}
-VEO_FAST_PRICE = Decimal("0.15")
+# Google's published Gemini API prices per second of Veo video (audio included), in USD: at
+# 720p/1080p, and at 4k where the model makes it.
+VEO_PRICES = {
+    "veo-3.1": (Decimal("0.40"), Decimal("0.60")),
+    "veo-3.1-fast": (Decimal("0.15"), Decimal("0.30")),
+    "veo-3.1-lite": (Decimal("0.05"), None),
+}
 # Omni bills tokens: about 5,792 output video tokens per second at 720p. Other resolutions are
 # assumed to scale with their pixel count (an estimate until Google says otherwise).
 OMNI_TOKENS_PER_SECOND = 5792
@@ -339,7 +343,7 @@ class GeminiProvider(HttpProvider):
             amount = tokens * rate / 1_000_000
             basis = f"about {tokens:,.0f} video tokens at ${rate}/million"
             return Estimate(_cents(amount), basis)
-        price = veo_price(spec.model)
+        price = veo_price(spec.model, spec.resolution)
         if price is None or not seconds:
             return None
         return Estimate(
@@ -638,11 +642,15 @@ def _omni_cost(usage: dict) -> Decimal | None:
     return amount.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
-def veo_price(model_id: str) -> Decimal | None:
-    if "fast" in model_id and model_id.startswith("veo-3.1"):
-        return VEO_FAST_PRICE
+def veo_price(model_id: str, resolution: str | None = None) -> Decimal | None:
     caps = family_of(model_id)
-    return VEO_PRICES.get(caps["family"]) if caps else None
+    if caps is None:
+        return None
+    family = (
+        "veo-3.1-fast" if "fast" in model_id and caps["family"] == "veo-3.1" else caps["family"]
+    )
+    standard, four_k = VEO_PRICES.get(family, (None, None))
+    return four_k if (resolution or "").lower() == "4k" and four_k else standard
 
 
 def _cents(amount: Decimal) -> Decimal:

@@ -81,7 +81,7 @@ PASSTHROUGH_NAMES = {
 # Veo's rules, which the model list has no field for (the same on OpenRouter as at Google).
 VEO_RULES = {
     "last_frame_needs_first": True,
-    "required_durations": {"1080p": 8, "4K": 8, "last_frame": 8},
+    "required_durations": {"1080p": 8, "4K": 8, "last_frame": 8, "reference_images": 8},
     "prompt_required_with_references": True,
     # previous_job_id carries on from a completed job of the same model: the prompt says
     # whether to extend it or change it.
@@ -419,8 +419,9 @@ def _cents(amount: Decimal) -> Decimal:
 
 
 def _pixels(resolution: str | None, aspect_ratio: str | None) -> tuple[int, int]:
-    lines = {"480p": 480, "720p": 720, "768p": 768, "1080p": 1080, "1k": 1080, "2k": 1440}
-    short = lines.get(_resolution_key(resolution), 2160 if resolution else 720)
+    lines = {"360p": 360, "480p": 480, "720p": 720, "768p": 768, "1080p": 1080, "1k": 1080}
+    lines |= {"2k": 1440, "4k": 2160}
+    short = lines.get(_resolution_key(resolution), 720)
     w, h = (int(n) for n in (aspect_ratio or "16:9").split(":"))
     return (short * w // h, short) if w >= h else (short, short * h // w)
 

@@ -87,7 +87,10 @@ def test_the_price_follows_the_settings(site, user, screenshot, device, tmp_path
     page = open_page(DESKTOP if device == "desktop" else PHONE)
     page.goto(f"{base}/generate/")
     page.get_by_label("Model").select_option("google/veo-3.1")
-    shows(page, "$1.60")  # 8 s at 720p, no audio
+    # Audio is on by default, as the provider would have it; switching it off halves the price.
+    shows(page, "$3.20")  # 8 s at 720p with audio
+    page.get_by_label("Generate audio").uncheck()
+    shows(page, "$1.60")
     page.get_by_label("Generate audio").check()
     shows(page, "$3.20")
     assert "Audio: $1.60 without, $3.20 with." in page.content()
@@ -215,4 +218,9 @@ def test_a_version_chain_and_its_comparison(site, user, screenshot, device):
             break
         time.sleep(0.1)
     assert abs(other - 2) < 0.3
+    # Past the end of the shorter version, the longer one plays on: nothing pulls it back.
+    page.evaluate("document.querySelectorAll('[data-compare-video]')[1].currentTime = 12")
+    time.sleep(1)
+    longer = page.evaluate("document.querySelectorAll('[data-compare-video]')[1].currentTime")
+    assert abs(longer - 12) < 0.3
     assert page.errors == []

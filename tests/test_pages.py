@@ -281,7 +281,7 @@ def test_resubmit_makes_a_new_job_with_the_same_settings(alice, key, user):
     job = run_job(user, key, model="google/veo-3.1", duration=8, aspect_ratio="9:16")
     url = reverse("videos:job_resubmit", args=[job.public_id])
     confirm = alice.get(url).content.decode()
-    assert "Submit again?" in confirm and f"${job.estimated_cost:.2f}" in confirm
+    assert "Make another take?" in confirm and f"${job.estimated_cost:.2f}" in confirm
     assert not VideoJob.objects.exclude(pk=job.pk).exists()  # asking sends nothing
     key_field = confirm.split('name="idempotency_key" value="')[1].split('"')[0]
     response = alice.post(url, {"idempotency_key": key_field})

@@ -142,7 +142,6 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_SIDE = 4096
 MIN_IMAGE_SIDE = 64
 IMAGE_FIELDS = {"first_frame": "First frame", "last_frame": "Last frame"}
-MAX_REFERENCES = 3
 
 
 def checked_image(upload, label: str) -> tuple[str, bytes]:
@@ -185,9 +184,6 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
-
-
-AUDIO_ALWAYS = "always"
 
 
 class GenerateForm(forms.Form):
@@ -245,8 +241,9 @@ class GenerateForm(forms.Form):
         return keys.order_by(F("last_used_at").desc(nulls_last=True), "provider", "label").first()
 
     def value(self, name):
-        """What the form holds for ``name`` now: submitted data, else the initial value."""
-        if name in self.data:
+        """What the form holds for ``name`` now: the submitted data (where a missing name is
+        an unticked box), or the initial values of a form not yet sent."""
+        if self.is_bound:
             return self.data.get(name)
         return self.initial.get(name)
 
@@ -297,6 +294,9 @@ class GenerateForm(forms.Form):
             self.fields["generate_audio"] = forms.BooleanField(
                 label="Generate audio", required=False
             )
+            # The provider's own default (and what its model description promises); the
+            # price of each choice is shown beside it.
+            self.initial.setdefault("generate_audio", True)
         if m.seed:
             self.fields["seed"] = forms.IntegerField(
                 label="Seed",
@@ -394,7 +394,9 @@ class GenerateForm(forms.Form):
             adapter.estimate(self.draft_spec(generate_audio=on), self.model_info)
             for on in (False, True)
         ]
-        return tuple(prices) if all(prices) else None
+        if not all(prices) or prices[0].amount == prices[1].amount:
+            return None
+        return tuple(prices)
 
     def clean_key(self):
         key = self.cleaned_data["key"]

@@ -379,18 +379,20 @@ class VideoJob(CompareAndSet, models.Model):
         return "Submit it again, or change the prompt or settings first."
 
     def versions(self) -> list["VideoJob"]:
-        """Version 1, 2, 3... of this video: the jobs it was made from, then this one, then
-        those made from its clips (the first line of descent)."""
+        """Version 1, 2, 3... of this video: the jobs it was made from, this one, and every
+        job made from its clips (several takes of one version are numbered ``take``)."""
         chain, job = [self], self
         while job.parent_id and len(chain) < 50:
             job = job.parent.job
             chain.insert(0, job)
-        job = self
-        while len(chain) < 50:
-            job = VideoJob.objects.filter(parent__job=job).order_by("created_at").first()
-            if job is None:
-                break
-            chain.append(job)
+        chain += VideoJob.objects.filter(parent__job=self).order_by("created_at")[:20]
+        takes: dict[int, int] = {}
+        for job in chain:
+            takes[job.version] = takes.get(job.version, 0) + 1
+            job.take = takes[job.version]
+        for job in chain:
+            if takes[job.version] == 1:
+                job.take = None
         return chain if len(chain) > 1 else []
 
     @property

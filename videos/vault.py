@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.views.decorators.debug import sensitive_variables
 
+from providers import registry
+
 
 class VaultError(Exception):
     """A stored secret cannot be decrypted with any configured vault key."""
@@ -71,12 +73,10 @@ def is_current(token: str) -> bool:
     return True
 
 
-KNOWN_PREFIXES = ("sk-or-", "AIza")
-
-
 @sensitive_variables("secret")
 def mask(secret: str) -> str:
     """A display form that identifies a key without revealing it: ``sk-or-…a1b2``."""
-    prefix = next((p for p in KNOWN_PREFIXES if secret.startswith(p)), "")
+    issuer = registry.issuer_of(secret)
+    prefix = registry.adapter(issuer).key_prefix if issuer else ""
     tail = secret[-4:] if len(secret) >= 16 else ""
     return f"{prefix}…{tail}"

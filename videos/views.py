@@ -112,11 +112,13 @@ def key_delete(request, public_id):
 
 def generate(request):
     source = _copy_source(request)
+    initial = {"idempotency_key": uuid.uuid4().hex, **(source.form_initial() if source else {})}
+    if source and source.image_inputs and request.method == "GET":
+        messages.info(
+            request, "The images of that video are not copied: choose them again to use them."
+        )
     form = GenerateForm(
-        request.POST or None,
-        request.FILES or None,
-        owner=request.user,
-        initial=source or {"idempotency_key": uuid.uuid4().hex},
+        request.POST or None, request.FILES or None, owner=request.user, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         job = VideoJob.objects.filter(
@@ -144,17 +146,18 @@ def generate_options(request):
     if current.get("changed") in ("key", "model"):
         # Another model: start from its defaults rather than carry the old one's values over.
         current = {name: current[name] for name in ("key", "model") if name in current}
+    else:
+        current.setdefault("generate_audio", "")  # a box left unticked sends nothing
     form = GenerateForm(initial=current, owner=request.user, initial_model=current.get("model"))
     return render(request, "videos/generate.html#model-options", {"form": form})
 
 
-def _copy_source(request) -> dict | None:
-    """Settings of an earlier job (``?from=<job>``) to start a new prompt from."""
+def _copy_source(request) -> VideoJob | None:
+    """The earlier job (``?from=<job>``) whose settings a new prompt starts from."""
     public_id = request.GET.get("from")
     if not public_id:
         return None
-    job = get_object_or_404(_own_jobs(request), public_id=public_id)
-    return {"idempotency_key": uuid.uuid4().hex, **job.form_initial()}
+    return get_object_or_404(_own_jobs(request), public_id=public_id)
 
 
 # --- jobs -------------------------------------------------------------------------------------
