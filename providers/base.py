@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Protocol
 
@@ -325,6 +325,11 @@ class Estimate:
 
     amount: Decimal
     basis: str  # e.g. "8 s at $0.20/s without audio"
+
+    @classmethod
+    def of(cls, amount: Decimal, basis: str) -> "Estimate":
+        """An estimate rounded to the cent, as prices are shown."""
+        return cls(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), basis)
 
     def __str__(self):
         return f"${self.amount:.2f}"

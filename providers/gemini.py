@@ -48,7 +48,6 @@ from .http import (
     accepted_json,
     error_from_reply,
     error_message,
-    json_object,
     make_client,
     send,
     send_submit,
@@ -165,9 +164,14 @@ class GeminiProvider(HttpProvider):
     key_help = "Gemini API keys start with AIza and are at aistudio.google.com/apikey."
     base_url_setting = "GEMINI_BASE_URL"
 
+    gone_text = (
+        "Gemini no longer has this clip (files are deleted after 2 days), so it cannot be "
+        "copied. Generate it again to get a new one."
+    )
+
     @staticmethod
-    def download_error(response: httpx.Response) -> ProviderError:
-        return download_error_for(response)
+    def error_for(response: httpx.Response) -> ProviderError:
+        return error_for(response)
 
     def _auth(self) -> dict[str, str]:
         # Always a header, never ?key=: URLs end up in logs, headers do not.
@@ -177,12 +181,7 @@ class GeminiProvider(HttpProvider):
         return f"{self.base_url}/{API_VERSION}/{path}"
 
     def _call(self, method: str, path: str, *, timeout: float | None = None, **kwargs) -> dict:
-        with make_client(timeout=timeout or self._timeout) as client:
-            request = client.build_request(method, self._url(path), headers=self._auth(), **kwargs)
-            response = send(client, request, NAME)
-            if response.is_success:
-                return json_object(response, NAME)
-            raise error_for(response)
+        return self._request(method, self._url(path), timeout=timeout, **kwargs)
 
     # --- models --------------------------------------------------------------------------
 
@@ -342,13 +341,12 @@ class GeminiProvider(HttpProvider):
             rate = Decimal(str(settings.OMNI_VIDEO_OUTPUT_USD_PER_MILLION))
             amount = tokens * rate / 1_000_000
             basis = f"about {tokens:,.0f} video tokens at ${rate}/million"
-            return Estimate(_cents(amount), basis)
+            return Estimate.of(amount, basis)
         price = veo_price(spec.model, spec.resolution)
         if price is None or not seconds:
             return None
-        return Estimate(
-            _cents(price * seconds * spec.sample_count), f"{seconds} s at ${price}/s with audio"
-        )
+        basis = f"{seconds} s at ${price}/s with audio"
+        return Estimate.of(price * seconds * spec.sample_count, basis)
 
     # --- following a job -----------------------------------------------------------------
 
@@ -651,21 +649,6 @@ def veo_price(model_id: str, resolution: str | None = None) -> Decimal | None:
     )
     standard, four_k = VEO_PRICES.get(family, (None, None))
     return four_k if (resolution or "").lower() == "4k" and four_k else standard
-
-
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def download_error_for(response: httpx.Response) -> ProviderError:
-    if response.status_code in (404, 410):
-        return OutputGone(
-            "Gemini no longer has this clip (files are deleted after 2 days), so it cannot be "
-            "copied. Generate it again to get a new one.",
-            raw=response.text[:1000],
-            status_code=response.status_code,
-        )
-    return error_for(response)
 
 
 def error_for(response: httpx.Response) -> ProviderError:

@@ -377,9 +377,26 @@ class HttpProvider:
     def _auth(self) -> dict[str, str]:
         raise NotImplementedError
 
-    @staticmethod
-    def download_error(response: httpx.Response) -> ProviderError:
-        raise NotImplementedError
+    # What the provider's error replies mean (a module function of each adapter), and what
+    # it says when an output is gone.
+    error_for: Callable[[httpx.Response], ProviderError]
+    gone_text: str
+
+    def download_error(self, response: httpx.Response) -> ProviderError:
+        if response.status_code in (404, 410):
+            return OutputGone(
+                self.gone_text, raw=response.text[:1000], status_code=response.status_code
+            )
+        return self.error_for(response)
+
+    def _request(self, method: str, url: str, *, timeout: float | None = None, **kwargs) -> dict:
+        """One API call with the key; the JSON object it answers, or its typed error."""
+        with make_client(timeout=timeout or self._timeout) as client:
+            request = client.build_request(method, url, headers=self._auth(), **kwargs)
+            response = send(client, request, self.label)
+            if response.is_success:
+                return json_object(response, self.label)
+            raise self.error_for(response)
 
     @staticmethod
     def continuation(kind: str, job_id: str, output_url: str) -> Continuation:

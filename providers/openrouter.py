@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
 
 import httpx
@@ -25,7 +25,6 @@ from .base import (
     ModelInfo,
     OutOfCredits,
     Output,
-    OutputGone,
     ProviderError,
     ProviderUnavailable,
     SafetyRefused,
@@ -39,10 +38,8 @@ from .http import (
     accepted_json,
     error_from_reply,
     error_message,
-    json_object,
     make_client,
     origin,
-    send,
     send_submit,
     unknown_outcome,
 )
@@ -97,9 +94,23 @@ class OpenRouterProvider(HttpProvider):
     base_url_setting = "OPENROUTER_BASE_URL"
     webhook_secret_setting = "OPENROUTER_WEBHOOK_SECRET"  # noqa: S105 (a setting name)
 
+    gone_text = (
+        "OpenRouter no longer has this clip (it expired or was deleted), so it cannot be "
+        "copied. Generate it again to get a new one."
+    )
+
     @staticmethod
-    def download_error(response: httpx.Response) -> ProviderError:
-        return download_error_for(response)
+    def error_for(response: httpx.Response) -> ProviderError:
+        return error_for(response)
+
+    def download_error(self, response: httpx.Response) -> ProviderError:
+        if response.status_code == 409:
+            return ProviderUnavailable(
+                "OpenRouter says the clip is not ready yet; we will try again.",
+                raw=response.text[:1000],
+                status_code=409,
+            )
+        return super().download_error(response)
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}"}
@@ -127,12 +138,7 @@ class OpenRouterProvider(HttpProvider):
         if not self._on_api_origin(url):
             # A reply must never steer the key to another host.
             raise UnexpectedResponse(f"{NAME} pointed to another host ({url}); refused.")
-        with make_client(timeout=timeout or self._timeout) as client:
-            request = client.build_request(method, url, headers=self._auth(), **kwargs)
-            response = send(client, request, NAME)
-            if response.is_success:
-                return json_object(response, NAME)
-            raise error_for(response)
+        return self._request(method, url, timeout=timeout, **kwargs)
 
     def verify_key(self, *, timeout: float | None = None) -> KeyCheck:
         body = self._call("GET", f"{self.base_url}/key", timeout=timeout)
@@ -397,13 +403,13 @@ def estimate(model: ModelInfo, spec: JobSpec) -> Estimate | None:
             what = "with" if audio else "without"
             basis = f"{seconds} s at ${rate * scale:.3f}/s"
             basis += f" {what} audio" if model.audio else ""
-            return Estimate(_cents(amount), basis + (f" at {spec.resolution}" if res else ""))
+            return Estimate.of(amount, basis + (f" at {spec.resolution}" if res else ""))
     if (rate := _decimal(skus.get(f"video_tokens_{res}") or skus.get("video_tokens"))) is not None:
         width, height = _pixels(spec.resolution, spec.aspect_ratio)
         # Token-priced models count (width x height x 24 fps x seconds) / 1024 tokens.
         tokens = Decimal(width * height * 24 * seconds) / 1024
         amount = rate * tokens * spec.sample_count
-        return Estimate(_cents(amount), f"about {tokens:,.0f} video tokens at ${rate}/token")
+        return Estimate.of(amount, f"about {tokens:,.0f} video tokens at ${rate}/token")
     return None
 
 
@@ -412,10 +418,6 @@ def _decimal(value) -> Decimal | None:
         return Decimal(str(value)) if value is not None else None
     except InvalidOperation:
         return None
-
-
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _pixels(resolution: str | None, aspect_ratio: str | None) -> tuple[int, int]:
@@ -459,23 +461,6 @@ def user_message(status: JobStatus, raw: str) -> str:
 
 def shape_error(what: str) -> UnexpectedResponse:
     return UnexpectedResponse(f"{NAME} sent an unexpected reply: {what}. Try again later.")
-
-
-def download_error_for(response: httpx.Response) -> ProviderError:
-    if response.status_code in (404, 410):
-        return OutputGone(
-            "OpenRouter no longer has this clip (it expired or was deleted), so it cannot be "
-            "copied. Generate it again to get a new one.",
-            raw=response.text[:1000],
-            status_code=response.status_code,
-        )
-    if response.status_code == 409:
-        return ProviderUnavailable(
-            "OpenRouter says the clip is not ready yet; we will try again.",
-            raw=response.text[:1000],
-            status_code=409,
-        )
-    return error_for(response)
 
 
 def error_for(response: httpx.Response) -> ProviderError:
