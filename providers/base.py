@@ -121,6 +121,8 @@ class KeyCheck:
 
     detail: str = ""
     usable: bool = True
+    # Why an accepted key cannot be used: "no_credit" or "no_models".
+    problem: str = ""
 
 
 FRAME_ROLES = ("first_frame", "last_frame")

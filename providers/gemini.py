@@ -208,7 +208,9 @@ class GeminiProvider(HttpProvider):
         video = self._video_models(timeout)
         if not video:
             return KeyCheck(
-                detail="Gemini accepted the key, but it offers no video model.", usable=False
+                detail="Gemini accepted the key, but it offers no video model.",
+                usable=False,
+                problem="no_models",
             )
         names = ", ".join(str(m.get("displayName") or m["name"]) for m in video)
         return KeyCheck(detail=f"Gemini accepted the key; video models: {names}.")

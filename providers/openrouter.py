@@ -151,6 +151,7 @@ class OpenRouterProvider(HttpProvider):
                 detail="OpenRouter accepted the key, but it has no credits left on its limit: "
                 "add credits (or raise the key's limit) before generating.",
                 usable=False,
+                problem="no_credit",
             )
         detail = "OpenRouter accepted the key"
         if isinstance(remaining, int | float):

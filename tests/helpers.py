@@ -12,3 +12,48 @@ def submit(provider, job: JobSpec):
         models = []
     model = next((m for m in models if m.id == job.model), None)
     return provider.submit(job, model or ModelInfo(provider.slug, job.model, job.model))
+
+
+def run_in_process(job):
+    """Submit, poll and copy ``job`` in this process, as a worker would; returns it reloaded."""
+    import time
+
+    from videos import lifecycle
+    from videos.models import VideoJob
+
+    lifecycle.submit(job.pk)
+    job.refresh_from_db()
+    while job.status == VideoJob.Status.WAITING:
+        time.sleep(0.2)
+        lifecycle.poll(job.pk, job.poll_generation)
+        job.refresh_from_db()
+    for clip in job.clips.all():
+        lifecycle.collect(clip.pk)
+    job.refresh_from_db()
+    return job
+
+
+def finished_output(provider, model, prompt="p", **spec):
+    """The first output of a job run to its end at ``provider`` (the adapter alone)."""
+    import time
+
+    submitted = submit(provider, JobSpec(model=model, prompt=prompt, **spec))
+    for _ in range(100):
+        state = provider.poll(submitted.polling_url)
+        if state.status.is_terminal:
+            return state.outputs[0]
+        time.sleep(0.1)
+    raise AssertionError("no output")
+
+
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+    "user_agent": (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
+    ),
+}

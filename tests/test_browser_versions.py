@@ -9,22 +9,11 @@ from PIL import Image
 
 from providers.base import JobSpec
 from tests.conftest import GEMINI_KEY, OPENROUTER_KEY, make_key
+from tests.helpers import DESKTOP, PHONE, run_in_process
 from videos import lifecycle
 from videos.models import Clip, VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"viewport": {"width": 1366, "height": 900}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-    "user_agent": (
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
-        "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
-    ),
-}
 
 
 @pytest.fixture
@@ -52,22 +41,9 @@ def site(browser, live_server, providers, settings, user):
         context.close()
 
 
-def run(job: VideoJob) -> VideoJob:
-    lifecycle.submit(job.pk)
-    job.refresh_from_db()
-    while job.status == VideoJob.Status.WAITING:
-        time.sleep(0.2)
-        lifecycle.poll(job.pk, job.poll_generation)
-        job.refresh_from_db()
-    for clip in job.clips.all():
-        lifecycle.collect(clip.pk)
-    job.refresh_from_db()
-    return job
-
-
 def start(user, key, idempotency, **spec):
     job, _ = lifecycle.start_job(user, key, JobSpec(**spec), idempotency)
-    return run(job)
+    return run_in_process(job)
 
 
 def estimate_text(page) -> str:
@@ -194,7 +170,7 @@ def test_a_version_chain_and_its_comparison(site, user, screenshot, device):
     page.get_by_role("button", name="Make the extended version").click()
     page.wait_for_url(f"{base}/videos/*/")
     second = VideoJob.objects.exclude(pk=first.pk).get()
-    run(second)
+    run_in_process(second)
     page.reload()
     page.locator(".badge-job-ready").wait_for(timeout=20_000)
     chain = page.get_by_role("navigation", name="Versions of this video")

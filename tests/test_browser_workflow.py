@@ -15,21 +15,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.conftest import OPENROUTER_KEY, make_key
+from tests.helpers import DESKTOP, PHONE
 from videos.models import Clip, VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-    "user_agent": (
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
-        "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
-    ),
-}
 
 
 def accessible(page, name):

@@ -3,11 +3,11 @@
 import pytest
 
 from providers import http
-from providers.base import JobSpec, Output, OutputTooLarge, UnsafeURL
+from providers.base import OutputTooLarge, UnsafeURL
 from providers.gemini import GeminiProvider
 from providers.openrouter import OpenRouterProvider
 from tests.conftest import GEMINI_KEY, OPENROUTER_KEY
-from tests.helpers import submit
+from tests.helpers import finished_output
 
 
 @pytest.mark.parametrize(
@@ -43,18 +43,6 @@ def test_an_allowed_private_host_port_may_use_http(settings):
 
 def test_public_https_passes():
     http.check_url("https://93.184.215.14/clip.mp4")
-
-
-def finished_output(provider, model, prompt="p", **spec) -> Output:
-    import time
-
-    submitted = submit(provider, JobSpec(model=model, prompt=prompt, **spec))
-    for _ in range(100):
-        state = provider.poll(submitted.polling_url)
-        if state.status.is_terminal:
-            return state.outputs[0]
-        time.sleep(0.1)
-    raise AssertionError("no output")
 
 
 def test_every_adapter_download_is_guarded(sandbox, settings):

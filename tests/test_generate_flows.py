@@ -3,7 +3,6 @@ the provider, audio is said out loud, keys that cannot pay cannot start jobs, fa
 one piece of advice, and clips carry on into their next version."""
 
 import io
-import time
 import uuid
 
 import pytest
@@ -12,6 +11,7 @@ from PIL import Image
 
 from providers.base import JobSpec
 from tests.conftest import GEMINI_KEY, make_key
+from tests.helpers import run_in_process
 from videos import lifecycle
 from videos.models import ProviderKey, VideoJob
 
@@ -55,20 +55,6 @@ def generate(client, key, model, **data):
     return client.post(reverse("videos:generate"), payload)
 
 
-def run(job: VideoJob) -> VideoJob:
-    """Submit, poll and copy in this process, as a worker would."""
-    lifecycle.submit(job.pk)
-    job.refresh_from_db()
-    while job.status == VideoJob.Status.WAITING:
-        time.sleep(0.2)
-        lifecycle.poll(job.pk, job.poll_generation)
-        job.refresh_from_db()
-    for clip in job.clips.all():
-        lifecycle.collect(clip.pk)
-    job.refresh_from_db()
-    return job
-
-
 def sent(sandbox, job: VideoJob) -> dict:
     return sandbox.stats()["jobs"][job.provider_job_id.rsplit("/", 1)[-1]]
 
@@ -86,7 +72,7 @@ def test_three_reference_images_reach_the_provider(alice, key, reachable):
     assert response.status_code == 302, response.content.decode()[:2000]
     job = VideoJob.objects.get()
     assert [i["role"] for i in job.image_inputs] == ["reference"] * 3
-    job = run(job)
+    job = run_in_process(job)
     assert job.status == VideoJob.Status.READY, job.error
     references = sent(reachable, job)["request"]["input_references"]
     assert len(references) == 3 and all("image/png" in r["image_url"]["url"] for r in references)
@@ -122,7 +108,7 @@ def test_a_gemini_image_to_video_job_with_first_and_last_frame(alice, gemini_key
         last_frame=png("#001133", "night.png"),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    job = run(VideoJob.objects.get())
+    job = run_in_process(VideoJob.objects.get())
     assert job.status == VideoJob.Status.READY, job.error
     instance = sent(reachable, job)["request"]["instances"][0]
     assert instance["image"]["mimeType"] == "image/png" and "lastFrame" in instance
@@ -131,7 +117,7 @@ def test_a_gemini_image_to_video_job_with_first_and_last_frame(alice, gemini_key
 
 def test_unticked_audio_is_sent_as_false(alice, key, reachable):
     generate(alice, key, "google/veo-3.1", prompt="Quiet", duration=8)
-    job = run(VideoJob.objects.get())
+    job = run_in_process(VideoJob.objects.get())
     assert job.parameters["generate_audio"] is False
     assert sent(reachable, job)["request"]["generate_audio"] is False
     assert job.estimated_cost == job.cost  # $1.60: 8 s without audio, as estimated
@@ -155,7 +141,7 @@ def test_a_failure_gives_one_piece_of_advice(alice, user, reachable):
     job, _ = lifecycle.start_job(
         user, key, JobSpec(model="google/veo-3.1", prompt="p", duration=8), "k1"
     )
-    job = run(job)
+    job = run_in_process(job)
     assert job.status == VideoJob.Status.FAILED and job.failure == VideoJob.Failure.CREDIT
     page = alice.get(job.get_absolute_url()).content.decode()
     assert "out of credits" in page and "Add credits to your provider account" in page
@@ -173,7 +159,7 @@ def test_a_blocked_job_shows_no_running_status(alice, gemini_key):
         JobSpec(model="veo-3.1-generate-sandbox", prompt="[sandbox:safety] x", duration=8),
         "k2",
     )
-    job = run(job)
+    job = run_in_process(job)
     assert job.status == VideoJob.Status.BLOCKED
     page = alice.get(job.get_absolute_url()).content.decode()
     assert "Provider status" not in page and "not been charged" in page
@@ -185,7 +171,7 @@ def test_the_prompt_limit_holds_on_every_path(alice, user, key):
     job, _ = lifecycle.start_job(
         user, key, JobSpec(model="google/veo-3.1", prompt="x" * 5000, duration=8), "k3"
     )
-    job = run(job)
+    job = run_in_process(job)
     assert job.status == VideoJob.Status.FAILED and "at most 4,000" in job.error
     assert job.failure == VideoJob.Failure.REQUEST
 
@@ -197,7 +183,7 @@ def test_extend_a_veo_clip_into_its_next_version(alice, user, gemini_key, reacha
         JobSpec(model="veo-3.1-generate-sandbox", prompt="A boat", duration=8, resolution="720p"),
         "k4",
     )
-    first = run(first)
+    first = run_in_process(first)
     assert first.status == VideoJob.Status.READY, first.error
     page = alice.get(first.get_absolute_url()).content.decode()
     url = reverse("videos:clip_continue", args=[first.public_id, 1, "extend"])
@@ -210,7 +196,7 @@ def test_extend_a_veo_clip_into_its_next_version(alice, user, gemini_key, reacha
     second = VideoJob.objects.exclude(pk=first.pk).get()
     assert response["Location"] == second.get_absolute_url()
     assert second.version == 2 and second.parent.job == first and second.continuation == "extend"
-    second = run(second)
+    second = run_in_process(second)
     assert second.status == VideoJob.Status.READY, second.error
     request = sent(reachable, second)["request"]
     assert request["instances"][0]["video"]["uri"].endswith(":download?alt=media")
@@ -228,7 +214,7 @@ def test_extend_is_not_offered_once_the_provider_deleted_the_clip(alice, user, g
         JobSpec(model="veo-3.1-generate-sandbox", prompt="Old", duration=8, resolution="720p"),
         "k5",
     )
-    first = run(first)
+    first = run_in_process(first)
     first.clips.update(source_expires_at="2020-01-01T00:00:00Z")
     page = alice.get(first.get_absolute_url()).content.decode()
     assert "no longer does" in page
@@ -240,7 +226,7 @@ def test_edit_an_omni_clip_and_cancel_a_running_one(alice, user, gemini_key, rea
     first, _ = lifecycle.start_job(
         user, gemini_key, JobSpec(model="gemini-omni-1.1-flash", prompt="A cat", duration=4), "k6"
     )
-    first = run(first)
+    first = run_in_process(first)
     assert first.status == VideoJob.Status.READY, first.error
     url = reverse("videos:clip_continue", args=[first.public_id, 1, "edit"])
     assert alice.post(url, {"idempotency_key": "e1", "prompt": ""}).status_code == 400
@@ -261,10 +247,10 @@ def test_extend_an_openrouter_veo_clip(alice, user, key, reachable):
     first, _ = lifecycle.start_job(
         user, key, JobSpec(model="google/veo-3.1", prompt="A kite", duration=8), "k7"
     )
-    first = run(first)
+    first = run_in_process(first)
     url = reverse("videos:clip_continue", args=[first.public_id, 1, "extend"])
     alice.post(url, {"idempotency_key": "x1", "prompt": "It climbs higher"})
-    second = run(VideoJob.objects.get(idempotency_key="x1"))
+    second = run_in_process(VideoJob.objects.get(idempotency_key="x1"))
     assert second.status == VideoJob.Status.READY, second.error
     assert sent(reachable, second)["parent"] == first.provider_job_id
     assert sent(reachable, second)["request"]["previous_job_id"] == first.provider_job_id
@@ -279,6 +265,6 @@ def test_a_safety_refusal_at_submit_is_blocked_not_failed(request, user, provide
     job, _ = lifecycle.start_job(
         user, key, JobSpec(model=model, prompt="[sandbox:safety-submit] x", duration=4), "s1"
     )
-    job = run(job)
+    job = run_in_process(job)
     assert job.status == VideoJob.Status.BLOCKED and job.failure == VideoJob.Failure.SAFETY
     assert "safety rules refused" in job.error

@@ -221,3 +221,13 @@ def test_deleting_a_key_keeps_its_jobs(alice, user):
     job.refresh_from_db()
     assert job.key is None
     assert alice.get(job.get_absolute_url()).status_code == 200
+
+
+def test_a_gemini_key_with_no_video_model_says_so(user, providers, monkeypatch):
+    from providers.gemini import GeminiProvider
+
+    monkeypatch.setattr(GeminiProvider, "_video_models", lambda self, timeout=None: [])
+    key = make_key(user, GEMINI_KEY, "gemini")
+    works, message = key.verify()
+    assert works is False and "offers no video model" in message
+    assert key.status == ProviderKey.Status.NO_MODELS and not key.usable

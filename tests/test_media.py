@@ -4,23 +4,11 @@ import uuid
 
 import pytest
 
-from providers.base import JobSpec, UnsafeURL
+from providers.base import UnsafeURL
 from providers.gemini import GeminiProvider
 from tests.conftest import GEMINI_KEY
-from tests.helpers import submit
+from tests.helpers import finished_output
 from videos import media
-
-
-def finished_gemini_output(provider):
-    import time
-
-    submitted = submit(provider, JobSpec(model="veo-3.1-generate-sandbox", prompt="p", duration=4))
-    for _ in range(100):
-        state = provider.poll(submitted.polling_url)
-        if state.status.is_terminal:
-            return state.outputs[0]
-        time.sleep(0.1)
-    raise AssertionError("no output")
 
 
 def test_a_redirect_to_a_private_address_is_refused(sandbox, settings, tmp_path):
@@ -29,7 +17,7 @@ def test_a_redirect_to_a_private_address_is_refused(sandbox, settings, tmp_path)
     port = sandbox.url.rsplit(":", 1)[1]
     settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}"]  # the API yes, the redirect target no
     provider = GeminiProvider(GEMINI_KEY, base_url=sandbox.gemini_base_url)
-    output = finished_gemini_output(provider)
+    output = finished_output(provider, "veo-3.1-generate-sandbox", duration=4)
     with pytest.raises(UnsafeURL, match="localhost"):
         media.copy_output(provider, output, stem=f"clips/{uuid.uuid4()}", partial_prefix="t")
     assert list((tmp_path / ".partial").glob("*.part")) == []

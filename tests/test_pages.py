@@ -2,7 +2,6 @@
 
 import io
 import json
-import time
 import uuid
 import zipfile
 
@@ -14,6 +13,7 @@ from PIL import Image
 from providers import registry
 from providers.base import JobSpec
 from tests.conftest import make_key
+from tests.helpers import run_in_process
 from videos import lifecycle
 from videos.models import VideoJob
 
@@ -34,16 +34,7 @@ def run_job(user, key, prompt="Spring launch teaser", model="sandbox/multi-clip"
     info = next(m for m in key.models() if m.id == model)
     estimate = registry.adapter(key.provider).estimate(job_spec, info)
     job, _ = lifecycle.start_job(user, key, job_spec, uuid.uuid4().hex, estimate=estimate)
-    lifecycle.submit(job.pk)
-    job.refresh_from_db()
-    while job.status == VideoJob.Status.WAITING:
-        time.sleep(0.2)
-        lifecycle.poll(job.pk, job.poll_generation)
-        job.refresh_from_db()
-    for clip in job.clips.all():
-        lifecycle.collect(clip.pk)
-    job.refresh_from_db()
-    return job
+    return run_in_process(job)
 
 
 def png(width=320, height=180, kind="PNG") -> io.BytesIO:

@@ -113,7 +113,7 @@ def resubmit(job: VideoJob, idempotency_key: str) -> tuple:
     )
 
 
-def spec_for(job: VideoJob) -> JobSpec:
+def spec_for(job: VideoJob, *, with_images: bool = True) -> JobSpec:
     from .images import load_inputs
 
     return JobSpec(
@@ -121,7 +121,7 @@ def spec_for(job: VideoJob) -> JobSpec:
         prompt=job.prompt,
         negative_prompt=job.negative_prompt,
         **job.spec_settings(),
-        images=load_inputs(job.image_inputs),
+        images=load_inputs(job.image_inputs) if with_images else (),
         callback_url=callback_url(job),
         parent=continuation_of(job),
     )
@@ -175,9 +175,8 @@ def continuation_offer(clip: Clip, kind: str, model=None) -> Offer:
             f"{what} works only while {registry.label(job.provider)} still keeps the clip, "
             f"which it no longer does (it kept it until {clip.source_expires_at:%d %b %Y}).",
         )
-    base = spec_for(job)
+    base = spec_for(job, with_images=False)  # carrying on from a clip takes no images
     changes: dict = {
-        "images": (),
         "parent": registry.adapter(job.provider).continuation(
             kind, job.provider_job_id, clip.source_url
         ),

@@ -29,10 +29,11 @@ class ProviderKey(models.Model):
         UNVERIFIED = "unverified", "Not verified yet"
         VALID = "valid", "Works"
         NO_CREDIT = "no_credit", "No credits left"
+        NO_MODELS = "no_models", "Offers no video model"
         INVALID = "invalid", "Refused by the provider"
 
     # Keys in these states cannot start a job until they are verified again.
-    UNUSABLE = (Status.NO_CREDIT, Status.INVALID)
+    UNUSABLE = (Status.NO_CREDIT, Status.NO_MODELS, Status.INVALID)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(
@@ -114,7 +115,10 @@ class ProviderKey(models.Model):
             log.warning("Verifying key %s failed: %s", self.pk, exc.message)
             return None, f"Could not check the key: {exc.message} The key is kept as it was."
         if not check.usable:
-            self._record(self.Status.NO_CREDIT, check.detail)
+            status = (
+                self.Status.NO_MODELS if check.problem == "no_models" else self.Status.NO_CREDIT
+            )
+            self._record(status, check.detail)
             return False, check.detail
         self._record(self.Status.VALID, check.detail)
         return True, check.detail

@@ -179,14 +179,15 @@ def _job_context(request, job):
         # Keep refreshing while the job runs or a clip is still being copied.
         "live": live,
         "offer_save_all": not is_mobile(request),
-        "versions": job.versions(),
         "offers": [] if live else lifecycle.clip_offers(clips),
     }
 
 
 def job_detail(request, public_id):
     job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
-    return render(request, "videos/job.html", _job_context(request, job))
+    # The version chain sits outside the live panel: worked out once, for the whole page.
+    context = _job_context(request, job) | {"versions": job.versions()}
+    return render(request, "videos/job.html", context)
 
 
 def job_live(request, public_id):
