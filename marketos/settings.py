@@ -6,6 +6,7 @@ environment variables (see README.md for the full list).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,6 +106,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
     # Before django_tasks_db: its db_worker command is extended here (recovery at start-up).
     "videos",
     "django_tasks_db",
@@ -122,6 +124,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it answers a locked-out login attempt.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    # First: it refuses a locked-out attempt before a password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "marketos.urls"
@@ -168,6 +177,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed logins (the app's and the admin's) are throttled per client address, and per account
+# from one address, then refused for a cool-off time. An attacker elsewhere cannot lock a person
+# out, and no lockout lasts longer than the cool-off (retrying meanwhile does not extend it).
+# Failures are logged with the user name and the address.
+AXES_FAILURE_LIMIT = envint("MARKETOS_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("MARKETOS_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Behind reverse proxies (nginx...), how many of them add to X-Forwarded-For: the client's
+# address is then read from there instead of being the proxy's own.
+TRUSTED_PROXY_COUNT = envint("MARKETOS_TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "marketos.client_ip.client_ip"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# An operator needs to see who was tried, and from where (the password is never logged).
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "videos:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -246,6 +271,10 @@ SUBMIT_MAX_ATTEMPTS = envint("MARKETOS_SUBMIT_MAX_ATTEMPTS", 5)
 # Clips: copied with a size cap; failed copies retried with backoff; a copy holds a lease that a
 # recovering worker may take over once it lapses (its worker died).
 MAX_CLIP_BYTES = envint("MARKETOS_MAX_CLIP_BYTES", 2 * 1024**3)
+# A download may take at most this long, and after its first minute must average this rate: a
+# source trickling bytes would otherwise hold a worker (and everyone's jobs) for ever.
+DOWNLOAD_MAX_SECONDS = envint("MARKETOS_DOWNLOAD_MAX_SECONDS", 30 * 60)
+DOWNLOAD_MIN_BYTES_PER_SECOND = envint("MARKETOS_DOWNLOAD_MIN_BYTES_PER_SECOND", 32 * 1024)
 CLIP_MAX_ATTEMPTS = envint("MARKETOS_CLIP_MAX_ATTEMPTS", 6)
 CLIP_RETRY_SECONDS = envfloat("MARKETOS_CLIP_RETRY_SECONDS", 5.0)
 CLIP_LEASE_SECONDS = envint("MARKETOS_CLIP_LEASE_SECONDS", 120)

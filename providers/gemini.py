@@ -443,7 +443,8 @@ class GeminiProvider(HttpProvider):
         can carry the whole clip, which is read when the clip is copied, not when polled."""
         with make_client(timeout=self._timeout) as client:
             url = self._url(f"interactions/{interaction}")
-            request = client.build_request("GET", url, headers=self._auth())
+            headers = {**self._auth(), "Accept-Encoding": "identity"}  # read raw, as it streams
+            request = client.build_request("GET", url, headers=headers)
             response = send(client, request, NAME, stream=True)
             try:
                 if not response.is_success:

@@ -38,6 +38,8 @@ from .base import (
 )
 
 USER_AGENT = "MarketOS-Video/0.1"
+# The minimum download rate is only judged after this long (connections start slowly).
+DOWNLOAD_GRACE_SECONDS = 60
 MAX_REDIRECTS = 5
 # Connecting should be quick everywhere; reading may legitimately take a while for big bodies.
 CONNECT_TIMEOUT = 5.0
@@ -96,13 +98,30 @@ def check_url(url: str) -> None:
         check_address(host, port, address)
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052, 8215),
+# IPv4-compatible (deprecated) and IPv4-translated (SIIT) addresses.
+EMBEDDING_V4 = tuple(
+    ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96")
+)
+
+
+def embedded_ipv4(ip) -> list:
+    """IPv4 addresses an IPv6 address stands for (mapped, 6to4, Teredo, NAT64...)."""
+    if ip.version != 6:
+        return []
+    found = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if any(ip in network for network in EMBEDDING_V4):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in found if address is not None]
+
+
 def check_address(host: str, port: int, address: str) -> None:
-    """Refuse a connection to a non-public address (checked again at connect time)."""
+    """Refuse a connection to a non-public address (checked again at connect time), including
+    an IPv6 address that embeds a private IPv4 one."""
     if allowed_private(host.lower(), port):
         return
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if not ip.is_global or (mapped and not mapped.is_global):
+    if not ip.is_global or any(not v4.is_global for v4 in embedded_ipv4(ip)):
         raise UnsafeURL(
             f"Refused to download from {host}: it resolves to a private or local address."
         )
@@ -277,7 +296,10 @@ def too_large(size: int) -> OutputTooLarge:
 class Download:
     """A provider's streaming reply for one output, never longer than ``MAX_CLIP_BYTES``.
 
-    Network failures become ProviderUnavailable; an oversized body, OutputTooLarge.
+    Network failures become ProviderUnavailable; an oversized body, OutputTooLarge; a content
+    encoding (a clip is never compressed for transfer, and a compressed bomb must not be
+    inflated), UnsafeURL. A download that takes longer than ``DOWNLOAD_MAX_SECONDS`` or,
+    after its first minute, averages less than ``DOWNLOAD_MIN_BYTES_PER_SECOND`` is cut off.
     """
 
     def __init__(self, response: httpx.Response, provider_name: str, max_bytes: int | None = None):
@@ -290,18 +312,33 @@ class Download:
         self.content_length = int(length) if length.isdigit() else None
         if self.content_length and self.content_length > self._max_bytes:
             raise too_large(self.content_length)
+        encoding = response.headers.get("Content-Encoding", "").strip().lower()
+        if encoding not in ("", "identity"):
+            raise UnsafeURL(
+                f"{provider_name} sent the clip with a content encoding ({encoding[:40]}) it "
+                "was not asked for; refused."
+            )
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The body as it arrives (pieces of any size unless ``chunk_size`` is given)."""
-        encoded = self._response.headers.get("Content-Encoding", "identity") != "identity"
         cap, size = self._max_bytes, 0
+        started = time.monotonic()
         try:
-            # Without a content encoding, skip the decoder: no copy of every byte.
-            chunks = (self._response.iter_bytes if encoded else self._response.iter_raw)(chunk_size)
-            for chunk in chunks:
+            # No content encoding (see above): the raw bytes are the clip, no decoder copy.
+            for chunk in self._response.iter_raw(chunk_size):
                 size += len(chunk)
                 if size > cap:
                     raise too_large(size)
+                elapsed = time.monotonic() - started
+                if elapsed > settings.DOWNLOAD_MAX_SECONDS or (
+                    elapsed > DOWNLOAD_GRACE_SECONDS
+                    and size / elapsed < settings.DOWNLOAD_MIN_BYTES_PER_SECOND
+                ):
+                    raise ProviderUnavailable(
+                        f"The download from {self._provider_name} was too slow "
+                        f"({size / 1024 / max(elapsed, 1):,.0f} KiB/s after {elapsed:,.0f} s) "
+                        "and was cut off; it will be tried again."
+                    )
                 yield chunk
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise ProviderUnavailable(
@@ -332,7 +369,9 @@ def stream(
     with make_client(timeout=timeout, guarded=True) as client:
         for _ in range(MAX_REDIRECTS + 1):
             check_url(url)
-            request = client.build_request("GET", url, headers=headers)
+            request = client.build_request(
+                "GET", url, headers={**headers, "Accept-Encoding": "identity"}
+            )
             response = send(client, request, provider_name, stream=True)
             if response.is_redirect and "Location" in response.headers:
                 response.close()

@@ -1,3 +1,4 @@
+import gzip
 import json
 import os
 import shutil
@@ -48,6 +49,9 @@ class _Misbehaving(BaseHTTPRequestHandler):
 
     def do_GET(self):
         mode = self.path.strip("/").split("/")[0]
+        if mode in ("gzip", "trickle"):
+            self._stream(mode)
+            return
         if mode == "hang":
             time.sleep(self.server.hang_seconds)
             body, status, kind = b"{}", 200, "application/json"
@@ -75,6 +79,27 @@ class _Misbehaving(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except OSError:
             pass  # the client gave up first, as it should on "hang"
+
+    def _stream(self, mode):
+        """gzip: a small body that inflates hugely (a bomb); trickle: a byte every 0.2 s."""
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp4")
+            if mode == "gzip":
+                body = gzip.compress(b"\0" * 10_000_000)
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(1000):
+                self.wfile.write(b"\0")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass  # the client gave up, as it should
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))

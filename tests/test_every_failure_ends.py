@@ -150,3 +150,29 @@ def test_cancelling_a_job_that_just_finished_changes_nothing(user, key):
     assert not job.mark_cancelled()
     job.refresh_from_db()
     assert job.status == VideoJob.Status.COLLECTING
+
+
+def test_a_job_left_collecting_with_every_clip_ended_is_finished_by_recovery(user, key):
+    """A worker that died between ending the last clip and ending the job: recovery ends it."""
+    job = start(user, key)
+    lifecycle.submit(job.pk)
+    job = until_waiting_ends(job)
+    Clip.objects.filter(job=job).update(status=Clip.Status.FAILED, error="not a video")
+    hour_ago = timezone.now() - timedelta(hours=1)
+    VideoJob.objects.filter(pk=job.pk).update(updated_at=hour_ago)
+    assert lifecycle.recover()["finished"] == 1
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.FAILED and job.failure == VideoJob.Failure.COPY
+
+
+def test_a_key_echoed_in_a_provider_error_is_never_stored(user, key):
+    from tests.conftest import OPENROUTER_KEY
+
+    job = start(user, key)
+    job.fail(f"Bad key {OPENROUTER_KEY} given", raw=f'{{"error": "key={OPENROUTER_KEY}"}}')
+    job.refresh_from_db()
+    assert OPENROUTER_KEY not in job.error + job.raw_error
+    assert key.masked in job.error
+    key.mark_refused(f"refused: {OPENROUTER_KEY}")
+    key.refresh_from_db()
+    assert OPENROUTER_KEY not in key.status_message

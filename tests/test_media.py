@@ -45,3 +45,21 @@ def test_stale_partials_are_removed(tmp_path, settings):
     fresh.write_bytes(b"y")
     assert media.remove_stale_partials(older_than=600) == 1
     assert not old.exists() and fresh.exists()
+
+
+@pytest.mark.django_db
+def test_every_container_gets_its_own_extension(user):
+    import uuid as _uuid
+
+    from videos.models import Clip, VideoJob
+
+    job = VideoJob(owner=user, idempotency_key=_uuid.uuid4().hex, prompt="Spring launch")
+    names = {
+        kind: Clip(job=job, index=0, content_type=kind).download_name(1)
+        for kind in ("video/mp4", "video/quicktime", "video/webm")
+    }
+    assert names == {
+        "video/mp4": "spring-launch-1-of-1.mp4",
+        "video/quicktime": "spring-launch-1-of-1.mov",
+        "video/webm": "spring-launch-1-of-1.webm",
+    }

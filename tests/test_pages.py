@@ -227,6 +227,10 @@ def test_clip_download_zip_and_ranges(alice, key, user):
         assert b"".join(part.streaming_content) == data[start : end + 1]
     past = alice.get(video, headers={"Range": f"bytes={size}-"})
     assert past.status_code == 416 and past["Content-Range"] == f"bytes */{size}"
+    # A range that is not one (last before first, absurd numbers) is ignored, not an error.
+    for nonsense in ("bytes=500-100", "bytes=" + "9" * 5000 + "-", "bytes=a-b"):
+        whole_again = alice.get(video, headers={"Range": nonsense})
+        assert whole_again.status_code == 200, nonsense
 
     poster = alice.get(reverse("videos:clip_poster", args=[job.public_id, 1]))
     assert poster["Content-Type"] == "image/jpeg"

@@ -523,7 +523,7 @@ def recover() -> dict[str, int]:
     """
     now = timezone.now()
     grace = timedelta(seconds=settings.RECOVERY_GRACE_SECONDS)
-    counts = {"submits": 0, "attention": 0, "polls": 0, "clips": 0, "partials": 0}
+    counts = {"submits": 0, "attention": 0, "polls": 0, "clips": 0, "finished": 0, "partials": 0}
     stale_queued = VideoJob.objects.filter(
         status=VideoJob.Status.QUEUED, updated_at__lt=now - grace
     )
@@ -557,5 +557,11 @@ def recover() -> dict[str, int]:
     for clip in stale_clips | Clip.objects.filter(status=Clip.Status.COPYING, lease_until__lt=now):
         enqueue_collect(clip)
         counts["clips"] += 1
+    # A worker that died between ending a job's last clip and ending the job leaves it
+    # "collecting" with nothing left to collect: finish it.
+    for job in VideoJob.objects.filter(
+        status=VideoJob.Status.COLLECTING, updated_at__lt=now - grace
+    ).exclude(clips__status__in=[Clip.Status.PENDING, Clip.Status.COPYING]):
+        counts["finished"] += job.finish_if_collected()
     counts["partials"] = media.remove_stale_partials(older_than=settings.CLIP_LEASE_SECONDS * 2)
     return counts

@@ -196,7 +196,8 @@ def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=N
         if size == 0:
             raise ClipRefused("The provider sent an empty file.")
         facts = probe(tmp_name)
-        clip_name = f"{stem}.mp4" if facts.content_type == "video/mp4" else f"{stem}.video"
+        extension = {"video/quicktime": "mov", "video/webm": "webm"}.get(facts.content_type, "mp4")
+        clip_name = f"{stem}.{extension}"
         poster_name = f"{stem}.jpg"
         for name in (clip_name, poster_name):
             # A retry after a crash between save and record must not leave a renamed twin.
@@ -220,7 +221,8 @@ def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=N
 
 # --- serving stored media ------------------------------------------------------------------
 
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Eighteen digits (an exabyte) are plenty; longer "numbers" are not a range worth parsing.
+RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
 def _file_chunks(handle, start: int, length: int):
@@ -234,6 +236,10 @@ def _file_chunks(handle, start: int, length: int):
             yield chunk
     finally:
         handle.close()
+
+
+def first_after_last(first: str, last: str) -> bool:
+    return bool(first and last) and int(last) < int(first)
 
 
 def serve(request, name: str, content_type: str, *, download_as: str | None = None):
@@ -261,7 +267,10 @@ def serve(request, name: str, content_type: str, *, download_as: str | None = No
     header = request.headers.get("Range", "").strip()
     start, end = 0, size - 1
     status = 200
-    if header and (match := RANGE.match(header)) and any(match.groups()):
+    match = RANGE.match(header) if header else None
+    if match and first_after_last(*match.groups()):
+        match = None  # not a valid range at all: ignored, the whole file is sent (RFC 9110)
+    if match and any(match.groups()):
         first, last = match.groups()
         if first:
             start, end = int(first), min(int(last), size - 1) if last else size - 1

@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import uuid
 from datetime import timedelta
@@ -130,6 +131,8 @@ class ProviderKey(models.Model):
         return ""
 
     def _record(self, status: str, message: str) -> None:
+        with contextlib.suppress(vault.VaultError):  # an unreadable key has nothing to hide
+            message = vault.redact(message, self.reveal())
         now = timezone.now()
         type(self).objects.filter(pk=self.pk).update(
             status=status, status_message=message[:300], last_verified_at=now, updated_at=now
@@ -158,9 +161,28 @@ def _now():
 
 
 class CompareAndSet:
-    """State changes by conditional UPDATE: only the caller that finds the old state wins."""
+    """State changes by conditional UPDATE: only the caller that finds the old state wins.
+
+    Messages stored along the way (``error``, ``raw_error``) never keep the key in clear, even
+    when a provider echoes it back.
+    """
+
+    def provider_key(self):
+        raise NotImplementedError
+
+    def _redacted(self, fields: dict) -> dict:
+        texts = {name: fields[name] for name in ("error", "raw_error") if fields.get(name)}
+        key = self.provider_key() if texts else None
+        if key is None:
+            return fields
+        try:
+            secret = key.reveal()
+        except vault.VaultError:
+            return fields
+        return fields | {name: vault.redact(text, secret) for name, text in texts.items()}
 
     def _move(self, from_statuses, to_status, **fields) -> bool:
+        fields = self._redacted(fields)
         if isinstance(from_statuses, str):
             from_statuses = [from_statuses]
         changed = (
@@ -440,6 +462,9 @@ class VideoJob(CompareAndSet, models.Model):
     def aspect_ratio(self) -> str:
         return self.parameters.get("aspect_ratio", "")
 
+    def provider_key(self):
+        return self.key
+
     def _move(self, from_statuses, to_status, **fields) -> bool:
         fields["updated_at"] = timezone.now()
         if to_status in self.TERMINAL:
@@ -662,8 +687,13 @@ class Clip(CompareAndSet, models.Model):
     def number(self) -> int:
         return self.index + 1
 
+    EXTENSIONS = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
+
+    def provider_key(self):
+        return self.job.key
+
     def download_name(self, total: int) -> str:
-        extension = "mp4" if self.content_type in ("", "video/mp4") else "mov"
+        extension = self.EXTENSIONS.get(self.content_type, "mp4")
         return f"{self.job.file_stem}-{self.number}-of-{total}.{extension}"
 
     def claim(self) -> bool:

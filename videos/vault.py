@@ -6,6 +6,7 @@ Nothing in this module ever puts a secret into an exception message or a log lin
 """
 
 from functools import cache
+from urllib.parse import quote
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -71,6 +72,17 @@ def is_current(token: str) -> bool:
     except InvalidToken:
         return False
     return True
+
+
+@sensitive_variables("secret")
+def redact(text: str, secret: str) -> str:
+    """``text`` with every copy of ``secret`` (plain or URL-encoded) replaced by its mask: a
+    provider that echoes the key in an error must not get it stored or shown."""
+    if not text or not secret:
+        return text
+    for form in {secret, quote(secret, safe="")}:
+        text = text.replace(form, mask(secret))
+    return text
 
 
 @sensitive_variables("secret")
