@@ -176,3 +176,50 @@ def test_a_key_echoed_in_a_provider_error_is_never_stored(user, key):
     key.mark_refused(f"refused: {OPENROUTER_KEY}")
     key.refresh_from_db()
     assert OPENROUTER_KEY not in key.status_message
+
+
+def make_partial(job, index, attempt, age=0.0):
+    import os
+    import time
+
+    path = media.partial_dir() / f"{media.partial_prefix(job.public_id, index, attempt)}-x.part"
+    path.write_bytes(b"partial")
+    os.utime(path, (time.time() - age, time.time() - age))
+    return path
+
+
+def test_recovery_keeps_a_slow_copys_partial_and_removes_dead_ones(user, key):
+    """Age says nothing: a copy still holding its lease keeps its file, however old."""
+    job = start(user, key)
+    lifecycle.submit(job.pk)
+    job = until_waiting_ends(job)
+    (clip,) = job.clips.all()
+    held = timezone.now() + timedelta(minutes=2)
+    Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.COPYING, attempts=2, lease_until=held)
+    live = make_partial(job, 0, attempt=2, age=3600)  # slow, but its worker is alive
+    dead = make_partial(job, 0, attempt=1, age=5)  # an earlier attempt's: abandoned
+    orphan = make_partial(job, 7, attempt=1)  # no such clip
+    assert lifecycle.recover()["partials"] == 2
+    assert live.exists() and not dead.exists() and not orphan.exists()
+    # Once the lease has lapsed, the file is nobody's any more.
+    Clip.objects.filter(pk=clip.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert lifecycle.remove_abandoned_partials() == 1 and not live.exists()
+
+
+def test_a_worker_that_lost_its_lease_changes_nothing(user, key):
+    """Fencing: worker A's lease lapses, B claims the clip; A's late verdicts are ignored."""
+    job = start(user, key)
+    lifecycle.submit(job.pk)
+    job = until_waiting_ends(job)
+    (clip,) = job.clips.all()
+    a = Clip.objects.get(pk=clip.pk)
+    assert a.claim()
+    Clip.objects.filter(pk=clip.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    b = Clip.objects.get(pk=clip.pk)
+    assert b.claim()
+    assert not a.extend_lease()  # A learns it lost the clip...
+    assert not a.give_up("A thinks it is not a video")  # ...and cannot fail it
+    assert not a.mark_ready(size=1)  # ...nor mark it ready
+    clip.refresh_from_db()
+    assert clip.status == Clip.Status.COPYING and clip.attempts == b.attempts
+    assert b.extend_lease() and b.mark_ready(size=2)

@@ -33,20 +33,6 @@ def test_probe_refuses_what_is_not_a_video(tmp_path):
         media.probe(str(path))
 
 
-def test_stale_partials_are_removed(tmp_path, settings):
-    import os
-    import time
-
-    settings.MEDIA_ROOT = tmp_path
-    old = media.partial_dir() / "dead-0-x.part"
-    old.write_bytes(b"x")
-    os.utime(old, (time.time() - 3600, time.time() - 3600))
-    fresh = media.partial_dir() / "live-0-y.part"
-    fresh.write_bytes(b"y")
-    assert media.remove_stale_partials(older_than=600) == 1
-    assert not old.exists() and fresh.exists()
-
-
 @pytest.mark.django_db
 def test_every_container_gets_its_own_extension(user):
     import uuid as _uuid

@@ -453,6 +453,9 @@ def collect(clip_pk: int) -> None:
     client = _client_for_clip(clip)
     if client is None or not clip.claim():
         return
+    for path, job_id, index, attempt in media.partials():
+        if (job_id, index) == (str(job.public_id), clip.index) and attempt < clip.attempts:
+            path.unlink(missing_ok=True)  # an earlier attempt's, whose worker lost the lease
     try:
         facts = media.copy_output(
             client,
@@ -463,9 +466,11 @@ def collect(clip_pk: int) -> None:
                 fallback_url=clip.source_fallback_url,
             ),
             stem=f"clips/{job.public_id}/clip-{clip.index + 1}",
-            partial_prefix=f"{job.public_id}-{clip.index}",
+            partial_prefix=media.partial_prefix(job.public_id, clip.index, clip.attempts),
             heartbeat=clip.extend_lease,
         )
+    except media.LeaseLost:
+        return  # another worker has the clip now; what happens to it is its business
     except OutputGone as exc:
         clip.give_up(exc.message, exc.raw, status=Clip.Status.EXPIRED)
     except media.ClipRefused as exc:
@@ -511,6 +516,24 @@ def _client_for_clip(clip: Clip):
         clip.give_up(NO_KEY)
         clip.job.finish_if_collected()
     return client
+
+
+def remove_abandoned_partials() -> int:
+    """Delete partial files no live copy is writing: a dead attempt's, or a clip's that ended.
+    A slow copy still holding its lease keeps its file, however old."""
+    removed = 0
+    files = media.partials()
+    jobs = {job_id for _, job_id, _, _ in files}
+    clips = {
+        (str(clip.job.public_id), clip.index): clip
+        for clip in Clip.objects.filter(job__public_id__in=jobs).select_related("job")
+    }
+    for path, job_id, index, attempt in files:
+        clip = clips.get((job_id, index))
+        if clip is None or clip.partial_is_abandoned(attempt):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def recover() -> dict[str, int]:
@@ -563,5 +586,5 @@ def recover() -> dict[str, int]:
         status=VideoJob.Status.COLLECTING, updated_at__lt=now - grace
     ).exclude(clips__status__in=[Clip.Status.PENDING, Clip.Status.COPYING]):
         counts["finished"] += job.finish_if_collected()
-    counts["partials"] = media.remove_stale_partials(older_than=settings.CLIP_LEASE_SECONDS * 2)
+    counts["partials"] = remove_abandoned_partials()
     return counts

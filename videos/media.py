@@ -39,6 +39,10 @@ class ClipRefused(Exception):
     """The download is not something we keep (empty, not a playable video)."""
 
 
+class LeaseLost(Exception):
+    """Another worker took the clip over (this one's lease lapsed): stop, change nothing."""
+
+
 @dataclass
 class VideoFacts:
     duration: float
@@ -156,28 +160,30 @@ def partial_dir() -> Path:
     return path
 
 
-def remove_stale_partials(older_than: float) -> int:
-    """Delete partial files a killed worker left behind."""
-    removed = 0
-    cutoff = time.time() - older_than
+PARTIAL_NAME = re.compile(r"^(?P<job>[0-9a-f-]{36})-(?P<index>\d+)-(?P<attempt>\d+)-")
+
+
+def partial_prefix(job_id, index: int, attempt: int) -> str:
+    """Partial files are named for the clip and the attempt (the lease) that writes them."""
+    return f"{job_id}-{index}-{attempt}"
+
+
+def partials() -> list[tuple[Path, str, int, int]]:
+    """Every partial file: (path, job public id, clip index, attempt that wrote it)."""
+    found = []
     for path in partial_dir().glob("*.part"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            pass
-    return removed
+        if match := PARTIAL_NAME.match(path.name):
+            found.append((path, match["job"], int(match["index"]), int(match["attempt"])))
+    return found
 
 
 def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=None) -> dict:
     """Stream one provider output into storage. Returns the Clip fields to record.
 
-    Raises ClipRefused (keep nothing), DownloadRefused, or other provider errors (retry later).
+    ``heartbeat`` renews the caller's lease now and then; when it answers False the lease is
+    lost to another worker and the copy stops (LeaseLost). Raises ClipRefused (keep nothing),
+    DownloadRefused, or other provider errors (retry later).
     """
-    # Whoever calls this holds the clip's lease: older partials of it are a dead worker's.
-    for stale in partial_dir().glob(f"{partial_prefix}-*.part"):
-        stale.unlink(missing_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f"{partial_prefix}-", suffix=".part", dir=partial_dir())
     beat_every = settings.CLIP_LEASE_SECONDS / 3
     try:
@@ -190,7 +196,8 @@ def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=N
                 size += len(chunk)
                 spool.put(chunk)
                 if heartbeat and time.monotonic() - last_beat > beat_every:
-                    heartbeat()
+                    if heartbeat() is False:
+                        raise LeaseLost()
                     last_beat = time.monotonic()
         digest = spool.digest
         if size == 0:

@@ -181,13 +181,17 @@ class CompareAndSet:
             return fields
         return fields | {name: vault.redact(text, secret) for name, text in texts.items()}
 
+    def _fence(self) -> dict:
+        """Extra conditions a state change must still meet (a clip: the same claim)."""
+        return {}
+
     def _move(self, from_statuses, to_status, **fields) -> bool:
         fields = self._redacted(fields)
         if isinstance(from_statuses, str):
             from_statuses = [from_statuses]
         changed = (
             type(self)
-            .objects.filter(pk=self.pk, status__in=from_statuses)
+            .objects.filter(pk=self.pk, status__in=from_statuses, **self._fence())
             .update(status=to_status, **fields)
         )
         if changed:
@@ -692,6 +696,11 @@ class Clip(CompareAndSet, models.Model):
     def provider_key(self):
         return self.job.key
 
+    def _fence(self) -> dict:
+        # ``attempts`` counts claims: a worker whose lease lapsed and was taken over holds an
+        # older count, so whatever it tries to record about the clip changes nothing.
+        return {"attempts": self.attempts}
+
     def download_name(self, total: int) -> str:
         extension = self.EXTENSIONS.get(self.content_type, "mp4")
         return f"{self.job.file_stem}-{self.number}-of-{total}.{extension}"
@@ -737,9 +746,19 @@ class Clip(CompareAndSet, models.Model):
             self.status = self.Status.FAILED
         return bool(changed)
 
-    def extend_lease(self) -> None:
+    def extend_lease(self) -> bool:
+        """Renew this worker's claim; False when another worker has taken the clip over."""
         lease = timezone.now() + timedelta(seconds=settings.CLIP_LEASE_SECONDS)
-        type(self).objects.filter(pk=self.pk, status=self.Status.COPYING).update(lease_until=lease)
+        return bool(
+            type(self)
+            .objects.filter(pk=self.pk, status=self.Status.COPYING, attempts=self.attempts)
+            .update(lease_until=lease)
+        )
+
+    def partial_is_abandoned(self, attempt: int) -> bool:
+        """Whether a partial file written by ``attempt`` can no longer be anyone's work."""
+        holding = self.status == self.Status.COPYING and self.lease_until > timezone.now()
+        return attempt != self.attempts or not holding
 
     def mark_ready(self, **facts) -> bool:
         return self._move(
