@@ -231,3 +231,23 @@ def test_a_gemini_key_with_no_video_model_says_so(user, providers, monkeypatch):
     works, message = key.verify()
     assert works is False and "offers no video model" in message
     assert key.status == ProviderKey.Status.NO_MODELS and not key.usable
+
+
+def test_deleting_a_key_with_running_jobs_says_what_happens_first(alice, user):
+    import uuid
+
+    from videos.models import VideoJob
+
+    key = make_key(user)
+    for status in (VideoJob.Status.WAITING, VideoJob.Status.READY):
+        VideoJob.objects.create(
+            owner=user,
+            key=key,
+            idempotency_key=uuid.uuid4().hex,
+            provider="openrouter",
+            model="google/veo-3.1",
+            status=status,
+        )
+    page = alice.get(reverse("videos:key_delete", args=[key.public_id])).content.decode()
+    assert "1 video is still being made with this key" in page
+    assert "may still make and charge for it" in page

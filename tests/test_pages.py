@@ -337,3 +337,10 @@ def test_download_names_are_cut_at_a_word(user):
     )
     assert job.file_stem == "spring-launch-teaser-sneakers-on-a-sunny-street"
     assert VideoJob(owner=user, prompt="!!!").file_stem == "video"
+
+
+def test_an_overlong_idempotency_key_is_refused_plainly(alice, key, user):
+    job = run_job(user, key, model="google/veo-3.1", duration=8)
+    url = reverse("videos:job_resubmit", args=[job.public_id])
+    response = alice.post(url, {"idempotency_key": "k" * 500})
+    assert response.status_code == 200 and VideoJob.objects.count() == 1

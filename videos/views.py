@@ -104,7 +104,8 @@ def key_delete(request, public_id):
         key.delete()
         messages.success(request, f"Deleted the key “{key.label}” ({key.masked}).")
         return redirect("videos:keys")
-    return render(request, "videos/key_delete.html", {"key": key})
+    running = key.jobs.exclude(status__in=VideoJob.TERMINAL).count()
+    return render(request, "videos/key_delete.html", {"key": key, "running": running})
 
 
 # --- generating -------------------------------------------------------------------------------
