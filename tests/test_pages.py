@@ -344,3 +344,22 @@ def test_an_overlong_idempotency_key_is_refused_plainly(alice, key, user):
     url = reverse("videos:job_resubmit", args=[job.public_id])
     response = alice.post(url, {"idempotency_key": "k" * 500})
     assert response.status_code == 200 and VideoJob.objects.count() == 1
+
+
+def test_an_unchanged_status_panel_costs_one_query_and_no_rendering(
+    alice, key, user, django_assert_num_queries
+):
+    job, _ = lifecycle.start_job(user, key, JobSpec(model="google/veo-3.1", prompt="x"), "k")
+    url = reverse("videos:job_live", args=[job.public_id])
+    first = alice.get(url).content.decode()
+    polled = first.split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    assert "?v=" in polled
+    with django_assert_num_queries(3):  # the session, the user, the job's version
+        unchanged = alice.get(polled)
+    assert unchanged.status_code == 204 and unchanged.content == b""
+    # Any change, of the job or of a clip, gives the panel again, with its new version.
+    job.refresh_from_db()
+    job.claim_for_submit()
+    changed = alice.get(polled)
+    assert changed.status_code == 200 and "Sending the request" in changed.content.decode()
+    assert changed.content.decode().split('hx-get="')[1].split('"')[0] != polled

@@ -201,6 +201,27 @@ class CompareAndSet:
         return bool(changed)
 
 
+class VideoJobQuerySet(models.QuerySet):
+    def live_version(self, public_id) -> str | None:
+        """A short tag that changes whenever anything the status panel shows changes (the
+        job's own state, or any of its clips'): one query, nothing rendered."""
+        state = (
+            self.filter(public_id=public_id)
+            .annotate(
+                clip_count=models.Count("clips"),
+                ended=models.Count("clips", filter=models.Q(clips__status__in=Clip.TERMINAL)),
+                ready=models.Count("clips", filter=models.Q(clips__status=Clip.Status.READY)),
+                tries=models.Sum("clips__attempts"),
+            )
+            .values_list("updated_at", "status", "clip_count", "ended", "ready", "tries")
+            .first()
+        )
+        if state is None:
+            return None
+        updated, *rest = state
+        return "-".join(str(part) for part in (int(updated.timestamp() * 1000), *rest))
+
+
 class VideoJob(CompareAndSet, models.Model):
     """One generation request: submitted once, followed until it ends, its clips copied home.
 
@@ -297,6 +318,8 @@ class VideoJob(CompareAndSet, models.Model):
     # Bumped whenever a new chain of poll tasks is started, so that a stray old one stops.
     poll_generation = models.PositiveIntegerField(default=0)
     deadline = models.DateTimeField(null=True, blank=True)
+
+    objects = VideoJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -187,14 +187,24 @@ def _job_context(request, job):
 def job_detail(request, public_id):
     job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
     # The version chain sits outside the live panel: worked out once, for the whole page.
-    context = _job_context(request, job) | {"versions": job.versions()}
+    context = _job_context(request, job) | {
+        "versions": job.versions(),
+        "live_version": _own_jobs(request).live_version(public_id),
+    }
     return render(request, "videos/job.html", context)
 
 
 def job_live(request, public_id):
-    """The status panel and results, polled by htmx; HTTP 286 stops the polling once done."""
+    """The status panel and results, polled by htmx every 2 s. Nothing changed since the
+    version the page shows: 204, which htmx leaves alone (one small query, nothing rendered).
+    HTTP 286 stops the polling once the job is done."""
+    version = _own_jobs(request).live_version(public_id)
+    if version is None:
+        raise Http404("No such video.")
+    if request.GET.get("v") == version:
+        return HttpResponse(status=204)
     job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
-    context = _job_context(request, job)
+    context = _job_context(request, job) | {"live_version": version}
     response = render(request, "videos/job.html#live", context)
     if not context["live"]:
         response.status_code = 286
