@@ -283,6 +283,10 @@ RECOVERY_INTERVAL_SECONDS = envint("MARKETOS_RECOVERY_INTERVAL_SECONDS", 60)
 # How late a step must be before recovery assumes its worker died.
 RECOVERY_GRACE_SECONDS = envint("MARKETOS_RECOVERY_GRACE_SECONDS", 120)
 
+# Prometheus metrics at /metrics, for a scraper sending "Authorization: Bearer <token>"; empty:
+# no metrics endpoint.
+METRICS_TOKEN = envstr("MARKETOS_METRICS_TOKEN")
+
 # OpenRouter webhooks: with both set, submissions carry a callback_url and the receiver at
 # /webhooks/openrouter/ moves jobs forward as soon as OpenRouter reports a terminal state.
 PUBLIC_URL = envstr("MARKETOS_PUBLIC_URL").rstrip("/")

@@ -50,6 +50,8 @@ OWNER = {
 PUBLIC = {
     "login": ("GET", 200),
     "videos:health": ("GET", 200),
+    "videos:ready": ("GET", 503),  # no worker runs during this test
+    "videos:metrics": ("GET", 404),  # no metrics token configured
     "provider_webhook": ("POST", 404),  # no webhook secret configured
 }
 # Pages that show only the visitor's own things: another user gets the page, not 404.

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -7,13 +8,15 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from providers import registry
 from providers.base import ASPECT_RATIOS, InvalidSpec
 
-from . import lifecycle, media
+from . import lifecycle, media, observability
 from .forms import ConfirmForm, ContinueForm, GenerateForm, ProviderKeyForm, ReplaceSecretForm
 from .images import save_inputs
 from .models import Clip, ProviderKey, VideoJob
@@ -31,6 +34,23 @@ def is_mobile(request) -> bool:
 def health(request):
     """For load balancers and uptime checks: the app answers."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+def ready(request):
+    """For orchestrators: 503 while the database is unreachable or no worker is alive."""
+    is_ready, why = observability.readiness()
+    return HttpResponse(why, content_type="text/plain", status=200 if is_ready else 503)
+
+
+@login_not_required
+def metrics(request):
+    """Prometheus metrics, for a scraper holding ``MARKETOS_METRICS_TOKEN`` (else 404)."""
+    token = settings.METRICS_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not token or not constant_time_compare(given, token):
+        raise Http404("No metrics here.")
+    return HttpResponse(observability.metrics_text(), content_type=CONTENT_TYPE_LATEST)
 
 
 def home(request):
