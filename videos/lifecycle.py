@@ -565,11 +565,7 @@ def recover() -> dict[str, int]:
     for job in VideoJob.objects.filter(
         status=VideoJob.Status.WAITING, next_poll_at__lt=now - grace
     ):
-        generation = job.poll_generation + 1
-        if VideoJob.objects.filter(pk=job.pk, poll_generation=job.poll_generation).update(
-            poll_generation=generation, next_poll_at=now
-        ):
-            job.poll_generation, job.next_poll_at = generation, now
+        if job.poll_now():
             enqueue_poll(job)
             counts["polls"] += 1
     stale_clips = Clip.objects.filter(

@@ -185,20 +185,20 @@ class CompareAndSet:
         """Extra conditions a state change must still meet (a clip: the same claim)."""
         return {}
 
-    def _move(self, from_statuses, to_status, **fields) -> bool:
+    def _update_if(self, condition: models.Q, **fields) -> bool:
+        """Set ``fields`` only if the row still meets ``condition`` (and the fence); the one
+        primitive every state change goes through. True if this caller won."""
         fields = self._redacted(fields)
-        if isinstance(from_statuses, str):
-            from_statuses = [from_statuses]
-        changed = (
-            type(self)
-            .objects.filter(pk=self.pk, status__in=from_statuses, **self._fence())
-            .update(status=to_status, **fields)
-        )
+        changed = type(self).objects.filter(condition, pk=self.pk, **self._fence()).update(**fields)
         if changed:
-            self.status = to_status
             for name, value in fields.items():
                 setattr(self, name, value)
         return bool(changed)
+
+    def _move(self, from_statuses, to_status, **fields) -> bool:
+        if isinstance(from_statuses, str):
+            from_statuses = [from_statuses]
+        return self._update_if(models.Q(status__in=from_statuses), status=to_status, **fields)
 
 
 class VideoJobQuerySet(models.QuerySet):
@@ -593,18 +593,13 @@ class VideoJob(CompareAndSet, models.Model):
         )
 
     def poll_now(self) -> bool:
-        """Start a fresh chain of polls right away (a webhook said the job ended, or recovery)."""
-        now = timezone.now()
-        changed = (
-            type(self)
-            .objects.filter(
-                pk=self.pk, status=self.Status.WAITING, poll_generation=self.poll_generation
-            )
-            .update(poll_generation=self.poll_generation + 1, next_poll_at=now)
+        """Start a fresh chain of polls right away (a webhook said the job ended, or recovery
+        found the chain dead); the chain it replaces stops at its next step."""
+        return self._update_if(
+            models.Q(status=self.Status.WAITING, poll_generation=self.poll_generation),
+            poll_generation=self.poll_generation + 1,
+            next_poll_at=timezone.now(),
         )
-        if changed:
-            self.poll_generation, self.next_poll_at = self.poll_generation + 1, now
-        return bool(changed)
 
     def past_deadline(self) -> bool:
         return self.deadline is not None and timezone.now() >= self.deadline
@@ -721,7 +716,8 @@ class Clip(CompareAndSet, models.Model):
 
     def _fence(self) -> dict:
         # ``attempts`` counts claims: a worker whose lease lapsed and was taken over holds an
-        # older count, so whatever it tries to record about the clip changes nothing.
+        # older count, so whatever it tries to record about the clip changes nothing. (A claim
+        # is fenced too: two workers that read the same count cannot both win it.)
         return {"attempts": self.attempts}
 
     def download_name(self, total: int) -> str:
@@ -731,51 +727,31 @@ class Clip(CompareAndSet, models.Model):
     def claim(self) -> bool:
         """pending (or copying with a lapsed lease: its worker died) → copying, for one worker."""
         now = timezone.now()
-        lease = now + timedelta(seconds=settings.CLIP_LEASE_SECONDS)
-        changed = (
-            type(self)
-            .objects.filter(pk=self.pk)
-            .filter(
-                models.Q(status=self.Status.PENDING)
-                | models.Q(status=self.Status.COPYING, lease_until__lt=now)
-            )
-            .update(status=self.Status.COPYING, lease_until=lease, attempts=self.attempts + 1)
+        return self._update_if(
+            models.Q(status=self.Status.PENDING)
+            | models.Q(status=self.Status.COPYING, lease_until__lt=now),
+            status=self.Status.COPYING,
+            lease_until=now + timedelta(seconds=settings.CLIP_LEASE_SECONDS),
+            attempts=self.attempts + 1,
         )
-        if changed:
-            self.status, self.lease_until, self.attempts = (
-                self.Status.COPYING,
-                lease,
-                self.attempts + 1,
-            )
-        return bool(changed)
 
     def give_up_if_exhausted(self) -> bool:
         """End a clip that used up its attempts and that nobody is copying now."""
-        now = timezone.now()
-        changed = (
-            type(self)
-            .objects.filter(pk=self.pk, attempts__gte=settings.CLIP_MAX_ATTEMPTS)
-            .filter(
-                models.Q(status=self.Status.PENDING)
-                | models.Q(status=self.Status.COPYING, lease_until__lt=now)
-            )
-            .update(
-                status=self.Status.FAILED,
-                lease_until=None,
-                error=f"Gave up after {self.attempts} attempts. {self.error}".strip(),
-            )
+        if self.attempts < settings.CLIP_MAX_ATTEMPTS:
+            return False
+        return self._update_if(
+            models.Q(status=self.Status.PENDING)
+            | models.Q(status=self.Status.COPYING, lease_until__lt=timezone.now()),
+            status=self.Status.FAILED,
+            lease_until=None,
+            error=f"Gave up after {self.attempts} attempts. {self.error}".strip(),
         )
-        if changed:
-            self.status = self.Status.FAILED
-        return bool(changed)
 
     def extend_lease(self) -> bool:
         """Renew this worker's claim; False when another worker has taken the clip over."""
-        lease = timezone.now() + timedelta(seconds=settings.CLIP_LEASE_SECONDS)
-        return bool(
-            type(self)
-            .objects.filter(pk=self.pk, status=self.Status.COPYING, attempts=self.attempts)
-            .update(lease_until=lease)
+        return self._update_if(
+            models.Q(status=self.Status.COPYING),
+            lease_until=timezone.now() + timedelta(seconds=settings.CLIP_LEASE_SECONDS),
         )
 
     def partial_is_abandoned(self, attempt: int) -> bool:
