@@ -56,5 +56,5 @@ def test_retry_collecting_a_failed_clip(admin_client, job, django_capture_on_com
     job.refresh_from_db()
     assert clip.status == Clip.Status.PENDING and clip.attempts == 0
     assert job.status == VideoJob.Status.COLLECTING
-    assert DBTaskResult.objects.filter(task_path="videos.tasks.collect_clip").count() == 1
+    assert DBTaskResult.objects.filter(task_path="videos.lifecycle.collect_clip").count() == 1
     assert admin_client.get(reverse("admin:videos_clip_change", args=[clip.pk])).status_code == 200

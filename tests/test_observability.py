@@ -20,7 +20,7 @@ def finished_task(ago: timedelta):
     return DBTaskResult.objects.create(
         status=TaskResultStatus.SUCCESSFUL,
         args_kwargs={"args": [], "kwargs": {}},
-        task_path="videos.tasks.recover_jobs",
+        task_path="videos.lifecycle.recover_jobs",
         backend_name="default",
         queue_name="default",
         run_after=now - ago,

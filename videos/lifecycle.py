@@ -1,5 +1,9 @@
 """What each background step does with a job: one provider call, one state change, next step.
 
+Each step has its task right beside it (``submit`` / ``submit_job``...). Run them with
+``python manage.py db_worker``. Task arguments are primary keys only, so a task that runs late,
+twice, or after its row changed simply looks at the row as it is now.
+
 Every function here is safe to run twice or concurrently: state moves by compare-and-set, and a
 step that finds the job no longer where it expected does nothing. No step waits for a provider:
 a job that is not done yet is looked at again later through ``run_after``.
@@ -11,8 +15,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.tasks import TaskResultStatus, task
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from providers import registry
 from providers.base import (
@@ -35,7 +41,7 @@ from providers.base import (
     SubmitOutcomeUnknown,
 )
 
-from . import media, tasks
+from . import media
 from .models import Clip, VideoJob
 from .vault import VaultError
 
@@ -48,17 +54,17 @@ UNREADABLE_KEY = "The key this job used cannot be decrypted any more; add it aga
 
 def enqueue_submit(job: VideoJob, delay: float = 0) -> None:
     run_after = timezone.now() + timedelta(seconds=delay) if delay else None
-    transaction.on_commit(lambda: tasks.submit_job.using(run_after=run_after).enqueue(job.pk))
+    transaction.on_commit(lambda: submit_job.using(run_after=run_after).enqueue(job.pk))
 
 
 def enqueue_poll(job: VideoJob) -> None:
     job_pk, generation, when = job.pk, job.poll_generation, job.next_poll_at
-    transaction.on_commit(lambda: tasks.poll_job.using(run_after=when).enqueue(job_pk, generation))
+    transaction.on_commit(lambda: poll_job.using(run_after=when).enqueue(job_pk, generation))
 
 
 def enqueue_collect(clip: Clip) -> None:
     clip_pk, when = clip.pk, clip.next_attempt_at
-    transaction.on_commit(lambda: tasks.collect_clip.using(run_after=when).enqueue(clip_pk))
+    transaction.on_commit(lambda: collect_clip.using(run_after=when).enqueue(clip_pk))
 
 
 def start_job(
@@ -297,6 +303,11 @@ def submit(job_pk: int) -> None:
         enqueue_poll(job)
 
 
+@task
+def submit_job(job_pk: int) -> None:
+    submit(job_pk)
+
+
 def prepared(job: VideoJob):
     """(spec, model) for sending ``job``: its model as the key's catalogue says now, and its
     settings checked against it whatever path the job came by (form, resubmit, extend)."""
@@ -414,6 +425,11 @@ def poll(job_pk: int, generation: int) -> None:
         enqueue_poll(job)
 
 
+@task
+def poll_job(job_pk: int, generation: int) -> None:
+    poll(job_pk, generation)
+
+
 # How a job the provider ended without a video ends here: (status, failure).
 ENDINGS = {
     JobStatus.BLOCKED: (VideoJob.Status.BLOCKED, VideoJob.Failure.SAFETY),
@@ -493,6 +509,11 @@ def collect(clip_pk: int) -> None:
     else:
         clip.mark_ready(**facts)
     job.finish_if_collected()
+
+
+@task
+def collect_clip(clip_pk: int) -> None:
+    collect(clip_pk)
 
 
 def retry_clip(clip: Clip) -> bool:
@@ -584,3 +605,21 @@ def recover() -> dict[str, int]:
         counts["finished"] += job.finish_if_collected()
     counts["partials"] = remove_abandoned_partials()
     return counts
+
+
+@task
+def recover_jobs() -> dict:
+    """Pick up work dead workers left behind, then come back in a while."""
+    counts = recover()
+    schedule_recovery()
+    return counts
+
+
+def schedule_recovery() -> None:
+    """Keep exactly one future recovery run queued (a second one is dropped on its turn)."""
+    queued = DBTaskResult.objects.filter(
+        task_path=recover_jobs.module_path, status=TaskResultStatus.READY
+    )
+    if not queued.exists():
+        run_after = timezone.now() + timedelta(seconds=settings.RECOVERY_INTERVAL_SECONDS)
+        recover_jobs.using(run_after=run_after).enqueue()

@@ -3,7 +3,7 @@ import logging
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from videos import lifecycle
-from videos.tasks import schedule_recovery
+from videos.lifecycle import schedule_recovery
 
 log = logging.getLogger("videos.worker")
 
