@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
@@ -223,6 +224,8 @@ def test_the_owner_gets_the_clip_from_nginx_after_django_said_yes(nginx, clip, u
     assert response.getheader("Accept-Ranges") == "bytes"
     assert response.getheader("Content-Type") == "video/mp4"
     assert response.getheader("X-Accel-Redirect") is None
+    # Private, as when Django sends the file itself: no shared cache keeps it.
+    assert response.getheader("Cache-Control") == "private, max-age=3600"
     info = stored.stat()
     assert response.getheader("ETag") == f'"{int(info.st_mtime):x}-{info.st_size:x}"'
     filename = clip.download_name(1)
@@ -244,6 +247,19 @@ def test_a_range_is_answered_by_nginx(nginx, clip, user):
     assert response.getheader("Content-Range") == f"bytes 100-199/{len(data)}"
     assert response.getheader("Content-Length") == "100"
     assert response.getheader("Content-Type") == "video/mp4"
+
+
+@pytest.mark.parametrize("stem", ["clip 1", "clip%201", "clïp ?#;+"])
+def test_names_that_need_quoting_reach_the_right_file(nginx, clip, user, stem):
+    name = f"clips/{clip.job.public_id}/{stem}.mp4"
+    stored = default_storage.save(name, ContentFile(b"stored as " + stem.encode()))
+    assert stored == name
+    Clip.objects.filter(pk=clip.pk).update(file=name)
+    response = nginx.get(
+        reverse("videos:clip_file", args=[clip.job.public_id, 1]), session_cookie(user)
+    )
+    assert response.status == 200, nginx.error_log()
+    assert response.body == b"stored as " + stem.encode()
 
 
 def test_nobody_else_gets_the_clip(nginx, clip, other_user):
