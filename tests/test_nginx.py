@@ -285,9 +285,12 @@ def test_the_media_location_is_internal(nginx, clip, user):
         assert b"ftyp" not in response.body
 
 
-def test_django_sees_the_visitors_address_that_nginx_forwards(nginx, user):
-    """Failed logins count per address: the one nginx saw, not nginx's, not a forged one."""
+def test_django_sees_the_visitors_address_and_scheme_that_nginx_forwards(nginx, user, settings):
+    """Failed logins count per address: the one nginx saw, not nginx's, not a forged one. The
+    scheme is nginx's too: a forged "https" would make Django demand a Referer (403)."""
     from axes.models import AccessAttempt
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
     login = nginx.get(reverse("login"))
     assert login.status == 200
@@ -300,6 +303,7 @@ def test_django_sees_the_visitors_address_that_nginx_forwards(nginx, user):
             "Cookie": f"csrftoken={csrf}",
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Forwarded-For": "203.0.113.9",  # forged by the visitor
+            "X-Forwarded-Proto": "https",  # forged too
         },
         method="POST",
         body=form,
@@ -307,3 +311,17 @@ def test_django_sees_the_visitors_address_that_nginx_forwards(nginx, user):
     assert refused.status == 200  # the form again, with an error
     attempt = AccessAttempt.objects.get(username="alice")
     assert attempt.ip_address == CLIENT_ADDRESS
+
+
+def test_static_files_and_the_upload_limit(nginx, settings):
+    name = f"nginx-test-{uuid.uuid4().hex}.css"
+    (Path(settings.STATIC_ROOT) / name).write_text("body { color: black; }")
+    response = nginx.get(f"/static/{name}")
+    assert response.status == 200 and response.body == b"body { color: black; }"
+    assert response.getheader("Content-Type") == "text/css"
+    assert response.getheader("Cache-Control") == "max-age=604800"  # expires 7d
+    # Five 10 MB images fit; far more is refused by nginx before it reaches the app.
+    too_big = nginx.get(
+        reverse("videos:generate"), {"Content-Length": str(65 * 1024 * 1024)}, method="POST"
+    )
+    assert too_big.status == 413
