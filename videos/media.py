@@ -265,6 +265,9 @@ def serve(request, name: str, content_type: str, *, download_as: str | None = No
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX + quote(name)
         response["Content-Disposition"] = disposition
+        # nginx keeps this header (and drops Vary: Cookie): without it a shared cache could
+        # keep an owner's clip, which nginx sends with Last-Modified, and hand it to others.
+        response["Cache-Control"] = "private, max-age=3600"
         return response
     try:
         default_storage.path(name)
