@@ -1,0 +1,247 @@
+"""The job lifecycle against an in-memory adapter: every step and ending, no HTTP, no worker.
+
+The real sandbox and real worker processes are exercised elsewhere (test_jobs.py); here each
+provider answer is scripted, so every branch of submit, poll and collect is quick to reach.
+"""
+
+import io
+import uuid
+from contextlib import contextmanager
+from decimal import Decimal
+
+import pytest
+
+from providers import registry
+from providers.base import (
+    BadRequest,
+    InvalidKey,
+    JobSpec,
+    JobState,
+    JobStatus,
+    KeyCheck,
+    ModelInfo,
+    OutOfCredits,
+    Output,
+    OutputGone,
+    ProviderUnavailable,
+    RateLimited,
+    SafetyRefused,
+    SubmitOutcomeUnknown,
+    SubmitResult,
+)
+from videos import lifecycle
+from videos.models import Clip, ProviderKey, VideoJob
+
+pytestmark = pytest.mark.django_db
+
+
+def small_mp4() -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    from sandbox.clips import ClipSpec, render
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "clip.mp4"
+        render(ClipSpec("fast", 64, 36, 1, 0, 1, False), path)
+        return path.read_bytes()
+
+
+MP4 = None
+
+
+class Script:
+    """What the scripted provider answers next, step by step."""
+
+    submit: object = SubmitResult("job-1", "job-1")
+    polls: list = []
+    download: object = b""
+
+
+class Bytes:
+    def __init__(self, data):
+        self.data, self.url, self.content_type, self.content_length = data, "mem://", "", None
+
+    def iter_bytes(self, chunk_size=None):
+        stream = io.BytesIO(self.data)
+        while chunk := stream.read(chunk_size or 65536):
+            yield chunk
+
+
+class Scripted:
+    slug = "scripted"
+    label = "Scripted"
+    key_prefix = "scr-"
+    key_help = "Scripted keys start with scr-."
+    base_url_setting = "SCRIPTED_BASE_URL"
+    webhook_secret_setting = ""
+    sent: list = []
+
+    def __init__(self, api_key, *, base_url, timeout=30.0):
+        pass
+
+    def verify_key(self, *, timeout=None):
+        return KeyCheck("ok")
+
+    def list_models(self):
+        return [ModelInfo("scripted", "m", "Model M", durations=(4, 8))]
+
+    def submit(self, spec, model):
+        Scripted.sent.append(spec)
+        if isinstance(Script.submit, Exception):
+            raise Script.submit
+        return Script.submit
+
+    def poll(self, polling_url):
+        answer = Script.polls.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    @contextmanager
+    def open_output(self, output):
+        if isinstance(Script.download, Exception):
+            raise Script.download
+        yield Bytes(Script.download)
+
+    @staticmethod
+    def estimate(spec, model):
+        return None
+
+    @staticmethod
+    def continuation(kind, job_id, output_url):
+        raise NotImplementedError
+
+    @staticmethod
+    def can_cancel(polling_url):
+        return False
+
+
+@pytest.fixture
+def key(user, settings):
+    global MP4
+    MP4 = MP4 or small_mp4()
+    settings.SCRIPTED_BASE_URL = "mem://"
+    Script.submit, Script.polls, Script.download = SubmitResult("job-1", "job-1"), [], MP4
+    Scripted.sent = []
+    with registry.registered(Scripted):
+        key = ProviderKey(owner=user, provider="scripted", label="S")
+        key.set_secret("scr-0123456789abcdefghijklmnop")
+        key.save()
+        yield key
+
+
+def new_job(user, key, **spec) -> VideoJob:
+    spec = {"model": "m", "prompt": "A quick one", "duration": 4} | spec
+    job, _ = lifecycle.start_job(user, key, JobSpec(**spec), uuid.uuid4().hex)
+    return job
+
+
+def step(function, job, *args):
+    function(job.pk, *args)
+    job.refresh_from_db()
+    return job
+
+
+def test_the_happy_path(user, key):
+    job = step(lifecycle.submit, new_job(user, key))
+    assert job.status == VideoJob.Status.WAITING and job.provider_job_id == "job-1"
+    Script.polls = [
+        JobState(JobStatus.RUNNING, "in_progress"),
+        JobState(JobStatus.COMPLETED, "done", (Output(0, "mem://0"),), cost=Decimal("0.5")),
+    ]
+    job = step(lifecycle.poll, job, job.poll_generation)
+    assert job.status == VideoJob.Status.WAITING and job.poll_count == 1
+    job = step(lifecycle.poll, job, job.poll_generation)
+    assert job.status == VideoJob.Status.COLLECTING and job.cost == Decimal("0.5")
+    (clip,) = job.clips.all()
+    lifecycle.collect(clip.pk)
+    clip.refresh_from_db()
+    job.refresh_from_db()
+    assert clip.status == Clip.Status.READY and clip.size == len(MP4)
+    assert job.status == VideoJob.Status.READY
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "failure"),
+    [
+        (InvalidKey("refused"), VideoJob.Status.FAILED, VideoJob.Failure.KEY),
+        (OutOfCredits("no credits"), VideoJob.Status.FAILED, VideoJob.Failure.CREDIT),
+        (BadRequest("bad duration"), VideoJob.Status.FAILED, VideoJob.Failure.REQUEST),
+        (SafetyRefused("unsafe"), VideoJob.Status.BLOCKED, VideoJob.Failure.SAFETY),
+        (SubmitOutcomeUnknown("lost"), VideoJob.Status.NEEDS_ATTENTION, ""),
+        (KeyError("surprise"), VideoJob.Status.NEEDS_ATTENTION, ""),
+    ],
+)
+def test_every_submit_failure_ends_with_one_kind(user, key, error, status, failure):
+    Script.submit = error
+    job = step(lifecycle.submit, new_job(user, key))
+    assert job.status == status and job.failure == failure and job.error
+
+
+def test_a_refusal_for_now_is_retried_then_given_up(user, key, settings):
+    settings.SUBMIT_MAX_ATTEMPTS = 2
+    Script.submit = RateLimited("slow down", retry_after=1)
+    job = step(lifecycle.submit, new_job(user, key))
+    assert job.status == VideoJob.Status.QUEUED and job.next_submit_at is not None
+    VideoJob.objects.filter(pk=job.pk).update(next_submit_at=None)
+    job = step(lifecycle.submit, job)
+    assert job.status == VideoJob.Status.FAILED and "Gave up after 2 attempts" in job.error
+    assert len(Scripted.sent) == 2
+
+
+def test_rules_are_checked_before_anything_is_sent(user, key):
+    job = step(lifecycle.submit, new_job(user, key, duration=5))
+    assert job.status == VideoJob.Status.FAILED and job.failure == VideoJob.Failure.REQUEST
+    assert "does not offer a duration of 5" in job.error and Scripted.sent == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (JobState(JobStatus.FAILED, "failed", error="no"), VideoJob.Status.FAILED),
+        (JobState(JobStatus.BLOCKED, "x", error="unsafe"), VideoJob.Status.BLOCKED),
+        (JobState(JobStatus.EXPIRED, "expired", error="late"), VideoJob.Status.EXPIRED),
+        (JobState(JobStatus.CANCELLED, "cancelled", error="stop"), VideoJob.Status.CANCELLED),
+    ],
+)
+def test_every_ending_at_the_provider_ends_the_job(user, key, answer, status):
+    job = step(lifecycle.submit, new_job(user, key))
+    Script.polls = [answer]
+    job = step(lifecycle.poll, job, job.poll_generation)
+    assert job.status == status and job.failure and job.finished_at
+
+
+def test_a_poll_that_fails_for_now_is_asked_again_and_says_so(user, key):
+    job = step(lifecycle.submit, new_job(user, key))
+    Script.polls = [ProviderUnavailable("down for a bit")]
+    job = step(lifecycle.poll, job, job.poll_generation)
+    assert job.status == VideoJob.Status.WAITING and job.error == "down for a bit"
+
+
+def test_a_stray_poll_of_an_old_chain_does_nothing(user, key):
+    job = step(lifecycle.submit, new_job(user, key))
+    old = job.poll_generation
+    assert job.poll_now()
+    Script.polls = [JobState(JobStatus.FAILED, "failed", error="no")]
+    job = step(lifecycle.poll, job, old)
+    assert job.status == VideoJob.Status.WAITING and len(Script.polls) == 1
+
+
+@pytest.mark.parametrize(
+    ("download", "status"),
+    [
+        (OutputGone("gone"), Clip.Status.EXPIRED),
+        (b"<html>not a video</html>", Clip.Status.FAILED),
+        (ProviderUnavailable("try later"), Clip.Status.PENDING),
+    ],
+)
+def test_copy_failures(user, key, download, status):
+    job = step(lifecycle.submit, new_job(user, key))
+    Script.polls = [JobState(JobStatus.COMPLETED, "done", (Output(0, "mem://0"),))]
+    job = step(lifecycle.poll, job, job.poll_generation)
+    Script.download = download
+    (clip,) = job.clips.all()
+    lifecycle.collect(clip.pk)
+    clip.refresh_from_db()
+    assert clip.status == status and clip.error
