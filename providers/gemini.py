@@ -46,6 +46,7 @@ from .http import (
     Download,
     HttpProvider,
     accepted_json,
+    api_client,
     error_from_reply,
     error_message,
     make_client,
@@ -441,26 +442,26 @@ class GeminiProvider(HttpProvider):
     def _read_interaction(self, interaction: str) -> dict:
         """The interaction as JSON, its inline videos only counted: a finished job's reply
         can carry the whole clip, which is read when the clip is copied, not when polled."""
-        with make_client(timeout=self._timeout) as client:
-            url = self._url(f"interactions/{interaction}")
-            headers = {**self._auth(), "Accept-Encoding": "identity"}  # read raw, as it streams
-            request = client.build_request("GET", url, headers=headers)
-            response = send(client, request, NAME, stream=True)
+        client = api_client(self._timeout)
+        url = self._url(f"interactions/{interaction}")
+        headers = {**self._auth(), "Accept-Encoding": "identity"}  # read raw, as it streams
+        request = client.build_request("GET", url, headers=headers)
+        response = send(client, request, NAME, stream=True)
+        try:
+            if not response.is_success:
+                response.read()
+                raise error_for(response)
             try:
-                if not response.is_success:
-                    response.read()
-                    raise error_for(response)
-                try:
-                    body, _ = streamjson.parse(response.iter_raw(), keep=False)
-                except (streamjson.StreamError, UnicodeDecodeError) as exc:
-                    raise UnexpectedResponse(
-                        f"{NAME} sent a reply that is not the JSON its API documents ({exc}). "
-                        "It may be having problems; try again later."
-                    ) from None
-                except httpx.HTTPError:
-                    raise ProviderUnavailable(f"The reply from {NAME} broke off.") from None
-            finally:
-                response.close()
+                body, _ = streamjson.parse(response.iter_raw(), keep=False)
+            except (streamjson.StreamError, UnicodeDecodeError) as exc:
+                raise UnexpectedResponse(
+                    f"{NAME} sent a reply that is not the JSON its API documents ({exc}). "
+                    "It may be having problems; try again later."
+                ) from None
+            except httpx.HTTPError:
+                raise ProviderUnavailable(f"The reply from {NAME} broke off.") from None
+        finally:
+            response.close()
         if not isinstance(body, dict):
             raise UnexpectedResponse(f"{NAME} sent an interaction that is not a JSON object.")
         return body

@@ -127,6 +127,16 @@ def check_address(host: str, port: int, address: str) -> None:
         )
 
 
+@functools.cache
+def api_client(timeout: float) -> httpx.Client:
+    """One client per process (and timeout) for calls to the providers' own APIs: connections
+    are kept alive between polls instead of being opened, and a client built, every time.
+    Submits never use it (a paid request must not go out on a connection that may have gone
+    stale, which would make its outcome unknown), nor do downloads of outputs (they go through
+    the guarded client of ``stream``)."""
+    return make_client(timeout=timeout)
+
+
 def make_client(*, timeout: float, guarded: bool = False) -> httpx.Client:
     # Redirects are followed by hand (see ``stream``) so credentials never follow them blindly.
     transport = None
@@ -430,12 +440,12 @@ class HttpProvider:
 
     def _request(self, method: str, url: str, *, timeout: float | None = None, **kwargs) -> dict:
         """One API call with the key; the JSON object it answers, or its typed error."""
-        with make_client(timeout=timeout or self._timeout) as client:
-            request = client.build_request(method, url, headers=self._auth(), **kwargs)
-            response = send(client, request, self.label)
-            if response.is_success:
-                return json_object(response, self.label)
-            raise self.error_for(response)
+        client = api_client(timeout or self._timeout)
+        request = client.build_request(method, url, headers=self._auth(), **kwargs)
+        response = send(client, request, self.label)
+        if response.is_success:
+            return json_object(response, self.label)
+        raise self.error_for(response)
 
     @staticmethod
     def continuation(kind: str, job_id: str, output_url: str) -> Continuation:

@@ -25,7 +25,7 @@ from .web import Request, Response, json_response
 MAX_BODY_BYTES = 64 * 1024 * 1024
 # After a 413, how much of the unread body is discarded, and for how long, before closing.
 MAX_DISCARD_BYTES = 512 * 1024 * 1024
-DISCARD_TIMEOUT_SECONDS = 2.0
+DISCARD_TIMEOUT_SECONDS = 10.0
 
 type Handler = Callable[..., Response]
 
@@ -124,8 +124,10 @@ class Sandbox:
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
-    # HTTP/1.1 keeps connections alive, as clients of the real APIs expect.
+    # HTTP/1.1 keeps connections alive, as clients of the real APIs expect; without Nagle's
+    # algorithm, as real servers run, a head and body written apart do not wait on each other.
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "MarketOS-Sandbox/1.0"
     sys_version = ""
     server: SandboxServer
