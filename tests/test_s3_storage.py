@@ -1,0 +1,212 @@
+"""Clips on S3-compatible storage, proven over real HTTP against moto's S3 server (a subprocess).
+
+The storage is configured exactly as production configures it: ``marketos/settings.py`` is run
+with the ``MARKETOS_S3_*`` variables set and its ``STORAGES["default"]`` is used as it comes out.
+"""
+
+import hashlib
+import io
+import runpy
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+from django.core.files.storage import default_storage
+
+from providers.openrouter import OpenRouterProvider
+from tests.conftest import OPENROUTER_KEY
+from tests.helpers import finished_output
+from videos import media
+
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "marketos" / "settings.py"
+HUGE = 40_000_000
+LARGE = 100_000_000
+# Dummy credentials, read by boto3 from the environment as in production.
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "moto-test-key", "AWS_SECRET_ACCESS_KEY": "moto-test-secret"}
+REGION = "us-east-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """moto's standalone S3 server on a free loopback port, for the whole session."""
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("moto") / "server.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"moto server exited with {process.returncode}")
+            try:
+                httpx.get(f"{url}/moto-api/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("moto server did not answer within 30 s") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def s3(s3_server, settings, monkeypatch):
+    """A fresh bucket, and Django's default storage pointed at it the way settings.py does it."""
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"clips-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=s3_server, region_name=REGION)
+    client.create_bucket(Bucket=bucket)
+    monkeypatch.setenv("MARKETOS_S3_BUCKET", bucket)
+    monkeypatch.setenv("MARKETOS_S3_ENDPOINT_URL", s3_server)
+    monkeypatch.setenv("MARKETOS_S3_REGION", REGION)
+    configured = runpy.run_path(str(SETTINGS_FILE))["STORAGES"]["default"]
+    # pytest-django's settings fixture sends setting_changed, on which Django forgets the cached
+    # default_storage (now and again when the test ends and the setting is restored).
+    settings.STORAGES = {**settings.STORAGES, "default": configured}
+    from storages.backends.s3 import S3Storage
+
+    assert isinstance(default_storage, S3Storage)
+    assert default_storage.bucket_name == bucket and default_storage.querystring_auth
+    client.bucket = bucket
+    yield client
+    # Test buckets live in the moto process only; empty them so it does not hoard memory.
+    for item in client.list_objects_v2(Bucket=bucket).get("Contents", []):
+        client.delete_object(Bucket=bucket, Key=item["Key"])
+
+
+@pytest.fixture
+def openrouter(sandbox, settings):
+    port = sandbox.url.rsplit(":", 1)[1]
+    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+    return OpenRouterProvider(OPENROUTER_KEY, base_url=sandbox.openrouter_base_url, timeout=30)
+
+
+def _copy(provider, prompt="p", **spec):
+    output = finished_output(provider, "google/veo-3.1", prompt, duration=4, **spec)
+    stem = f"clips/{uuid.uuid4()}"
+    return media.copy_output(provider, output, stem=stem, partial_prefix=f"{uuid.uuid4()}-0-1")
+
+
+def _object(s3, key) -> bytes:
+    return s3.get_object(Bucket=s3.bucket, Key=key)["Body"].read()
+
+
+def _sha256_of_object(s3, key) -> str:
+    digest = hashlib.sha256()
+    for chunk in s3.get_object(Bucket=s3.bucket, Key=key)["Body"].iter_chunks(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _warm_up(s3):
+    """Let boto3 load its service descriptions (10 MB or so, once per storage) before measuring."""
+    default_storage.save("warm-up", io.BytesIO(b"x"))
+    default_storage.delete("warm-up")
+
+
+class _PeakRSS:
+    """Samples this process's resident memory on a thread; ``growth`` is peak minus start."""
+
+    def __init__(self):
+        self.start = self.peak = self._rss()
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    @staticmethod
+    def _rss() -> int:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * 4096
+
+    def _sample(self):
+        while self.running:
+            self.peak = max(self.peak, self._rss())
+            time.sleep(0.005)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.running = False
+        self.thread.join()
+        self.peak = max(self.peak, self._rss())
+
+    @property
+    def growth(self) -> int:
+        return self.peak - self.start
+
+
+def test_a_clip_is_copied_into_the_bucket(s3, openrouter):
+    facts = _copy(openrouter)
+    assert facts["file"].startswith("clips/") and facts["file"].endswith(".mp4")
+    stored = _object(s3, facts["file"])
+    assert len(stored) == facts["size"] > 0
+    assert hashlib.sha256(stored).hexdigest() == facts["sha256"]
+    head = s3.head_object(Bucket=s3.bucket, Key=facts["file"])
+    assert head["ContentType"] == "video/mp4"
+    poster = _object(s3, facts["poster"])
+    assert poster.startswith(b"\xff\xd8")  # a JPEG
+    assert s3.head_object(Bucket=s3.bucket, Key=facts["poster"])["ContentType"] == "image/jpeg"
+    assert list(media.partial_dir().glob("*.part")) == []  # nothing left behind locally
+
+
+def _ready_clips(user, facts_list):
+    from videos.models import Clip, VideoJob
+
+    job = VideoJob.objects.create(
+        owner=user, idempotency_key=uuid.uuid4().hex, prompt="Spring launch", status="ready"
+    )
+    clips = []
+    for index, facts in enumerate(facts_list):
+        clips.append(
+            Clip.objects.create(
+                job=job,
+                index=index,
+                source_url="https://example.com/clip.mp4",
+                status=Clip.Status.READY,
+                **facts,
+            )
+        )
+    return job, clips
+
+
+@pytest.mark.django_db
+def test_deleting_a_stored_clip_removes_the_object(s3, openrouter, user):
+    _, (clip,) = _ready_clips(user, [_copy(openrouter)])
+    name, poster = clip.file.name, clip.poster.name
+    assert default_storage.exists(name) and default_storage.exists(poster)
+    clip.file.delete(save=False)
+    clip.poster.delete(save=False)
+    for key in (name, poster):
+        with pytest.raises(ClientError) as error:
+            s3.head_object(Bucket=s3.bucket, Key=key)
+        assert error.value.response["Error"]["Code"] == "404"
+    assert not default_storage.exists(name)
+    # Deleting what is already gone is not an error (copy_output relies on it when retrying).
+    default_storage.delete(name)
