@@ -229,6 +229,9 @@ if S3_BUCKET := envstr("MARKETOS_S3_BUCKET"):
             "bucket_name": S3_BUCKET,
             "endpoint_url": envstr("MARKETOS_S3_ENDPOINT_URL") or None,
             "region_name": envstr("MARKETOS_S3_REGION") or None,
+            # Signature version 4 always: botocore would otherwise presign URLs with the legacy
+            # version 2, which R2 and the newer AWS regions refuse.
+            "signature_version": "s3v4",
             "querystring_auth": True,
             "querystring_expire": envint("MARKETOS_S3_URL_SECONDS", 300),
             "default_acl": None,

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 from django.core.files.storage import default_storage
+from django.test import RequestFactory
 
 from providers.openrouter import OpenRouterProvider
 from tests.conftest import OPENROUTER_KEY
@@ -174,6 +175,27 @@ def test_a_clip_is_copied_into_the_bucket(s3, openrouter):
     assert poster.startswith(b"\xff\xd8")  # a JPEG
     assert s3.head_object(Bucket=s3.bucket, Key=facts["poster"])["ContentType"] == "image/jpeg"
     assert list(media.partial_dir().glob("*.part")) == []  # nothing left behind locally
+
+
+def test_serving_redirects_to_a_presigned_url_that_honours_range(s3, openrouter):
+    facts = _copy(openrouter)
+    stored = _object(s3, facts["file"])
+    request = RequestFactory().get("/clip", HTTP_RANGE="bytes=0-9")
+    response = media.serve(request, facts["file"], "video/mp4")
+    assert response.status_code == 302
+    url = response["Location"]
+    assert "X-Amz-Signature=" in url and "X-Amz-Expires=300" in url
+    whole = httpx.get(url)
+    assert whole.status_code == 200 and whole.content == stored
+    assert whole.headers["content-type"] == "video/mp4"
+    part = httpx.get(url, headers={"Range": "bytes=100-1099"})
+    assert part.status_code == 206
+    assert part.content == stored[100:1100]
+    assert part.headers["content-range"] == f"bytes 100-1099/{len(stored)}"
+    tail = httpx.get(url, headers={"Range": "bytes=-500"})
+    assert tail.status_code == 206 and tail.content == stored[-500:]
+    # Without its signature the object is not served: the bucket is private.
+    assert httpx.get(url.split("?")[0]).status_code == 403
 
 
 def _ready_clips(user, facts_list):
