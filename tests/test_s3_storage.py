@@ -198,6 +198,17 @@ def test_serving_redirects_to_a_presigned_url_that_honours_range(s3, openrouter)
     assert httpx.get(url.split("?")[0]).status_code == 403
 
 
+def test_a_download_keeps_its_file_name(s3, openrouter):
+    facts = _copy(openrouter)
+    request = RequestFactory().get("/download")
+    response = media.serve(request, facts["file"], "video/mp4", download_as="launch-1-of-1.mp4")
+    assert response.status_code == 302
+    served = httpx.get(response["Location"])
+    assert served.status_code == 200
+    assert served.headers["content-disposition"] == 'attachment; filename="launch-1-of-1.mp4"'
+    assert served.content == _object(s3, facts["file"])
+
+
 def _ready_clips(user, facts_list):
     from videos.models import Clip, VideoJob
 

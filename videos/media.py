@@ -269,7 +269,13 @@ def serve(request, name: str, content_type: str, *, download_as: str | None = No
     try:
         default_storage.path(name)
     except NotImplementedError:
-        return HttpResponseRedirect(default_storage.url(name))
+        # The storage's own URL answers with the same type and disposition (a download keeps
+        # its file name), and does Range itself.
+        parameters = {
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": disposition,
+        }
+        return HttpResponseRedirect(default_storage.url(name, parameters=parameters))
     size = default_storage.size(name)
     header = request.headers.get("Range", "").strip()
     start, end = 0, size - 1
