@@ -223,6 +223,15 @@ STORAGES = {
 # S3-compatible media storage (pip install "marketos-video[s3]"): clips are then served by
 # redirecting to short-lived presigned URLs.
 if S3_BUCKET := envstr("MARKETOS_S3_BUCKET"):
+    from boto3.s3.transfer import TransferConfig
+
+    # Clips go up in parts of 5 MiB (the least S3 accepts), two at a time. boto3 reads each
+    # part into memory (by default up to eleven of 8 MiB): a worker's memory stays bounded
+    # whatever the clip's size.
+    _upload = TransferConfig(
+        multipart_threshold=5 * 1024**2, multipart_chunksize=5 * 1024**2, max_concurrency=2
+    )
+    _upload.max_in_memory_upload_chunks = 2
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -236,6 +245,7 @@ if S3_BUCKET := envstr("MARKETOS_S3_BUCKET"):
             "querystring_expire": envint("MARKETOS_S3_URL_SECONDS", 300),
             "default_acl": None,
             "file_overwrite": True,
+            "transfer_config": _upload,
         },
     }
 

@@ -6,12 +6,14 @@ with the ``MARKETOS_S3_*`` variables set and its ``STORAGES["default"]`` is used
 
 import hashlib
 import io
+import math
 import runpy
 import socket
 import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -175,6 +177,35 @@ def test_a_clip_is_copied_into_the_bucket(s3, openrouter):
     assert poster.startswith(b"\xff\xd8")  # a JPEG
     assert s3.head_object(Bucket=s3.bucket, Key=facts["poster"])["ContentType"] == "image/jpeg"
     assert list(media.partial_dir().glob("*.part")) == []  # nothing left behind locally
+
+
+def test_a_large_clip_goes_up_in_parts_with_bounded_memory(s3, openrouter, capsys):
+    prompt = f"[sandbox:huge={LARGE}] big"
+    output = finished_output(openrouter, "google/veo-3.1", prompt, duration=8)
+    stem = f"clips/{uuid.uuid4()}"
+    _warm_up(s3)
+    tracemalloc.start()
+    try:
+        with _PeakRSS() as rss:
+            facts = media.copy_output(openrouter, output, stem=stem, partial_prefix="large-0-1")
+        _, python_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    with capsys.disabled():
+        print(
+            f"\n{LARGE / 1e6:.0f} MB clip to S3: peak RSS growth {rss.growth / 1e6:.1f} MB, "
+            f"peak Python allocations {python_peak / 1e6:.1f} MB"
+        )
+    assert facts["size"] == LARGE
+    head = s3.head_object(Bucket=s3.bucket, Key=facts["file"])
+    assert head["ContentLength"] == LARGE
+    # A multipart upload's ETag is "<md5 of the parts' md5s>-<number of parts>".
+    part_size = default_storage.transfer_config.multipart_chunksize
+    assert head["ETag"].strip('"').endswith(f"-{math.ceil(LARGE / part_size)}")
+    assert _sha256_of_object(s3, facts["file"]) == facts["sha256"]
+    # The clip is never held in memory whole: a few parts of it at a time.
+    assert python_peak < LARGE / 4
+    assert rss.growth < LARGE / 2
 
 
 def test_serving_redirects_to_a_presigned_url_that_honours_range(s3, openrouter):
