@@ -15,6 +15,7 @@ import threading
 import time
 import tracemalloc
 import uuid
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -258,6 +259,43 @@ def _ready_clips(user, facts_list):
             )
         )
     return job, clips
+
+
+@pytest.mark.django_db
+def test_a_zip_of_clips_on_s3_streams_the_objects(s3, openrouter, user, tmp_path, capsys):
+    facts_list = [_copy(openrouter), _copy(openrouter)]
+    # One large clip too: the zip must stream it, not hold it in memory.
+    big = finished_output(openrouter, "google/veo-3.1", f"[sandbox:huge={HUGE}] big", duration=8)
+    facts_list.append(
+        media.copy_output(openrouter, big, stem=f"clips/{uuid.uuid4()}", partial_prefix="z-2-1")
+    )
+    job, clips = _ready_clips(user, facts_list)
+    response = media.zip_response(job, clips, job.manifest(clips), "spring-launch.zip")
+    path = tmp_path / "spring-launch.zip"
+    _warm_up(s3)
+    tracemalloc.start()
+    try:
+        with _PeakRSS() as rss, open(path, "wb") as archive:
+            for chunk in response.streaming_content:
+                archive.write(chunk)
+        _, python_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    with capsys.disabled():
+        print(
+            f"\nzip of two clips and a {HUGE / 1e6:.0f} MB one from S3: "
+            f"peak RSS growth {rss.growth / 1e6:.1f} MB, "
+            f"peak Python allocations {python_peak / 1e6:.1f} MB"
+        )
+    assert path.stat().st_size == int(response["Content-Length"])
+    with zipfile.ZipFile(path) as zipped:
+        names = zipped.namelist()
+        assert names == [clip.download_name(3) for clip in clips] + ["manifest.json"]
+        for clip in clips:
+            assert zipped.read(clip.download_name(3)) == _object(s3, clip.file.name)
+    # Streamed: no clip is ever held in memory (or spooled) whole.
+    assert python_peak < HUGE / 4
+    assert rss.growth < HUGE / 2
 
 
 @pytest.mark.django_db
