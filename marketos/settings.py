@@ -248,6 +248,16 @@ if S3_BUCKET := envstr("MARKETOS_S3_BUCKET"):
             "transfer_config": _upload,
         },
     }
+    # Browsers then fetch clips and posters from the storage itself: the origin of the endpoint
+    # (addressed by path), or on AWS the bucket's own host, global or regional.
+    if (_endpoint := urlsplit(envstr("MARKETOS_S3_ENDPOINT_URL"))).netloc:
+        S3_ORIGINS = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+    else:
+        S3_ORIGINS = [f"https://{S3_BUCKET}.s3.amazonaws.com"]
+        if _region := envstr("MARKETOS_S3_REGION"):
+            S3_ORIGINS.append(f"https://{S3_BUCKET}.s3.{_region}.amazonaws.com")
+else:
+    S3_ORIGINS = []
 
 TASKS = {
     "default": {
@@ -322,8 +332,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:"],
-    "media-src": [CSP.SELF, "blob:"],
+    "img-src": [CSP.SELF, "data:", "blob:", *S3_ORIGINS],
+    "media-src": [CSP.SELF, "blob:", *S3_ORIGINS],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],

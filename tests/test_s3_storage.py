@@ -89,10 +89,11 @@ def s3(s3_server, settings, monkeypatch):
     monkeypatch.setenv("MARKETOS_S3_BUCKET", bucket)
     monkeypatch.setenv("MARKETOS_S3_ENDPOINT_URL", s3_server)
     monkeypatch.setenv("MARKETOS_S3_REGION", REGION)
-    configured = runpy.run_path(str(SETTINGS_FILE))["STORAGES"]["default"]
+    configured = runpy.run_path(str(SETTINGS_FILE))
     # pytest-django's settings fixture sends setting_changed, on which Django forgets the cached
     # default_storage (now and again when the test ends and the setting is restored).
-    settings.STORAGES = {**settings.STORAGES, "default": configured}
+    settings.STORAGES = {**settings.STORAGES, "default": configured["STORAGES"]["default"]}
+    settings.SECURE_CSP = configured["SECURE_CSP"]
     from storages.backends.s3 import S3Storage
 
     assert isinstance(default_storage, S3Storage)
@@ -312,3 +313,43 @@ def test_deleting_a_stored_clip_removes_the_object(s3, openrouter, user):
     assert not default_storage.exists(name)
     # Deleting what is already gone is not an error (copy_output relies on it when retrying).
     default_storage.delete(name)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_browser_plays_a_clip_and_shows_its_poster_from_s3(
+    s3, openrouter, user, browser, live_server
+):
+    """The page's Content Security Policy lets the video and its poster follow the redirect."""
+    job, _ = _ready_clips(user, [_copy(openrouter)])
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill("alice")
+        page.get_by_label("Password").fill("alice-pw-1234")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/generate/")
+        page.goto(f"{live_server.url}{job.get_absolute_url()}")
+        video = page.locator("video").first
+        video.evaluate("v => { v.preload = 'auto'; v.load(); }")
+        page.wait_for_function(
+            "v => v.readyState >= 2 || v.error", arg=video.element_handle(), timeout=15_000
+        )
+        assert video.evaluate("v => v.error && v.error.message") is None, errors
+        assert video.evaluate("v => v.duration") > 0
+        poster = page.evaluate(
+            """url => new Promise(done => {
+                const image = new Image();
+                image.onload = () => done(image.naturalWidth);
+                image.onerror = () => done(0);
+                image.src = url;
+            })""",
+            video.get_attribute("poster"),
+        )
+        assert poster > 0, errors
+        assert not [e for e in errors if "Content Security Policy" in e]
+    finally:
+        context.close()
