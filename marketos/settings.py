@@ -223,18 +223,41 @@ STORAGES = {
 # S3-compatible media storage (pip install "marketos-video[s3]"): clips are then served by
 # redirecting to short-lived presigned URLs.
 if S3_BUCKET := envstr("MARKETOS_S3_BUCKET"):
+    from boto3.s3.transfer import TransferConfig
+
+    # Clips go up in parts of 5 MiB (the least S3 accepts), two at a time. boto3 reads each
+    # part into memory (by default up to eleven of 8 MiB): a worker's memory stays bounded
+    # whatever the clip's size.
+    _upload = TransferConfig(
+        multipart_threshold=5 * 1024**2, multipart_chunksize=5 * 1024**2, max_concurrency=2
+    )
+    _upload.max_in_memory_upload_chunks = 2
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": envstr("MARKETOS_S3_ENDPOINT_URL") or None,
             "region_name": envstr("MARKETOS_S3_REGION") or None,
+            # Signature version 4 always: botocore would otherwise presign URLs with the legacy
+            # version 2, which R2 and the newer AWS regions refuse.
+            "signature_version": "s3v4",
             "querystring_auth": True,
             "querystring_expire": envint("MARKETOS_S3_URL_SECONDS", 300),
             "default_acl": None,
             "file_overwrite": True,
+            "transfer_config": _upload,
         },
     }
+    # Browsers then fetch clips and posters from the storage itself: the origin of the endpoint
+    # (addressed by path), or on AWS the bucket's own host, global or regional.
+    if (_endpoint := urlsplit(envstr("MARKETOS_S3_ENDPOINT_URL"))).netloc:
+        S3_ORIGINS = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+    else:
+        S3_ORIGINS = [f"https://{S3_BUCKET}.s3.amazonaws.com"]
+        if _region := envstr("MARKETOS_S3_REGION"):
+            S3_ORIGINS.append(f"https://{S3_BUCKET}.s3.{_region}.amazonaws.com")
+else:
+    S3_ORIGINS = []
 
 TASKS = {
     "default": {
@@ -309,8 +332,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:"],
-    "media-src": [CSP.SELF, "blob:"],
+    "img-src": [CSP.SELF, "data:", "blob:", *S3_ORIGINS],
+    "media-src": [CSP.SELF, "blob:", *S3_ORIGINS],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],

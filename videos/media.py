@@ -245,6 +245,24 @@ def _file_chunks(handle, start: int, length: int):
         handle.close()
 
 
+def _stored_chunks(handle, length: int):
+    """A whole stored file, a chunk at a time.
+
+    django-storages' S3File would first download the whole object into memory on its first
+    read: its object's body is streamed instead, as it arrives.
+    """
+    obj = getattr(handle, "obj", None)
+    if obj is None or not hasattr(obj, "get"):
+        yield from _file_chunks(handle, 0, length)
+        return
+    handle.close()
+    body = obj.get()["Body"]
+    try:
+        yield from body.iter_chunks(CHUNK)
+    finally:
+        body.close()
+
+
 def first_after_last(first: str, last: str) -> bool:
     return bool(first and last) and int(last) < int(first)
 
@@ -272,7 +290,13 @@ def serve(request, name: str, content_type: str, *, download_as: str | None = No
     try:
         default_storage.path(name)
     except NotImplementedError:
-        return HttpResponseRedirect(default_storage.url(name))
+        # The storage's own URL answers with the same type and disposition (a download keeps
+        # its file name), and does Range itself.
+        parameters = {
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": disposition,
+        }
+        return HttpResponseRedirect(default_storage.url(name, parameters=parameters))
     size = default_storage.size(name)
     header = request.headers.get("Range", "").strip()
     start, end = 0, size - 1
@@ -312,7 +336,7 @@ def zip_response(job, clips, manifest: dict, filename: str):
     """Every clip and a manifest in one uncompressed zip, streamed, with a known length."""
     archive = ZipStream(sized=True)
     for clip in clips:
-        chunks = _file_chunks(default_storage.open(clip.file.name, "rb"), 0, clip.size)
+        chunks = _stored_chunks(default_storage.open(clip.file.name, "rb"), clip.size)
         archive.add(chunks, clip.download_name(len(clips)), size=clip.size)
     archive.add(json.dumps(manifest, indent=2).encode(), "manifest.json")
     response = StreamingHttpResponse(archive, content_type="application/zip")
