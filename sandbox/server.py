@@ -25,7 +25,7 @@ from .web import Request, Response, json_response
 MAX_BODY_BYTES = 64 * 1024 * 1024
 # After a 413, how much of the unread body is discarded, and for how long, before closing.
 MAX_DISCARD_BYTES = 512 * 1024 * 1024
-DISCARD_TIMEOUT_SECONDS = 10.0
+DISCARD_TIMEOUT_SECONDS = 4.0  # idle time: reset by every piece that arrives
 
 type Handler = Callable[..., Response]
 
