@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from providers.base import JobSpec
 from tests.conftest import make_key
-from videos import lifecycle, media
+from videos import lifecycle
+from videos.media import ingest
 from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,7 +52,7 @@ def test_an_unforeseen_error_while_copying_counts_and_ends(user, key, monkeypatc
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(media, "copy_output", full_disk)
+    monkeypatch.setattr(ingest, "copy_output", full_disk)
     for attempt in range(1, settings.CLIP_MAX_ATTEMPTS + 1):
         Clip.objects.filter(pk=clip.pk).update(next_attempt_at=None)
         lifecycle.collect(clip.pk)
@@ -182,7 +183,7 @@ def make_partial(job, index, attempt, age=0.0):
     import os
     import time
 
-    path = media.partial_dir() / f"{media.partial_prefix(job.public_id, index, attempt)}-x.part"
+    path = ingest.partial_dir() / f"{ingest.partial_prefix(job.public_id, index, attempt)}-x.part"
     path.write_bytes(b"partial")
     os.utime(path, (time.time() - age, time.time() - age))
     return path

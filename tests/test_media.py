@@ -8,7 +8,7 @@ from providers.base import UnsafeURL
 from providers.gemini import GeminiProvider
 from tests.conftest import GEMINI_KEY
 from tests.helpers import finished_output
-from videos import media
+from videos.media import ingest
 
 
 def test_a_redirect_to_a_private_address_is_refused(sandbox, settings, tmp_path):
@@ -19,18 +19,18 @@ def test_a_redirect_to_a_private_address_is_refused(sandbox, settings, tmp_path)
     provider = GeminiProvider(GEMINI_KEY, base_url=sandbox.gemini_base_url)
     output = finished_output(provider, "veo-3.1-generate-sandbox", duration=4)
     with pytest.raises(UnsafeURL, match="localhost"):
-        media.copy_output(provider, output, stem=f"clips/{uuid.uuid4()}", partial_prefix="t")
+        ingest.copy_output(provider, output, stem=f"clips/{uuid.uuid4()}", partial_prefix="t")
     assert list((tmp_path / ".partial").glob("*.part")) == []
     settings.ALLOW_PRIVATE_HOSTS.append(f"localhost:{port}")
-    facts = media.copy_output(provider, output, stem=f"clips/{uuid.uuid4()}", partial_prefix="t")
+    facts = ingest.copy_output(provider, output, stem=f"clips/{uuid.uuid4()}", partial_prefix="t")
     assert facts["size"] > 0 and facts["content_type"] == "video/mp4"
 
 
 def test_probe_refuses_what_is_not_a_video(tmp_path):
     path = tmp_path / "page.mp4"
     path.write_bytes(b"<!doctype html><title>Login</title>")
-    with pytest.raises(media.ClipRefused, match="not a video"):
-        media.probe(str(path))
+    with pytest.raises(ingest.ClipRefused, match="not a video"):
+        ingest.probe(str(path))
 
 
 @pytest.mark.django_db

@@ -28,7 +28,7 @@ from django.test import RequestFactory
 from providers.openrouter import OpenRouterProvider
 from tests.conftest import OPENROUTER_KEY
 from tests.helpers import finished_output
-from videos import media
+from videos.media import ingest, serving
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "marketos" / "settings.py"
 HUGE = 40_000_000
@@ -115,7 +115,7 @@ def openrouter(sandbox, settings):
 def _copy(provider, prompt="p", **spec):
     output = finished_output(provider, "google/veo-3.1", prompt, duration=4, **spec)
     stem = f"clips/{uuid.uuid4()}"
-    return media.copy_output(provider, output, stem=stem, partial_prefix=f"{uuid.uuid4()}-0-1")
+    return ingest.copy_output(provider, output, stem=stem, partial_prefix=f"{uuid.uuid4()}-0-1")
 
 
 def _object(s3, key) -> bytes:
@@ -178,7 +178,7 @@ def test_a_clip_is_copied_into_the_bucket(s3, openrouter):
     poster = _object(s3, facts["poster"])
     assert poster.startswith(b"\xff\xd8")  # a JPEG
     assert s3.head_object(Bucket=s3.bucket, Key=facts["poster"])["ContentType"] == "image/jpeg"
-    assert list(media.partial_dir().glob("*.part")) == []  # nothing left behind locally
+    assert list(ingest.partial_dir().glob("*.part")) == []  # nothing left behind locally
 
 
 def test_a_large_clip_goes_up_in_parts_with_bounded_memory(s3, openrouter, capsys):
@@ -189,7 +189,7 @@ def test_a_large_clip_goes_up_in_parts_with_bounded_memory(s3, openrouter, capsy
     tracemalloc.start()
     try:
         with _PeakRSS() as rss:
-            facts = media.copy_output(openrouter, output, stem=stem, partial_prefix="large-0-1")
+            facts = ingest.copy_output(openrouter, output, stem=stem, partial_prefix="large-0-1")
         _, python_peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -214,7 +214,7 @@ def test_serving_redirects_to_a_presigned_url_that_honours_range(s3, openrouter)
     facts = _copy(openrouter)
     stored = _object(s3, facts["file"])
     request = RequestFactory().get("/clip", HTTP_RANGE="bytes=0-9")
-    response = media.serve(request, facts["file"], "video/mp4")
+    response = serving.serve(request, facts["file"], "video/mp4")
     assert response.status_code == 302
     url = response["Location"]
     assert "X-Amz-Signature=" in url and "X-Amz-Expires=300" in url
@@ -234,7 +234,7 @@ def test_serving_redirects_to_a_presigned_url_that_honours_range(s3, openrouter)
 def test_a_download_keeps_its_file_name(s3, openrouter):
     facts = _copy(openrouter)
     request = RequestFactory().get("/download")
-    response = media.serve(request, facts["file"], "video/mp4", download_as="launch-1-of-1.mp4")
+    response = serving.serve(request, facts["file"], "video/mp4", download_as="launch-1-of-1.mp4")
     assert response.status_code == 302
     served = httpx.get(response["Location"])
     assert served.status_code == 200
@@ -268,10 +268,10 @@ def test_a_zip_of_clips_on_s3_streams_the_objects(s3, openrouter, user, tmp_path
     # One large clip too: the zip must stream it, not hold it in memory.
     big = finished_output(openrouter, "google/veo-3.1", f"[sandbox:huge={HUGE}] big", duration=8)
     facts_list.append(
-        media.copy_output(openrouter, big, stem=f"clips/{uuid.uuid4()}", partial_prefix="z-2-1")
+        ingest.copy_output(openrouter, big, stem=f"clips/{uuid.uuid4()}", partial_prefix="z-2-1")
     )
     job, clips = _ready_clips(user, facts_list)
-    response = media.zip_response(job, clips, job.manifest(clips), "spring-launch.zip")
+    response = serving.zip_response(job, clips, job.manifest(clips), "spring-launch.zip")
     path = tmp_path / "spring-launch.zip"
     _warm_up(s3)
     tracemalloc.start()

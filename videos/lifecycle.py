@@ -41,7 +41,7 @@ from providers.base import (
     SubmitOutcomeUnknown,
 )
 
-from . import media
+from .media import ingest
 from .models import Clip, VideoJob
 from .vault import VaultError
 
@@ -469,11 +469,11 @@ def collect(clip_pk: int) -> None:
     client = _client_for_clip(clip)
     if client is None or not clip.claim():
         return
-    for path, job_id, index, attempt in media.partials():
+    for path, job_id, index, attempt in ingest.partials():
         if (job_id, index) == (str(job.public_id), clip.index) and attempt < clip.attempts:
             path.unlink(missing_ok=True)  # an earlier attempt's, whose worker lost the lease
     try:
-        facts = media.copy_output(
+        facts = ingest.copy_output(
             client,
             Output(
                 index=clip.index,
@@ -482,14 +482,14 @@ def collect(clip_pk: int) -> None:
                 fallback_url=clip.source_fallback_url,
             ),
             stem=f"clips/{job.public_id}/clip-{clip.index + 1}",
-            partial_prefix=media.partial_prefix(job.public_id, clip.index, clip.attempts),
+            partial_prefix=ingest.partial_prefix(job.public_id, clip.index, clip.attempts),
             heartbeat=clip.extend_lease,
         )
-    except media.LeaseLost:
+    except ingest.LeaseLost:
         return  # another worker has the clip now; what happens to it is its business
     except OutputGone as exc:
         clip.give_up(exc.message, exc.raw, status=Clip.Status.EXPIRED)
-    except media.ClipRefused as exc:
+    except ingest.ClipRefused as exc:
         clip.give_up(str(exc))
     except DownloadRefused as exc:
         clip.give_up(exc.message, exc.raw)
@@ -543,7 +543,7 @@ def remove_abandoned_partials() -> int:
     """Delete partial files no live copy is writing: a dead attempt's, or a clip's that ended.
     A slow copy still holding its lease keeps its file, however old."""
     removed = 0
-    files = media.partials()
+    files = ingest.partials()
     jobs = {job_id for _, job_id, _, _ in files}
     clips = {
         (str(clip.job.public_id), clip.index): clip

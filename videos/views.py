@@ -16,9 +16,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from providers import registry
 from providers.base import ASPECT_RATIOS, InvalidSpec
 
-from . import lifecycle, media, observability
+from . import lifecycle, observability
 from .forms import ConfirmForm, ContinueForm, GenerateForm, ProviderKeyForm, ReplaceSecretForm
 from .images import save_inputs
+from .media import serving
 from .models import Clip, ProviderKey, VideoJob
 
 MOBILE_AGENTS = ("Mobile", "Android", "iPhone", "iPad", "iPod")
@@ -367,18 +368,18 @@ def _ready_clip(request, public_id, number) -> Clip:
 
 def clip_file(request, public_id, number):
     clip = _ready_clip(request, public_id, number)
-    return media.serve(request, clip.file.name, clip.content_type or "video/mp4")
+    return serving.serve(request, clip.file.name, clip.content_type or "video/mp4")
 
 
 def clip_poster(request, public_id, number):
     clip = _ready_clip(request, public_id, number)
-    return media.serve(request, clip.poster.name, "image/jpeg")
+    return serving.serve(request, clip.poster.name, "image/jpeg")
 
 
 def clip_download(request, public_id, number):
     clip = _ready_clip(request, public_id, number)
     total = clip.job.clips.count()
-    return media.serve(
+    return serving.serve(
         request, clip.file.name, clip.content_type, download_as=clip.download_name(total)
     )
 
@@ -390,4 +391,4 @@ def job_zip(request, public_id):
         raise Http404("No clip of this job is ready yet.")
     for clip in clips:
         clip.job = job
-    return media.zip_response(job, clips, job.manifest(clips), f"{job.file_stem}.zip")
+    return serving.zip_response(job, clips, job.manifest(clips), f"{job.file_stem}.zip")
