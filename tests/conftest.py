@@ -14,18 +14,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-OPENROUTER_KEY = "sk-or-v1-sandbox-0123456789abcdef0123456789abcdef"
-GEMINI_KEY = "AIzaSandbox-0123456789abcdefghijklmnopqrs"
-
-
-def make_key(owner, secret=OPENROUTER_KEY, provider="openrouter", label="Agency"):
-    from videos.models import ProviderKey
-
-    key = ProviderKey(owner=owner, provider=provider, label=label)
-    key.set_secret(secret)
-    key.save()
-    return key
-
 
 @pytest.fixture(scope="session")
 def sandbox():
@@ -254,12 +242,3 @@ def start_worker(providers, transactional_db):
     yield start
     for worker in workers:
         worker.stop()
-
-
-def wait_for(predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")

@@ -33,6 +33,21 @@ def run_in_process(job):
     return job
 
 
+def run_job(user, key, prompt="Spring launch teaser", model="sandbox/multi-clip", **spec):
+    """Start a job as the form would (with its estimate) and run it whole in this process."""
+    import uuid
+
+    from providers import registry
+    from videos import lifecycle
+
+    spec.setdefault("duration", 4)
+    job_spec = JobSpec(model=model, prompt=prompt, **spec)
+    info = next(m for m in key.models() if m.id == model)
+    estimate = registry.adapter(key.provider).estimate(job_spec, info)
+    job, _ = lifecycle.start_job(user, key, job_spec, uuid.uuid4().hex, estimate=estimate)
+    return run_in_process(job)
+
+
 def finished_output(provider, model, prompt="p", **spec):
     """The first output of a job run to its end at ``provider`` (the adapter alone)."""
     import time
@@ -57,3 +72,15 @@ PHONE = {
         "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
     ),
 }
+
+
+def wait_for(predicate, timeout=30.0, interval=0.1):
+    """``predicate()``'s first truthy value, polled until ``timeout`` (then AssertionError)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import make_key
+from tests.factories import make_key
 from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db

@@ -28,7 +28,7 @@ from providers.base import (
 )
 from providers.gemini import GeminiProvider
 from providers.openrouter import OpenRouterProvider
-from tests.conftest import GEMINI_KEY, OPENROUTER_KEY
+from tests.factories import GEMINI_KEY, OPENROUTER_KEY
 from tests.helpers import submit
 
 

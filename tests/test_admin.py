@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import OPENROUTER_KEY, make_key
+from tests.factories import OPENROUTER_KEY, make_key
 from videos.models import ProviderKey
 
 pytestmark = pytest.mark.django_db

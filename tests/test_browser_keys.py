@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import OPENROUTER_KEY
+from tests.factories import OPENROUTER_KEY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

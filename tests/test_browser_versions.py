@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from providers.base import JobSpec
-from tests.conftest import GEMINI_KEY, OPENROUTER_KEY, make_key
+from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_key
 from tests.helpers import DESKTOP, PHONE, run_in_process
 from videos import lifecycle
 from videos.models import Clip, VideoJob

@@ -14,7 +14,7 @@ import zipfile
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.conftest import OPENROUTER_KEY, make_key
+from tests.factories import OPENROUTER_KEY, make_key
 from tests.helpers import DESKTOP, PHONE
 from videos.models import Clip, VideoJob
 
@@ -206,7 +206,7 @@ def test_generate_review_and_save_on_desktop_and_phone(
 def test_without_javascript_every_clip_has_a_download_link(
     browser, live_server, start_worker, providers, settings, user
 ):
-    from tests.test_pages import run_job
+    from tests.helpers import run_job
 
     port = providers.url.rsplit(":", 1)[1]
     settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]

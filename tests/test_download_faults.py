@@ -7,7 +7,7 @@ import pytest
 from providers import http
 from providers.base import Output, ProviderUnavailable, UnsafeURL
 from providers.openrouter import OpenRouterProvider
-from tests.conftest import OPENROUTER_KEY
+from tests.factories import OPENROUTER_KEY
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from providers import http
 from providers.base import OutputTooLarge, UnsafeURL
 from providers.gemini import GeminiProvider
 from providers.openrouter import OpenRouterProvider
-from tests.conftest import GEMINI_KEY, OPENROUTER_KEY
+from tests.factories import GEMINI_KEY, OPENROUTER_KEY
 from tests.helpers import finished_output
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from providers.base import JobSpec
-from tests.conftest import make_key
+from tests.factories import make_key
 from videos import lifecycle
 from videos.media import ingest
 from videos.models import Clip, VideoJob
@@ -167,7 +167,7 @@ def test_a_job_left_collecting_with_every_clip_ended_is_finished_by_recovery(use
 
 
 def test_a_key_echoed_in_a_provider_error_is_never_stored(user, key):
-    from tests.conftest import OPENROUTER_KEY
+    from tests.factories import OPENROUTER_KEY
 
     job = start(user, key)
     job.fail(f"Bad key {OPENROUTER_KEY} given", raw=f'{{"error": "key={OPENROUTER_KEY}"}}')

@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from providers.base import JobSpec
-from tests.conftest import GEMINI_KEY, make_key
+from tests.factories import GEMINI_KEY, make_key
 from tests.helpers import run_in_process
 from videos import lifecycle
 from videos.models import ProviderKey, VideoJob

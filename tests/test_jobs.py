@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 
 from providers.base import JobSpec
-from tests.conftest import GEMINI_KEY, OPENROUTER_KEY, make_key, wait_for
+from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_key
+from tests.helpers import wait_for
 from videos import lifecycle
 from videos.models import Clip, ProviderKey, VideoJob
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import GEMINI_KEY, OPENROUTER_KEY, make_key
+from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_key
 from videos.models import ProviderKey
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 
 from providers.base import UnsafeURL
 from providers.gemini import GeminiProvider
-from tests.conftest import GEMINI_KEY
+from tests.factories import GEMINI_KEY
 from tests.helpers import finished_output
 from videos.media import ingest
 

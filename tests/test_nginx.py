@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sandbox.clips import ClipSpec, render
-from tests.conftest import make_key
+from tests.factories import make_key
 from videos.models import Clip, VideoJob
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.conftest import make_key
+from tests.factories import make_key
 from videos.models import VideoJob
 
 pytestmark = pytest.mark.django_db

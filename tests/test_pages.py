@@ -10,10 +10,9 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
-from providers import registry
 from providers.base import JobSpec
-from tests.conftest import make_key
-from tests.helpers import run_in_process
+from tests.factories import make_key
+from tests.helpers import run_job
 from videos import lifecycle
 from videos.models import VideoJob
 
@@ -25,16 +24,6 @@ def key(user, providers, settings):
     port = providers.url.rsplit(":", 1)[1]
     settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
     return make_key(user)
-
-
-def run_job(user, key, prompt="Spring launch teaser", model="sandbox/multi-clip", **spec):
-    """The whole pipeline in this process: submit, poll until done, copy every clip."""
-    spec.setdefault("duration", 4)
-    job_spec = JobSpec(model=model, prompt=prompt, **spec)
-    info = next(m for m in key.models() if m.id == model)
-    estimate = registry.adapter(key.provider).estimate(job_spec, info)
-    job, _ = lifecycle.start_job(user, key, job_spec, uuid.uuid4().hex, estimate=estimate)
-    return run_in_process(job)
 
 
 def png(width=320, height=180, kind="PNG") -> io.BytesIO:

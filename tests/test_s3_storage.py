@@ -26,7 +26,7 @@ from django.core.files.storage import default_storage
 from django.test import RequestFactory
 
 from providers.openrouter import OpenRouterProvider
-from tests.conftest import OPENROUTER_KEY
+from tests.factories import OPENROUTER_KEY
 from tests.helpers import finished_output
 from videos.media import ingest, serving
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from providers.base import JobSpec
-from tests.conftest import make_key
+from tests.factories import make_key
 from tests.helpers import submit
 from videos import lifecycle
 from videos.models import VideoJob
