@@ -407,7 +407,7 @@ def test_body_over_50_mib_gets_413(api: httpx.Client) -> None:
 
 def test_413_is_sent_before_the_body_is_read(sandbox: SandboxProcess) -> None:
     host, port = sandbox.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as connection:
+    with socket.create_connection((host, int(port)), timeout=15) as connection:
         connection.sendall(
             b"POST /api/v1/videos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Authorization: Bearer " + KEY.encode() + b"\r\n"
