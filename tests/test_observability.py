@@ -70,3 +70,12 @@ def test_metrics_need_the_token_and_tell_what_an_operator_watches(settings, user
     assert "marketos_tasks_due 0.0" in text
     seen = next(line for line in text.splitlines() if line.startswith("marketos_worker_last_seen"))
     assert 2 <= float(seen.split()[-1]) < 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_starts_is_soon_seen(start_worker):
+    from tests.helpers import wait_for
+
+    assert Client().get("/readyz").status_code == 503
+    start_worker()
+    wait_for(lambda: Client().get("/readyz").status_code == 200, timeout=20)

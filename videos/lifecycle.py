@@ -615,11 +615,12 @@ def recover_jobs() -> dict:
     return counts
 
 
-def schedule_recovery() -> None:
-    """Keep exactly one future recovery run queued (a second one is dropped on its turn)."""
+def schedule_recovery(after: float | None = None) -> None:
+    """Keep exactly one future recovery run queued (a second one is dropped on its turn), by
+    default one interval from now."""
     queued = DBTaskResult.objects.filter(
         task_path=recover_jobs.module_path, status=TaskResultStatus.READY
     )
     if not queued.exists():
-        run_after = timezone.now() + timedelta(seconds=settings.RECOVERY_INTERVAL_SECONDS)
-        recover_jobs.using(run_after=run_after).enqueue()
+        delay = settings.RECOVERY_INTERVAL_SECONDS if after is None else after
+        recover_jobs.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()

@@ -20,5 +20,6 @@ class Command(DatabaseWorkerCommand):
         counts = lifecycle.recover()
         if any(counts.values()):
             log.info("Recovered work left behind: %s", counts)
-        schedule_recovery()
+        # A first run right away: besides recovering, it shows the worker is alive (/readyz).
+        schedule_recovery(after=0)
         return super().handle(*args, **options)
