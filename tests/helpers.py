@@ -84,3 +84,28 @@ def wait_for(predicate, timeout=30.0, interval=0.1):
             return result
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+def until_ended(api, path: str, running: tuple[str, ...], timeout: float = 15.0) -> dict:
+    """GET ``path`` from a sandbox API until its ``status`` is no longer one of ``running``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = api.get(path)
+        if response.status_code == 200 and response.json()["status"] not in running:
+            return response.json()
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never ended")
+
+
+def png_b64(colour=(200, 20, 20), size=(32, 18)) -> str:
+    """A small real PNG, base64-encoded as the APIs take it inline."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()

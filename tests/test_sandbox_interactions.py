@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import re
 import time
 from collections.abc import Iterator
@@ -13,9 +12,9 @@ import httpx
 import pytest
 from google import genai
 from google.genai import types
-from PIL import Image
 
 from sandbox.testing import SandboxProcess, probe_video
+from tests.helpers import png_b64, until_ended
 
 KEY = "AIzaSandbox-interactions"
 MODEL = "gemini-omni-1.1-flash"
@@ -34,12 +33,6 @@ def api(sandbox: SandboxProcess) -> Iterator[httpx.Client]:
     headers = {"x-goog-api-key": KEY}
     with httpx.Client(base_url=sandbox.gemini_base_url, headers=headers, timeout=30) as client:
         yield client
-
-
-def png_b64() -> str:
-    buffer = io.BytesIO()
-    Image.new("RGB", (32, 18), (200, 20, 20)).save(buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue()).decode()
 
 
 def image_block() -> dict[str, str]:
@@ -66,19 +59,6 @@ def create(api: httpx.Client, **fields: Any) -> str:
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "in_progress"
     return response.json()["id"]
-
-
-def finish(api: httpx.Client, interaction_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        response = api.get(f"/v1beta/interactions/{interaction_id}")
-        if response.status_code == 200 and response.json()["status"] not in (
-            "queued",
-            "in_progress",
-        ):
-            return response.json()
-        time.sleep(0.05)
-    raise AssertionError("interaction never finished")
 
 
 def video_block(interaction: dict[str, Any]) -> dict[str, Any]:
@@ -588,3 +568,7 @@ def test_sdk_creates_and_reads_an_interaction(sandbox: SandboxProcess) -> None:
     assert video.type == "video"
     assert FILE_URI.fullmatch(video.uri)
     assert interaction.usage.output_tokens_by_modality[0].tokens == 5792 * 4
+
+
+def finish(api: httpx.Client, interaction_id: str) -> dict[str, Any]:
+    return until_ended(api, f"/v1beta/interactions/{interaction_id}", ("queued", "in_progress"))

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from sandbox.testing import SandboxProcess, probe_video
+from tests.helpers import until_ended
 
 KEY = "sk-or-v1-sandbox-rules"
 REFERENCE = Path(__file__).parent / "openapi/openrouter-video-models-2026-10.json"
@@ -50,19 +51,6 @@ def submit(api: httpx.Client, **fields: Any) -> str:
     response = post(api, **fields)
     assert response.status_code == 202, response.text
     return response.json()["id"]
-
-
-def finish(api: httpx.Client, job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        response = api.get(f"/videos/{job_id}")
-        if response.status_code == 200 and response.json()["status"] not in (
-            "pending",
-            "in_progress",
-        ):
-            return response.json()
-        time.sleep(0.05)
-    raise AssertionError("job never finished")
 
 
 def refused(response: httpx.Response, status: int = 400) -> str:
@@ -496,3 +484,7 @@ def test_stats_keep_the_request_without_payloads(api: httpx.Client, sandbox: San
         ],
         "seed": 3,
     }
+
+
+def finish(api: httpx.Client, job_id: str) -> dict[str, Any]:
+    return until_ended(api, f"/videos/{job_id}", ("pending", "in_progress"))

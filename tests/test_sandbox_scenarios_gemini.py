@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import re
 import time
 from collections.abc import Iterator
@@ -11,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
 
 from sandbox.testing import SandboxProcess, probe_video
+from tests.helpers import png_b64
 
 KEY = "AIzaSandbox-scenarios"
 
@@ -30,12 +29,6 @@ def api(sandbox: SandboxProcess) -> Iterator[httpx.Client]:
     headers = {"x-goog-api-key": KEY}
     with httpx.Client(base_url=sandbox.gemini_base_url, headers=headers, timeout=30) as client:
         yield client
-
-
-def png_b64() -> str:
-    buffer = io.BytesIO()
-    Image.new("RGB", (32, 18), (10, 20, 200)).save(buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue()).decode()
 
 
 def submit_response(
@@ -200,7 +193,7 @@ def test_not_video_and_huge(api: httpx.Client) -> None:
 
 
 def test_sdk_shaped_images_are_accepted(api: httpx.Client, sandbox: SandboxProcess) -> None:
-    data = png_b64()
+    data = png_b64((10, 20, 200))
     image = {"bytesBase64Encoded": data, "mimeType": "image/png"}
     name = submit(
         api,
@@ -225,7 +218,7 @@ def test_sdk_shaped_images_are_accepted(api: httpx.Client, sandbox: SandboxProce
 
 def test_three_reference_images_arrive(api: httpx.Client, sandbox: SandboxProcess) -> None:
     reference = {
-        "image": {"bytesBase64Encoded": png_b64(), "mimeType": "image/png"},
+        "image": {"bytesBase64Encoded": png_b64((10, 20, 200)), "mimeType": "image/png"},
         "referenceType": "ASSET",
     }
     name = submit(api, "The bottle on a beach", instance={"referenceImages": [reference] * 3})

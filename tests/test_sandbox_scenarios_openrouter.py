@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from sandbox.testing import SandboxProcess, probe_video
+from tests.helpers import until_ended
 
 KEY = "sk-or-v1-sandbox-scenarios"
 GIB = 1024**3
@@ -36,19 +37,6 @@ def submit(api: httpx.Client, prompt: str, **fields: Any) -> str:
     response = api.post("/videos", json=body)
     assert response.status_code == 202, response.text
     return response.json()["id"]
-
-
-def finish(api: httpx.Client, job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        response = api.get(f"/videos/{job_id}")
-        if response.status_code == 200 and response.json()["status"] not in (
-            "pending",
-            "in_progress",
-        ):
-            return response.json()
-        time.sleep(0.05)
-    raise AssertionError("job never finished")
 
 
 def job_stats(sandbox: SandboxProcess, job_id: str) -> dict[str, Any]:
@@ -355,3 +343,7 @@ def test_key_endpoint_reflects_spend(api: httpx.Client) -> None:
     after = api.get("/key", headers=headers).json()["data"]
     assert after["usage"] == pytest.approx(1.6)
     assert after["limit_remaining"] == pytest.approx(after["limit"] - 1.6)
+
+
+def finish(api: httpx.Client, job_id: str) -> dict[str, Any]:
+    return until_ended(api, f"/videos/{job_id}", ("pending", "in_progress"))
