@@ -43,6 +43,18 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("SANDBOX_GEMINI_KEYS"),
         help="comma-separated keys to accept (default: any key starting AIzaSandbox)",
     )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds each submit and poll takes to answer, randomised 0.5x-1.5x (default 0)",
+    )
+    parser.add_argument(
+        "--download-rate",
+        type=int,
+        default=None,
+        help="bytes per second each download flows at (default: unlimited)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
     args = parser.parse_args(argv)
 
@@ -52,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
         openrouter_keys=parse_keys(args.openrouter_keys),
         gemini_keys=parse_keys(args.gemini_keys),
         quiet=args.quiet,
+        latency=args.latency,
+        download_rate=args.download_rate,
     )
     server = SandboxServer((args.host, args.port), Sandbox(config))
     # Exactly one line on stdout: SandboxProcess (and scripts) read the URL from it.

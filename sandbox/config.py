@@ -17,6 +17,11 @@ class Config:
     openrouter_keys: frozenset[str] | None = None
     gemini_keys: frozenset[str] | None = None
     quiet: bool = False
+    # How long every submit and poll takes to answer, in seconds (randomised 0.5x to 1.5x), and
+    # how fast downloads flow (bytes per second; None: as fast as the socket goes). A real API
+    # is slow; a slow sandbox lets a fault campaign catch a worker with a request in flight.
+    latency: float = 0.0
+    download_rate: int | None = None
 
     def openrouter_key_ok(self, key: str) -> bool:
         if self.openrouter_keys is not None:

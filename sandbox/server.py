@@ -3,11 +3,17 @@ them, and writing (streamed) responses."""
 
 from __future__ import annotations
 
+import functools
+import itertools
+import random
 import re
 import socket
 import sys
+import threading
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -28,6 +34,8 @@ MAX_DISCARD_BYTES = 512 * 1024 * 1024
 DISCARD_TIMEOUT_SECONDS = 4.0  # idle time: reset by every piece that arrives
 
 type Handler = Callable[..., Response]
+# What a request is, for --latency, --download-rate and the in-flight list.
+SUBMIT, POLL, DOWNLOAD = "submit", "poll", "download"
 
 _VERSION = r"(?P<version>v1beta|v1)"
 _MODEL = r"(?P<model>[A-Za-z0-9._-]+)"
@@ -44,68 +52,117 @@ class Sandbox:
         self.openrouter = OpenRouterAPI(config, self.store, cache)
         self.gemini = GeminiAPI(config, self.store, cache)
         self.interactions = InteractionsAPI(config, self.store, cache, self.gemini)
-        table: list[tuple[str, str, Handler]] = [
-            ("GET", r"/_sandbox/stats", self.stats),
-            ("POST", r"/_sandbox/reset", self.reset),
-            ("GET", r"/_sandbox/signed/(?P<token>[a-z0-9]+)", self.openrouter.signed),
-            ("GET", r"/_sandbox/gemini-files/(?P<file_id>[a-z0-9]+)", self.gemini.storage),
-            ("POST", r"/api/v1/videos", self.openrouter.submit),
-            ("GET", r"/api/v1/videos/models", self.openrouter.models),
-            ("GET", r"/api/v1/videos/(?P<job_id>[^/]+)", self.openrouter.poll),
-            ("GET", r"/api/v1/videos/(?P<job_id>[^/]+)/content", self.openrouter.content),
-            ("GET", r"/api/v1/key", self.openrouter.key),
-            ("GET", rf"/{_VERSION}/models", self.gemini.list_models),
-            ("GET", rf"/{_VERSION}/models/{_MODEL}", self.gemini.get_model),
+        table: list[tuple[str, str, Handler, str | None]] = [
+            ("GET", r"/_sandbox/stats", self.stats, None),
+            ("GET", r"/_sandbox/inflight", self.inflight, None),
+            ("POST", r"/_sandbox/reset", self.reset, None),
+            ("GET", r"/_sandbox/signed/(?P<token>[a-z0-9]+)", self.openrouter.signed, DOWNLOAD),
+            (
+                "GET",
+                r"/_sandbox/gemini-files/(?P<file_id>[a-z0-9]+)",
+                self.gemini.storage,
+                DOWNLOAD,
+            ),
+            ("POST", r"/api/v1/videos", self.openrouter.submit, SUBMIT),
+            ("GET", r"/api/v1/videos/models", self.openrouter.models, None),
+            ("GET", r"/api/v1/videos/(?P<job_id>[^/]+)", self.openrouter.poll, POLL),
+            ("GET", r"/api/v1/videos/(?P<job_id>[^/]+)/content", self.openrouter.content, DOWNLOAD),
+            ("GET", r"/api/v1/key", self.openrouter.key, None),
+            ("GET", rf"/{_VERSION}/models", self.gemini.list_models, None),
+            ("GET", rf"/{_VERSION}/models/{_MODEL}", self.gemini.get_model, None),
             (
                 "POST",
                 rf"/{_VERSION}/models/{_MODEL}:predictLongRunning",
                 self.gemini.submit,
+                SUBMIT,
             ),
             (
                 "GET",
                 rf"/{_VERSION}/models/{_MODEL}/operations/(?P<operation>[a-z0-9]+)",
                 self.gemini.poll,
+                POLL,
             ),
             (
                 "POST",
                 rf"/{_VERSION}/models/{_MODEL}:generateContent",
                 self.gemini.omni_generate_content,
+                None,
             ),
             (
                 "GET",
                 rf"/{_VERSION}/files/(?P<file_id>[a-z0-9]+):download",
                 self.gemini.download,
+                DOWNLOAD,
             ),
-            ("GET", rf"/{_VERSION}/files/(?P<file_id>[a-z0-9]+)", self.gemini.file),
-            ("POST", rf"/{_VERSION}/interactions", self.interactions.create),
-            ("GET", rf"/{_VERSION}/interactions/{_INTERACTION}", self.interactions.get),
-            ("DELETE", rf"/{_VERSION}/interactions/{_INTERACTION}", self.interactions.delete),
+            ("GET", rf"/{_VERSION}/files/(?P<file_id>[a-z0-9]+)", self.gemini.file, None),
+            ("POST", rf"/{_VERSION}/interactions", self.interactions.create, SUBMIT),
+            ("GET", rf"/{_VERSION}/interactions/{_INTERACTION}", self.interactions.get, POLL),
+            ("DELETE", rf"/{_VERSION}/interactions/{_INTERACTION}", self.interactions.delete, None),
             (
                 "POST",
                 rf"/{_VERSION}/interactions/{_INTERACTION}/cancel",
                 self.interactions.cancel,
+                None,
             ),
         ]
-        self.routes = [(method, re.compile(pattern), handler) for method, pattern, handler in table]
+        self.routes = [
+            (method, re.compile(pattern), handler, kind) for method, pattern, handler, kind in table
+        ]
+        # Requests being answered right now, by a number of their own: what, from which port.
+        self._inflight: dict[int, tuple[str, str, int, float]] = {}
+        self._inflight_lock = threading.Lock()
+        self._inflight_ids = itertools.count()
 
     def stats(self, request: Request) -> Response:
         return json_response(200, self.store.stats())
+
+    def inflight(self, request: Request) -> Response:
+        """Submits, polls and downloads being answered now, and the client port each came from:
+        a fault campaign kills the worker holding that port while its request is in flight."""
+        now = time.monotonic()
+        with self._inflight_lock:
+            entries = list(self._inflight.values())
+        return json_response(
+            200,
+            {
+                "requests": [
+                    {"kind": kind, "path": path, "client_port": port, "seconds": now - since}
+                    for kind, path, port, since in entries
+                ]
+            },
+        )
+
+    @contextmanager
+    def answering(self, kind: str, path: str, client_port: int) -> Iterator[None]:
+        number = next(self._inflight_ids)
+        with self._inflight_lock:
+            self._inflight[number] = (kind, path, client_port, time.monotonic())
+        try:
+            yield
+        finally:
+            with self._inflight_lock:
+                del self._inflight[number]
 
     def reset(self, request: Request) -> Response:
         self.store.reset()
         self.interactions.reset()
         return json_response(200, {"ok": True})
 
-    def handle(self, request: Request) -> Response:
+    def route(self, request: Request) -> tuple[Callable[[], Response], str | None]:
+        """The call that answers ``request``, and what kind of request it is."""
         path_matched = False
-        for method, pattern, handler in self.routes:
+        for method, pattern, handler, kind in self.routes:
             match = pattern.fullmatch(request.path)
             if match is None:
                 continue
             path_matched = True
             if method == request.method:
-                return handler(request, **match.groupdict())
-        return self._no_route(request, 405 if path_matched else 404)
+                return functools.partial(handler, request, **match.groupdict()), kind
+        return functools.partial(self._no_route, request, 405 if path_matched else 404), None
+
+    def handle(self, request: Request) -> Response:
+        answer, _ = self.route(request)
+        return answer()
 
     @staticmethod
     def _no_route(request: Request, status: int) -> Response:
@@ -194,12 +251,26 @@ class SandboxHandler(BaseHTTPRequestHandler):
             body=body,
             base_url=f"http://{host}",
         )
+        sandbox = self.server.sandbox
+        answer, kind = sandbox.route(request)
+        if kind is None:
+            self._answer(request, answer, rate=None)
+            return
+        with sandbox.answering(kind, request.path, self.client_address[1]):
+            if kind in (SUBMIT, POLL) and sandbox.config.latency:
+                # The request has arrived: what happens next happens even if the client dies.
+                time.sleep(sandbox.config.latency * random.uniform(0.5, 1.5))  # noqa: S311
+            self._answer(
+                request, answer, rate=sandbox.config.download_rate if kind == DOWNLOAD else None
+            )
+
+    def _answer(self, request: Request, answer: Callable[[], Response], rate: int | None) -> None:
         try:
-            response = self.server.sandbox.handle(request)
+            response = answer()
         except Exception:
             traceback.print_exc(file=sys.stderr)
             response = Sandbox.crashed(request)
-        self._write(response)
+        self._write(response, rate)
 
     def _discard_body(self, length: int) -> None:
         try:
@@ -214,7 +285,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         except OSError:
             return
 
-    def _write(self, response: Response) -> None:
+    def _write(self, response: Response, rate: int | None = None) -> None:
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
@@ -226,17 +297,32 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
                 return
             budget = response.truncate_after
+            sent, started = 0, time.monotonic()
             for chunk in body.chunks():
                 if budget is not None and len(chunk) >= budget:
                     self.wfile.write(chunk[:budget])
                     self._drop_connection()
                     return
-                self.wfile.write(chunk)
+                if rate:
+                    sent = self._paced(chunk, rate, sent, started)
+                else:
+                    self.wfile.write(chunk)
                 if budget is not None:
                     budget -= len(chunk)
         except (BrokenPipeError, ConnectionResetError):
             # The client went away mid-body (a cancelled or ranged download); nothing to do.
             self.close_connection = True
+
+    def _paced(self, chunk: bytes, rate: int, sent: int, started: float) -> int:
+        """Write ``chunk`` in small pieces, each no sooner than ``rate`` allows; returns the
+        bytes sent so far."""
+        step = max(1024, rate // 20)
+        for offset in range(0, len(chunk), step):
+            piece = chunk[offset : offset + step]
+            sent += len(piece)
+            time.sleep(max(0.0, sent / rate - (time.monotonic() - started)))
+            self.wfile.write(piece)
+        return sent
 
     def _drop_connection(self) -> None:
         self.wfile.flush()

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from sandbox.testing import SandboxProcess, probe_video
+from tests.helpers import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +103,48 @@ def test_parallel_downloads_of_one_job(sandbox: SandboxProcess) -> None:
     for content in set(bodies):
         assert probe_video(content).frames == 24
     assert sandbox.stats()["jobs"][job_id]["downloads"] == 12
+
+
+def test_a_slow_sandbox_lists_each_request_in_flight_with_its_client_port(tmp_path) -> None:
+    # --latency holds every submit and poll, --download-rate paces downloads; while they are
+    # being answered /_sandbox/inflight names each one and the port it came from.
+    args = ["--job-seconds", "0.2", "--latency", "0.8", "--download-rate", "200000", "--quiet"]
+    with (
+        SandboxProcess(*args, "--cache-dir", str(tmp_path)) as slow,
+        httpx.Client(
+            base_url=slow.openrouter_base_url,
+            headers={"Authorization": "Bearer sk-or-v1-sandbox-slow"},
+        ) as api,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+
+        def in_flight() -> list[dict]:
+            return httpx.get(f"{slow.url}/_sandbox/inflight").json()["requests"]
+
+        body = {"model": "sandbox/multi-clip", "prompt": "slow [sandbox:clips=1]", "duration": 2}
+        submitted = pool.submit(api.post, "/videos", json=body)
+        time.sleep(0.2)
+        [submit] = in_flight()
+        assert submit["kind"] == "submit" and submit["path"] == "/api/v1/videos"
+        started = time.monotonic()
+        job_id = submitted.result().json()["id"]
+        assert time.monotonic() - started > 0.1  # it was still being held
+        wait_for(lambda: in_flight() == [], timeout=5)
+
+        polled = pool.submit(api.get, f"/videos/{job_id}")
+        time.sleep(0.2)
+        assert [request["kind"] for request in in_flight()] == ["poll"]
+        while polled.result().json()["status"] != "completed":
+            polled = pool.submit(api.get, f"/videos/{job_id}")
+
+        started = time.monotonic()
+        with api.stream("GET", f"/videos/{job_id}/content") as download:
+            [held] = in_flight()
+            assert held["kind"] == "download"
+            assert (
+                held["client_port"]
+                == download.extensions["network_stream"].get_extra_info("client_addr")[1]
+            )
+            size = sum(len(chunk) for chunk in download.iter_raw())
+        assert time.monotonic() - started >= size / 200000 * 0.8
+        wait_for(lambda: in_flight() == [], timeout=5)
