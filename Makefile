@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3)
 DEMO_ENV := var/demo.env
 
-.PHONY: help venv demo test lint format bench clean oracles
+.PHONY: help venv demo test lint format bench chaos clean oracles
 
 help:
 	@echo "make demo    set up everything and run the app offline on http://127.0.0.1:8000"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   benchmarks: 1 GiB clip copy, one worker polling 500 jobs, status panel load"
+	@echo "make chaos   fault campaign: 200 jobs, 3 workers on PostgreSQL, SIGKILL aimed at the work"
 	@echo "make oracles rebuild the google-genai 3.x request golden files (tests/oracles)"
 
 $(BIN)/.installed: pyproject.toml
@@ -50,6 +51,9 @@ bench: venv
 	$(BIN)/python -m bench.collect
 	$(BIN)/python -m bench.polling
 	$(BIN)/python -m bench.status
+
+chaos: venv
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
 
 oracles: venv
 	$(BIN)/python -m tests.oracles.regenerate

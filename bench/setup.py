@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import socket
 import tempfile
 from pathlib import Path
 
@@ -45,3 +46,22 @@ def demo_key(provider="openrouter"):
     key.set_secret("sk-or-v1-sandbox-bench-000000000000000000")
     key.save()
     return user, key
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def login_session(user) -> str:
+    """A session key that logs ``user`` in, as the login view would have made it."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key

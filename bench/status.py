@@ -9,7 +9,6 @@ Run: ``python -m bench.status [--clients 100] [--seconds 10]``.
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,13 +20,7 @@ import httpx
 
 from sandbox.testing import SandboxProcess
 
-from .setup import configure
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .setup import configure, free_port, login_session
 
 
 async def hammer(base: str, paths: list[str], cookies: dict, seconds: float) -> list[float]:
@@ -64,24 +57,14 @@ def main() -> None:
     args = parser.parse_args()
     with SandboxProcess("--quiet") as sandbox:
         configure(sandbox, MARKETOS_SSL_REDIRECT="0", MARKETOS_SECURE_COOKIES="0")
-        from django.contrib.auth import (
-            BACKEND_SESSION_KEY,
-            HASH_SESSION_KEY,
-            SESSION_KEY,
-            get_user_model,
-        )
-        from django.contrib.sessions.backends.db import SessionStore
+        from django.contrib.auth import get_user_model
         from django.core.management import call_command
 
         from videos.models import VideoJob
 
         call_command("collectstatic", "--no-input", verbosity=0)
         user = get_user_model().objects.create_user("bench-status", password=uuid.uuid4().hex)
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
+        session_key = login_session(user)
         jobs = VideoJob.objects.bulk_create(
             VideoJob(
                 owner=user,
@@ -114,7 +97,7 @@ def main() -> None:
                     break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            cookies = {"sessionid": session.session_key}
+            cookies = {"sessionid": session_key}
             # As htmx polls: the URL the page carries, with the version it shows.
             live = [
                 httpx.get(f"{base}/videos/{job.public_id}/live/", cookies=cookies)

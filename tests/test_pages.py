@@ -14,7 +14,7 @@ from providers.base import JobSpec
 from tests.factories import make_key
 from tests.helpers import run_job
 from videos import lifecycle
-from videos.models import VideoJob
+from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -351,4 +351,15 @@ def test_an_unchanged_status_panel_costs_one_query_and_no_rendering(
     job.claim_for_submit()
     changed = alice.get(polled)
     assert changed.status_code == 200 and "Sending the request" in changed.content.decode()
-    assert changed.content.decode().split('hx-get="')[1].split('"')[0] != polled
+    following = changed.content.decode().split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    assert following != polled
+    assert alice.get(following).status_code == 204
+    # A clip's claim shows (its attempt count); renewing the claim's lease does not.
+    clip = Clip.objects.create(job=job, index=0, source_url="https://cdn.example/0.mp4")
+    assert clip.claim()
+    redrawn = alice.get(following)
+    assert redrawn.status_code == 200
+    latest = redrawn.content.decode().split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    assert clip.extend_lease()
+    assert alice.get(latest).status_code == 204
+    assert clip.mark_ready(size=1) and alice.get(latest).status_code == 200

@@ -1,0 +1,506 @@
+"""Fault campaign: many jobs, three real workers on PostgreSQL, and SIGKILL aimed at the work.
+
+The sandbox answers slowly (every submit and poll takes a while, downloads are paced) and each
+job carries random faults (500s and 429s on submit, poll and download, downloads cut half-way,
+undocumented statuses, failures, safety blocks, clips of several MB). While the jobs run, workers
+are killed with SIGKILL and restarted, at four kinds of moment:
+
+- aimed: a submit, a poll or a clip download the sandbox is answering right now, found through
+  its in-flight list and the client port's owner in /proc;
+- a Save all zip being streamed to a slow client by gunicorn (its worker killed mid-stream);
+- random: any worker at any moment (most of these land on an idle worker, and are shown so).
+
+When every job has ended it prints the figures and checks them: each job submitted at most once
+(a job whose submit was cut off waits for a person, "needs attention", and is never re-sent); no
+job left running; every stored clip has the provider's SHA-256; no partial file left. It exits 1
+when one of these fails.
+
+Run: ``python -m bench.chaos [--jobs 200] [--workers 3]`` (``make chaos``). PostgreSQL: a fresh
+database is created on DATABASE_URL's server (default ``postgres://postgres@127.0.0.1:5432``) and
+dropped afterwards.
+"""
+
+import argparse
+import collections
+import hashlib
+import io
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from sandbox.testing import SandboxProcess
+
+from .setup import configure, free_port, login_session
+
+ROOT = Path(__file__).resolve().parent.parent
+MiB = 1024**2
+TAG = re.compile(r"chaos job \d+ [0-9a-f]{8}")
+POSTGRES = "postgres://postgres@127.0.0.1:5432"
+AIMED = ("submit", "poll", "download", "zip")
+
+# Random faults a job may carry, with weights; None is a job with no fault of its own.
+FAULTS = [
+    (None, 30),
+    ("[sandbox:500-submit=2]", 6),
+    ("[sandbox:429-submit]", 6),
+    ("[sandbox:500-poll=2]", 8),
+    ("[sandbox:429-poll]", 6),
+    ("[sandbox:odd-status=2]", 6),
+    ("[sandbox:500-download]", 8),
+    ("[sandbox:broken-download]", 8),
+    ("[sandbox:fail]", 4),
+    ("[sandbox:safety]", 3),
+]
+
+
+def create_database(server: str) -> str:
+    name = f"marketos_chaos_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_database(server: str, name: str) -> None:
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def socket_inodes_by_port() -> dict[int, str]:
+    """Local TCP port -> socket inode, for every TCP socket on this machine."""
+    ports = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            ports[int(fields[1].rsplit(":", 1)[1], 16)] = fields[9]
+    return ports
+
+
+def owner_of_port(port: int, pids: list[int]) -> int | None:
+    """Which of ``pids`` holds the socket bound to local ``port``."""
+    inode = socket_inodes_by_port().get(port)
+    if inode is None:
+        return None
+    wanted = f"socket:[{inode}]"
+    for pid in pids:
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                try:
+                    if os.readlink(fd) == wanted:
+                        return pid
+                except OSError:
+                    continue
+        except OSError:
+            continue
+    return None
+
+
+class Workers:
+    """``db_worker`` processes, each restarted as soon as it has been killed."""
+
+    def __init__(self, count: int, log: Path) -> None:
+        self.log = log.open("ab")
+        self.processes = [self._start() for _ in range(count)]
+        self.kills = 0
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process in self.processes]
+
+    def kill(self, pid: int) -> None:
+        for number, process in enumerate(self.processes):
+            if process.pid == pid:
+                process.send_signal(signal.SIGKILL)
+                process.wait(10)
+                self.kills += 1
+                self.processes[number] = self._start()
+                return
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class Zipper(threading.Thread):
+    """A slow client downloading Save all zips of finished jobs, so that a zip is often being
+    streamed when gunicorn's worker is killed. Checks every zip it reads in full."""
+
+    def __init__(self, base: str, cookies: dict, ready_jobs) -> None:
+        super().__init__(daemon=True)
+        self.base, self.cookies, self.ready_jobs = base, cookies, ready_jobs
+        self.streaming: int | None = None  # the number of the zip being read now
+        self.streams = 0
+        self.stop = threading.Event()
+        self.cut, self.complete, self.bad = 0, 0, []
+        self.killed: set[int] = set()  # the zips whose server was killed while they streamed
+
+    def run(self) -> None:
+        # A small receive buffer, so that the zip is still being written when a kill comes,
+        # not already sitting in the client's socket.
+        transport = httpx.HTTPTransport(
+            socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)]
+        )
+        with httpx.Client(
+            base_url=self.base, cookies=self.cookies, timeout=30, transport=transport
+        ) as client:
+            while not self.stop.is_set():
+                jobs = self.ready_jobs()
+                if not jobs:
+                    time.sleep(0.5)
+                    continue
+                job = random.choice(jobs)  # noqa: S311
+                try:
+                    self._read(client, job)
+                except httpx.HTTPError:
+                    self.cut += 1
+                finally:
+                    self.streaming = None
+
+    def _read(self, client: httpx.Client, job) -> None:
+        with client.stream("GET", f"/videos/{job}/clips.zip") as response:
+            if response.status_code != 200:
+                self.bad.append(f"{job}: HTTP {response.status_code}")
+                return
+            expected = int(response.headers["Content-Length"])
+            received = io.BytesIO()
+            self.streams += 1
+            self.streaming = self.streams
+            for chunk in response.iter_raw(64 * 1024):
+                received.write(chunk)
+                time.sleep(0.02)  # about 3 MB/s: a client on a slow line
+        self.streaming = None
+        if received.tell() != expected:
+            self.cut += 1
+        elif zipfile.ZipFile(received).testzip() is not None:  # every member's CRC checked
+            self.bad.append(f"{job}: a zip with a damaged member")
+        else:
+            self.complete += 1
+
+
+def gunicorn_worker(master: subprocess.Popen) -> int | None:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    return int(children[0]) if children else None
+
+
+def pick_fault() -> str:
+    faults, weights = zip(*FAULTS, strict=True)
+    return random.choices(faults, weights)[0] or ""  # noqa: S311
+
+
+def new_job(number: int, keys: dict):
+    from providers.base import JobSpec
+    from videos import lifecycle
+
+    tag = f"chaos job {number} {uuid.uuid4().hex[:8]}"
+    fault = pick_fault()
+    roll = random.random()  # noqa: S311
+    if roll < 0.55:  # a Veo clip through OpenRouter, often several MB (a copy worth killing)
+        size = random.randint(2, 10) * MiB if random.random() < 0.6 else 0  # noqa: S311
+        huge = f" [sandbox:huge={size}]" if size else ""
+        spec = JobSpec(model="google/veo-3.1", prompt=f"{tag} {fault}{huge}", duration=8)
+        key = keys["openrouter"]
+    elif roll < 0.8:  # several outputs in one job
+        clips = random.randint(2, 4)  # noqa: S311
+        prompt = f"{tag} {fault} [sandbox:clips={clips}]"
+        spec = JobSpec(model="sandbox/multi-clip", prompt=prompt, duration=2)
+        key = keys["openrouter"]
+    else:  # Gemini Omni on the Interactions API, its video fetched from a uri
+        fault = fault.replace("[sandbox:safety]", "")
+        spec = JobSpec(model="gemini-omni-1.1-flash", prompt=f"{tag} {fault}", duration=4)
+        key = keys["gemini"]
+    job, _ = lifecycle.start_job(key.owner, key, spec, uuid.uuid4().hex)
+    return job
+
+
+def provider_sha256(clip, key) -> str:
+    """The SHA-256 of the bytes the provider serves for this output, fetched afresh."""
+    secret = key.reveal()
+    headers = {"Authorization": f"Bearer {secret}", "x-goog-api-key": secret}
+    digest = hashlib.sha256()
+    url = clip.source_url
+    with httpx.stream("GET", url, headers=headers, follow_redirects=True, timeout=60) as response:
+        response.raise_for_status()
+        for chunk in response.iter_raw():
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--kills", type=int, default=12, help="aimed kills of each kind")
+    parser.add_argument("--random-kills", type=int, default=12)
+    parser.add_argument("--arrival", type=float, default=2.0, help="new jobs per second")
+    parser.add_argument("--deadline", type=float, default=900, help="seconds before giving up")
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    # Stopped from outside: still drop the database and stop the processes.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
+    random.seed(seed)
+    url = os.environ.get("DATABASE_URL", "")
+    server = url.rsplit("/", 1)[0] if url.startswith("postgres") else POSTGRES
+    database = create_database(server)
+    os.environ["DATABASE_URL"] = f"{server}/{database}"
+    sandbox_args = ["--job-seconds", "2", "--latency", "0.4", "--download-rate", str(4 * MiB)]
+    try:
+        with SandboxProcess(*sandbox_args, "--quiet") as sandbox:
+            return campaign(sandbox, args, seed)
+    finally:
+        drop_database(server, database)
+
+
+def campaign(sandbox, args, seed: int) -> int:
+    workdir = configure(
+        sandbox,
+        MARKETOS_SSL_REDIRECT="0",
+        MARKETOS_SECURE_COOKIES="0",
+        MARKETOS_POLL_MIN_SECONDS="1",
+        MARKETOS_POLL_MAX_SECONDS="2",
+        MARKETOS_CLIP_RETRY_SECONDS="1",
+        MARKETOS_CLIP_LEASE_SECONDS="10",
+        MARKETOS_RECOVERY_INTERVAL_SECONDS="3",
+        MARKETOS_RECOVERY_GRACE_SECONDS="8",
+        MARKETOS_PROVIDER_TIMEOUT="20",
+        MARKETOS_GEMINI_DELIVERY="uri",
+        MARKETOS_LOG_LEVEL="ERROR",
+    )
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db.models import Sum
+
+    from videos.media import ingest
+    from videos.models import ProviderKey, VideoJob
+
+    call_command("collectstatic", "--no-input", verbosity=0)
+    user = get_user_model().objects.create_user("chaos", password=uuid.uuid4().hex)
+    keys = {}
+    for provider, secret in [
+        ("openrouter", "sk-or-v1-sandbox-chaos-00000000000000000000"),
+        ("gemini", "AIzaSandboxChaos000000000000000000000"),
+    ]:
+        key = ProviderKey(owner=user, provider=provider, label=provider)
+        key.set_secret(secret)
+        key.status = ProviderKey.Status.VALID
+        key.save()
+        keys[provider] = key
+
+    workers = Workers(args.workers, workdir / "workers.log")
+    port = free_port()
+    web = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [
+            sys.executable, "-m", "gunicorn", "marketos.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", "1", "--log-level", "error", "--timeout", "60",
+        ],
+        cwd=ROOT,
+        stdout=workers.log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{base}/healthz").raise_for_status()
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+
+    def large_ready_jobs() -> list[str]:
+        """Finished jobs whose zip is big enough to outlast the kernel's socket buffers."""
+        return [
+            str(public_id)
+            for public_id in VideoJob.objects.filter(status=VideoJob.Status.READY)
+            .annotate(total=Sum("clips__size"))
+            .filter(total__gt=6 * MiB)
+            .order_by("?")
+            .values_list("public_id", flat=True)[:20]
+        ]
+
+    zipper = Zipper(base, {"sessionid": login_session(user)}, large_ready_jobs)
+    zipper.start()
+
+    landed = collections.Counter()
+    aimed_goal = {kind: args.kills for kind in AIMED}
+    random_left = args.random_kills
+    jobs, created_at = [], time.monotonic()
+    started = time.monotonic()
+    print(
+        f"seed {seed}; {args.jobs} jobs arriving at {args.arrival:g}/s; {args.workers} workers; "
+        f"PostgreSQL; sandbox {' '.join(sandbox.args)}",
+        flush=True,
+    )
+    try:
+        while True:
+            now = time.monotonic()
+            while len(jobs) < args.jobs and len(jobs) < (now - created_at) * args.arrival:
+                jobs.append(new_job(len(jobs), keys).pk)
+            live = VideoJob.objects.filter(pk__in=jobs).exclude(status__in=VideoJob.TERMINAL)
+            if len(jobs) == args.jobs and not live.exists():
+                break
+            if now - started > args.deadline:
+                print("deadline reached with jobs still running", flush=True)
+                break
+            kind = aim(sandbox, workers, web, zipper, aimed_goal, landed)
+            if kind is None and random_left and random.random() < 0.05:  # noqa: S311
+                random_left -= 1
+                victim = random.choice(workers.pids)  # noqa: S311
+                busy = in_flight_kinds(sandbox, workers)
+                landed[f"random: {busy.get(victim, 'idle')}"] += 1
+                workers.kill(victim)
+            time.sleep(random.uniform(0.05, 0.3))  # noqa: S311
+        # Let recovery sweep what the last kills left (partial files of dead copies).
+        sweep_until = time.monotonic() + 30
+        while ingest.partials() and time.monotonic() < sweep_until:
+            time.sleep(1)
+        elapsed = time.monotonic() - started
+    finally:
+        zipper.stop.set()
+        workers.stop()
+        web.terminate()
+        web.wait(10)
+
+    return report(sandbox, jobs, keys, landed, workers, zipper, elapsed)
+
+
+def in_flight_kinds(sandbox, workers: Workers) -> dict[int, str]:
+    """Worker pid -> the kind of request it has in flight at the sandbox."""
+    requests = httpx.get(f"{sandbox.url}/_sandbox/inflight").json()["requests"]
+    found = {}
+    for request in requests:
+        pid = owner_of_port(request["client_port"], workers.pids)
+        if pid is not None:
+            found[pid] = request["kind"]
+    return found
+
+
+def aim(sandbox, workers, web, zipper, goal: dict, landed) -> str | None:
+    """Kill a worker in the middle of a kind of work still short of its goal, if one is in
+    flight right now. Returns the kind it hit."""
+    wanted = [kind for kind in AIMED if landed[kind] < goal[kind]]
+    if not wanted:
+        return None
+    stream = zipper.streaming
+    if "zip" in wanted and stream is not None and stream not in zipper.killed:
+        pid = gunicorn_worker(web)
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+            zipper.killed.add(stream)
+            landed["zip"] += 1
+            return "zip"
+    requests = httpx.get(f"{sandbox.url}/_sandbox/inflight").json()["requests"]
+    random.shuffle(requests)
+    for request in requests:
+        kind = request["kind"]
+        # Submits and polls are held 0.2 s at least: one just arrived is surely still there.
+        if kind not in wanted or (kind != "download" and request["seconds"] > 0.1):
+            continue
+        pid = owner_of_port(request["client_port"], workers.pids)
+        if pid is not None:
+            workers.kill(pid)
+            landed[kind] += 1
+            return kind
+    return None
+
+
+def report(sandbox, jobs, keys, landed, workers, zipper, elapsed) -> int:
+    from django.core.files.storage import default_storage
+
+    from videos.media import ingest
+    from videos.models import Clip, VideoJob
+
+    problems = []
+    stats = sandbox.stats()
+    # Every prompt starts with its own tag, whatever the adapter does to the rest of it.
+    by_tag = collections.Counter(
+        match.group(0) for job in stats["jobs"].values() if (match := TAG.search(job["prompt"]))
+    )
+    queryset = VideoJob.objects.filter(pk__in=jobs)
+    status = collections.Counter(queryset.values_list("status", flat=True))
+    submissions = collections.Counter()
+    for job in queryset:
+        count = by_tag[TAG.search(job.prompt).group(0)]
+        submissions[count] += 1
+        if count > 1:
+            problems.append(f"job {job.public_id} was submitted {count} times")
+        if count == 0 and job.status == VideoJob.Status.READY:
+            problems.append(f"job {job.public_id} is ready without a submission")
+    stuck = queryset.exclude(status__in=VideoJob.TERMINAL).count()
+    if stuck:
+        problems.append(f"{stuck} jobs still running")
+
+    clips = Clip.objects.filter(job__pk__in=jobs).select_related("job")
+    clip_status = collections.Counter(clip.status for clip in clips)
+    verified = 0
+    for clip in clips.filter(status=Clip.Status.READY):
+        stored = hashlib.sha256()
+        with default_storage.open(clip.file.name, "rb") as handle:
+            while chunk := handle.read(MiB):
+                stored.update(chunk)
+        served = provider_sha256(clip, keys[clip.job.provider])
+        if clip.sha256 == stored.hexdigest() == served:
+            verified += 1
+        else:
+            problems.append(f"clip {clip.job.public_id}/{clip.index}: SHA-256 differs")
+    ready_clips = clip_status.get(Clip.Status.READY, 0)
+    stuck_clips = sum(n for s, n in clip_status.items() if s not in Clip.TERMINAL)
+    if stuck_clips:
+        problems.append(f"{stuck_clips} clips not finished")
+    partials = ingest.partials()
+    if partials:
+        problems.append(f"{len(partials)} partial files left")
+    attention = status.get(VideoJob.Status.NEEDS_ATTENTION, 0)
+
+    print(f"\n{len(jobs)} jobs in {elapsed:.0f} s")
+    print("jobs by state:      " + ", ".join(f"{s} {n}" for s, n in status.most_common()))
+    print(
+        "submissions per job: "
+        + ", ".join(f"{n} jobs x {c}" for c, n in sorted(submissions.items()))
+        + f" (needs attention: {attention})"
+    )
+    print("clips by state:     " + ", ".join(f"{s} {n}" for s, n in clip_status.most_common()))
+    print(f"clips stored with the provider's SHA-256: {verified} of {ready_clips}")
+    print(f"jobs stuck: {stuck}; clips stuck: {stuck_clips}; partial files left: {len(partials)}")
+    aimed = ", ".join(f"{kind} in flight {landed[kind]}" for kind in AIMED)
+    random_landed = ", ".join(
+        f"{name.split(': ')[1]} {n}"
+        for name, n in sorted(landed.items())
+        if name.startswith("random")
+    )
+    print(f"SIGKILLs: {workers.kills} workers + {landed['zip']} gunicorn")
+    print(f"  aimed: {aimed}")
+    print(f"  at random moments: {random_landed or 'none'}")
+    print(f"zips read in full: {zipper.complete}; streams cut off by a kill: {zipper.cut}")
+    for problem in problems + zipper.bad:
+        print(f"PROBLEM: {problem}")
+    print("all checks passed" if not problems and not zipper.bad else "CHECKS FAILED")
+    return 1 if problems or zipper.bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
