@@ -430,6 +430,7 @@ def aim(sandbox, workers, web, zipper, goal: dict, landed) -> str | None:
 
 def report(sandbox, jobs, keys, landed, workers, zipper, elapsed) -> int:
     from django.core.files.storage import default_storage
+    from django_tasks_db.models import DBTaskResult
 
     from videos.media import ingest
     from videos.models import Clip, VideoJob
@@ -445,7 +446,7 @@ def report(sandbox, jobs, keys, landed, workers, zipper, elapsed) -> int:
     submissions = collections.Counter()
     for job in queryset:
         count = by_tag[TAG.search(job.prompt).group(0)]
-        submissions[count] += 1
+        submissions[count, job.status] += 1
         if count > 1:
             problems.append(f"job {job.public_id} was submitted {count} times")
         if count == 0 and job.status == VideoJob.Status.READY:
@@ -478,10 +479,15 @@ def report(sandbox, jobs, keys, landed, workers, zipper, elapsed) -> int:
 
     print(f"\n{len(jobs)} jobs in {elapsed:.0f} s")
     print("jobs by state:      " + ", ".join(f"{s} {n}" for s, n in status.most_common()))
+    print(f"submissions per job (needs attention: {attention}):")
+    for count in sorted({count for count, _ in submissions}):
+        these = [(state, n) for (c, state), n in submissions.most_common() if c == count]
+        states = ", ".join(f"{state} {n}" for state, n in these)
+        print(f"  {count}: {sum(n for _, n in these)} jobs ({states})")
+    tasks = collections.Counter(DBTaskResult.objects.values_list("task_path", flat=True).iterator())
     print(
-        "submissions per job: "
-        + ", ".join(f"{n} jobs x {c}" for c, n in sorted(submissions.items()))
-        + f" (needs attention: {attention})"
+        "tasks queued in all: "
+        + ", ".join(f"{path.rsplit('.', 1)[1]} {n}" for path, n in tasks.most_common())
     )
     print("clips by state:     " + ", ".join(f"{s} {n}" for s, n in clip_status.most_common()))
     print(f"clips stored with the provider's SHA-256: {verified} of {ready_clips}")

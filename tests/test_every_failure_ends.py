@@ -224,3 +224,37 @@ def test_a_worker_that_lost_its_lease_changes_nothing(user, key):
     clip.refresh_from_db()
     assert clip.status == Clip.Status.COPYING and clip.attempts == b.attempts
     assert b.extend_lease() and b.mark_ready(size=2)
+
+
+def test_recovery_leaves_late_work_alone_while_its_task_is_still_queued(user, key):
+    """Busy workers are not dead ones: queueing late work again would only lengthen the queue
+    (it did: thousands of copies of the same tasks under load). Once the queued task is gone
+    (its worker died running it), recovery does take the work over."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    def died_running(step):
+        DBTaskResult.objects.filter(task_path=step.module_path).update(
+            status=TaskResultStatus.RUNNING
+        )
+
+    hour_ago = timezone.now() - timedelta(hours=1)
+    job = start(user, key, prompt="[sandbox:slow=60] late")
+    VideoJob.objects.filter(pk=job.pk).update(updated_at=hour_ago)
+    assert lifecycle.recover()["submits"] == 0
+    died_running(lifecycle.submit_job)
+    assert lifecycle.recover()["submits"] == 1
+
+    lifecycle.submit(job.pk)
+    VideoJob.objects.filter(pk=job.pk).update(next_poll_at=hour_ago)
+    assert lifecycle.recover()["polls"] == 0
+    died_running(lifecycle.poll_job)
+    assert lifecycle.recover()["polls"] == 1
+
+    copied = start(user, key, prompt="copied late")
+    lifecycle.submit(copied.pk)
+    until_waiting_ends(copied)
+    assert Clip.objects.filter(job=copied).update(created_at=hour_ago) == 1
+    assert lifecycle.recover()["clips"] == 0
+    died_running(lifecycle.collect_clip)
+    assert lifecycle.recover()["clips"] == 1

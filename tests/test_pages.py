@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
@@ -335,15 +336,18 @@ def test_an_overlong_idempotency_key_is_refused_plainly(alice, key, user):
     assert response.status_code == 200 and VideoJob.objects.count() == 1
 
 
+def poll_url_in(response) -> str:
+    return response.content.decode().split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+
+
 def test_an_unchanged_status_panel_costs_one_query_and_no_rendering(
     alice, key, user, django_assert_num_queries
 ):
     job, _ = lifecycle.start_job(user, key, JobSpec(model="google/veo-3.1", prompt="x"), "k")
     url = reverse("videos:job_live", args=[job.public_id])
-    first = alice.get(url).content.decode()
-    polled = first.split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
-    assert "?v=" in polled
-    with django_assert_num_queries(3):  # the session, the user, the job's version
+    polled = poll_url_in(alice.get(url))
+    assert "?v=" in polled and "&t=" in polled
+    with django_assert_num_queries(1):  # the job's version: no session, no user
         unchanged = alice.get(polled)
     assert unchanged.status_code == 204 and unchanged.content == b""
     # Any change, of the job or of a clip, gives the panel again, with its new version.
@@ -351,7 +355,7 @@ def test_an_unchanged_status_panel_costs_one_query_and_no_rendering(
     job.claim_for_submit()
     changed = alice.get(polled)
     assert changed.status_code == 200 and "Sending the request" in changed.content.decode()
-    following = changed.content.decode().split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    following = poll_url_in(changed)
     assert following != polled
     assert alice.get(following).status_code == 204
     # A clip's claim shows (its attempt count); renewing the claim's lease does not.
@@ -359,7 +363,39 @@ def test_an_unchanged_status_panel_costs_one_query_and_no_rendering(
     assert clip.claim()
     redrawn = alice.get(following)
     assert redrawn.status_code == 200
-    latest = redrawn.content.decode().split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    latest = poll_url_in(redrawn)
     assert clip.extend_lease()
     assert alice.get(latest).status_code == 204
     assert clip.mark_ready(size=1) and alice.get(latest).status_code == 200
+
+
+def test_a_panel_pass_holds_only_for_its_job_its_session_and_its_time(
+    alice, key, user, other_user, monkeypatch
+):
+    job, _ = lifecycle.start_job(user, key, JobSpec(model="google/veo-3.1", prompt="x"), "k")
+    other, _ = lifecycle.start_job(user, key, JobSpec(model="google/veo-3.1", prompt="y"), "k2")
+    polled = poll_url_in(alice.get(reverse("videos:job", args=[job.public_id])))
+    assert alice.get(polled).status_code == 204
+    token = polled.split("&t=")[1]
+    version = polled.split("?v=")[1].split("&")[0]
+    # Another person's session with the same URL: the full access check, which says no.
+    bob = Client()
+    bob.force_login(other_user)
+    assert bob.get(polled).status_code == 404
+    # The same person in another session (another browser): a new pass is handed out.
+    again = Client()
+    again.force_login(user)
+    assert again.get(polled).status_code == 200
+    # No session at all (logged out): the login page, as for any page.
+    assert Client().get(polled).status_code == 302
+    # The pass names its job: on another job's panel, or on another page, it is no pass.
+    elsewhere = reverse("videos:job_live", args=[other.public_id])
+    assert alice.get(f"{elsewhere}?v={version}&t={token}").status_code == 200
+    page = alice.get(f"{reverse('videos:job', args=[job.public_id])}?v={version}&t={token}")
+    assert page.status_code == 200 and b"<html" in page.content
+    # A forged pass is no pass.
+    assert alice.get(polled[:-3] + "xyz").status_code == 200
+    # A stale pass: the panel again, with a new pass (the same, within one second).
+    monkeypatch.setattr("videos.live.PASS_SECONDS", -1)
+    stale = alice.get(polled)
+    assert stale.status_code == 200 and "&t=" in poll_url_in(stale)

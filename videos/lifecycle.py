@@ -557,6 +557,16 @@ def remove_abandoned_partials() -> int:
     return removed
 
 
+def _waiting_in_queue(step) -> set[tuple]:
+    """The arguments of every run of the task ``step`` still waiting in the queue."""
+    return {
+        tuple(args_kwargs.get("args", ()))
+        for args_kwargs in DBTaskResult.objects.filter(
+            task_path=step.module_path, status=TaskResultStatus.READY
+        ).values_list("args_kwargs", flat=True)
+    }
+
+
 def recover() -> dict[str, int]:
     """Restart the work a dead worker left behind. Safe to run at any time, any number of times.
 
@@ -568,10 +578,17 @@ def recover() -> dict[str, int]:
     now = timezone.now()
     grace = timedelta(seconds=settings.RECOVERY_GRACE_SECONDS)
     counts = {"submits": 0, "attention": 0, "polls": 0, "clips": 0, "finished": 0, "partials": 0}
+    # Late work whose task is still in the queue is late because the workers are busy, not
+    # because one died: queueing it again would only make the queue longer.
+    queued_submits = _waiting_in_queue(submit_job)
+    queued_polls = _waiting_in_queue(poll_job)
+    queued_copies = _waiting_in_queue(collect_clip)
     stale_queued = VideoJob.objects.filter(
         status=VideoJob.Status.QUEUED, updated_at__lt=now - grace
     )
     for job in stale_queued:
+        if (job.pk,) in queued_submits:
+            continue
         if not job.next_submit_at or job.next_submit_at < now - grace:
             enqueue_submit(job)
             counts["submits"] += 1
@@ -586,6 +603,8 @@ def recover() -> dict[str, int]:
     for job in VideoJob.objects.filter(
         status=VideoJob.Status.WAITING, next_poll_at__lt=now - grace
     ):
+        if (job.pk, job.poll_generation) in queued_polls:
+            continue
         if job.poll_now():
             enqueue_poll(job)
             counts["polls"] += 1
@@ -595,6 +614,8 @@ def recover() -> dict[str, int]:
         status=Clip.Status.PENDING, next_attempt_at=None, created_at__lt=now - grace
     )
     for clip in stale_clips | Clip.objects.filter(status=Clip.Status.COPYING, lease_until__lt=now):
+        if (clip.pk,) in queued_copies:
+            continue
         enqueue_collect(clip)
         counts["clips"] += 1
     # A worker that died between ending a job's last clip and ending the job leaves it

@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from providers import registry
 from providers.base import ASPECT_RATIOS, InvalidSpec
 
-from . import lifecycle, observability
+from . import lifecycle, live, observability
 from .forms import ConfirmForm, ContinueForm, GenerateForm, ProviderKeyForm, ReplaceSecretForm
 from .images import save_inputs
 from .media import serving
@@ -208,24 +208,26 @@ def _job_context(request, job):
 def job_detail(request, public_id):
     job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
     # The version chain sits outside the live panel: worked out once, for the whole page.
+    version = _own_jobs(request).live_version(public_id)
     context = _job_context(request, job) | {
         "versions": job.versions(),
-        "live_version": _own_jobs(request).live_version(public_id),
+        "poll_url": live.poll_url(request, public_id, version),
     }
     return render(request, "videos/job.html", context)
 
 
 def job_live(request, public_id):
     """The status panel and results, polled by htmx every 2 s. Nothing changed since the
-    version the page shows: 204, which htmx leaves alone (one small query, nothing rendered).
-    HTTP 286 stops the polling once the job is done."""
+    version the page shows: 204, which htmx leaves alone (usually answered even sooner, by
+    ``live.UnchangedPanelMiddleware``). A poll whose pass has gone stale gets the panel again,
+    with a new pass. HTTP 286 stops the polling once the job is done."""
     version = _own_jobs(request).live_version(public_id)
     if version is None:
         raise Http404("No such video.")
-    if request.GET.get("v") == version:
+    if request.GET.get("v") == version and live.pass_holds(request, public_id):
         return HttpResponse(status=204)
     job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
-    context = _job_context(request, job) | {"live_version": version}
+    context = _job_context(request, job) | {"poll_url": live.poll_url(request, public_id, version)}
     response = render(request, "videos/job.html#live", context)
     if not context["live"]:
         response.status_code = 286
