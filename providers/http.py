@@ -407,6 +407,9 @@ class Download:
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The body as it arrives (pieces of any size unless ``chunk_size`` is given)."""
         cap, size = self._max_bytes, 0
+        # Looked up once, not per piece: every lookup on Django's settings runs Python code.
+        longest, grace = settings.DOWNLOAD_MAX_SECONDS, DOWNLOAD_GRACE_SECONDS
+        slowest = settings.DOWNLOAD_MIN_BYTES_PER_SECOND
         started = time.monotonic()
         try:
             # No content encoding (see above): the raw bytes are the clip, no decoder copy.
@@ -415,10 +418,7 @@ class Download:
                 if size > cap:
                     raise too_large(size)
                 elapsed = time.monotonic() - started
-                if elapsed > settings.DOWNLOAD_MAX_SECONDS or (
-                    elapsed > DOWNLOAD_GRACE_SECONDS
-                    and size / elapsed < settings.DOWNLOAD_MIN_BYTES_PER_SECOND
-                ):
+                if elapsed > longest or (elapsed > grace and size / elapsed < slowest):
                     raise ProviderUnavailable(
                         f"The download from {self._provider_name} was too slow "
                         f"({size / 1024 / max(elapsed, 1):,.0f} KiB/s after {elapsed:,.0f} s) "
