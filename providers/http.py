@@ -405,6 +405,7 @@ class Download:
             and response.status_code not in (204, 304)  # never a body, whatever the length says
             and "Transfer-Encoding" not in response.headers
         )
+        self._taken = False
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The body as it arrives (pieces of any size unless ``chunk_size`` is given)."""
@@ -439,7 +440,10 @@ class Download:
             ) from None
 
     def _raw(self, chunk_size: int | None) -> Iterator[bytes]:
+        if self._taken:
+            raise httpx.StreamConsumed()  # as httpx says when its own stream is read twice
         if self._direct and chunk_size is None:
+            self._taken = True
             timeout = self._response.request.extensions.get("timeout", {}).get("read")
             return self._network.body(self.content_length, timeout)
         if self._network is not None:

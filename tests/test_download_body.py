@@ -109,6 +109,16 @@ def test_a_body_cut_short_is_a_broken_download(settings):
         download(url, settings)
 
 
+def test_a_body_is_read_once(settings):
+    with scripted_server([ok() + BODY]) as url:
+        settings.ALLOW_PRIVATE_HOSTS = [url.split("//", 1)[1]]
+        provider = OpenRouterProvider(OPENROUTER_KEY, base_url=f"{url}/api/v1", timeout=5)
+        with provider.open_output(Output(index=0, url=f"{url}/clip.mp4")) as body:
+            assert b"".join(body.iter_bytes()) == BODY
+            with pytest.raises(ProviderUnavailable, match="StreamConsumed"):
+                next(body.iter_bytes())
+
+
 def test_a_reply_without_content_has_none(settings):
     with scripted_server([ok(length=0)]) as url:
         assert download(url, settings) == b""
