@@ -1,9 +1,10 @@
 """Getting provider clips into our storage as real videos.
 
 ``copy_output`` streams one output (through the providers' download guard and size cap) to a
-temporary file beside the media root (constant memory, SHA-256 on the fly), proves with PyAV that
-it is a playable video, makes a poster frame and moves both into storage. A partial file is
-named for the claim that writes it, so that only abandoned ones are ever removed.
+temporary file beside the media root (constant memory, SHA-256 on the fly on a second thread),
+proves with PyAV that it is a playable video, makes a poster frame and moves both into storage.
+A partial file is named for the claim that writes it, so that only abandoned ones are ever
+removed.
 """
 
 import hashlib
@@ -84,10 +85,11 @@ def probe(path: str) -> VideoFacts:
 
 
 class _Spool:
-    """Hashes and writes chunks on a second thread while the first keeps reading the network.
+    """Writes chunks as they come and hashes them on a second thread.
 
-    Disk writes and SHA-256 release the GIL, so a download runs at the speed of the slower of
-    network and disk rather than their sum. The queue is bounded: memory stays a few MiB.
+    Reading the network and writing the disk (this thread) and SHA-256 (the other) all release
+    the GIL, and take about as long as each other: the copy runs at the speed of the slower
+    thread rather than of the sum. The queue is bounded: memory stays a few MiB.
     """
 
     def __init__(self, file):
@@ -97,20 +99,20 @@ class _Spool:
         self.batched = 0
         self.hash = hashlib.sha256()
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread = threading.Thread(target=self._hash, daemon=True)
 
-    def _drain(self):
+    def _hash(self):
         try:
             while (batch := self.queue.get()) is not None:
                 for chunk in batch:
                     self.hash.update(chunk)
-                self.file.writelines(batch)
         except BaseException as exc:  # reported to the reading thread
             self.error = exc
             while self.queue.get() is not None:  # keep the reader from blocking
                 pass
 
     def put(self, chunk: bytes) -> None:
+        self.file.write(chunk)
         # Hand over about a MiB at a time: one thread switch per MiB, not per network read.
         self.batch.append(chunk)
         self.batched += len(chunk)
