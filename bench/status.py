@@ -14,6 +14,7 @@ Run: ``python -m bench.status [--clients 100] [--seconds 10] [--viewers 250,500,
 
 import argparse
 import asyncio
+import html
 import os
 import subprocess
 import sys
@@ -120,9 +121,11 @@ def main() -> None:
             headers = f"Cookie: sessionid={session_key}\r\nHX-Request: true\r\n".encode()
             # As htmx polls: the URL the page carries, with the version it shows.
             live = [
-                httpx.get(f"{base}/videos/{job.public_id}/live/", cookies=cookies)
-                .text.split('hx-get="')[1]
-                .split('"')[0]
+                html.unescape(
+                    httpx.get(f"{base}/videos/{job.public_id}/live/", cookies=cookies)
+                    .text.split('hx-get="')[1]
+                    .split('"')[0]
+                )
                 for job in jobs
             ]
             full = [f"/videos/{job.public_id}/live/" for job in jobs[: args.clients]]
@@ -144,7 +147,10 @@ def main() -> None:
             ramp(port, headers, live, steps, args.step_seconds)
         finally:
             server.terminate()
-            server.wait(10)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 if __name__ == "__main__":

@@ -189,6 +189,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
     sys_version = ""
     server: SandboxServer
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionResetError, BrokenPipeError):
+            # The client died mid-request (a worker killed by a fault campaign): nothing to do.
+            self.close_connection = True
+
     def do_GET(self) -> None:
         self._dispatch()
 
