@@ -9,6 +9,7 @@ straight from the guarded connection, without the HTTP parser's copies (see ``_H
 
 import email.utils
 import functools
+import http.cookiejar
 import ipaddress
 import re
 import socket
@@ -217,6 +218,11 @@ def make_client(*, timeout: float, guarded: bool = False) -> httpx.Client:
         follow_redirects=False,
         verify=_tls(),
         transport=transport,
+        # No cookies, ever: one client serves every user's key, and a cookie set for one
+        # would go out with the next user's calls.
+        cookies=http.cookiejar.CookieJar(
+            policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+        ),
     )
 
 

@@ -82,3 +82,34 @@ def test_the_size_cap_holds_while_streaming(sandbox, settings):
     with pytest.raises(OutputTooLarge, match="larger"), provider.open_output(output) as download:
         for _ in download.iter_bytes():
             pass
+
+
+def test_no_client_keeps_a_cookie_from_one_call_to_the_next():
+    """One API client serves every user's key: a cookie a provider set for one call must not
+    ride along with the next (another user's)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Cookie"))
+            self.send_response(200)
+            self.send_header("Set-Cookie", "session=abc; Path=/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/videos/x"
+        for client in (http.api_client(timeout=5.0), http.make_client(timeout=5.0)):
+            client.get(url)
+            client.get(url)
+    finally:
+        server.shutdown()
+    assert seen == [None, None, None, None]
