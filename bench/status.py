@@ -29,7 +29,7 @@ from sandbox.testing import SandboxProcess
 from . import loadgen
 from .setup import configure, free_port, login_session
 
-STEPS = "250,500,750,1000,1250,1500,2000,2500"
+STEPS = "250,500,1000,1500,2000,2500,3000,4000"
 
 
 def report(name: str, results: loadgen.Results, seconds: float) -> float:
