@@ -298,6 +298,7 @@ def campaign(sandbox, args, seed: int) -> int:
 
     from videos.media import ingest
     from videos.models import ProviderKey, VideoJob
+    from workspaces.access import personal_workspace
 
     call_command("collectstatic", "--no-input", verbosity=0)
     user = get_user_model().objects.create_user("chaos", password=uuid.uuid4().hex)
@@ -306,7 +307,9 @@ def campaign(sandbox, args, seed: int) -> int:
         ("openrouter", "sk-or-v1-sandbox-chaos-00000000000000000000"),
         ("gemini", "AIzaSandboxChaos000000000000000000000"),
     ]:
-        key = ProviderKey(owner=user, provider=provider, label=provider)
+        key = ProviderKey(
+            workspace=personal_workspace(user), owner=user, provider=provider, label=provider
+        )
         key.set_secret(secret)
         key.status = ProviderKey.Status.VALID
         key.save()

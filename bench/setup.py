@@ -40,9 +40,15 @@ def demo_key(provider="openrouter"):
     from django.contrib.auth import get_user_model
 
     from videos.models import ProviderKey
+    from workspaces.access import personal_workspace
 
     user, _ = get_user_model().objects.get_or_create(username="bench")
-    key = ProviderKey(owner=user, provider=provider, label=secrets.token_hex(4))
+    key = ProviderKey(
+        workspace=personal_workspace(user),
+        owner=user,
+        provider=provider,
+        label=secrets.token_hex(4),
+    )
     key.set_secret("sk-or-v1-sandbox-bench-000000000000000000")
     key.save()
     return user, key

@@ -79,12 +79,15 @@ def main() -> None:
         from django.core.management import call_command
 
         from videos.models import VideoJob
+        from workspaces.access import personal_workspace
 
         call_command("collectstatic", "--no-input", verbosity=0)
         user = get_user_model().objects.create_user("bench-status", password=uuid.uuid4().hex)
         session_key = login_session(user)
+        workspace = personal_workspace(user)
         jobs = VideoJob.objects.bulk_create(
             VideoJob(
+                workspace=workspace,
                 owner=user,
                 idempotency_key=uuid.uuid4().hex,
                 provider="openrouter",

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "workspaces",
     # Before django_tasks_db: its db_worker command is extended here (recovery at start-up).
     "videos",
     "django_tasks_db",

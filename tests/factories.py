@@ -1,14 +1,44 @@
 """Rows the tests need, made the way the app makes them (import from here, not from conftest)."""
 
+import uuid
+
 OPENROUTER_KEY = "sk-or-v1-sandbox-0123456789abcdef0123456789abcdef"
 GEMINI_KEY = "AIzaSandbox-0123456789abcdefghijklmnopqrs"
 
 
-def make_key(owner, secret=OPENROUTER_KEY, provider="openrouter", label="Agency"):
-    """A provider key, stored encrypted as the keys page would store it."""
+def make_key(owner, secret=OPENROUTER_KEY, provider="openrouter", label="Agency", workspace=None):
+    """A provider key, stored encrypted as the keys page would store it (in the owner's
+    personal workspace unless another is given)."""
     from videos.models import ProviderKey
+    from workspaces.access import personal_workspace
 
-    key = ProviderKey(owner=owner, provider=provider, label=label)
+    key = ProviderKey(
+        workspace=workspace or personal_workspace(owner),
+        owner=owner,
+        provider=provider,
+        label=label,
+    )
     key.set_secret(secret)
     key.save()
     return key
+
+
+def make_job(owner, workspace=None, **fields):
+    """A job row as it stands in the database (nothing queued): in its key's workspace, else
+    in ``workspace``, else in the owner's personal one."""
+    from videos.models import VideoJob
+    from workspaces.access import personal_workspace
+
+    key = fields.get("key")
+    fields.setdefault("idempotency_key", uuid.uuid4().hex)
+    fields.setdefault("provider", key.provider if key else "openrouter")
+    fields.setdefault("model", "google/veo-3.1")
+    workspace = workspace or (key.workspace if key else personal_workspace(owner))
+    return VideoJob.objects.create(owner=owner, workspace=workspace, **fields)
+
+
+def add_member(workspace, user, role):
+    """``user`` joins ``workspace`` with ``role`` (a Membership.Role)."""
+    from workspaces.models import Membership
+
+    return Membership.objects.create(workspace=workspace, user=user, role=role)

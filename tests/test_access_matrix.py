@@ -1,7 +1,9 @@
-"""Every URL of the app, for every kind of visitor: the owner, another user, and nobody.
+"""Every URL of the app, for every kind of visitor: the owner, a member and a viewer of the
+owner's workspace, another user, and nobody.
 
 The list of URLs comes from the URL configuration itself, so a new URL that is not described
-here fails the test until someone says who may see it.
+here fails the test until someone says who may see it (and, for what belongs to a workspace,
+which capability it takes).
 """
 
 import uuid
@@ -12,8 +14,10 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import make_key
+from tests.factories import add_member, make_job, make_key
 from videos.models import Clip, VideoJob
+from workspaces.access import personal_workspace
+from workspaces.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +58,7 @@ PUBLIC = {
     "videos:metrics": ("GET", 404),  # no metrics token configured
     "provider_webhook": ("POST", 404),  # no webhook secret configured
 }
-# Pages that show only the visitor's own things: another user gets the page, not 404.
+# Pages that show only what the visitor's workspaces hold: another user gets the page, not 404.
 PERSONAL = {
     "videos:home",
     "videos:generate",
@@ -66,6 +70,29 @@ PERSONAL = {
     "password_change_done",
     "logout",
 }
+
+
+# Everything else belongs to a workspace: what a member of it must be allowed to do there to
+# get the owner's answer. None: seeing it (every member); otherwise a capability of the role.
+NEEDS = {
+    "videos:job": None,
+    "videos:job_live": None,
+    "videos:job_compare": None,
+    "videos:job_zip": None,
+    "videos:clip_file": None,
+    "videos:clip_poster": None,
+    "videos:clip_download": None,
+    "videos:job_resubmit": "can_generate",
+    "videos:job_cancel": "can_generate",
+    "videos:clip_retry": "can_generate",
+    "videos:clip_continue": "can_generate",
+    "videos:key_detail": "can_manage_keys",
+    "videos:key_replace": "can_manage_keys",
+    "videos:key_verify": "can_manage_keys",
+    "videos:key_delete": "can_manage_keys",
+}
+# Roles in the owner's workspace checked besides the owner themselves.
+ROLES = [Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER]
 
 
 def url_names(resolver=None, namespace=""):
@@ -84,8 +111,8 @@ def world(user, providers, settings):
     key = make_key(user)
 
     def job_with_clip(**fields):
-        job = VideoJob.objects.create(
-            owner=user,
+        job = make_job(
+            user,
             key=key,
             idempotency_key=uuid.uuid4().hex,
             provider="openrouter",
@@ -145,6 +172,48 @@ def request(client, method, url):
 
 def test_every_url_is_described():
     assert set(url_names()) == set(OWNER) | set(PUBLIC)
+    assert set(NEEDS) == set(OWNER) - PERSONAL
+
+
+@pytest.fixture
+def teammate(world, user, django_user_model):
+    """A user with ``role`` in the owner's workspace, logged in."""
+
+    def join(role):
+        mate = django_user_model.objects.create_user(f"mate-{role}", password="mate-pw-1234")
+        add_member(personal_workspace(user), mate, role)
+        client = Client()
+        client.force_login(mate)
+        return client
+
+    return join
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(NEEDS))
+def test_workspace_roles(name, role, world, teammate):
+    """Members get the owner's answer where their role allows it, 403 where it does not."""
+    client = teammate(role)
+    method, status = OWNER[name]
+    allowed = NEEDS[name] is None or getattr(Membership(role=role), NEEDS[name])
+    response = request(client, method, url_for(name, world))
+    assert response.status_code == (status if allowed else 403), (name, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(PERSONAL))
+def test_workspace_members_see_the_workspace(name, role, world, teammate):
+    """The lists show a member the workspace's work, and its keys only by their mask."""
+    client = teammate(role)
+    method, status = OWNER[name]
+    response = request(client, method, url_for(name, world))
+    assert response.status_code == status, (name, role)
+    page = response.content.decode(errors="replace")
+    assert world["key"].reveal() not in page
+    if name in ("videos:videos", "videos:library"):
+        assert world["job"].prompt in page, (name, role)
+    if name == "videos:keys":
+        assert world["key"].masked in page, role
 
 
 @pytest.mark.parametrize("name", sorted(OWNER))

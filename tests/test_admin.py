@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import OPENROUTER_KEY, make_key
+from tests.factories import OPENROUTER_KEY, make_job, make_key
 from videos.models import ProviderKey
+from workspaces.access import personal_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,14 @@ def test_admin_replacement_is_validated(admin_client, key):
 
 def test_admin_add_requires_a_secret(admin_client, user):
     url = reverse("admin:videos_providerkey_add")
-    data = {"owner": user.pk, "provider": "openrouter", "label": "New", "new_secret": ""}
+    workspace = personal_workspace(user)
+    data = {
+        "workspace": workspace.pk,
+        "owner": user.pk,
+        "provider": "openrouter",
+        "label": "New",
+        "new_secret": "",
+    }
     response = admin_client.post(url, data)
     assert "Paste the API key" in response.content.decode()
     data["new_secret"] = OPENROUTER_KEY
@@ -85,3 +93,21 @@ def test_an_admin_cannot_move_a_key_to_another_provider_or_owner(admin_client, k
     assert _change(admin_client, key, provider="gemini", owner=other_user.pk).status_code == 302
     key.refresh_from_db()
     assert key.provider == "openrouter" and key.owner_id != other_user.pk
+
+
+def test_admin_lists_workspaces_with_their_members(admin_client, user):
+    workspace = personal_workspace(user)
+    assert (
+        "alice"
+        in admin_client.get(reverse("admin:workspaces_workspace_changelist")).content.decode()
+    )
+    page = admin_client.get(reverse("admin:workspaces_workspace_change", args=[workspace.pk]))
+    assert page.status_code == 200 and "Owner" in page.content.decode()
+
+
+def test_admin_names_who_added_a_key_and_started_a_job(admin_client, key, user):
+    make_job(user, key=key)
+    keys = admin_client.get(reverse("admin:videos_providerkey_changelist")).content.decode()
+    assert "Added by" in keys and "Workspace" in keys
+    jobs = admin_client.get(reverse("admin:videos_videojob_changelist")).content.decode()
+    assert "Started by" in jobs

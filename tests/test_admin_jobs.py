@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from tests.factories import make_job
 from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -11,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def job(user):
-    return VideoJob.objects.create(
-        owner=user,
+    return make_job(
+        user,
         idempotency_key="k1",
         provider="openrouter",
         model="google/veo-3.1",

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_key
+from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_job, make_key
 from videos.models import ProviderKey
+from workspaces.access import personal_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,9 @@ def test_verification_says_when_a_key_belongs_to_the_other_provider(
     providers, user, filed_under, secret, hint
 ):
     # The form stops this on the way in; a key stored earlier (or by an admin) is caught here.
-    key = ProviderKey(owner=user, provider=filed_under, label="oops")
+    key = ProviderKey(
+        workspace=personal_workspace(user), owner=user, provider=filed_under, label="oops"
+    )
     key.set_secret(secret)
     key.save()
     works, message = key.verify()
@@ -113,7 +116,7 @@ def test_duplicate_label_gets_a_message(alice, providers, user):
     make_key(user)
     response = add_key(alice, OPENROUTER_KEY)
     assert response.status_code == 400
-    assert "already have a key with this name" in response.content.decode()
+    assert "already has a key with this name" in response.content.decode()
 
 
 def test_replace_secret(alice, providers, user):
@@ -211,12 +214,8 @@ def test_get_on_post_only_urls_is_refused(alice, user):
 
 
 def test_deleting_a_key_keeps_its_jobs(alice, user):
-    from videos.models import VideoJob
-
     key = make_key(user)
-    job = VideoJob.objects.create(
-        owner=user, key=key, idempotency_key="x", provider="openrouter", model="m", prompt="p"
-    )
+    job = make_job(user, key=key, idempotency_key="x", provider="openrouter", model="m", prompt="p")
     alice.post(reverse("videos:key_delete", args=[key.public_id]))
     job.refresh_from_db()
     assert job.key is None
@@ -240,8 +239,8 @@ def test_deleting_a_key_with_running_jobs_says_what_happens_first(alice, user):
 
     key = make_key(user)
     for status in (VideoJob.Status.WAITING, VideoJob.Status.READY):
-        VideoJob.objects.create(
-            owner=user,
+        make_job(
+            user,
             key=key,
             idempotency_key=uuid.uuid4().hex,
             provider="openrouter",

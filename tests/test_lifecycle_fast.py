@@ -31,6 +31,7 @@ from providers.base import (
 )
 from videos import lifecycle
 from videos.models import Clip, ProviderKey, VideoJob
+from workspaces.access import personal_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +126,9 @@ def key(user, settings):
     Script.submit, Script.polls, Script.download = SubmitResult("job-1", "job-1"), [], MP4
     Scripted.sent = []
     with registry.registered(Scripted):
-        key = ProviderKey(owner=user, provider="scripted", label="S")
+        key = ProviderKey(
+            workspace=personal_workspace(user), owner=user, provider="scripted", label="S"
+        )
         key.set_secret("scr-0123456789abcdefghijklmnop")
         key.save()
         yield key

@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sandbox.clips import ClipSpec, render
-from tests.factories import make_key
+from tests.factories import make_job, make_key
 from videos.models import Clip, VideoJob
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,8 +168,8 @@ def nginx(live_server, settings, tmp_path):
 @pytest.fixture
 def clip(user, tmp_path):
     """A ready clip of alice's with a real, playable MP4 in the media root."""
-    job = VideoJob.objects.create(
-        owner=user,
+    job = make_job(
+        user,
         key=make_key(user),
         idempotency_key=uuid.uuid4().hex,
         provider="openrouter",

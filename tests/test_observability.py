@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import make_key
+from tests.factories import make_job, make_key
 from videos.models import VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -49,8 +49,8 @@ def test_metrics_need_the_token_and_tell_what_an_operator_watches(settings, user
         (VideoJob.Status.FAILED, VideoJob.Failure.CREDIT),
         (VideoJob.Status.WAITING, ""),
     ]:
-        VideoJob.objects.create(
-            owner=user,
+        make_job(
+            user,
             key=key,
             idempotency_key=uuid.uuid4().hex,
             provider="openrouter",

@@ -26,7 +26,7 @@ from django.core.files.storage import default_storage
 from django.test import RequestFactory
 
 from providers.openrouter import OpenRouterProvider
-from tests.factories import OPENROUTER_KEY
+from tests.factories import OPENROUTER_KEY, make_job
 from tests.helpers import finished_output
 from videos.media import ingest, serving
 
@@ -243,11 +243,9 @@ def test_a_download_keeps_its_file_name(s3, openrouter):
 
 
 def _ready_clips(user, facts_list):
-    from videos.models import Clip, VideoJob
+    from videos.models import Clip
 
-    job = VideoJob.objects.create(
-        owner=user, idempotency_key=uuid.uuid4().hex, prompt="Spring launch", status="ready"
-    )
+    job = make_job(user, idempotency_key=uuid.uuid4().hex, prompt="Spring launch", status="ready")
     clips = []
     for index, facts in enumerate(facts_list):
         clips.append(

@@ -15,6 +15,7 @@ from providers.base import ProviderError
 from providers.registry import get_provider
 from tests.settings import TEST_VAULT_KEY
 from videos.models import ProviderKey
+from workspaces.access import personal_workspace
 
 # Sandbox-accepted secrets with a long distinctive middle, so that no fragment can slip out.
 SECRET = "sk-or-v1-sandbox-LEAKCANARY-5f9d2c7e4b1a8f3d6e0c9b2a7d4f1e8c"
@@ -142,7 +143,9 @@ def test_an_unexpected_crash_report_hides_the_key(client, user, settings, caplog
 
 
 def test_repr_and_str_of_a_key_show_only_the_mask(user):
-    key = ProviderKey(owner=user, provider="openrouter", label="Main")
+    key = ProviderKey(
+        workspace=personal_workspace(user), owner=user, provider="openrouter", label="Main"
+    )
     key.set_secret(SECRET)
     key.save()
     assert_clean(repr(key) + str(key), "repr/str")
@@ -150,7 +153,9 @@ def test_repr_and_str_of_a_key_show_only_the_mask(user):
 
 
 def test_a_wrong_vault_key_in_settings_is_a_clear_error_without_secrets(settings, user):
-    key = ProviderKey(owner=user, provider="openrouter", label="Main")
+    key = ProviderKey(
+        workspace=personal_workspace(user), owner=user, provider="openrouter", label="Main"
+    )
     key.set_secret(SECRET)
     key.save()
     settings.VAULT_KEYS = [Fernet.generate_key().decode()]

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from tests.settings import TEST_VAULT_KEY
 from videos import vault
 from videos.models import ProviderKey
+from workspaces.access import personal_workspace
 
 SECRET = "sk-or-v1-rotate-me-0123456789abcdef0123456789"
 
@@ -44,7 +45,9 @@ def test_mask(secret, masked):
 def _keys(user, n=3):
     keys = []
     for i in range(n):
-        key = ProviderKey(owner=user, provider="openrouter", label=f"k{i}")
+        key = ProviderKey(
+            workspace=personal_workspace(user), owner=user, provider="openrouter", label=f"k{i}"
+        )
         key.set_secret(f"{SECRET}-{i}")
         key.save()
         keys.append(key)

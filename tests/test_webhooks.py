@@ -11,7 +11,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from providers.base import JobSpec
-from tests.factories import make_key
+from tests.factories import make_job, make_key
 from tests.helpers import submit
 from videos import lifecycle
 from videos.models import VideoJob
@@ -30,8 +30,8 @@ def webhooks_on(settings):
 @pytest.fixture
 def job(user):
     key = make_key(user)
-    return VideoJob.objects.create(
-        owner=user,
+    return make_job(
+        user,
         key=key,
         idempotency_key=uuid.uuid4().hex,
         provider="openrouter",

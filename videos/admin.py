@@ -18,7 +18,7 @@ class ProviderKeyAdminForm(forms.ModelForm):
 
     class Meta:
         model = ProviderKey
-        fields = ["owner", "provider", "label"]
+        fields = ["workspace", "owner", "provider", "label"]
 
     def clean_new_secret(self):
         value = self.cleaned_data.get("new_secret") or ""
@@ -35,10 +35,18 @@ class ProviderKeyAdminForm(forms.ModelForm):
 @admin.register(ProviderKey)
 class ProviderKeyAdmin(admin.ModelAdmin):
     form = ProviderKeyAdminForm
-    list_display = ["label", "owner", "provider", "masked", "status", "last_verified_at"]
+    list_display = [
+        "label",
+        "workspace",
+        "owner",
+        "provider",
+        "masked",
+        "status",
+        "last_verified_at",
+    ]
     list_filter = ["provider", "status"]
-    search_fields = ["label", "owner__username", "owner__email"]
-    list_select_related = ["owner"]
+    search_fields = ["label", "workspace__name", "owner__username", "owner__email"]
+    list_select_related = ["workspace", "owner"]
     readonly_fields = [
         "masked",
         "status",
@@ -50,8 +58,8 @@ class ProviderKeyAdmin(admin.ModelAdmin):
     actions = ["verify_keys"]
 
     def get_readonly_fields(self, request, obj=None):
-        # A secret belongs to one provider and one owner: moving it would send it elsewhere.
-        fixed = ["owner", "provider"] if obj is not None else []
+        # A secret belongs to one provider and one workspace: moving it would send it elsewhere.
+        fixed = ["workspace", "owner", "provider"] if obj is not None else []
         return [*fixed, *self.readonly_fields]
 
     @method_decorator(sensitive_post_parameters("new_secret"))
@@ -80,10 +88,19 @@ class ClipInline(admin.TabularInline):
 
 @admin.register(VideoJob)
 class VideoJobAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "owner", "provider", "model", "status", "cost", "poll_count"]
-    list_filter = ["status", "provider", "owner"]
-    search_fields = ["prompt", "provider_job_id", "owner__username", "public_id"]
-    list_select_related = ["owner"]
+    list_display = [
+        "created_at",
+        "workspace",
+        "owner",
+        "provider",
+        "model",
+        "status",
+        "cost",
+        "poll_count",
+    ]
+    list_filter = ["status", "provider", "workspace"]
+    search_fields = ["prompt", "provider_job_id", "workspace__name", "owner__username", "public_id"]
+    list_select_related = ["workspace", "owner"]
     date_hierarchy = "created_at"
     inlines = [ClipInline]
     actions = ["mark_resolved"]
@@ -104,7 +121,7 @@ class VideoJobAdmin(admin.ModelAdmin):
 @admin.register(Clip)
 class ClipAdmin(admin.ModelAdmin):
     list_display = ["__str__", "job", "status", "size", "duration", "attempts", "ready_at"]
-    list_filter = ["status", "job__provider", "job__owner"]
+    list_filter = ["status", "job__provider", "job__workspace"]
     search_fields = ["job__prompt", "sha256", "job__public_id"]
     list_select_related = ["job"]
     actions = ["retry_collecting"]

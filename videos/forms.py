@@ -77,9 +77,10 @@ class ProviderKeyForm(forms.ModelForm):
         fields = ["provider", "label"]
         help_texts = {"label": "A name to tell your keys apart, e.g. “Agency production”."}
 
-    def __init__(self, *args, owner, **kwargs):
+    def __init__(self, *args, owner, workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.owner = owner
+        self.instance.workspace = workspace
         self.fields["label"].widget.attrs["placeholder"] = "e.g. Agency production"
         self.fields["provider"].choices = [("", "Choose a provider…"), *registry.choices()]
         self.fields["secret"].help_text = " ".join(
@@ -102,16 +103,18 @@ class ProviderKeyForm(forms.ModelForm):
             provider
             and label
             and ProviderKey.objects.filter(
-                owner=self.instance.owner, provider=provider, label=label
+                workspace=self.instance.workspace, provider=provider, label=label
             )
             .exclude(pk=self.instance.pk)
             .exists()
         ):
-            self.add_error("label", "You already have a key with this name for this provider.")
+            self.add_error(
+                "label", "This workspace already has a key with this name for this provider."
+            )
         return cleaned
 
     def validate_unique(self):
-        # Uniqueness of (owner, provider, label) is checked in clean() with a friendlier message.
+        # Uniqueness of (workspace, provider, label) is checked in clean(), with a clearer message.
         pass
 
     def save(self, commit=True):
@@ -204,9 +207,10 @@ class GenerateForm(forms.Form):
         help_text="Describe the scene, subject, camera and mood.",
     )
 
-    def __init__(self, *args, owner, initial_model=None, **kwargs):
+    def __init__(self, *args, user, initial_model=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["key"].queryset = ProviderKey.objects.owned_by(owner)
+        # A job goes to its key's workspace: only keys of workspaces the user may generate in.
+        self.fields["key"].queryset = ProviderKey.objects.usable_by(user)
         self.fields["key"].label_from_instance = key_choice_label
         self.catalog_error = ""
         self.models: list[ModelInfo] = []

@@ -78,14 +78,16 @@ def start_job(
     parent: Clip | None = None,
 ) -> tuple:
     """Create the job for this idempotency key once and queue its submit; a replay gets the
-    job created the first time. A ``parent`` clip makes the job that clip's next version
-    (``spec.parent`` says how: extend or edit). Returns (job, created)."""
+    job created the first time. The job belongs to the key's workspace. A ``parent`` clip makes
+    the job that clip's next version (``spec.parent`` says how: extend or edit). Returns
+    (job, created)."""
     parameters = VideoJob.parameters_of(spec)
     with transaction.atomic():
         job, created = VideoJob.objects.get_or_create(
             owner=owner,
             idempotency_key=idempotency_key,
             defaults={
+                "workspace": key.workspace,
                 "key": key,
                 "provider": key.provider,
                 "model": spec.model,
@@ -104,12 +106,13 @@ def start_job(
     return job, created
 
 
-def resubmit(job: VideoJob, idempotency_key: str) -> tuple:
-    """A new job with the same settings and images: the user knowingly asks to pay again."""
+def resubmit(job: VideoJob, idempotency_key: str, by=None) -> tuple:
+    """A new job with the same settings and images: the user knowingly asks to pay again.
+    ``by`` is who asks (a workspace member; the first job's starter if not given)."""
     spec = spec_for(job)
     estimate = Estimate(job.estimated_cost, "") if job.estimated_cost is not None else None
     return start_job(
-        job.owner,
+        by or job.owner,
         job.key,
         spec,
         idempotency_key,
@@ -218,14 +221,20 @@ def clip_offers(clips) -> list[tuple[Clip, str, str, Offer]]:
     ]
 
 
-def continue_clip(clip: Clip, kind: str, prompt: str, idempotency_key: str) -> tuple:
-    """Start the clip's next version. Raises InvalidSpec when the request does not fit."""
+def continue_clip(clip: Clip, kind: str, prompt: str, idempotency_key: str, by=None) -> tuple:
+    """Start the clip's next version (``by`` whom: the clip's job's starter if not given).
+    Raises InvalidSpec when the request does not fit."""
     offer = continuation_offer(clip, kind)
     if not offer.allowed:
         raise InvalidSpec({"parent": offer.reason})
     spec = replace(offer.spec, prompt=prompt or offer.spec.prompt, callback_url=None)
     return start_job(
-        clip.job.owner, clip.job.key, spec, idempotency_key, estimate=offer.estimate, parent=clip
+        by or clip.job.owner,
+        clip.job.key,
+        spec,
+        idempotency_key,
+        estimate=offer.estimate,
+        parent=clip,
     )
 
 

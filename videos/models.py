@@ -12,6 +12,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from providers import registry
 from providers.base import InvalidKey, KeyCheck, ProviderError
+from workspaces.models import Workspace
 
 from . import vault
 
@@ -19,12 +20,17 @@ log = logging.getLogger(__name__)
 
 
 class ProviderKeyQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        return self.filter(owner=user)
+    def visible_to(self, user):
+        """Keys of the workspaces ``user`` belongs to (shown masked, whatever the role)."""
+        return self.filter(workspace__in=Workspace.objects.visible_to(user))
+
+    def usable_by(self, user):
+        """Keys ``user`` may start jobs with: those of workspaces where they may generate."""
+        return self.filter(workspace__in=Workspace.objects.generating_for(user))
 
 
 class ProviderKey(models.Model):
-    """A user's own API key for one provider, encrypted at rest; only its mask is ever shown."""
+    """A workspace's API key for one provider, encrypted at rest; only its mask is ever shown."""
 
     class Status(models.TextChoices):
         UNVERIFIED = "unverified", "Not verified yet"
@@ -37,8 +43,15 @@ class ProviderKey(models.Model):
     UNUSABLE = (Status.NO_CREDIT, Status.NO_MODELS, Status.INVALID)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # PROTECT: a workspace's keys and paid-for videos are not deleted as a side effect; they
+    # are deleted (or, later, moved) on purpose before the workspace can go.
+    workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="provider_keys")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_keys"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="provider_keys",
+        verbose_name="added by",
+        help_text="Who added the key; the workspace it belongs to decides who may use it.",
     )
     # Fixed once created: the secret belongs to this provider and is only ever sent to it.
     provider = models.CharField(max_length=20, choices=registry.choices)
@@ -58,7 +71,7 @@ class ProviderKey(models.Model):
         ordering = ["provider", "label"]
         constraints = [
             models.UniqueConstraint(
-                fields=["owner", "provider", "label"], name="unique_key_label_per_provider"
+                fields=["workspace", "provider", "label"], name="unique_key_label_per_provider"
             )
         ]
 
@@ -210,6 +223,10 @@ class CompareAndSet:
 
 
 class VideoJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Jobs of the workspaces ``user`` belongs to."""
+        return self.filter(workspace__in=Workspace.objects.visible_to(user))
+
     def live_version(self, public_id) -> str | None:
         """A tag that changes whenever anything the status panel shows changes (the job's own
         state, or any of its clips'): one indexed lookup of one column, nothing rendered."""
@@ -267,8 +284,14 @@ class VideoJob(CompareAndSet, models.Model):
     RETRY_WITH_SAME_SETTINGS = (Failure.PROVIDER, Failure.TIMEOUT, Failure.CANCELLED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The key's workspace, fixed when the job starts (PROTECT: see ProviderKey.workspace).
+    workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="video_jobs")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_jobs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="video_jobs",
+        verbose_name="started by",
+        help_text="Who started the job; its idempotency keys are theirs.",
     )
     # Deleting a key keeps its jobs; they just cannot be followed any further.
     key = models.ForeignKey(
@@ -681,6 +704,12 @@ class VideoJob(CompareAndSet, models.Model):
         return self.key.provider_client() if self.key is not None else None
 
 
+class ClipQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Clips of jobs in the workspaces ``user`` belongs to."""
+        return self.filter(job__workspace__in=Workspace.objects.visible_to(user))
+
+
 class Clip(CompareAndSet, models.Model):
     """One video a job returned, copied from the provider into our storage and checked."""
 
@@ -718,6 +747,8 @@ class Clip(CompareAndSet, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     ready_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ClipQuerySet.as_manager()
+
     class Meta:
         ordering = ["job", "index"]
         constraints = [models.UniqueConstraint(fields=["job", "index"], name="one_clip_per_output")]
@@ -733,6 +764,10 @@ class Clip(CompareAndSet, models.Model):
 
     def provider_key(self):
         return self.job.key
+
+    @property
+    def workspace(self):
+        return self.job.workspace
 
     def _fence(self) -> dict:
         # ``attempts`` counts claims: a worker whose lease lapsed and was taken over holds an

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.debug import sensitive_post_parameters
@@ -15,6 +15,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from providers import registry
 from providers.base import ASPECT_RATIOS, InvalidSpec
+from workspaces import access
+from workspaces.models import Workspace
 
 from . import lifecycle, live, observability
 from .forms import ConfirmForm, ContinueForm, GenerateForm, ProviderKeyForm, ReplaceSecretForm
@@ -58,8 +60,14 @@ def home(request):
     return redirect("videos:generate")
 
 
-def _own_key(request, public_id) -> ProviderKey:
-    return get_object_or_404(ProviderKey.objects.owned_by(request.user), public_id=public_id)
+def _managed_key(request, public_id) -> ProviderKey:
+    """A key the visitor may see (else 404) and manage (else 403)."""
+    return access.get_for_user(
+        ProviderKey.objects.select_related("workspace"),
+        request.user,
+        needs="can_manage_keys",
+        public_id=public_id,
+    )
 
 
 def _report(request, works: bool | None, message: str) -> None:
@@ -75,21 +83,24 @@ def _report_saved(request, key: ProviderKey, saved: str) -> None:
 
 @sensitive_post_parameters("secret")
 def keys(request):
-    form = ProviderKeyForm(request.POST or None, owner=request.user)
+    # Until workspaces can be switched, new keys go to the visitor's own one.
+    workspace = access.personal_workspace(request.user)
+    form = ProviderKeyForm(request.POST or None, owner=request.user, workspace=workspace)
     if request.method == "POST" and form.is_valid():
         key = form.save()
         _report_saved(request, key, f"Saved “{key.label}” as {key.masked}.")
         return redirect("videos:keys")
     context = {
         "form": form,
-        "keys": ProviderKey.objects.owned_by(request.user),
+        "keys": ProviderKey.objects.visible_to(request.user),
+        "managed": set(Workspace.objects.managed_by(request.user).values_list("pk", flat=True)),
         "providers": registry.ADAPTERS.values(),
     }
     return render(request, "videos/keys.html", context, status=400 if form.errors else 200)
 
 
 def key_detail(request, public_id):
-    key = _own_key(request, public_id)
+    key = _managed_key(request, public_id)
     return render(
         request, "videos/key_detail.html", {"key": key, "form": ReplaceSecretForm(key=key)}
     )
@@ -98,7 +109,7 @@ def key_detail(request, public_id):
 @sensitive_post_parameters("secret")
 @require_POST
 def key_replace(request, public_id):
-    key = _own_key(request, public_id)
+    key = _managed_key(request, public_id)
     form = ReplaceSecretForm(request.POST, key=key)
     if not form.is_valid():
         return render(request, "videos/key_detail.html", {"key": key, "form": form}, status=400)
@@ -109,18 +120,20 @@ def key_replace(request, public_id):
 
 @require_POST
 def key_verify(request, public_id):
-    key = _own_key(request, public_id)
+    key = _managed_key(request, public_id)
     works, message = key.verify()
     if request.htmx:
         return render(
-            request, "videos/keys.html#key-row", {"key": key, "verdict": (works, message)}
+            request,
+            "videos/keys.html#key-row",
+            {"key": key, "verdict": (works, message), "managed": {key.workspace_id}},
         )
     _report(request, works, f"“{key.label}”: {message}")
     return redirect("videos:keys")
 
 
 def key_delete(request, public_id):
-    key = _own_key(request, public_id)
+    key = _managed_key(request, public_id)
     if request.method == "POST":
         key.delete()
         messages.success(request, f"Deleted the key “{key.label}” ({key.masked}).")
@@ -140,13 +153,15 @@ def generate(request):
             request, "The images of that video are not copied: choose them again to use them."
         )
     form = GenerateForm(
-        request.POST or None, request.FILES or None, owner=request.user, initial=initial
+        request.POST or None, request.FILES or None, user=request.user, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         job = VideoJob.objects.filter(
             owner=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
         ).first()
         if job is None:  # not a replay of a form already sent
+            # The job goes to its key's workspace, which must let the visitor generate.
+            access.require(request.user, form.cleaned_data["key"].workspace, "can_generate")
             images = save_inputs(form.spec.images)
             job, _ = lifecycle.start_job(
                 request.user,
@@ -170,7 +185,7 @@ def generate_options(request):
         current = {name: current[name] for name in ("key", "model") if name in current}
     else:
         current.setdefault("generate_audio", "")  # a box left unticked sends nothing
-    form = GenerateForm(initial=current, owner=request.user, initial_model=current.get("model"))
+    form = GenerateForm(initial=current, user=request.user, initial_model=current.get("model"))
     return render(request, "videos/generate.html#model-options", {"form": form})
 
 
@@ -179,14 +194,20 @@ def _copy_source(request) -> VideoJob | None:
     public_id = request.GET.get("from")
     if not public_id:
         return None
-    return get_object_or_404(_own_jobs(request), public_id=public_id)
+    return access.get_for_user(VideoJob.objects, request.user, public_id=public_id)
 
 
 # --- jobs -------------------------------------------------------------------------------------
 
 
-def _own_jobs(request):
-    return VideoJob.objects.filter(owner=request.user)
+def _job(request, public_id, *related, needs=None) -> VideoJob:
+    """A job the visitor may see (else 404) and, if ``needs`` says so, act on (else 403)."""
+    return access.get_for_user(
+        VideoJob.objects.select_related("workspace", *related),
+        request.user,
+        needs=needs,
+        public_id=public_id,
+    )
 
 
 def _job_context(request, job):
@@ -206,9 +227,9 @@ def _job_context(request, job):
 
 
 def job_detail(request, public_id):
-    job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
+    job = _job(request, public_id, "key")
     # The version chain sits outside the live panel: worked out once, for the whole page.
-    version = _own_jobs(request).live_version(public_id)
+    version = VideoJob.objects.visible_to(request.user).live_version(public_id)
     context = _job_context(request, job) | {
         "versions": job.versions(),
         "poll_url": live.poll_url(request, public_id, version),
@@ -221,12 +242,12 @@ def job_live(request, public_id):
     version the page shows: 204, which htmx leaves alone (usually answered even sooner, by
     ``live.UnchangedPanelMiddleware``). A poll whose pass has gone stale gets the panel again,
     with a new pass. HTTP 286 stops the polling once the job is done."""
-    version = _own_jobs(request).live_version(public_id)
+    version = VideoJob.objects.visible_to(request.user).live_version(public_id)
     if version is None:
         raise Http404("No such video.")
     if request.GET.get("v") == version and live.pass_holds(request, public_id):
         return HttpResponse(status=204)
-    job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
+    job = _job(request, public_id, "key")
     context = _job_context(request, job) | {"poll_url": live.poll_url(request, public_id, version)}
     response = render(request, "videos/job.html#live", context)
     if not context["live"]:
@@ -237,21 +258,21 @@ def job_live(request, public_id):
 def job_resubmit(request, public_id):
     """Submit again with the same settings: a new job, paid again, so the price is shown and
     the question asked once (GET) before anything is sent (POST)."""
-    job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
+    job = _job(request, public_id, "key", needs="can_generate")
     if job.key is None or not job.key.usable:
         reason = "was deleted" if job.key is None else "cannot start jobs now"
         messages.error(request, f"The key this job used {reason}; pick another key.")
         return redirect(f"{reverse('videos:generate')}?from={job.public_id}")
     form = ConfirmForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
-        new, _ = lifecycle.resubmit(job, form.cleaned_data["idempotency_key"])
+        new, _ = lifecycle.resubmit(job, form.cleaned_data["idempotency_key"], by=request.user)
         return redirect(new)
     return render(request, "videos/job_resubmit.html", {"job": job, "form": form})
 
 
 @require_POST
 def job_cancel(request, public_id):
-    job = get_object_or_404(_own_jobs(request).select_related("key"), public_id=public_id)
+    job = _job(request, public_id, "key", needs="can_generate")
     if lifecycle.cancel(job):
         messages.success(request, "Cancelled.")
     else:
@@ -262,7 +283,7 @@ def job_cancel(request, public_id):
 def clip_continue(request, public_id, number, kind):
     """Extend a clip, or edit it with a prompt: a new job whose result is the clip's next
     version. The price is shown before anything is sent."""
-    clip = _ready_clip(request, public_id, number)
+    clip = _ready_clip(request, public_id, number, needs="can_generate")
     job = clip.job
     offer = lifecycle.continuation_offer(clip, kind)
     if not offer.allowed:
@@ -276,7 +297,11 @@ def clip_continue(request, public_id, number, kind):
     if request.method == "POST" and form.is_valid():
         try:
             new, _ = lifecycle.continue_clip(
-                clip, kind, form.cleaned_data["prompt"], form.cleaned_data["idempotency_key"]
+                clip,
+                kind,
+                form.cleaned_data["prompt"],
+                form.cleaned_data["idempotency_key"],
+                by=request.user,
             )
         except InvalidSpec as exc:
             form.add_error(None, exc.message)
@@ -288,7 +313,7 @@ def clip_continue(request, public_id, number, kind):
 
 def job_compare(request, public_id):
     """A version beside the clip it was made from, played in step."""
-    job = get_object_or_404(_own_jobs(request).select_related("parent__job"), public_id=public_id)
+    job = _job(request, public_id, "parent__job")
     if job.parent is None:
         raise Http404("This video is a first version: there is nothing to compare it with.")
     clip = job.clips.filter(status=Clip.Status.READY).first()
@@ -303,14 +328,14 @@ def job_compare(request, public_id):
 
 @require_POST
 def clip_retry(request, public_id, number):
-    clip = _own_clip(request, public_id, number)
+    clip = _clip(request, public_id, number, needs="can_generate")
     if lifecycle.retry_clip(clip):
         messages.success(request, f"Copying clip {number} again.")
     return redirect(clip.job)
 
 
 def videos(request):
-    jobs = _own_jobs(request).prefetch_related(
+    jobs = VideoJob.objects.visible_to(request.user).prefetch_related(
         Prefetch("clips", queryset=Clip.objects.filter(status=Clip.Status.READY), to_attr="ready")
     )
     status, provider = request.GET.get("status", ""), request.GET.get("provider", "")
@@ -333,8 +358,8 @@ def videos(request):
 
 
 def library(request):
-    clips = Clip.objects.filter(job__owner=request.user, status=Clip.Status.READY).select_related(
-        "job"
+    clips = (
+        Clip.objects.visible_to(request.user).filter(status=Clip.Status.READY).select_related("job")
     )
     query, aspect = request.GET.get("q", "").strip(), request.GET.get("aspect", "")
     if query:
@@ -352,17 +377,18 @@ def library(request):
 # --- media ------------------------------------------------------------------------------------
 
 
-def _own_clip(request, public_id, number) -> Clip:
-    return get_object_or_404(
-        Clip.objects.select_related("job"),
-        job__owner=request.user,
+def _clip(request, public_id, number, needs=None) -> Clip:
+    return access.get_for_user(
+        Clip.objects.select_related("job__workspace"),
+        request.user,
+        needs=needs,
         job__public_id=public_id,
         index=number - 1,
     )
 
 
-def _ready_clip(request, public_id, number) -> Clip:
-    clip = _own_clip(request, public_id, number)
+def _ready_clip(request, public_id, number, needs=None) -> Clip:
+    clip = _clip(request, public_id, number, needs)
     if clip.status != Clip.Status.READY:
         raise Http404("This clip is not in storage (yet).")
     return clip
@@ -387,7 +413,7 @@ def clip_download(request, public_id, number):
 
 
 def job_zip(request, public_id):
-    job = get_object_or_404(_own_jobs(request), public_id=public_id)
+    job = _job(request, public_id)
     clips = list(job.clips.filter(status=Clip.Status.READY))
     if not clips:
         raise Http404("No clip of this job is ready yet.")

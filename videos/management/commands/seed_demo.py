@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from videos.models import ProviderKey
+from workspaces.access import personal_workspace
 
 # Keys the offline sandbox accepts (any key with these prefixes works there, nowhere else).
 SANDBOX_KEYS = {
@@ -30,9 +31,10 @@ class Command(BaseCommand):
         )
         user.set_password(password)
         user.save()
+        workspace = personal_workspace(user)
         for provider, (label, secret) in SANDBOX_KEYS.items():
-            if not ProviderKey.objects.filter(owner=user, provider=provider, label=label).exists():
-                key = ProviderKey(owner=user, provider=provider, label=label)
+            if not workspace.provider_keys.filter(provider=provider, label=label).exists():
+                key = ProviderKey(workspace=workspace, owner=user, provider=provider, label=label)
                 key.set_secret(secret)
                 key.save()
         verb = "Created" if created else "Refreshed"

@@ -1,0 +1,68 @@
+"""The move from single owners to workspaces keeps every user's keys and jobs theirs."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("videos", "0006_panel_version"), ("workspaces", None)]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()  # see what the last run applied
+    executor.migrate(targets)
+    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
+
+
+def latest():
+    executor = MigrationExecutor(connection)
+    return [key for key in executor.loader.graph.leaf_nodes() if key[0] in ("videos", "workspaces")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_user_gets_a_personal_workspace_holding_their_keys_and_jobs():
+    old = migrate(BEFORE)
+    User = old.get_model("auth", "User")
+    ProviderKey = old.get_model("videos", "ProviderKey")
+    VideoJob = old.get_model("videos", "VideoJob")
+    made = {}
+    # Two usernames that slugify alike, and a user without anything.
+    for name in ("alice", "Bob Smith", "bob-smith", "carol"):
+        user = User.objects.create(username=name)
+        keys = [
+            ProviderKey.objects.create(
+                owner=user, provider=provider, label="Main", secret_encrypted="x", masked="m"
+            )
+            for provider in (["openrouter", "gemini"] if name != "carol" else [])
+        ]
+        jobs = [
+            VideoJob.objects.create(owner=user, key=key, idempotency_key="same", model="m")
+            for key in keys[:1]
+        ]
+        made[user.pk] = ({k.pk for k in keys}, {j.pk for j in jobs})
+
+    new = migrate(latest())
+    Workspace = new.get_model("workspaces", "Workspace")
+    Membership = new.get_model("workspaces", "Membership")
+    ProviderKey = new.get_model("videos", "ProviderKey")
+    VideoJob = new.get_model("videos", "VideoJob")
+    assert Workspace.objects.count() == 4
+    slugs = set(Workspace.objects.values_list("slug", flat=True))
+    assert slugs == {"alice", "bob-smith", "bob-smith-2", "carol"}
+    for user_pk, (keys, jobs) in made.items():
+        membership = Membership.objects.get(user_id=user_pk)
+        assert membership.role == "owner" and membership.workspace.personal
+        workspace = membership.workspace
+        assert (
+            set(ProviderKey.objects.filter(workspace=workspace).values_list("pk", flat=True))
+            == keys
+        )
+        assert (
+            set(VideoJob.objects.filter(workspace=workspace).values_list("pk", flat=True)) == jobs
+        )
+    assert not VideoJob.objects.filter(workspace=None).exists()
+
+    # And back again: the columns go, the keys and jobs stay.
+    old = migrate(BEFORE)
+    assert old.get_model("videos", "ProviderKey").objects.count() == 6
+    migrate(latest())

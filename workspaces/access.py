@@ -1,0 +1,85 @@
+"""The one access check: who may see and do what in a workspace.
+
+Views fetch every workspace-owned object through ``get_for_user`` (a 404 for anything the
+visitor may not see, so a stranger learns nothing about what exists) and guard every action
+with ``require`` (a 403 for a member whose role does not allow it).
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils.text import slugify
+
+from .models import Membership, Workspace
+
+CAPABILITIES = ("can_generate", "can_manage_keys", "can_review")
+
+
+def membership_of(user, workspace) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, workspace=workspace).first()
+
+
+def role_of(user, workspace) -> str | None:
+    """The user's role in the workspace, or None if they are not a member."""
+    membership = membership_of(user, workspace)
+    return membership.role if membership else None
+
+
+def can(user, workspace, capability: str) -> bool:
+    if capability not in CAPABILITIES:
+        raise ValueError(f"Unknown capability {capability!r}")
+    membership = membership_of(user, workspace)
+    return membership is not None and getattr(membership, capability)
+
+
+def require(user, workspace, capability: str) -> None:
+    """Raise PermissionDenied unless ``user``'s role in ``workspace`` grants ``capability``."""
+    if not can(user, workspace, capability):
+        raise PermissionDenied("Your role in this workspace does not allow this.")
+
+
+def get_for_user(queryset, user, *, needs: str | None = None, **lookup):
+    """The one object matching ``lookup`` among those ``user`` may see (their workspaces'),
+    else Http404. Seeing takes membership; ``needs`` names a capability the action takes on
+    top (PermissionDenied without it). The object tells its workspace by ``.workspace``."""
+    try:
+        found = queryset.visible_to(user).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404(f"No such {queryset.model._meta.verbose_name}.") from None
+    if needs is not None:
+        require(user, found.workspace, needs)
+    return found
+
+
+def unique_slug(name: str) -> str:
+    """A slug made from ``name``, numbered when the plain one is taken."""
+    base = slugify(name)[:50] or "workspace"
+    slug, number = base, 1
+    while Workspace.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def personal_workspace(user) -> Workspace:
+    """The user's own workspace, where they are the owner; made the first time it is asked for."""
+    found = Workspace.objects.filter(
+        personal=True, memberships__user=user, memberships__role=Membership.Role.OWNER
+    ).first()
+    if found is not None:
+        return found
+    with transaction.atomic():
+        # Lock the user's row: two first requests at once make one workspace, not two.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        found = Workspace.objects.filter(
+            personal=True, memberships__user=user, memberships__role=Membership.Role.OWNER
+        ).first()
+        if found is not None:
+            return found
+        name = user.get_username()
+        workspace = Workspace.objects.create(name=name, slug=unique_slug(name), personal=True)
+        Membership.objects.create(workspace=workspace, user=user, role=Membership.Role.OWNER)
+    return workspace

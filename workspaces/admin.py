@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import Membership, Workspace
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "personal", "created_at"]
+    list_filter = ["personal"]
+    search_fields = ["name", "slug", "memberships__user__username"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["public_id", "created_at"]
+    inlines = [MembershipInline]
