@@ -108,7 +108,7 @@ def test_parallel_downloads_of_one_job(sandbox: SandboxProcess) -> None:
 def test_a_slow_sandbox_lists_each_request_in_flight_with_its_client_port(tmp_path) -> None:
     # --latency holds every submit and poll, --download-rate paces downloads; while they are
     # being answered /_sandbox/inflight names each one and the port it came from.
-    args = ["--job-seconds", "0.2", "--latency", "0.8", "--download-rate", "200000", "--quiet"]
+    args = ["--job-seconds", "0.2", "--latency", "0.8", "--download-rate", "50000", "--quiet"]
     with (
         SandboxProcess(*args, "--cache-dir", str(tmp_path)) as slow,
         httpx.Client(
@@ -146,5 +146,5 @@ def test_a_slow_sandbox_lists_each_request_in_flight_with_its_client_port(tmp_pa
                 == download.extensions["network_stream"].get_extra_info("client_addr")[1]
             )
             size = sum(len(chunk) for chunk in download.iter_raw())
-        assert time.monotonic() - started >= size / 200000 * 0.8
+        assert time.monotonic() - started >= size / 50000 * 0.8
         wait_for(lambda: in_flight() == [], timeout=5)

@@ -29,7 +29,7 @@ _signer = signing.TimestampSigner(salt=_SALT)
 
 
 def _session_tag(session_key: str) -> str:
-    return salted_hmac(_SALT, session_key).hexdigest()[:24]
+    return salted_hmac(_SALT, session_key, algorithm="sha256").hexdigest()[:24]
 
 
 def poll_url(request, public_id, version: str) -> str:
