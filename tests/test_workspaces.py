@@ -159,3 +159,27 @@ def test_a_workspace_with_work_in_it_cannot_be_deleted_by_accident(user):
     make_key(user)
     with pytest.raises(ProtectedError):
         access.personal_workspace(user).delete()
+
+
+def test_a_viewer_is_offered_no_action_that_spends(client, user, other_user, providers):
+    """The job page offers a viewer nothing that would start, stop or retry paid work."""
+    key = make_key(user)
+    ready = make_job(user, key=key, prompt="Ready", status=VideoJob.Status.READY)
+    Clip.objects.create(job=ready, index=0, source_url="https://cdn.example/0.mp4", status="failed")
+    running = make_job(user, key=key, prompt="Queued", status=VideoJob.Status.QUEUED)
+    actions = ["Make another take", "Try again", "Cancel this job", "Copy settings"]
+
+    def offered(viewer_role):
+        client.force_login(other_user)
+        Membership.objects.filter(
+            user=other_user, workspace=access.personal_workspace(user)
+        ).delete()
+        add_member(access.personal_workspace(user), other_user, viewer_role)
+        pages = "".join(
+            client.get(reverse("videos:job", args=[job.public_id])).content.decode()
+            for job in (ready, running)
+        )
+        return [action for action in actions if action in pages]
+
+    assert offered(Role.MEMBER) == actions
+    assert offered(Role.VIEWER) == []

@@ -215,14 +215,17 @@ def _job_context(request, job):
     for clip in clips:
         clip.job = job
     live = not job.is_terminal or any(c.status not in Clip.TERMINAL for c in clips)
+    # A viewer reviews: actions that would spend money are not offered at all.
+    can_generate = access.can(request.user, job.workspace, "can_generate")
     return {
         "job": job,
         "clips": clips,
         "ready_clips": [c for c in clips if c.status == Clip.Status.READY],
         # Keep refreshing while the job runs or a clip is still being copied.
         "live": live,
+        "can_generate": can_generate,
         "offer_save_all": not is_mobile(request),
-        "offers": [] if live else lifecycle.clip_offers(clips),
+        "offers": [] if live or not can_generate else lifecycle.clip_offers(clips),
     }
 
 
