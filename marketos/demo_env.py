@@ -18,6 +18,8 @@ DEMO_SETTINGS = {
     "MARKETOS_GEMINI_BASE_URL": f"http://{SANDBOX}",
     "MARKETOS_ALLOW_PRIVATE_HOSTS": f"{SANDBOX},localhost:8100",
     "SANDBOX_PORT": "8100",
+    # Invitation mails are printed to the web process's console.
+    "MARKETOS_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
 }
 
 

@@ -314,6 +314,28 @@ RECOVERY_GRACE_SECONDS = envint("MARKETOS_RECOVERY_GRACE_SECONDS", 120)
 # no metrics endpoint.
 METRICS_TOKEN = envstr("MARKETOS_METRICS_TOKEN")
 
+# Workspace invitations are e-mailed with a signed link that expires after this many days.
+INVITATION_DAYS = envint("MARKETOS_INVITATION_DAYS", 7)
+# E-mail (invitations): debug prints mails to the console, production sends them over SMTP.
+# Django 6.1 configures mail through MAILERS (the EMAIL_* settings are deprecated).
+_email_backend = envstr(
+    "MARKETOS_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+MAILERS = {"default": {"BACKEND": _email_backend}}
+if _email_backend == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": envstr("MARKETOS_EMAIL_HOST", "localhost"),
+        "port": envint("MARKETOS_EMAIL_PORT", 25),
+        "username": envstr("MARKETOS_EMAIL_HOST_USER"),
+        "password": envstr("MARKETOS_EMAIL_HOST_PASSWORD"),
+        "use_tls": envbool("MARKETOS_EMAIL_USE_TLS", False),
+        "timeout": 10,
+    }
+DEFAULT_FROM_EMAIL = envstr("MARKETOS_DEFAULT_FROM_EMAIL", "MarketOS Video <noreply@localhost>")
+
 # OpenRouter webhooks: with both set, submissions carry a callback_url and the receiver at
 # /webhooks/openrouter/ moves jobs forward as soon as OpenRouter reports a terminal state.
 PUBLIC_URL = envstr("MARKETOS_PUBLIC_URL").rstrip("/")

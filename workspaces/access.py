@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from .models import Membership, Workspace
 
-CAPABILITIES = ("can_generate", "can_manage_keys", "can_review")
+CAPABILITIES = ("can_generate", "can_manage_keys", "can_review", "can_manage_members")
 
 
 def membership_of(user, workspace) -> Membership | None:
@@ -35,10 +35,15 @@ def can(user, workspace, capability: str) -> bool:
     return membership is not None and getattr(membership, capability)
 
 
-def require(user, workspace, capability: str) -> None:
-    """Raise PermissionDenied unless ``user``'s role in ``workspace`` grants ``capability``."""
-    if not can(user, workspace, capability):
+def require(user, workspace, capability: str) -> Membership:
+    """``user``'s membership of ``workspace``; PermissionDenied unless its role grants
+    ``capability``."""
+    if capability not in CAPABILITIES:
+        raise ValueError(f"Unknown capability {capability!r}")
+    membership = membership_of(user, workspace)
+    if membership is None or not getattr(membership, capability):
         raise PermissionDenied("Your role in this workspace does not allow this.")
+    return membership
 
 
 def get_for_user(queryset, user, *, needs: str | None = None, **lookup):
@@ -62,6 +67,15 @@ def unique_slug(name: str) -> str:
         number += 1
         slug = f"{base}-{number}"
     return slug
+
+
+def create_workspace(user, name: str) -> Workspace:
+    """A new shared workspace (an agency's, a team's) named ``name``, owned by ``user``."""
+    name = name.strip()
+    with transaction.atomic():
+        workspace = Workspace.objects.create(name=name, slug=unique_slug(name))
+        Membership.objects.create(workspace=workspace, user=user, role=Membership.Role.OWNER)
+    return workspace
 
 
 def personal_workspace(user) -> Workspace:

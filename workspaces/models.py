@@ -1,7 +1,35 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+
+class TeamRuleBroken(Exception):
+    """A change to a team that its rules forbid (the message says why, in plain words)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvitationInvalid(Exception):
+    """An invitation link that cannot be used (expired, revoked, used, unknown or altered)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _require_member_manager(by: "Membership") -> None:
+    # The capability itself is decided by the role (Membership.can_manage_members); views ask
+    # access.require for it, and the methods below check the acting membership they are given.
+    if by is None or not by.can_manage_members:
+        raise PermissionDenied("Your role in this workspace does not allow managing its members.")
 
 
 class WorkspaceQuerySet(models.QuerySet):
@@ -43,6 +71,25 @@ class Workspace(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("workspaces:members", args=[self.slug])
+
+    def owner_count(self) -> int:
+        return self.memberships.filter(role=Membership.Role.OWNER).count()
+
+    def invite(self, email: str, role: str, *, by: "Membership") -> "Invitation":
+        """Invite ``email`` to join with ``role`` (never as owner); ``by`` is the inviter's
+        membership here."""
+        _require_member_manager(by)
+        if by.workspace_id != self.pk:
+            raise PermissionDenied("You can only invite people to a workspace you manage.")
+        if role not in Invitation.ROLES:
+            raise TeamRuleBroken("Invite people as an admin, member or viewer.")
+        email = email.strip().lower()
+        if self.memberships.filter(user__email__iexact=email).exists():
+            raise TeamRuleBroken(f"{email} is already a member of {self.name}.")
+        return Invitation.objects.create(workspace=self, email=email, role=role, invited_by=by.user)
+
 
 class Membership(models.Model):
     """A user's place in a workspace; the role says what they may do there."""
@@ -55,6 +102,7 @@ class Membership(models.Model):
 
     GENERATORS = (Role.OWNER, Role.ADMIN, Role.MEMBER)
     KEY_MANAGERS = (Role.OWNER, Role.ADMIN)
+    MEMBER_MANAGERS = (Role.OWNER, Role.ADMIN)
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -86,3 +134,181 @@ class Membership(models.Model):
     def can_review(self) -> bool:
         """See the workspace's videos and keys (masked); every member may."""
         return True
+
+    @property
+    def can_manage_members(self) -> bool:
+        """Invite people, change members' roles and remove members (owners only by owners)."""
+        return self.role in self.MEMBER_MANAGERS
+
+    def _check_managed_by(self, by: "Membership") -> None:
+        """``by`` (a membership of the same workspace) may change this one: an admin cannot
+        touch an owner."""
+        _require_member_manager(by)
+        if by.workspace_id != self.workspace_id:
+            raise PermissionDenied("That member belongs to another workspace.")
+        if self.role == self.Role.OWNER and by.role != self.Role.OWNER:
+            raise PermissionDenied("Only an owner can change or remove an owner.")
+
+    def _check_owner_remains(self) -> None:
+        """Whatever happens to this membership, the workspace keeps an owner. Call inside a
+        transaction: the owners' rows are locked so two owners cannot demote each other at once."""
+        if self.role != self.Role.OWNER:
+            return
+        if self.workspace.personal:
+            raise TeamRuleBroken(
+                "A personal workspace always keeps its owner; they cannot leave or be changed."
+            )
+        owners = list(
+            Membership.objects.select_for_update()
+            .filter(workspace_id=self.workspace_id, role=self.Role.OWNER)
+            .values_list("pk", flat=True)
+        )
+        if owners == [self.pk]:
+            raise TeamRuleBroken(
+                "A workspace needs at least one owner: make someone else an owner first."
+            )
+
+    def change_role(self, role: str, *, by: "Membership") -> None:
+        if role not in self.Role.values:
+            raise TeamRuleBroken("Choose one of the roles.")
+        self._check_managed_by(by)
+        if role == self.Role.OWNER and by.role != self.Role.OWNER:
+            raise PermissionDenied("Only an owner can make someone an owner.")
+        if role == self.role:
+            return
+        if role == self.Role.OWNER and self.workspace.personal:
+            raise TeamRuleBroken("A personal workspace has exactly one owner.")
+        with transaction.atomic():
+            if role != self.Role.OWNER:
+                self._check_owner_remains()
+            # Compare-and-set: a role changed meanwhile by someone else is not overwritten.
+            changed = Membership.objects.filter(pk=self.pk, role=self.role).update(role=role)
+        if not changed:
+            raise TeamRuleBroken("Someone changed this member's role meanwhile; look again.")
+        self.role = role
+
+    def remove(self, *, by: "Membership") -> None:
+        """``by`` removes this member; a member may also remove themselves (leave)."""
+        if by is None or by.pk != self.pk:
+            self._check_managed_by(by)
+        with transaction.atomic():
+            self._check_owner_remains()
+            Membership.objects.filter(pk=self.pk, role=self.role).delete()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Neither accepted, revoked nor expired."""
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            created_at__gt=timezone.now() - Invitation.lifetime(),
+        )
+
+    def from_token(self, token: str) -> "Invitation":
+        """The invitation a link's token names, if the token is genuine and not expired; else
+        InvitationInvalid with a message for the visitor."""
+        signer = signing.TimestampSigner(salt=Invitation.SALT)
+        try:
+            public_id = signer.unsign(token, max_age=Invitation.lifetime())
+        except signing.SignatureExpired:
+            raise InvitationInvalid(
+                "This invitation has expired. Ask the person who invited you for a new one."
+            ) from None
+        except signing.BadSignature:
+            raise InvitationInvalid(
+                "This invitation link is not valid. Check that you copied all of it."
+            ) from None
+        try:
+            return self.select_related("workspace").get(public_id=public_id)
+        except (Invitation.DoesNotExist, ValueError, signing.BadSignature):
+            raise InvitationInvalid("This invitation no longer exists.") from None
+
+
+class Invitation(models.Model):
+    """An e-mailed offer to join a workspace with a role; its link carries a signed,
+    expiring token."""
+
+    SALT = "workspaces.invitation"
+    ROLES = (Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(
+        max_length=20,
+        choices=[(role.value, role.label) for role in ROLES],
+        default=Membership.Role.MEMBER,
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} to {self.workspace} ({self.get_role_display()})"
+
+    def get_absolute_url(self):
+        return reverse("workspaces:invitation", args=[self.token])
+
+    @staticmethod
+    def lifetime() -> timedelta:
+        return timedelta(days=settings.INVITATION_DAYS)
+
+    @property
+    def token(self) -> str:
+        return signing.TimestampSigner(salt=self.SALT).sign(str(self.public_id))
+
+    @property
+    def expires_at(self):
+        return self.created_at + self.lifetime()
+
+    def revoke(self, *, by: Membership) -> bool:
+        """Withdraw the invitation (True), unless it was accepted or revoked already."""
+        _require_member_manager(by)
+        if by.workspace_id != self.workspace_id:
+            raise PermissionDenied("That invitation belongs to another workspace.")
+        now = timezone.now()
+        revoked = Invitation.objects.filter(
+            pk=self.pk, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        if revoked:
+            self.revoked_at = now
+        return bool(revoked)
+
+    def check_open_to(self, user) -> None:
+        """InvitationInvalid unless ``user`` may (still) accept: not revoked, not used by
+        someone else."""
+        if self.revoked_at is not None:
+            raise InvitationInvalid("This invitation was withdrawn.")
+        if self.accepted_at is not None and self.accepted_by_id != user.pk:
+            raise InvitationInvalid("This invitation has already been used.")
+
+    def accept(self, user) -> Membership:
+        """``user`` joins the workspace with the invitation's role, once. Accepting again (the
+        same user) is harmless; a revoked or used invitation says so."""
+        with transaction.atomic():
+            Invitation.objects.filter(
+                pk=self.pk, accepted_at__isnull=True, revoked_at__isnull=True
+            ).update(accepted_at=timezone.now(), accepted_by=user)
+            self.refresh_from_db()
+            self.check_open_to(user)
+            # Someone already in the workspace keeps the role they have.
+            membership, _ = Membership.objects.get_or_create(
+                workspace=self.workspace, user=user, defaults={"role": self.role}
+            )
+        return membership
