@@ -77,10 +77,21 @@ class ProviderKeyForm(forms.ModelForm):
         fields = ["provider", "label"]
         help_texts = {"label": "A name to tell your keys apart, e.g. “Agency production”."}
 
-    def __init__(self, *args, owner, workspace, **kwargs):
+    def __init__(self, *args, owner, workspace, workspaces=None, **kwargs):
+        """The key goes to ``workspace``, or, when ``workspaces`` (those where the owner may
+        manage keys) holds more than one, to the one chosen among them."""
         super().__init__(*args, **kwargs)
         self.instance.owner = owner
         self.instance.workspace = workspace
+        if workspaces is not None and len(workspaces) > 1:
+            self.fields["workspace"] = forms.ModelChoiceField(
+                queryset=workspaces,
+                initial=workspace,
+                empty_label=None,
+                to_field_name="slug",
+                help_text="Its members use the key without ever seeing it.",
+            )
+            self.order_fields(["workspace"])
         self.fields["label"].widget.attrs["placeholder"] = "e.g. Agency production"
         self.fields["provider"].choices = [("", "Choose a provider…"), *registry.choices()]
         self.fields["secret"].help_text = " ".join(
@@ -98,6 +109,8 @@ class ProviderKeyForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("workspace"):
+            self.instance.workspace = cleaned["workspace"]
         provider, label = cleaned.get("provider"), cleaned.get("label")
         if (
             provider

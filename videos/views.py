@@ -83,16 +83,22 @@ def _report_saved(request, key: ProviderKey, saved: str) -> None:
 
 @sensitive_post_parameters("secret")
 def keys(request):
-    # Until workspaces can be switched, new keys go to the visitor's own one.
-    workspace = access.personal_workspace(request.user)
-    form = ProviderKeyForm(request.POST or None, owner=request.user, workspace=workspace)
+    # New keys go to the visitor's own workspace unless they choose another they manage keys in.
+    form = ProviderKeyForm(
+        request.POST or None,
+        owner=request.user,
+        workspace=access.personal_workspace(request.user),
+        workspaces=Workspace.objects.managed_by(request.user).order_by("-personal", "name"),
+    )
     if request.method == "POST" and form.is_valid():
+        access.require(request.user, form.instance.workspace, "can_manage_keys")
         key = form.save()
         _report_saved(request, key, f"Saved “{key.label}” as {key.masked}.")
         return redirect("videos:keys")
     context = {
         "form": form,
-        "keys": ProviderKey.objects.visible_to(request.user),
+        "keys": ProviderKey.objects.visible_to(request.user).select_related("workspace"),
+        "several_workspaces": Workspace.objects.visible_to(request.user).count() > 1,
         "managed": set(Workspace.objects.managed_by(request.user).values_list("pk", flat=True)),
         "providers": registry.ADAPTERS.values(),
     }
@@ -126,7 +132,12 @@ def key_verify(request, public_id):
         return render(
             request,
             "videos/keys.html#key-row",
-            {"key": key, "verdict": (works, message), "managed": {key.workspace_id}},
+            {
+                "key": key,
+                "verdict": (works, message),
+                "managed": {key.workspace_id},
+                "several_workspaces": Workspace.objects.visible_to(request.user).count() > 1,
+            },
         )
     _report(request, works, f"“{key.label}”: {message}")
     return redirect("videos:keys")
