@@ -18,5 +18,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),
+    path("", include("workspaces.urls")),
     path("", include("videos.urls")),
 ]

@@ -42,3 +42,17 @@ def add_member(workspace, user, role):
     from workspaces.models import Membership
 
     return Membership.objects.create(workspace=workspace, user=user, role=role)
+
+
+def make_workspace(owner, name="Acme Agency"):
+    """A shared workspace ``owner`` started (and owns), as the Workspaces page makes it."""
+    from workspaces.access import create_workspace
+
+    return create_workspace(owner, name)
+
+
+def make_user(name):
+    """A user ``name`` with the e-mail ``name@example.com`` (and their personal workspace)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(name, f"{name}@example.com", f"{name}-pw-1234")

@@ -14,9 +14,9 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import add_member, make_job, make_key
+from tests.factories import add_member, make_job, make_key, make_user
 from videos.models import Clip, VideoJob
-from workspaces.access import personal_workspace
+from workspaces.access import membership_of, personal_workspace
 from workspaces.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,13 @@ OWNER = {
     "password_change": ("GET", 200),
     "password_change_done": ("GET", 200),
     "logout": ("POST", 302),
+    "workspaces:list": ("GET", 200),
+    "workspaces:members": ("GET", 200),
+    "workspaces:member_role": ("POST", 302),  # no role chosen: sent back with a message
+    "workspaces:member_remove": ("POST", 302),
+    "workspaces:invite": ("POST", 400),  # no e-mail address given
+    "workspaces:invitation_revoke": ("POST", 302),
+    "workspaces:invitation": ("GET", 200),
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -69,6 +76,9 @@ PERSONAL = {
     "password_change",
     "password_change_done",
     "logout",
+    "workspaces:list",
+    # An invitation link is for whoever holds it (a bearer token), once logged in.
+    "workspaces:invitation",
 }
 
 
@@ -90,6 +100,11 @@ NEEDS = {
     "videos:key_replace": "can_manage_keys",
     "videos:key_verify": "can_manage_keys",
     "videos:key_delete": "can_manage_keys",
+    "workspaces:members": None,
+    "workspaces:member_role": "can_manage_members",
+    "workspaces:member_remove": "can_manage_members",
+    "workspaces:invite": "can_manage_members",
+    "workspaces:invitation_revoke": "can_manage_members",
 }
 # Roles in the owner's workspace checked besides the owner themselves.
 ROLES = [Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER]
@@ -143,11 +158,36 @@ def world(user, providers, settings):
     Clip.objects.filter(pk=first_clip.pk).update(status=Clip.Status.READY)
     Clip.objects.filter(job=second).update(status=Clip.Status.READY)
     retry = Clip.objects.create(job=first, index=1, source_url="x", status=Clip.Status.FAILED)
-    return {"key": key, "job": first, "version": second, "retry": retry}
+    # A viewer to change and remove, and a pending invitation to revoke and open.
+    workspace = personal_workspace(user)
+    target = add_member(workspace, make_user("target"), Membership.Role.VIEWER)
+    invitation = workspace.invite(
+        "new@example.com", Membership.Role.MEMBER, by=membership_of(user, workspace)
+    )
+    return {
+        "key": key,
+        "job": first,
+        "version": second,
+        "retry": retry,
+        "workspace": workspace,
+        "target": target,
+        "invitation": invitation,
+    }
 
 
 def url_for(name, world):
     job, version, key = world["job"], world["version"], world["key"]
+    slug = world["workspace"].slug
+    workspace_args = {
+        "workspaces:members": [slug],
+        "workspaces:member_role": [slug, world["target"].pk],
+        "workspaces:member_remove": [slug, world["target"].pk],
+        "workspaces:invite": [slug],
+        "workspaces:invitation_revoke": [slug, world["invitation"].public_id],
+        "workspaces:invitation": [world["invitation"].token],
+    }
+    if name in workspace_args:
+        return reverse(name, args=workspace_args[name])
     args = {
         "job_compare": [version.public_id],
         "clip_retry": [job.public_id, world["retry"].number],

@@ -1,0 +1,25 @@
+from django import forms
+
+from .models import Invitation, Membership
+
+
+class WorkspaceForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        label="Workspace name",
+        help_text="Your agency's or team's name; you will be its owner.",
+        error_messages={"required": "Give the workspace a name."},
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(
+        choices=Invitation._meta.get_field("role").choices,
+        initial=Membership.Role.MEMBER,
+        help_text="Admins manage keys and members; members generate; viewers only review.",
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workspaces"
+
+workspace = "workspaces/<slug:slug>"
+
+urlpatterns = [
+    path("workspaces/", views.workspaces, name="list"),
+    path(f"{workspace}/members/", views.members, name="members"),
+    path(f"{workspace}/members/<int:pk>/role/", views.member_role, name="member_role"),
+    path(f"{workspace}/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path(f"{workspace}/invitations/", views.invite, name="invite"),
+    path(
+        f"{workspace}/invitations/<uuid:public_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+]

@@ -1,0 +1,197 @@
+import logging
+import smtplib
+
+from django.contrib import messages
+from django.core.mail import send_mail
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import access
+from .forms import InvitationForm, RoleForm, WorkspaceForm
+from .models import Invitation, InvitationInvalid, Membership, TeamRuleBroken, Workspace
+
+log = logging.getLogger(__name__)
+
+
+def workspaces(request):
+    """The workspaces the visitor belongs to, with their role, and a form to start one."""
+    access.personal_workspace(request.user)
+    form = WorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        workspace = access.create_workspace(request.user, form.cleaned_data["name"])
+        messages.success(request, f"Created “{workspace.name}”; you are its owner.")
+        return redirect(workspace)
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("workspace")
+        .order_by("-workspace__personal", "workspace__name")
+    )
+    context = {"form": form, "memberships": memberships}
+    return render(
+        request, "workspaces/workspaces.html", context, status=400 if form.errors else 200
+    )
+
+
+def _workspace(request, slug, needs="can_review") -> tuple[Workspace, Membership]:
+    """A workspace the visitor belongs to (else 404) and their membership, whose role must
+    grant ``needs`` (else 403)."""
+    workspace = access.get_for_user(Workspace.objects, request.user, slug=slug)
+    return workspace, access.require(request.user, workspace, needs)
+
+
+def _role_choices(workspace, actor):
+    """The roles ``actor`` may hand out: owners only by owners, never in a personal one."""
+    owners_allowed = actor.role == Membership.Role.OWNER and not workspace.personal
+    return [
+        (value, label)
+        for value, label in Membership.Role.choices
+        if value != Membership.Role.OWNER or owners_allowed
+    ]
+
+
+def _members_page(request, workspace, actor, invite_form=None, status=200):
+    members = list(workspace.memberships.select_related("user").order_by("user__username"))
+    choices = _role_choices(workspace, actor)
+    for member in members:
+        member.manageable = actor.can_manage_members and (
+            member.role != Membership.Role.OWNER or actor.role == Membership.Role.OWNER
+        )
+        if member.manageable:
+            member.role_form = RoleForm(initial={"role": member.role}, auto_id=f"role-{member.pk}")
+            member.role_form.fields["role"].choices = choices
+    context = {
+        "workspace": workspace,
+        "actor": actor,
+        "members": members,
+        "invitations": (
+            workspace.invitations.pending().select_related("invited_by")
+            if actor.can_manage_members
+            else []
+        ),
+        "invite_form": invite_form or InvitationForm(),
+    }
+    return render(request, "workspaces/members.html", context, status=status)
+
+
+def members(request, slug):
+    workspace, actor = _workspace(request, slug)
+    return _members_page(request, workspace, actor)
+
+
+@require_POST
+def member_role(request, slug, pk):
+    workspace, actor = _workspace(request, slug, needs="can_manage_members")
+    member = get_object_or_404(workspace.memberships.select_related("user", "workspace"), pk=pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the roles.")
+        return redirect(workspace)
+    try:
+        member.change_role(form.cleaned_data["role"], by=actor)
+    except TeamRuleBroken as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{member.user} is now {member.get_role_display().lower()}.")
+    return redirect(workspace)
+
+
+@require_POST
+def member_remove(request, slug, pk):
+    """Remove a member (owners and admins), or leave (anyone, about themselves)."""
+    workspace, actor = _workspace(request, slug)
+    member = get_object_or_404(workspace.memberships.select_related("user", "workspace"), pk=pk)
+    if member.pk != actor.pk:
+        access.require(request.user, workspace, "can_manage_members")
+    try:
+        member.remove(by=actor)
+    except TeamRuleBroken as exc:
+        messages.error(request, exc.message)
+        return redirect(workspace)
+    if member.pk == actor.pk:
+        messages.success(request, f"You left “{workspace.name}”.")
+        return redirect("workspaces:list")
+    messages.success(request, f"Removed {member.user} from “{workspace.name}”.")
+    return redirect(workspace)
+
+
+@require_POST
+def invite(request, slug):
+    workspace, actor = _workspace(request, slug, needs="can_manage_members")
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = workspace.invite(
+                form.cleaned_data["email"], form.cleaned_data["role"], by=actor
+            )
+        except TeamRuleBroken as exc:
+            form.add_error("email", exc.message)
+    if form.errors:
+        return _members_page(request, workspace, actor, invite_form=form, status=400)
+    if _send_invitation(request, invitation):
+        messages.success(
+            request,
+            f"Invited {invitation.email}; the e-mailed link works until "
+            f"{invitation.expires_at:%d %B}.",
+        )
+    else:
+        messages.warning(
+            request,
+            f"Invited {invitation.email}, but the e-mail could not be sent: copy the link "
+            "from the list of pending invitations and send it yourself.",
+        )
+    return redirect(workspace)
+
+
+def _send_invitation(request, invitation) -> bool:
+    link = request.build_absolute_uri(invitation.get_absolute_url())
+    inviter = request.user.get_full_name() or request.user.get_username()
+    body = (
+        f"{inviter} invites you to join “{invitation.workspace.name}” on MarketOS Video as "
+        f"{invitation.get_role_display().lower()}.\n\n"
+        f"Accept the invitation here (log in or ask for an account first):\n{link}\n\n"
+        f"The link works until {invitation.expires_at:%d %B %Y, %H:%M %Z}. If you did not "
+        "expect it, ignore this e-mail."
+    )
+    try:
+        send_mail(
+            f"Join {invitation.workspace.name} on MarketOS Video",
+            body,
+            None,
+            [invitation.email],
+        )
+    except (OSError, smtplib.SMTPException):
+        log.exception("Could not send the invitation %s", invitation.public_id)
+        return False
+    return True
+
+
+@require_POST
+def invitation_revoke(request, slug, public_id):
+    workspace, actor = _workspace(request, slug, needs="can_manage_members")
+    invitation = get_object_or_404(workspace.invitations, public_id=public_id)
+    if invitation.revoke(by=actor):
+        messages.success(request, f"Withdrew the invitation to {invitation.email}.")
+    else:
+        messages.error(request, "That invitation was already accepted or withdrawn.")
+    return redirect(workspace)
+
+
+def invitation(request, token):
+    """An invitation link: the workspace and role offered (GET), joining it (POST)."""
+    try:
+        found = Invitation.objects.from_token(token)
+        found.check_open_to(request.user)
+        if request.method == "POST":
+            membership = found.accept(request.user)
+            messages.success(
+                request,
+                f"You are in “{found.workspace.name}” as {membership.get_role_display().lower()}.",
+            )
+            return redirect("videos:videos")
+    except InvitationInvalid as exc:
+        return render(request, "workspaces/invitation.html", {"problem": exc.message}, status=400)
+    context = {
+        "invitation": found,
+        "membership": access.membership_of(request.user, found.workspace),
+    }
+    return render(request, "workspaces/invitation.html", context)
