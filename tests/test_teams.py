@@ -178,6 +178,19 @@ def test_every_member_sees_the_member_list_but_only_managers_get_the_controls(ag
         assert ("Change role" in html) is controls, name
 
 
+def test_the_only_owner_is_offered_no_change_and_no_way_out(alice, agency, user):
+    """The buttons would only end in "a workspace keeps an owner": they are not shown."""
+    mine = f'id="member-{member(agency, "alice").pk}"'
+
+    def own_row() -> str:
+        html = alice.get(agency.get_absolute_url()).content.decode()
+        return html.split(mine)[1].split("</li>")[0]
+
+    assert "Change role" not in own_row() and "Leave workspace" not in own_row()
+    member(agency, "admin").change_role(Role.OWNER, by=member(agency, "alice"))
+    assert "Change role" in own_row() and "Leave workspace" in own_row()
+
+
 def test_role_changes_and_removals_through_the_page(alice, agency, user):
     target = member(agency, "member")
     url = reverse("workspaces:member_role", args=[agency.slug, target.pk])

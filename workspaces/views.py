@@ -52,9 +52,19 @@ def _role_choices(workspace, actor):
 def _members_page(request, workspace, actor, invite_form=None, status=200):
     members = list(workspace.memberships.select_related("user").order_by("user__username"))
     choices = _role_choices(workspace, actor)
+    owners = sum(member.role == Membership.Role.OWNER for member in members)
     for member in members:
-        member.manageable = actor.can_manage_members and (
-            member.role != Membership.Role.OWNER or actor.role == Membership.Role.OWNER
+        # The only owner can neither be changed nor leave: the buttons would only say so.
+        sole_owner = member.role == Membership.Role.OWNER and owners == 1
+        member.manageable = (
+            not sole_owner
+            and actor.can_manage_members
+            and (member.role != Membership.Role.OWNER or actor.role == Membership.Role.OWNER)
+        )
+        member.removable = (
+            not sole_owner
+            and (member.manageable or member.pk == actor.pk)
+            and not (workspace.personal and member.role == Membership.Role.OWNER)
         )
         if member.manageable:
             member.role_form = RoleForm(initial={"role": member.role}, auto_id=f"role-{member.pk}")
