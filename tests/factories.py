@@ -56,3 +56,11 @@ def make_user(name):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_user(name, f"{name}@example.com", f"{name}-pw-1234")
+
+
+def make_project(workspace, client="Northwind", name="Spring launch"):
+    """A project ``name`` of the client ``client`` in ``workspace`` (the client made if new)."""
+    from workspaces.models import Client, Project
+
+    found, _ = Client.objects.get_or_create(workspace=workspace, name=client)
+    return Project.objects.create(client=found, name=name)

@@ -40,6 +40,7 @@ from providers.base import (
     SafetyRefused,
     SubmitOutcomeUnknown,
 )
+from workspaces.models import Project
 
 from .media import ingest
 from .models import Clip, VideoJob
@@ -76,11 +77,14 @@ def start_job(
     *,
     estimate: Estimate | None = None,
     parent: Clip | None = None,
+    project: Project | None = None,
 ) -> tuple:
     """Create the job for this idempotency key once and queue its submit; a replay gets the
-    job created the first time. The job belongs to the key's workspace. A ``parent`` clip makes
-    the job that clip's next version (``spec.parent`` says how: extend or edit). Returns
-    (job, created)."""
+    job created the first time. The job belongs to the key's workspace, and so must its
+    ``project`` (TeamRuleBroken otherwise). A ``parent`` clip makes the job that clip's next
+    version (``spec.parent`` says how: extend or edit). Returns (job, created)."""
+    if project is not None:
+        project.check_in(key.workspace)
     parameters = VideoJob.parameters_of(spec)
     with transaction.atomic():
         job, created = VideoJob.objects.get_or_create(
@@ -97,6 +101,7 @@ def start_job(
                 "image_inputs": list(image_inputs),
                 "estimated_cost": estimate.amount if estimate else None,
                 "parent": parent,
+                "project": project,
                 "continuation": spec.parent.kind if spec.parent and parent else "",
                 "version": parent.job.version + 1 if parent else 1,
             },
@@ -119,6 +124,7 @@ def resubmit(job: VideoJob, idempotency_key: str, by=None) -> tuple:
         job.image_inputs,
         estimate=estimate,
         parent=job.parent,
+        project=job.project,
     )
 
 
@@ -235,6 +241,7 @@ def continue_clip(clip: Clip, kind: str, prompt: str, idempotency_key: str, by=N
         idempotency_key,
         estimate=offer.estimate,
         parent=clip,
+        project=clip.job.project,
     )
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from providers import registry
 from providers.base import InvalidKey, KeyCheck, ProviderError
-from workspaces.models import Workspace
+from workspaces.models import Project, Workspace
 
 from . import vault
 
@@ -310,6 +310,11 @@ class VideoJob(CompareAndSet, models.Model):
         "Clip", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"
     )
     continuation = models.CharField(max_length=20, blank=True)  # "extend" or "edit"
+    # The client's campaign the job was made for (one of the job's workspace: lifecycle.start_job
+    # checks). PROTECT: a project that has videos is part of their record.
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="video_jobs"
+    )
     version = models.PositiveIntegerField(default=1)
 
     status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED, db_index=True)
@@ -378,6 +383,11 @@ class VideoJob(CompareAndSet, models.Model):
         return None if row is None else str(row[0])
 
     @property
+    def client(self):
+        """The client the job was made for: always its project's, so the two never disagree."""
+        return self.project.client if self.project else None
+
+    @property
     def is_terminal(self) -> bool:
         return self.status in self.TERMINAL
 
@@ -409,6 +419,7 @@ class VideoJob(CompareAndSet, models.Model):
         """The generate form's initial values for a new prompt made from this job."""
         return {
             "key": self.key_id,
+            "project": str(self.project.public_id) if self.project else "",
             "model": self.model,
             "prompt": self.prompt,
             "negative_prompt": self.negative_prompt,

@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -89,6 +89,19 @@ class Workspace(models.Model):
         if self.memberships.filter(user__email__iexact=email).exists():
             raise TeamRuleBroken(f"{email} is already a member of {self.name}.")
         return Invitation.objects.create(workspace=self, email=email, role=role, invited_by=by.user)
+
+    def add_client(self, name: str, *, by: "Membership") -> "Client":
+        """A new client of this workspace, added by ``by`` (a membership here that may
+        generate); a name the workspace already uses is refused with TeamRuleBroken."""
+        _require_generator(by, self.pk)
+        name = name.strip()
+        if self.clients.filter(name__iexact=name).exists():
+            raise TeamRuleBroken(f"{self.name} already has a client called “{name}”.")
+        try:
+            with transaction.atomic():
+                return Client.objects.create(workspace=self, name=name)
+        except IntegrityError:  # added by someone else meanwhile
+            raise TeamRuleBroken(f"{self.name} already has a client called “{name}”.") from None
 
 
 class Membership(models.Model):
@@ -312,3 +325,111 @@ class Invitation(models.Model):
                 workspace=self.workspace, user=user, defaults={"role": self.role}
             )
         return membership
+
+
+class ClientQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The clients of the workspaces ``user`` belongs to."""
+        return self.filter(workspace__in=Workspace.objects.visible_to(user))
+
+    def named_by(self, value: str):
+        """The one whose public id (or, failing that, number) is ``value``; nothing when
+        ``value`` is neither, so a filter by a mistyped or foreign id shows nothing."""
+        return _named_by(self, value)
+
+
+class Client(models.Model):
+    """Whom an agency's work is for: a workspace's client, with campaigns (projects)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="clients")
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "name"], name="one_client_name_per_workspace"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def add_project(self, name: str, *, by: Membership) -> "Project":
+        """A new project (campaign) of this client, started by ``by`` (a membership here that
+        may generate); a name the client already uses is refused with TeamRuleBroken."""
+        _require_generator(by, self.workspace_id)
+        name = name.strip()
+        if self.projects.filter(name__iexact=name).exists():
+            raise TeamRuleBroken(f"{self.name} already has a project called “{name}”.")
+        try:
+            with transaction.atomic():
+                return Project.objects.create(client=self, name=name)
+        except IntegrityError:  # added by someone else meanwhile
+            raise TeamRuleBroken(f"{self.name} already has a project called “{name}”.") from None
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The projects of the workspaces ``user`` belongs to."""
+        return self.filter(client__workspace__in=Workspace.objects.visible_to(user))
+
+    def generating_for(self, user):
+        """The projects ``user`` may start jobs in."""
+        return self.filter(client__workspace__in=Workspace.objects.generating_for(user))
+
+    def named_by(self, value: str):
+        return _named_by(self, value)
+
+
+class Project(models.Model):
+    """A client's campaign: the videos made for it are filed under it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["client__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "name"], name="one_project_name_per_client")
+        ]
+
+    def __str__(self):
+        return f"{self.client.name} — {self.name}"
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.client.workspace
+
+    def check_in(self, workspace: Workspace) -> None:
+        """TeamRuleBroken unless this project belongs to ``workspace`` (a job's project is
+        always one of the job's workspace)."""
+        if self.client.workspace_id != workspace.pk:
+            raise TeamRuleBroken(
+                f"The project “{self}” belongs to another workspace than “{workspace.name}”: "
+                "choose one of its projects, or a key of the project's workspace."
+            )
+
+
+def _require_generator(by: Membership | None, workspace_id: int) -> None:
+    if by is None or by.workspace_id != workspace_id or not by.can_generate:
+        raise PermissionDenied("Your role in this workspace does not allow adding clients.")
+
+
+def _named_by(queryset, value):
+    value = (value or "").strip()
+    try:
+        return queryset.filter(public_id=uuid.UUID(value))
+    except ValueError:
+        pass
+    if value.isdigit():
+        return queryset.filter(pk=int(value))
+    return queryset.none()

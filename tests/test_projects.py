@@ -1,0 +1,120 @@
+"""Clients and projects: agency work filed by client, a client's campaign being a project; the
+rules that keep a job's project in the job's workspace, the pages that add and list them, the
+generate form's project choice and the filters of the videos list and the library."""
+
+import uuid
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db.models import ProtectedError
+
+from providers.base import JobSpec
+from tests.factories import add_member, make_job, make_key, make_project, make_user, make_workspace
+from videos import lifecycle
+from videos.models import VideoJob
+from workspaces import access
+from workspaces.models import Client, Membership, Project, TeamRuleBroken
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+@pytest.fixture
+def agency(user):
+    """Alice's agency, with an admin, a member and a viewer."""
+    workspace = make_workspace(user, "Acme Agency")
+    for role in (Role.ADMIN, Role.MEMBER, Role.VIEWER):
+        add_member(workspace, make_user(role.value), role)
+    return workspace
+
+
+def member(workspace, username) -> Membership:
+    return workspace.memberships.get(user__username=username)
+
+
+# --- models and rules -------------------------------------------------------------------------
+
+
+def test_generators_add_clients_and_projects_with_names_unique_where_they_live(agency, user):
+    client = agency.add_client("  Northwind ", by=member(agency, "member"))
+    assert client.name == "Northwind" and client.workspace == agency
+    project = client.add_project("Spring launch", by=member(agency, "admin"))
+    assert project.workspace == agency and str(project) == "Northwind — Spring launch"
+
+    with pytest.raises(TeamRuleBroken, match="already has a client"):
+        agency.add_client("northwind", by=member(agency, user.username))
+    with pytest.raises(TeamRuleBroken, match="already has a project"):
+        client.add_project("SPRING LAUNCH", by=member(agency, user.username))
+    # The same names are free in another workspace and for another client.
+    other = make_workspace(user, "Other Agency")
+    other.add_client("Northwind", by=access.membership_of(user, other))
+    agency.add_client("Contoso", by=member(agency, "member")).add_project(
+        "Spring launch", by=member(agency, "member")
+    )
+
+
+def test_viewers_and_strangers_add_nothing(agency, other_user):
+    with pytest.raises(PermissionDenied):
+        agency.add_client("Northwind", by=member(agency, "viewer"))
+    client = agency.add_client("Northwind", by=member(agency, "member"))
+    with pytest.raises(PermissionDenied):
+        client.add_project("Spring", by=member(agency, "viewer"))
+    own = access.membership_of(other_user, access.personal_workspace(other_user))
+    with pytest.raises(PermissionDenied):
+        client.add_project("Spring", by=own)
+    assert not Project.objects.exists()
+
+
+def test_clients_and_projects_are_visible_to_the_workspace_only(agency, user, other_user):
+    project = make_project(agency)
+    viewer = member(agency, "viewer").user
+    assert list(Project.objects.visible_to(viewer)) == [project]
+    assert list(Client.objects.visible_to(viewer)) == [project.client]
+    assert not Project.objects.visible_to(other_user).exists()
+    assert not Client.objects.visible_to(other_user).exists()
+    assert list(Project.objects.generating_for(member(agency, "member").user)) == [project]
+    assert not Project.objects.generating_for(viewer).exists()
+
+
+def test_named_by_takes_a_public_id_or_a_number_and_nothing_else(agency):
+    project = make_project(agency)
+    assert list(Project.objects.named_by(str(project.public_id))) == [project]
+    assert list(Project.objects.named_by(str(project.pk))) == [project]
+    for junk in ("", "nope", "-1", str(uuid.uuid4()), "1.5", "9" * 30):
+        assert not Project.objects.named_by(junk).exists(), junk
+
+
+def test_a_jobs_client_is_its_projects(agency, user):
+    project = make_project(agency)
+    job = make_job(user, workspace=agency, project=project)
+    assert job.client == project.client
+    assert make_job(user, workspace=agency).client is None
+
+
+def test_a_project_with_videos_cannot_be_deleted(agency, user):
+    project = make_project(agency)
+    make_job(user, workspace=agency, project=project)
+    with pytest.raises(ProtectedError):
+        project.delete()
+
+
+def test_start_job_refuses_a_project_of_another_workspace(agency, user, providers):
+    key = make_key(user, workspace=agency)
+    foreign = make_project(make_workspace(make_user("bob"), "Bob's Shop"))
+    spec = JobSpec(model="google/veo-3.1", prompt="A harbour", duration=8)
+    with pytest.raises(TeamRuleBroken, match="another workspace"):
+        lifecycle.start_job(user, key, spec, uuid.uuid4().hex, project=foreign)
+    assert not VideoJob.objects.exists()
+    own = make_project(agency)
+    job, created = lifecycle.start_job(user, key, spec, uuid.uuid4().hex, project=own)
+    assert created and job.project == own and job.client == own.client
+
+
+def test_resubmitted_and_continued_jobs_keep_the_project(agency, user, providers):
+    key = make_key(user, workspace=agency)
+    project = make_project(agency)
+    spec = JobSpec(model="google/veo-3.1", prompt="A harbour", duration=8)
+    job, _ = lifecycle.start_job(user, key, spec, uuid.uuid4().hex, project=project)
+    again, _ = lifecycle.resubmit(job, uuid.uuid4().hex, by=member(agency, "member").user)
+    assert again.project == project
+    assert job.form_initial()["project"] == str(project.public_id)
