@@ -55,6 +55,9 @@ OWNER = {
     "workspaces:invite": ("POST", 400),  # no e-mail address given
     "workspaces:invitation_revoke": ("POST", 302),
     "workspaces:invitation": ("GET", 200),
+    "workspaces:clients": ("GET", 200),
+    "workspaces:client_add": ("POST", 400),  # no name given
+    "workspaces:project_add": ("POST", 400),  # no client or name given
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -105,6 +108,9 @@ NEEDS = {
     "workspaces:member_remove": "can_manage_members",
     "workspaces:invite": "can_manage_members",
     "workspaces:invitation_revoke": "can_manage_members",
+    "workspaces:clients": None,
+    "workspaces:client_add": "can_generate",
+    "workspaces:project_add": "can_generate",
 }
 # Roles in the owner's workspace checked besides the owner themselves.
 ROLES = [Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER]
@@ -185,6 +191,9 @@ def url_for(name, world):
         "workspaces:invite": [slug],
         "workspaces:invitation_revoke": [slug, world["invitation"].public_id],
         "workspaces:invitation": [world["invitation"].token],
+        "workspaces:clients": [slug],
+        "workspaces:client_add": [slug],
+        "workspaces:project_add": [slug],
     }
     if name in workspace_args:
         return reverse(name, args=workspace_args[name])

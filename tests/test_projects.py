@@ -7,6 +7,8 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError
+from django.test import Client as Browser
+from django.urls import reverse
 
 from providers.base import JobSpec
 from tests.factories import add_member, make_job, make_key, make_project, make_user, make_workspace
@@ -118,3 +120,55 @@ def test_resubmitted_and_continued_jobs_keep_the_project(agency, user, providers
     again, _ = lifecycle.resubmit(job, uuid.uuid4().hex, by=member(agency, "member").user)
     assert again.project == project
     assert job.form_initial()["project"] == str(project.public_id)
+
+
+# --- the clients page -------------------------------------------------------------------------
+
+
+def logged_in(user):
+    browser = Browser()
+    browser.force_login(user)
+    return browser
+
+
+def test_members_who_generate_add_clients_and_projects_on_the_clients_page(agency):
+    browser = logged_in(member(agency, "member").user)
+    url = reverse("workspaces:clients", args=[agency.slug])
+    assert "No clients yet." in browser.get(url).content.decode()
+
+    response = browser.post(reverse("workspaces:client_add", args=[agency.slug]), {"name": "Nw"})
+    assert response.status_code == 302 and response["Location"] == url
+    client = Client.objects.get(workspace=agency, name="Nw")
+    response = browser.post(
+        reverse("workspaces:project_add", args=[agency.slug]),
+        {"client": client.public_id, "name": "Spring launch"},
+    )
+    assert response.status_code == 302
+    page = browser.get(url).content.decode()
+    assert "Nw" in page and "Spring launch" in page and "Add project" in page
+
+
+def test_the_clients_page_says_what_is_wrong(agency):
+    browser = logged_in(member(agency, "admin").user)
+    agency.add_client("Nw", by=member(agency, "admin"))
+    response = browser.post(reverse("workspaces:client_add", args=[agency.slug]), {"name": "nw"})
+    assert response.status_code == 400
+    assert "already has a client called" in response.content.decode()
+    foreign = make_project(make_workspace(make_user("bob"), "Bob's Shop")).client
+    response = browser.post(
+        reverse("workspaces:project_add", args=[agency.slug]),
+        {"client": foreign.public_id, "name": "Stolen"},
+    )
+    assert response.status_code == 400
+    assert "Choose one of this workspace" in response.content.decode()
+    assert not Project.objects.filter(name="Stolen").exists()
+
+
+def test_viewers_see_the_list_without_the_forms(agency):
+    make_project(agency)
+    browser = logged_in(member(agency, "viewer").user)
+    page = browser.get(reverse("workspaces:clients", args=[agency.slug])).content.decode()
+    assert "Northwind" in page and "Spring launch" in page
+    assert "Add client" not in page and "Add project" not in page
+    response = browser.post(reverse("workspaces:client_add", args=[agency.slug]), {"name": "X"})
+    assert response.status_code == 403

@@ -23,3 +23,30 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class ClientForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        label="Client name",
+        error_messages={"required": "Give the client a name."},
+    )
+
+
+class ProjectForm(forms.Form):
+    client = forms.ModelChoiceField(
+        queryset=None,
+        empty_label=None,
+        to_field_name="public_id",
+        error_messages={"invalid_choice": "Choose one of this workspace's clients."},
+    )
+    name = forms.CharField(
+        max_length=100,
+        label="Project name",
+        help_text="A campaign, e.g. “Spring launch”.",
+        error_messages={"required": "Give the project a name."},
+    )
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = workspace.clients.all()

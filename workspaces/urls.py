@@ -17,5 +17,8 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path(f"{workspace}/clients/", views.clients, name="clients"),
+    path(f"{workspace}/clients/add/", views.client_add, name="client_add"),
+    path(f"{workspace}/projects/add/", views.project_add, name="project_add"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import access
-from .forms import InvitationForm, RoleForm, WorkspaceForm
+from .forms import ClientForm, InvitationForm, ProjectForm, RoleForm, WorkspaceForm
 from .models import Invitation, InvitationInvalid, Membership, TeamRuleBroken, Workspace
 
 log = logging.getLogger(__name__)
@@ -205,3 +205,53 @@ def invitation(request, token):
         "membership": access.membership_of(request.user, found.workspace),
     }
     return render(request, "workspaces/invitation.html", context)
+
+
+# --- clients and projects ---------------------------------------------------------------------
+
+
+def _clients_page(request, workspace, actor, client_form=None, project_form=None, status=200):
+    context = {
+        "workspace": workspace,
+        "actor": actor,
+        "clients": workspace.clients.prefetch_related("projects"),
+        "client_form": client_form or ClientForm(),
+        "project_form": project_form or ProjectForm(workspace=workspace),
+    }
+    return render(request, "workspaces/clients.html", context, status=status)
+
+
+def clients(request, slug):
+    """The workspace's clients and their projects; members who generate add them."""
+    workspace, actor = _workspace(request, slug)
+    return _clients_page(request, workspace, actor)
+
+
+@require_POST
+def client_add(request, slug):
+    workspace, actor = _workspace(request, slug, needs="can_generate")
+    form = ClientForm(request.POST)
+    if form.is_valid():
+        try:
+            client = workspace.add_client(form.cleaned_data["name"], by=actor)
+        except TeamRuleBroken as exc:
+            form.add_error("name", exc.message)
+    if form.errors:
+        return _clients_page(request, workspace, actor, client_form=form, status=400)
+    messages.success(request, f"Added the client “{client.name}”.")
+    return redirect("workspaces:clients", workspace.slug)
+
+
+@require_POST
+def project_add(request, slug):
+    workspace, actor = _workspace(request, slug, needs="can_generate")
+    form = ProjectForm(request.POST, workspace=workspace)
+    if form.is_valid():
+        try:
+            project = form.cleaned_data["client"].add_project(form.cleaned_data["name"], by=actor)
+        except TeamRuleBroken as exc:
+            form.add_error("name", exc.message)
+    if form.errors:
+        return _clients_page(request, workspace, actor, project_form=form, status=400)
+    messages.success(request, f"Added the project “{project}”.")
+    return redirect("workspaces:clients", workspace.slug)
