@@ -172,3 +172,64 @@ def test_viewers_see_the_list_without_the_forms(agency):
     assert "Add client" not in page and "Add project" not in page
     response = browser.post(reverse("workspaces:client_add", args=[agency.slug]), {"name": "X"})
     assert response.status_code == 403
+
+
+# --- the generate form ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reachable(providers, settings):
+    port = providers.url.rsplit(":", 1)[1]
+    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+    return providers
+
+
+def generate(browser, key, **data):
+    payload = {
+        "idempotency_key": uuid.uuid4().hex,
+        "key": key.pk,
+        "model": "google/veo-3.1",
+        "resolution": "720p",
+        "aspect_ratio": "16:9",
+        "duration": 8,
+        "prompt": "A harbour at dawn",
+    }
+    return browser.post(reverse("videos:generate"), payload | data)
+
+
+def test_a_video_made_for_a_project_shows_its_client_and_project(agency, user, reachable):
+    key = make_key(user, workspace=agency)
+    project = make_project(agency)
+    browser = logged_in(member(agency, "member").user)
+    page = browser.get(reverse("videos:generate")).content.decode()
+    assert '<optgroup label="Northwind">' in page and "Northwind — Spring launch" in page
+
+    response = generate(browser, key, project=str(project.public_id))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    job = VideoJob.objects.get()
+    assert job.project == project and job.client == project.client
+    page = browser.get(job.get_absolute_url()).content.decode()
+    assert "Northwind" in page and "Spring launch" in page
+    # A new prompt from this video starts with its project chosen.
+    page = browser.get(f"{reverse('videos:generate')}?from={job.public_id}").content.decode()
+    assert f'value="{project.public_id}" selected' in page
+
+
+def test_a_project_of_another_workspace_than_the_keys_is_refused_plainly(agency, user, reachable):
+    own_key = make_key(user, label="Own")  # Alice's personal workspace
+    project = make_project(agency)
+    browser = logged_in(user)
+    response = generate(browser, own_key, project=str(project.public_id))
+    assert response.status_code == 400
+    assert "belongs to another workspace" in response.content.decode()
+    # One the visitor cannot generate in at all is not even a choice.
+    foreign = make_project(make_workspace(make_user("bob"), "Bob's Shop"), client="Globex")
+    response = generate(browser, own_key, project=str(foreign.public_id))
+    assert response.status_code == 400 and "Globex" not in response.content.decode()
+    assert not VideoJob.objects.exists()
+
+
+def test_a_viewer_is_offered_no_project(agency, reachable):
+    make_project(agency)
+    page = logged_in(member(agency, "viewer").user).get(reverse("videos:generate"))
+    assert "Spring launch" not in page.content.decode()

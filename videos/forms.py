@@ -16,6 +16,7 @@ from providers.base import (
     ModelInfo,
     ProviderError,
 )
+from workspaces.models import Project, TeamRuleBroken
 
 from .models import ProviderKey
 from .vault import VaultError
@@ -225,6 +226,15 @@ class GenerateForm(forms.Form):
         # A job goes to its key's workspace: only keys of workspaces the user may generate in.
         self.fields["key"].queryset = ProviderKey.objects.usable_by(user)
         self.fields["key"].label_from_instance = key_choice_label
+        self.projects = Project.objects.generating_for(user).select_related("client__workspace")
+        if self.projects:
+            self.fields["project"] = forms.ChoiceField(
+                label="Project",
+                required=False,
+                choices=[("", "No project"), *project_choices(self.projects)],
+                help_text="The client campaign this video is for; it must be in the key's "
+                "workspace.",
+            )
         self.catalog_error = ""
         self.models: list[ModelInfo] = []
         self.model_info: ModelInfo | None = None
@@ -415,6 +425,10 @@ class GenerateForm(forms.Form):
             return None
         return tuple(prices)
 
+    def clean_project(self) -> Project | None:
+        wanted = self.cleaned_data.get("project")
+        return next((p for p in self.projects if str(p.public_id) == wanted), None)
+
     def clean_key(self):
         key = self.cleaned_data["key"]
         if self.catalog_error:
@@ -440,6 +454,12 @@ class GenerateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        project, key = cleaned.get("project"), cleaned.get("key")
+        if project and key:
+            try:
+                project.check_in(key.workspace)
+            except TeamRuleBroken as exc:
+                self.add_error("project", exc.message)
         if self.model_info is None:
             return cleaned
         for name, what in self.OPTIONAL_INPUTS.items():
@@ -520,3 +540,13 @@ class ContinueForm(ConfirmForm):
 def key_choice_label(key: ProviderKey) -> str:
     label = f"{key.label} ({registry.label(key.provider)}, {key.masked})"
     return label if key.usable else f"{label}: {key.get_status_display().lower()}"
+
+
+def project_choices(projects) -> list:
+    """Projects grouped by client (the workspace named too when there are several)."""
+    several = len({p.client.workspace_id for p in projects}) > 1
+    groups: dict[str, list] = {}
+    for p in projects:
+        group = f"{p.client.name} ({p.client.workspace.name})" if several else p.client.name
+        groups.setdefault(group, []).append((str(p.public_id), f"{p.client.name} — {p.name}"))
+    return list(groups.items())

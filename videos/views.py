@@ -181,6 +181,7 @@ def generate(request):
                 form.cleaned_data["idempotency_key"],
                 images,
                 estimate=form.estimate,
+                project=form.cleaned_data.get("project"),
             )
         return redirect(job)
     status = 400 if form.errors else 200
@@ -241,7 +242,7 @@ def _job_context(request, job):
 
 
 def job_detail(request, public_id):
-    job = _job(request, public_id, "key")
+    job = _job(request, public_id, "key", "project__client")
     # The version chain sits outside the live panel: worked out once, for the whole page.
     version = VideoJob.objects.visible_to(request.user).live_version(public_id)
     context = _job_context(request, job) | {
