@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db.models import ProtectedError
 from django.test import Client as Browser
 from django.urls import reverse
@@ -13,7 +15,7 @@ from django.urls import reverse
 from providers.base import JobSpec
 from tests.factories import add_member, make_job, make_key, make_project, make_user, make_workspace
 from videos import lifecycle
-from videos.models import VideoJob
+from videos.models import Clip, VideoJob
 from workspaces import access
 from workspaces.models import Client, Membership, Project, TeamRuleBroken
 
@@ -233,3 +235,90 @@ def test_a_viewer_is_offered_no_project(agency, reachable):
     make_project(agency)
     page = logged_in(member(agency, "viewer").user).get(reverse("videos:generate"))
     assert "Spring launch" not in page.content.decode()
+
+
+# --- filters of the videos list and the library -----------------------------------------------
+
+
+def ready_job(user, workspace, prompt, project=None):
+    job = make_job(
+        user, workspace=workspace, project=project, prompt=prompt, status=VideoJob.Status.READY
+    )
+    Clip.objects.create(
+        job=job,
+        index=0,
+        source_url="https://openrouter.ai/x",
+        status=Clip.Status.READY,
+        file=default_storage.save(f"clips/{job.public_id}.mp4", ContentFile(b"\x00" * 64)),
+        size=64,
+    )
+    return job
+
+
+@pytest.fixture
+def filed(agency, user):
+    """Three videos in the agency: one per project of two clients, and one unfiled."""
+    spring = make_project(agency, "Northwind", "Spring launch")
+    autumn = make_project(agency, "Contoso", "Autumn sale")
+    ready_job(user, agency, "Tulips in the wind", spring)
+    ready_job(user, agency, "Leaves falling", autumn)
+    ready_job(user, agency, "Unfiled harbour")
+    return spring, autumn
+
+
+PAGES = ["videos:videos", "videos:library"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_filter_by_client_or_project_by_public_id_or_number(name, filed, agency):
+    spring, autumn = filed
+    browser = logged_in(member(agency, "viewer").user)
+    url = reverse(name)
+    page = browser.get(url).content.decode()
+    assert all(p in page for p in ("Tulips", "Leaves", "Unfiled"))
+    assert 'name="client"' in page and 'name="project"' in page
+    for query in (
+        {"client": spring.client.public_id},
+        {"client": spring.client.pk},
+        {"project": spring.public_id},
+        {"project": spring.pk},
+    ):
+        page = browser.get(url, query).content.decode()
+        assert "Tulips" in page and "Leaves" not in page and "Unfiled" not in page, query
+    page = browser.get(url, {"client": spring.client.public_id, "project": autumn.public_id})
+    assert "No " in page.content.decode() and "Tulips" not in page.content.decode()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_foreign_or_unknown_filter_shows_nothing_and_never_fails(name, filed, agency):
+    bob = make_user("bob")
+    shop = make_workspace(bob, "Bob's Shop")
+    foreign = make_project(shop, "Globex", "Secret")
+    ready_job(bob, shop, "Bob's secret video", foreign)
+    browser = logged_in(member(agency, "member").user)
+    for query in (
+        {"project": foreign.public_id},
+        {"project": foreign.pk},
+        {"client": foreign.client.public_id},
+        {"client": foreign.client.pk},
+        {"project": "nonsense"},
+        {"client": str(uuid.uuid4())},
+        {"project": "99999999999999999999999"},
+    ):
+        response = browser.get(reverse(name), query)
+        page = response.content.decode()
+        assert response.status_code == 200, query
+        assert "Tulips" not in page and "secret" not in page and "Globex" not in page, query
+
+
+def test_pagination_keeps_the_filter(agency, user):
+    project = make_project(agency)
+    for number in range(13):
+        make_job(user, workspace=agency, project=project, prompt=f"Take {number}")
+    browser = logged_in(user)
+    page = browser.get(reverse("videos:videos"), {"project": project.public_id}).content.decode()
+    assert f"project={project.public_id}&amp;page=2" in page
+    page = browser.get(
+        reverse("videos:videos"), {"project": project.public_id, "page": 2}
+    ).content.decode()
+    assert "Take 0" in page

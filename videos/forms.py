@@ -16,7 +16,7 @@ from providers.base import (
     ModelInfo,
     ProviderError,
 )
-from workspaces.models import Project, TeamRuleBroken
+from workspaces.models import Client, Project, TeamRuleBroken
 
 from .models import ProviderKey
 from .vault import VaultError
@@ -550,3 +550,40 @@ def project_choices(projects) -> list:
         group = f"{p.client.name} ({p.client.workspace.name})" if several else p.client.name
         groups.setdefault(group, []).append((str(p.public_id), f"{p.client.name} — {p.name}"))
     return list(groups.items())
+
+
+class ClientProjectFilter(forms.Form):
+    """The client and project filters of the videos list and the library (GET). Values are
+    public ids (or numbers); one the visitor cannot see filters to nothing rather than being
+    ignored, so a shared link never shows more than it names."""
+
+    client = forms.ChoiceField(label="Client", required=False)
+    project = forms.ChoiceField(label="Project", required=False)
+
+    def __init__(self, query, *, user):
+        wanted = {name: query.get(name, "").strip() for name in ("client", "project")}
+        super().__init__(initial=wanted, auto_id="f-%s")
+        self.user, self.wanted = user, wanted
+        self.clients = list(Client.objects.visible_to(user).select_related("workspace"))
+        projects = Project.objects.visible_to(user).select_related("client__workspace")
+        several = len({c.workspace_id for c in self.clients}) > 1
+        self.fields["client"].choices = [("", "Any client")] + [
+            (str(c.public_id), f"{c.name} ({c.workspace.name})" if several else c.name)
+            for c in self.clients
+        ]
+        self.fields["project"].choices = [("", "Any project"), *project_choices(projects)]
+
+    @property
+    def active(self) -> bool:
+        return any(self.wanted.values())
+
+    def apply(self, queryset, path: str = ""):
+        """``queryset`` narrowed to the chosen client and project; ``path`` leads from its
+        model to the job (``"job__"`` for clips)."""
+        if self.wanted["client"]:
+            clients = Client.objects.visible_to(self.user).named_by(self.wanted["client"])
+            queryset = queryset.filter(**{f"{path}project__client__in": clients})
+        if self.wanted["project"]:
+            projects = Project.objects.visible_to(self.user).named_by(self.wanted["project"])
+            queryset = queryset.filter(**{f"{path}project__in": projects})
+        return queryset

@@ -19,7 +19,14 @@ from workspaces import access
 from workspaces.models import Workspace
 
 from . import lifecycle, live, observability
-from .forms import ConfirmForm, ContinueForm, GenerateForm, ProviderKeyForm, ReplaceSecretForm
+from .forms import (
+    ClientProjectFilter,
+    ConfirmForm,
+    ContinueForm,
+    GenerateForm,
+    ProviderKeyForm,
+    ReplaceSecretForm,
+)
 from .images import save_inputs
 from .media import serving
 from .models import Clip, ProviderKey, VideoJob
@@ -358,6 +365,8 @@ def videos(request):
         jobs = jobs.filter(status=status)
     if provider in registry.ADAPTERS:
         jobs = jobs.filter(provider=provider)
+    work = ClientProjectFilter(request.GET, user=request.user)
+    jobs = work.apply(jobs.select_related("project__client"))
     page = Paginator(jobs, 12).get_page(request.GET.get("page"))
     return render(
         request,
@@ -366,6 +375,7 @@ def videos(request):
             "page": page,
             "status": status,
             "provider": provider,
+            "work": work,
             "statuses": VideoJob.Status.choices,
             "providers": registry.choices(),
         },
@@ -381,11 +391,13 @@ def library(request):
         clips = clips.filter(job__prompt__icontains=query)
     if aspect:
         clips = clips.filter(job__parameters__aspect_ratio=aspect)
+    work = ClientProjectFilter(request.GET, user=request.user)
+    clips = work.apply(clips, path="job__")
     page = Paginator(clips.order_by("-ready_at"), 24).get_page(request.GET.get("page"))
     return render(
         request,
         "videos/library.html",
-        {"page": page, "q": query, "aspect": aspect, "aspects": ASPECT_RATIOS},
+        {"page": page, "q": query, "aspect": aspect, "aspects": ASPECT_RATIOS, "work": work},
     )
 
 
