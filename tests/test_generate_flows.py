@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from providers.base import JobSpec
-from tests.factories import GEMINI_KEY, make_key
+from tests.factories import GEMINI_KEY, make_key, make_project
 from tests.helpers import run_in_process
 from videos import lifecycle
 from videos.models import ProviderKey, VideoJob
@@ -244,8 +244,14 @@ def test_edit_an_omni_clip_and_cancel_a_running_one(alice, user, gemini_key, rea
 
 
 def test_extend_an_openrouter_veo_clip(alice, user, key, reachable):
+    """The next version is made for the same client project as the clip it extends."""
+    project = make_project(key.workspace)
     first, _ = lifecycle.start_job(
-        user, key, JobSpec(model="google/veo-3.1", prompt="A kite", duration=8), "k7"
+        user,
+        key,
+        JobSpec(model="google/veo-3.1", prompt="A kite", duration=8),
+        "k7",
+        project=project,
     )
     first = run_in_process(first)
     url = reverse("videos:clip_continue", args=[first.public_id, 1, "extend"])
@@ -254,6 +260,7 @@ def test_extend_an_openrouter_veo_clip(alice, user, key, reachable):
     assert second.status == VideoJob.Status.READY, second.error
     assert sent(reachable, second)["parent"] == first.provider_job_id
     assert sent(reachable, second)["request"]["previous_job_id"] == first.provider_job_id
+    assert second.project == project and second.client == project.client
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Invitation, Membership, Workspace
+from .models import Client, Invitation, Membership, Project, Workspace
 
 
 class MembershipInline(admin.TabularInline):
@@ -27,3 +27,18 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["email", "workspace__name"]
     readonly_fields = ["public_id", "created_at", "accepted_at", "accepted_by", "invited_by"]
+
+
+class ProjectInline(admin.TabularInline):
+    model = Project
+    extra = 0
+    fields = ["name", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "workspace", "created_at"]
+    search_fields = ["name", "workspace__name", "projects__name"]
+    readonly_fields = ["public_id", "created_at"]
+    inlines = [ProjectInline]
