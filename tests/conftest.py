@@ -125,6 +125,18 @@ def other_user(db):
 
 
 @pytest.fixture
+def agency(user):
+    """Alice's agency, with an admin, a member and a viewer (users named after their role)."""
+    from tests.factories import add_member, make_user, make_workspace
+    from workspaces.models import Membership
+
+    workspace = make_workspace(user, "Acme Agency")
+    for role in (Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER):
+        add_member(workspace, make_user(role.value), role)
+    return workspace
+
+
+@pytest.fixture
 def alice(client, user):
     client.force_login(user)
     return client

@@ -64,3 +64,17 @@ def make_project(workspace, client="Northwind", name="Spring launch"):
 
     found, _ = Client.objects.get_or_create(workspace=workspace, name=client)
     return Project.objects.create(client=found, name=name)
+
+
+def member(workspace, username):
+    """``username``'s membership of ``workspace``."""
+    return workspace.memberships.get(user__username=username)
+
+
+def logged_in(user):
+    """A test client logged in as ``user``."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client

@@ -9,11 +9,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import ProtectedError
-from django.test import Client as Browser
 from django.urls import reverse
 
 from providers.base import JobSpec
-from tests.factories import add_member, make_job, make_key, make_project, make_user, make_workspace
+from tests.factories import (
+    logged_in,
+    make_job,
+    make_key,
+    make_project,
+    make_user,
+    make_workspace,
+    member,
+)
 from videos import lifecycle
 from videos.models import Clip, VideoJob
 from workspaces import access
@@ -21,19 +28,6 @@ from workspaces.models import Client, Membership, Project, TeamRuleBroken
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
-
-
-@pytest.fixture
-def agency(user):
-    """Alice's agency, with an admin, a member and a viewer."""
-    workspace = make_workspace(user, "Acme Agency")
-    for role in (Role.ADMIN, Role.MEMBER, Role.VIEWER):
-        add_member(workspace, make_user(role.value), role)
-    return workspace
-
-
-def member(workspace, username) -> Membership:
-    return workspace.memberships.get(user__username=username)
 
 
 # --- models and rules -------------------------------------------------------------------------
@@ -125,12 +119,6 @@ def test_resubmitted_and_continued_jobs_keep_the_project(agency, user, providers
 
 
 # --- the clients page -------------------------------------------------------------------------
-
-
-def logged_in(user):
-    browser = Browser()
-    browser.force_login(user)
-    return browser
 
 
 def test_members_who_generate_add_clients_and_projects_on_the_clients_page(agency):

@@ -13,10 +13,12 @@ from django.urls import reverse
 from tests.factories import (
     OPENROUTER_KEY,
     add_member,
+    logged_in,
     make_job,
     make_key,
     make_user,
     make_workspace,
+    member,
 )
 from videos.models import ProviderKey
 from workspaces import access
@@ -24,25 +26,6 @@ from workspaces.models import Invitation, Membership, TeamRuleBroken, Workspace
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
-
-
-@pytest.fixture
-def agency(user):
-    """Alice's agency, with an admin, a member and a viewer."""
-    workspace = make_workspace(user, "Acme Agency")
-    for role in (Role.ADMIN, Role.MEMBER, Role.VIEWER):
-        add_member(workspace, make_user(role.value), role)
-    return workspace
-
-
-def member(workspace, username) -> Membership:
-    return workspace.memberships.get(user__username=username)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- starting a workspace ---------------------------------------------------------------------
