@@ -43,7 +43,7 @@ import psycopg
 
 from sandbox.testing import SandboxProcess
 
-from .setup import configure, free_port, login_session
+from .setup import configure, login_session, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 MiB = 1024**2
@@ -316,23 +316,11 @@ def campaign(sandbox, args, seed: int) -> int:
         keys[provider] = key
 
     workers = Workers(args.workers, workdir / "workers.log")
-    port = free_port()
-    web = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [
-            sys.executable, "-m", "gunicorn", "marketos.wsgi", "--bind", f"127.0.0.1:{port}",
-            "--workers", "1", "--log-level", "error", "--timeout", "60",
-        ],
-        cwd=ROOT,
+    web, base = start_gunicorn(
+        "--workers", "1", "--log-level", "error", "--timeout", "60",
         stdout=workers.log,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(f"{base}/healthz").raise_for_status()
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
 
     def large_ready_jobs() -> list[str]:
         """Finished jobs whose zip is big enough to outlast the kernel's socket buffers."""

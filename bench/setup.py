@@ -3,10 +3,16 @@
 import os
 import secrets
 import socket
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
+import httpx
 from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def configure(sandbox, **extra: str) -> Path:
@@ -71,3 +77,30 @@ def login_session(user) -> str:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key
+
+
+def start_gunicorn(*options: str, **popen) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving the app on a free port with ``options``, once it answers /healthz;
+    returns the process and its base URL."""
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "marketos.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            *options,
+        ],
+        cwd=ROOT,
+        **popen,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{base}/healthz").raise_for_status()
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return server, base

@@ -17,17 +17,14 @@ import asyncio
 import html
 import os
 import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import httpx
 
 from sandbox.testing import SandboxProcess
 
 from . import loadgen
-from .setup import configure, free_port, login_session
+from .setup import configure, login_session, start_gunicorn
 
 STEPS = "250,500,1000,1500,2000,2500,3000,4000"
 
@@ -99,27 +96,15 @@ def main() -> None:
             )
             for i in range(max(args.clients, *steps))
         )
-        port = free_port()
-        server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [
-                sys.executable, "-m", "gunicorn", "marketos.wsgi",
-                "--bind", f"127.0.0.1:{port}",
-                "--workers", str(args.workers),
-                "--worker-class", "gthread", "--threads", "4",
-                # Viewers poll every 2 s: keep their connections open across polls.
-                "--keep-alive", "5", "--worker-connections", "2000",
-                "--log-level", "warning",
-            ],
-            cwd=Path(__file__).resolve().parent.parent,
+        server, base = start_gunicorn(
+            "--workers", str(args.workers),
+            "--worker-class", "gthread", "--threads", "4",
+            # Viewers poll every 2 s: keep their connections open across polls.
+            "--keep-alive", "5", "--worker-connections", "2000",
+            "--log-level", "warning",
         )  # fmt: skip
+        port = int(base.rsplit(":", 1)[1])
         try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    httpx.get(f"{base}/healthz").raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
             cookies = {"sessionid": session_key}
             headers = f"Cookie: sessionid={session_key}\r\nHX-Request: true\r\n".encode()
             # As htmx polls: the URL the page carries, with the version it shows.
