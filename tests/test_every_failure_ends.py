@@ -248,7 +248,7 @@ def test_recovery_leaves_late_work_alone_while_its_task_is_still_queued(user, ke
     lifecycle.submit(job.pk)
     VideoJob.objects.filter(pk=job.pk).update(next_poll_at=hour_ago)
     assert lifecycle.recover()["polls"] == 0
-    died_running(lifecycle.poll_job)
+    died_running(lifecycle.poll_due_jobs)
     assert lifecycle.recover()["polls"] == 1
 
     copied = start(user, key, prompt="copied late")

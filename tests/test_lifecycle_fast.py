@@ -248,3 +248,102 @@ def test_copy_failures(user, key, download, status):
     lifecycle.collect(clip.pk)
     clip.refresh_from_db()
     assert clip.status == status and clip.error
+
+
+def due_now(*jobs):
+    from django.utils import timezone
+
+    VideoJob.objects.filter(pk__in=[job.pk for job in jobs]).update(next_poll_at=timezone.now())
+
+
+def queued_sweeps():
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return list(
+        DBTaskResult.objects.filter(
+            task_path=lifecycle.poll_due_jobs.module_path, status=TaskResultStatus.READY
+        ).values_list("run_after", flat=True)
+    )
+
+
+def test_one_sweep_polls_every_due_job_and_queues_the_next_for_the_earliest_due(
+    user, key, django_capture_on_commit_callbacks
+):
+    jobs = [step(lifecycle.submit, new_job(user, key)) for _ in range(3)]
+    later = step(lifecycle.submit, new_job(user, key))
+    due_now(*jobs)
+    Script.polls = [JobState(JobStatus.RUNNING, "in_progress")] * 3
+    with django_capture_on_commit_callbacks(execute=True):
+        assert lifecycle.poll_due() == 3
+    assert Script.polls == []  # the job not yet due was not asked about
+    for job in jobs:
+        job.refresh_from_db()
+        assert job.poll_count == 1 and job.status == VideoJob.Status.WAITING
+    later.refresh_from_db()
+    assert later.poll_count == 0
+    # The next sweep is queued for the earliest due job (the one not polled yet).
+    assert later.next_poll_at in queued_sweeps()
+
+
+def test_a_full_batch_queues_a_second_sweep_at_once_for_another_worker(
+    user, key, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr(lifecycle, "POLL_BATCH", 2)
+    monkeypatch.setattr(lifecycle, "SWEEP_SECONDS", 0)  # one batch per sweep
+    jobs = [step(lifecycle.submit, new_job(user, key)) for _ in range(3)]
+    DBTaskResult.objects.filter(task_path=lifecycle.poll_due_jobs.module_path).update(
+        status=TaskResultStatus.SUCCESSFUL
+    )
+    due_now(*jobs)
+    Script.polls = [JobState(JobStatus.RUNNING, "in_progress")] * 3
+    assert lifecycle.poll_due() == 2
+    assert len(queued_sweeps()) == 1  # the helper, to run now
+    assert lifecycle.poll_due() == 1 and Script.polls == []
+
+
+def test_an_answer_from_a_poll_overtaken_by_a_newer_one_is_not_written(user, key):
+    """A sweep whose lease lapsed (a slow provider) and whose job another sweep took over
+    must not write its older answer over the newer one's."""
+    from datetime import timedelta
+
+    job = step(lifecycle.submit, new_job(user, key))
+    due_now(job)
+    (slow,) = VideoJob.claim_due_polls(5, timedelta(0))  # its lease lapses at once
+    (fast,) = VideoJob.claim_due_polls(5, timedelta(minutes=5))
+    assert fast.poll_generation == slow.poll_generation + 1
+    Script.polls = [JobState(JobStatus.RUNNING, "fast"), JobState(JobStatus.RUNNING, "slow")]
+    assert lifecycle._poll_claimed(fast, Scripted("k", base_url="")) is True
+    assert lifecycle._poll_claimed(slow, Scripted("k", base_url="")) is False
+    job.refresh_from_db()
+    assert job.provider_status == "fast" and job.poll_count == 1
+
+
+def test_a_sweep_fails_the_jobs_of_a_deleted_key_once_each(user, key):
+    jobs = [step(lifecycle.submit, new_job(user, key)) for _ in range(2)]
+    due_now(*jobs)
+    VideoJob.objects.filter(pk__in=[j.pk for j in jobs]).update(key=None)
+    assert lifecycle.poll_due() == 2
+    for job in jobs:
+        job.refresh_from_db()
+        assert job.status == VideoJob.Status.FAILED and job.error == lifecycle.NO_KEY
+
+
+def test_a_slow_sweep_hands_back_the_jobs_it_has_not_reached(user, key, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    jobs = [step(lifecycle.submit, new_job(user, key)) for _ in range(2)]
+    due_now(*jobs)
+    monkeypatch.setattr(lifecycle, "POLL_LEASE", timedelta(0))  # every job is "late"
+    assert lifecycle.poll_due() == 2
+    for job in jobs:
+        job.refresh_from_db()
+        assert job.poll_count == 0 and job.next_poll_at <= timezone.now()  # due, not polled
+    assert {job.pk for job in VideoJob.claim_due_polls(5, timedelta(minutes=1))} == {
+        job.pk for job in jobs
+    }

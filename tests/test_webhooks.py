@@ -64,7 +64,7 @@ COMPLETED = {
 
 
 def polls():
-    return DBTaskResult.objects.filter(task_path="videos.lifecycle.poll_job").count()
+    return DBTaskResult.objects.filter(task_path="videos.lifecycle.poll_due_jobs").count()
 
 
 def test_a_signed_delivery_polls_the_job_at_once(job, django_capture_on_commit_callbacks):

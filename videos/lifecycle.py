@@ -10,6 +10,7 @@ a job that is not done yet is looked at again later through ``run_after``.
 """
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -59,8 +60,21 @@ def enqueue_submit(job: VideoJob, delay: float = 0) -> None:
 
 
 def enqueue_poll(job: VideoJob) -> None:
-    job_pk, generation, when = job.pk, job.poll_generation, job.next_poll_at
-    transaction.on_commit(lambda: poll_job.using(run_after=when).enqueue(job_pk, generation))
+    """Make sure ``job`` is polled when due: by the poll sweep (see ``poll_due``)."""
+    when = job.next_poll_at
+    transaction.on_commit(lambda: wake_poller(when))
+
+
+def wake_poller(when=None) -> None:
+    """Make sure a poll sweep runs by ``when`` (now if None): queue one unless one is already
+    queued to run by then."""
+    now = timezone.now()
+    when = max(when or now, now)
+    queued = DBTaskResult.objects.filter(
+        task_path=poll_due_jobs.module_path, status=TaskResultStatus.READY, run_after__lte=when
+    )
+    if not queued.exists():
+        poll_due_jobs.using(run_after=when).enqueue()
 
 
 def enqueue_collect(clip: Clip) -> None:
@@ -381,9 +395,64 @@ def end_with(job: VideoJob, exc: Exception) -> bool:
 
 
 def poll(job_pk: int, generation: int) -> None:
+    """Poll one job, if it is still waiting and no newer poll has taken it over."""
     job = VideoJob.objects.filter(pk=job_pk).select_related("key").first()
     if job is None or job.status != VideoJob.Status.WAITING or job.poll_generation != generation:
-        return  # finished, or another chain of polls has taken over
+        return
+    if _poll_claimed(job, _client(job)):
+        enqueue_poll(job)
+
+
+# The poll sweep: one task polls every job that is due, in batches, so that following many
+# jobs costs one provider request and one update per poll, not a task of its own each.
+POLL_BATCH = 25  # jobs taken at once
+# How long a claimed job is left to its sweep. A sweep that dies holds its jobs this long; a
+# slow one hands back what it has not reached by half of it (an answer arriving after the
+# lease is dropped anyway if another sweep took the job over).
+POLL_LEASE = timedelta(seconds=60)
+SWEEP_SECONDS = 3.0  # no new batch is taken after this, so that other work gets its turn
+
+
+def poll_due() -> int:
+    """Poll the jobs whose time has come; returns how many were polled. When a full batch
+    was due, another sweep is queued at once so that an idle worker can help; at the end, the
+    next sweep is queued for when the next job falls due."""
+    started, polled, clients = time.monotonic(), 0, {}
+    while True:
+        jobs = VideoJob.claim_due_polls(POLL_BATCH, POLL_LEASE)
+        claimed = time.monotonic()
+        if len(jobs) == POLL_BATCH:
+            wake_poller()
+        for job in jobs:
+            if time.monotonic() - claimed > POLL_LEASE.total_seconds() / 2:
+                job.release_poll()  # the provider is slow today: let another sweep help
+                continue
+            if job.key_id not in clients:  # one key read and one client per key and sweep
+                clients[job.key_id] = _client(job)
+            client = clients[job.key_id]
+            if client is None:
+                _client(job)  # fails the job with the reason
+            else:
+                _poll_claimed(job, client)
+        polled += len(jobs)
+        if len(jobs) < POLL_BATCH or time.monotonic() - started >= SWEEP_SECONDS:
+            break
+    next_due = VideoJob.next_poll_due()
+    if next_due is not None:
+        wake_poller(next_due)
+    return polled
+
+
+@task
+def poll_due_jobs() -> int:
+    return poll_due()
+
+
+def _poll_claimed(job: VideoJob, client) -> bool:
+    """Ask the provider how ``job`` is doing and move it on; True if it must be asked again
+    (its next poll is then scheduled on the row, for the sweep or the caller to pick up)."""
+    if client is None:
+        return False  # _client has failed the job
     if job.past_deadline():
         minutes = settings.JOB_DEADLINE_SECONDS // 60
         last = f" The last answer was: {job.error}" if job.error else ""
@@ -393,35 +462,30 @@ def poll(job_pk: int, generation: int) -> None:
             status=VideoJob.Status.EXPIRED,
             failure=VideoJob.Failure.TIMEOUT,
         )
-        return
-    client = _client(job)
-    if client is None:
-        return
+        return False
     try:
         state = client.poll(job.polling_url)
     except (RateLimited, ProviderUnavailable) as exc:
         # Not an answer about the job: ask again later (the deadline caps how long), and say
         # on the page what the provider last said.
-        if job.schedule_poll(
+        return job.schedule_poll(
             job.poll_delay(exc.retry_after), poll_count=job.poll_count + 1, error=exc.message
-        ):
-            enqueue_poll(job)
-        return
+        )
     except ProviderError as exc:
         end_with(job, exc)
-        return
+        return False
     except Exception:
         log.exception("Polling job %s failed unexpectedly", job.pk)
-        if job.schedule_poll(job.poll_delay(), poll_count=job.poll_count + 1, error=UNREADABLE):
-            enqueue_poll(job)
-        return
+        return job.schedule_poll(
+            job.poll_delay(), poll_count=job.poll_count + 1, error=UNREADABLE
+        )
     if state.status == JobStatus.COMPLETED:
         if job.record_outputs(
             state.outputs, state.cost, state.provider_status, state.cost_is_estimate
         ):
             for clip in job.clips.all():
                 enqueue_collect(clip)
-        return
+        return False
     costs = (
         {"cost": state.cost, "cost_is_estimate": state.cost_is_estimate}
         if state.cost is not None
@@ -430,19 +494,19 @@ def poll(job_pk: int, generation: int) -> None:
     if state.status.is_terminal:
         status, failure = ENDINGS[state.status]
         job.fail(state.error, state.raw_error, status=status, failure=failure, **costs)
-        return
-    if job.schedule_poll(
+        return False
+    return job.schedule_poll(
         job.poll_delay(state.retry_after),
         poll_count=job.poll_count + 1,
         provider_status=state.provider_status,
         error="",
         **costs,
-    ):
-        enqueue_poll(job)
+    )
 
 
 @task
 def poll_job(job_pk: int, generation: int) -> None:
+    """A poll of one job, as queued before polls moved to the sweep."""
     poll(job_pk, generation)
 
 
@@ -588,7 +652,7 @@ def recover() -> dict[str, int]:
 
     - queued jobs whose submit task is long overdue: submit again (nothing was sent yet);
     - jobs stuck in "submitting": the request may have gone out, so they need a person;
-    - waiting jobs whose next poll is long overdue: start a new chain of polls;
+    - waiting jobs whose next poll is long overdue while no poll sweep is queued: queue one;
     - clips pending past their time, or copying with a lapsed lease: copy again.
     """
     now = timezone.now()
@@ -597,7 +661,9 @@ def recover() -> dict[str, int]:
     # Late work whose task is still in the queue is late because the workers are busy, not
     # because one died: queueing it again would only make the queue longer.
     queued_submits = _waiting_in_queue(submit_job)
-    queued_polls = _waiting_in_queue(poll_job)
+    sweep_queued = DBTaskResult.objects.filter(
+        task_path=poll_due_jobs.module_path, status=TaskResultStatus.READY
+    ).exists()
     queued_copies = _waiting_in_queue(collect_clip)
     stale_queued = VideoJob.objects.filter(
         status=VideoJob.Status.QUEUED, updated_at__lt=now - grace
@@ -616,14 +682,12 @@ def recover() -> dict[str, int]:
             "started it. Check your provider account before submitting it again."
         ):
             counts["attention"] += 1
-    for job in VideoJob.objects.filter(
+    overdue_polls = VideoJob.objects.filter(
         status=VideoJob.Status.WAITING, next_poll_at__lt=now - grace
-    ):
-        if (job.pk, job.poll_generation) in queued_polls:
-            continue
-        if job.poll_now():
-            enqueue_poll(job)
-            counts["polls"] += 1
+    ).count()
+    if overdue_polls and not sweep_queued:
+        transaction.on_commit(wake_poller)
+        counts["polls"] = overdue_polls
     stale_clips = Clip.objects.filter(
         status=Clip.Status.PENDING, next_attempt_at__lt=now - grace
     ) | Clip.objects.filter(

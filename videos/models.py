@@ -216,10 +216,13 @@ class CompareAndSet:
     def _changed(self, fields: dict) -> None:
         """Called after this caller's update won (``fields`` as written)."""
 
-    def _move(self, from_statuses, to_status, **fields) -> bool:
+    def _move(self, from_statuses, to_status, condition=None, **fields) -> bool:
+        """``from_statuses`` → ``to_status`` (and ``fields``), if the row is in one of them
+        (and also meets ``condition``, a Q, when given)."""
         if isinstance(from_statuses, str):
             from_statuses = [from_statuses]
-        return self._update_if(models.Q(status__in=from_statuses), status=to_status, **fields)
+        where = models.Q(status__in=from_statuses) & (condition or models.Q())
+        return self._update_if(where, status=to_status, **fields)
 
 
 class VideoJobQuerySet(models.QuerySet):
@@ -338,7 +341,8 @@ class VideoJob(CompareAndSet, models.Model):
     next_submit_at = models.DateTimeField(null=True, blank=True)
     poll_count = models.PositiveIntegerField(default=0)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # Bumped whenever a new chain of poll tasks is started, so that a stray old one stops.
+    # Bumped whenever a poll sweep takes the job or a fresh poll is asked for, so that the
+    # answer of an older poll still in flight is not written over a newer one.
     poll_generation = models.PositiveIntegerField(default=0)
     deadline = models.DateTimeField(null=True, blank=True)
     # Counts the changes a status panel would show (every move of the job, every claim and move
@@ -545,13 +549,13 @@ class VideoJob(CompareAndSet, models.Model):
     def provider_key(self):
         return self.key
 
-    def _move(self, from_statuses, to_status, **fields) -> bool:
+    def _move(self, from_statuses, to_status, condition=None, **fields) -> bool:
         fields["updated_at"] = timezone.now()
         fields["panel_version"] = models.F("panel_version") + 1
         if to_status in self.TERMINAL:
             fields.setdefault("finished_at", fields["updated_at"])
             fields.setdefault("next_poll_at", None)
-        return super()._move(from_statuses, to_status, **fields)
+        return super()._move(from_statuses, to_status, condition, **fields)
 
     # --- submitting ----------------------------------------------------------------------
 
@@ -638,17 +642,63 @@ class VideoJob(CompareAndSet, models.Model):
         )
         return max(delay, retry_after or 0)
 
+    @classmethod
+    def claim_due_polls(cls, limit: int, lease: timedelta) -> list["VideoJob"]:
+        """Up to ``limit`` waiting jobs whose poll is due, earliest first, taken for one sweep.
+
+        Each claimed job's poll moves ``lease`` ahead (so no other sweep takes it meanwhile,
+        and a sweep that dies leaves it due again when the lease lapses) and its generation
+        moves on, so that the answer of an older, slower poll can no longer be written.
+        """
+        now = timezone.now()
+        with transaction.atomic():
+            ids = list(
+                cls.objects.filter(status=cls.Status.WAITING, next_poll_at__lte=now)
+                .order_by("next_poll_at")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:limit]
+            )
+            if not ids:
+                return []
+            cls.objects.filter(pk__in=ids).update(
+                poll_generation=models.F("poll_generation") + 1, next_poll_at=now + lease
+            )
+        return list(
+            cls.objects.filter(pk__in=ids, status=cls.Status.WAITING)
+            .select_related("key")
+            .order_by()
+        )
+
+    def release_poll(self) -> bool:
+        """Hand a claimed job back, due at once, unless a newer poll has taken it over."""
+        return self._update_if(
+            models.Q(status=self.Status.WAITING, poll_generation=self.poll_generation),
+            next_poll_at=timezone.now(),
+        )
+
+    @classmethod
+    def next_poll_due(cls):
+        """When the earliest waiting job is next due for a poll (None if no job is waiting)."""
+        return (
+            cls.objects.filter(status=cls.Status.WAITING, next_poll_at__isnull=False)
+            .order_by("next_poll_at")
+            .values_list("next_poll_at", flat=True)
+            .first()
+        )
+
     def schedule_poll(self, delay: float, **fields) -> bool:
+        """Ask again in ``delay`` seconds, unless a newer poll has taken the job over."""
         return self._move(
             self.Status.WAITING,
             self.Status.WAITING,
+            condition=models.Q(poll_generation=self.poll_generation),
             next_poll_at=timezone.now() + timedelta(seconds=delay),
             **fields,
         )
 
     def poll_now(self) -> bool:
-        """Start a fresh chain of polls right away (a webhook said the job ended, or recovery
-        found the chain dead); the chain it replaces stops at its next step."""
+        """Make the job due for a poll right away (a webhook said it ended); a poll of it still
+        in flight can no longer write its answer."""
         return self._update_if(
             models.Q(status=self.Status.WAITING, poll_generation=self.poll_generation),
             poll_generation=self.poll_generation + 1,
