@@ -476,9 +476,7 @@ def _poll_claimed(job: VideoJob, client) -> bool:
         return False
     except Exception:
         log.exception("Polling job %s failed unexpectedly", job.pk)
-        return job.schedule_poll(
-            job.poll_delay(), poll_count=job.poll_count + 1, error=UNREADABLE
-        )
+        return job.schedule_poll(job.poll_delay(), poll_count=job.poll_count + 1, error=UNREADABLE)
     if state.status == JobStatus.COMPLETED:
         if job.record_outputs(
             state.outputs, state.cost, state.provider_status, state.cost_is_estimate
