@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "workspaces",
     # Before django_tasks_db: its db_worker command is extended here (recovery at start-up).
     "videos",
+    "review",
     "django_tasks_db",
 ]
 

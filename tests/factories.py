@@ -78,3 +78,23 @@ def logged_in(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+def make_ready_clip(job, index=0, duration=8.0):
+    """A clip of ``job`` in storage (a few placeholder bytes), as a finished copy leaves it."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from videos.models import Clip
+
+    name = f"clips/{job.public_id}/clip-{index + 1}"
+    return Clip.objects.create(
+        job=job,
+        index=index,
+        source_url=f"https://openrouter.ai/api/v1/videos/x/content?index={index}",
+        status=Clip.Status.READY,
+        file=default_storage.save(f"{name}.mp4", ContentFile(b"\x00" * 64)),
+        size=64,
+        content_type="video/mp4",
+        duration=duration,
+    )
