@@ -168,3 +168,29 @@ def test_a_link_shows_the_ready_clips_of_its_project_only(agency, clip, user):
     assert list(link.clips()) == [clip]
     one, _ = ShareLink.create(by=member(agency, "alice"), job=elsewhere)
     assert list(one.clips().values_list("job", flat=True)) == [elsewhere.pk]
+
+
+def test_a_guest_is_admitted_per_link_and_a_dead_link_admits_nobody(agency, clip, rf):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import Http404
+
+    from review import guests
+
+    alice = member(agency, "alice")
+    link, token = ShareLink.create(by=alice, project=clip.job.project)
+    other, other_token = ShareLink.create(by=alice, job=clip.job)
+    request = rf.get("/")
+    request.session = SessionStore()
+    with pytest.raises(guests.NotAdmitted):
+        guests.guest_for(request, token)
+    guests.admit(request, link, "Dana")
+    guests.admit(request, link, "Dana")  # a reload: one visit in the trail
+    assert guests.guest_for(request, token) == Reviewer(guest_name="Dana", link=link)
+    with pytest.raises(guests.NotAdmitted):
+        guests.guest_for(request, other_token)  # admitted to one link, not the other
+    assert ReviewEvent.objects.filter(kind=Kind.LINK_USED).count() == 1
+    link.revoke(by=alice)
+    with pytest.raises(Http404):
+        guests.guest_for(request, token)
+    with pytest.raises(Http404):
+        guests.guest_for(request, "made-up")
