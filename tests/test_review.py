@@ -178,7 +178,7 @@ def test_a_guest_is_admitted_per_link_and_a_dead_link_admits_nobody(agency, clip
 
     alice = member(agency, "alice")
     link, token = ShareLink.create(by=alice, project=clip.job.project)
-    other, other_token = ShareLink.create(by=alice, job=clip.job)
+    _, other_token = ShareLink.create(by=alice, job=clip.job)
     request = rf.get("/")
     request.session = SessionStore()
     with pytest.raises(guests.NotAdmitted):
