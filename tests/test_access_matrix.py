@@ -112,6 +112,9 @@ NEEDS = {
     "workspaces:client_add": "can_generate",
     "workspaces:project_add": "can_generate",
 }
+# Pages that also exist inside one workspace (``w/<slug>/...``): every member of it gets the
+# page with that workspace's work only; another user gets 404, nobody is sent to log in.
+SCOPED = {"videos:generate", "videos:videos", "videos:library", "videos:keys"}
 # Roles in the owner's workspace checked besides the owner themselves.
 ROLES = [Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER]
 
@@ -181,6 +184,17 @@ def world(user, providers, settings):
     }
 
 
+def scoped_url_names(resolver=None, namespace=""):
+    """The names of the URL patterns that carry a workspace."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace != "admin":
+                prefix = f"{entry.namespace}:" if entry.namespace else namespace
+                yield from scoped_url_names(entry, prefix)
+        elif entry.name and "workspace" in entry.pattern.converters:
+            yield namespace + entry.name
+
+
 def url_for(name, world):
     job, version, key = world["job"], world["version"], world["key"]
     slug = world["workspace"].slug
@@ -221,6 +235,7 @@ def request(client, method, url):
 
 def test_every_url_is_described():
     assert set(url_names()) == set(OWNER) | set(PUBLIC)
+    assert set(scoped_url_names()) == SCOPED
     assert set(NEEDS) == set(OWNER) - PERSONAL
 
 
@@ -308,3 +323,25 @@ def test_anonymous_visitors_are_sent_to_log_in(name, world):
 def test_public_pages(name, world):
     method, status = PUBLIC[name]
     assert request(Client(), method, url_for(name, world)).status_code == status
+
+
+@pytest.mark.parametrize("name", sorted(SCOPED))
+def test_pages_inside_a_workspace(name, world, user, teammate, other_user):
+    """Inside a workspace: its members (every role) get the page with its work; another user
+    and a made-up workspace get 404; nobody is sent to log in."""
+    url = reverse(name, args=[world["workspace"].slug])
+    owner = Client()
+    owner.force_login(user)
+    for client in [owner, *(teammate(role) for role in ROLES)]:
+        response = client.get(url)
+        assert response.status_code == 200, name
+        page = response.content.decode()
+        assert world["key"].reveal() not in page
+        if name in ("videos:videos", "videos:library"):
+            assert world["job"].prompt in page, name
+    stranger = Client()
+    stranger.force_login(other_user)
+    assert stranger.get(url).status_code == 404
+    assert owner.get(reverse(name, args=["no-such-workspace"])).status_code == 404
+    response = Client().get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))

@@ -221,12 +221,18 @@ class GenerateForm(forms.Form):
         help_text="Describe the scene, subject, camera and mood.",
     )
 
-    def __init__(self, *args, user, initial_model=None, **kwargs):
+    def __init__(self, *args, user, workspace=None, initial_model=None, **kwargs):
+        """``workspace``: the one the page is in (its keys and projects only), else all the
+        user's."""
         super().__init__(*args, **kwargs)
         # A job goes to its key's workspace: only keys of workspaces the user may generate in.
-        self.fields["key"].queryset = ProviderKey.objects.usable_by(user)
-        self.fields["key"].label_from_instance = key_choice_label
+        keys = ProviderKey.objects.usable_by(user)
         self.projects = Project.objects.generating_for(user).select_related("client__workspace")
+        if workspace is not None:
+            keys = keys.filter(workspace=workspace)
+            self.projects = self.projects.filter(client__workspace=workspace)
+        self.fields["key"].queryset = keys
+        self.fields["key"].label_from_instance = key_choice_label
         if self.projects:
             self.fields["project"] = forms.ChoiceField(
                 label="Project",
@@ -560,12 +566,16 @@ class ClientProjectFilter(forms.Form):
     client = forms.ChoiceField(label="Client", required=False)
     project = forms.ChoiceField(label="Project", required=False)
 
-    def __init__(self, query, *, user):
+    def __init__(self, query, *, user, workspace=None):
         wanted = {name: query.get(name, "").strip() for name in ("client", "project")}
         super().__init__(initial=wanted, auto_id="f-%s")
         self.user, self.wanted = user, wanted
-        self.clients = list(Client.objects.visible_to(user).select_related("workspace"))
+        clients = Client.objects.visible_to(user).select_related("workspace")
         projects = Project.objects.visible_to(user).select_related("client__workspace")
+        if workspace is not None:
+            clients = clients.filter(workspace=workspace)
+            projects = projects.filter(client__workspace=workspace)
+        self.clients = list(clients)
         several = len({c.workspace_id for c in self.clients}) > 1
         self.fields["client"].choices = [("", "Any client")] + [
             (str(c.public_id), f"{c.name} ({c.workspace.name})" if several else c.name)

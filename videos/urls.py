@@ -6,6 +6,7 @@ app_name = "videos"
 
 job = "videos/<uuid:public_id>"
 clip = f"{job}/clips/<int:number>"
+scoped = "w/<slug:workspace>"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,6 +29,11 @@ urlpatterns = [
     path(f"{clip}/retry/", views.clip_retry, name="clip_retry"),
     path(f"{clip}/<slug:kind>/", views.clip_continue, name="clip_continue"),
     path("keys/", views.keys, name="keys"),
+    # The same pages inside one workspace (the menu switches between them).
+    path(f"{scoped}/generate/", views.generate, name="generate"),
+    path(f"{scoped}/videos/", views.videos, name="videos"),
+    path(f"{scoped}/library/", views.library, name="library"),
+    path(f"{scoped}/keys/", views.keys, name="keys"),
     path("keys/<uuid:public_id>/", views.key_detail, name="key_detail"),
     path("keys/<uuid:public_id>/replace/", views.key_replace, name="key_replace"),
     path("keys/<uuid:public_id>/verify/", views.key_verify, name="key_verify"),

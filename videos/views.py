@@ -89,23 +89,29 @@ def _report_saved(request, key: ProviderKey, saved: str) -> None:
 
 
 @sensitive_post_parameters("secret")
-def keys(request):
-    # New keys go to the visitor's own workspace unless they choose another they manage keys in.
+def keys(request, workspace=None):
+    scope = access.workspace_in_url(request, workspace)
+    # New keys go to the page's workspace (else the visitor's own) unless they choose another
+    # they manage keys in.
     form = ProviderKeyForm(
         request.POST or None,
         owner=request.user,
-        workspace=access.personal_workspace(request.user),
-        workspaces=Workspace.objects.managed_by(request.user).order_by("-personal", "name"),
+        workspace=scope or access.personal_workspace(request.user),
+        workspaces=None
+        if scope
+        else Workspace.objects.managed_by(request.user).order_by("-personal", "name"),
     )
     if request.method == "POST" and form.is_valid():
         access.require(request.user, form.instance.workspace, "can_manage_keys")
         key = form.save()
         _report_saved(request, key, f"Saved “{key.label}” as {key.masked}.")
-        return redirect("videos:keys")
+        return redirect(request.path)
+    keys = ProviderKey.objects.visible_to(request.user).select_related("workspace")
     context = {
         "form": form,
-        "keys": ProviderKey.objects.visible_to(request.user).select_related("workspace"),
-        "several_workspaces": Workspace.objects.visible_to(request.user).count() > 1,
+        "keys": keys.filter(workspace=scope) if scope else keys,
+        "several_workspaces": scope is None
+        and Workspace.objects.visible_to(request.user).count() > 1,
         "managed": set(Workspace.objects.managed_by(request.user).values_list("pk", flat=True)),
         "providers": registry.ADAPTERS.values(),
     }
@@ -163,7 +169,8 @@ def key_delete(request, public_id):
 # --- generating -------------------------------------------------------------------------------
 
 
-def generate(request):
+def generate(request, workspace=None):
+    scope = access.workspace_in_url(request, workspace)
     source = _copy_source(request)
     initial = {"idempotency_key": uuid.uuid4().hex, **(source.form_initial() if source else {})}
     if source and source.image_inputs and request.method == "GET":
@@ -171,7 +178,11 @@ def generate(request):
             request, "The images of that video are not copied: choose them again to use them."
         )
     form = GenerateForm(
-        request.POST or None, request.FILES or None, user=request.user, initial=initial
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        workspace=scope,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         job = VideoJob.objects.filter(
@@ -356,8 +367,9 @@ def clip_retry(request, public_id, number):
     return redirect(clip.job)
 
 
-def videos(request):
-    jobs = VideoJob.objects.visible_to(request.user).prefetch_related(
+def videos(request, workspace=None):
+    scope = access.workspace_in_url(request, workspace)
+    jobs = _in_scope(VideoJob.objects.visible_to(request.user), scope).prefetch_related(
         Prefetch("clips", queryset=Clip.objects.filter(status=Clip.Status.READY), to_attr="ready")
     )
     status, provider = request.GET.get("status", ""), request.GET.get("provider", "")
@@ -365,7 +377,7 @@ def videos(request):
         jobs = jobs.filter(status=status)
     if provider in registry.ADAPTERS:
         jobs = jobs.filter(provider=provider)
-    work = ClientProjectFilter(request.GET, user=request.user)
+    work = ClientProjectFilter(request.GET, user=request.user, workspace=scope)
     jobs = work.apply(jobs.select_related("project__client"))
     page = Paginator(jobs, 12).get_page(request.GET.get("page"))
     return render(
@@ -382,16 +394,21 @@ def videos(request):
     )
 
 
-def library(request):
-    clips = (
-        Clip.objects.visible_to(request.user).filter(status=Clip.Status.READY).select_related("job")
-    )
+def _in_scope(queryset, scope, path="workspace"):
+    """``queryset`` narrowed to the workspace the page's URL names, if it names one."""
+    return queryset.filter(**{path: scope}) if scope is not None else queryset
+
+
+def library(request, workspace=None):
+    scope = access.workspace_in_url(request, workspace)
+    clips = _in_scope(Clip.objects.visible_to(request.user), scope, "job__workspace")
+    clips = clips.filter(status=Clip.Status.READY).select_related("job")
     query, aspect = request.GET.get("q", "").strip(), request.GET.get("aspect", "")
     if query:
         clips = clips.filter(job__prompt__icontains=query)
     if aspect:
         clips = clips.filter(job__parameters__aspect_ratio=aspect)
-    work = ClientProjectFilter(request.GET, user=request.user)
+    work = ClientProjectFilter(request.GET, user=request.user, workspace=scope)
     clips = work.apply(clips, path="job__")
     page = Paginator(clips.order_by("-ready_at"), 24).get_page(request.GET.get("page"))
     return render(

@@ -59,6 +59,24 @@ def get_for_user(queryset, user, *, needs: str | None = None, **lookup):
     return found
 
 
+def workspace_in_url(request, slug: str | None) -> Workspace | None:
+    """The workspace a page's URL names (``w/<slug>/...``), if the visitor belongs to it
+    (else Http404); None for a page over all their workspaces. The last one named is kept in
+    the session, so that the menu leads back to it."""
+    if slug is None:
+        return None
+    try:
+        workspace = Workspace.objects.visible_to(request.user).get(slug=slug)
+    except Workspace.DoesNotExist:
+        raise Http404("No such workspace.") from None
+    if request.session.get(CURRENT_WORKSPACE) != slug:
+        request.session[CURRENT_WORKSPACE] = slug
+    return workspace
+
+
+CURRENT_WORKSPACE = "workspaces.current"
+
+
 def unique_slug(name: str) -> str:
     """A slug made from ``name``, numbered when the plain one is taken."""
     base = slugify(name)[:50] or "workspace"
