@@ -660,7 +660,9 @@ class VideoJob(CompareAndSet, models.Model):
             )
             if not ids:
                 return []
-            cls.objects.filter(pk__in=ids).update(
+            # The batch form of the compare-and-set: rows still waiting and due (locked above
+            # on PostgreSQL; SQLite's write transaction holds the whole file).
+            cls.objects.filter(pk__in=ids, status=cls.Status.WAITING, next_poll_at__lte=now).update(
                 poll_generation=models.F("poll_generation") + 1, next_poll_at=now + lease
             )
         return list(
