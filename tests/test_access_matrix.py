@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import add_member, make_job, make_key, make_user
+from tests.factories import add_member, make_job, make_key, make_project, make_user
 from videos.models import Clip, VideoJob
 from workspaces.access import membership_of, personal_workspace
 from workspaces.models import Membership
@@ -58,6 +58,8 @@ OWNER = {
     "workspaces:clients": ("GET", 200),
     "workspaces:client_add": ("POST", 400),  # no name given
     "workspaces:project_add": ("POST", 400),  # no client or name given
+    "workspaces:client_edit": ("GET", 200),
+    "workspaces:project_edit": ("GET", 200),
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -111,6 +113,8 @@ NEEDS = {
     "workspaces:clients": None,
     "workspaces:client_add": "can_generate",
     "workspaces:project_add": "can_generate",
+    "workspaces:client_edit": "can_generate",
+    "workspaces:project_edit": "can_generate",
 }
 # Pages that also exist inside one workspace (``w/<slug>/...``): every member of it gets the
 # page with that workspace's work only; another user gets 404, nobody is sent to log in.
@@ -181,6 +185,7 @@ def world(user, providers, settings):
         "workspace": workspace,
         "target": target,
         "invitation": invitation,
+        "project": make_project(workspace),
     }
 
 
@@ -208,6 +213,8 @@ def url_for(name, world):
         "workspaces:clients": [slug],
         "workspaces:client_add": [slug],
         "workspaces:project_add": [slug],
+        "workspaces:client_edit": [slug, world["project"].client.public_id],
+        "workspaces:project_edit": [slug, world["project"].public_id],
     }
     if name in workspace_args:
         return reverse(name, args=workspace_args[name])

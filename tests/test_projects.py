@@ -310,3 +310,47 @@ def test_pagination_keeps_the_filter(agency, user):
         reverse("videos:videos"), {"project": project.public_id, "page": 2}
     ).content.decode()
     assert "Take 0" in page
+
+
+def test_clients_and_projects_are_renamed_and_deleted_from_their_page(agency, user):
+    project = make_project(agency, client="Northwind", name="Spring launch")
+    make_project(agency, client="Northwind", name="Summer")
+    browser = logged_in(member(agency, "member").user)
+    url = reverse("workspaces:project_edit", args=[agency.slug, project.public_id])
+    assert browser.get(url).status_code == 200
+    # A name its client already uses: refused, the page says why.
+    response = browser.post(url, {"action": "rename", "name": "summer"})
+    assert response.status_code == 400 and "already a project" in response.content.decode()
+    assert browser.post(url, {"action": "rename", "name": "Spring relaunch"}).status_code == 302
+    project.refresh_from_db()
+    assert project.name == "Spring relaunch"
+    assert browser.post(url, {"action": "delete"}).status_code == 302
+    assert not Project.objects.filter(pk=project.pk).exists()
+    client = Client.objects.get(name="Northwind")
+    url = reverse("workspaces:client_edit", args=[agency.slug, client.public_id])
+    assert browser.post(url, {"action": "rename", "name": " "}).status_code == 400
+    assert browser.post(url, {"action": "delete"}).status_code == 302
+    assert not Client.objects.filter(pk=client.pk).exists()
+    assert not Project.objects.filter(name="Summer").exists()
+
+
+def test_a_client_or_project_with_videos_is_kept_and_the_page_says_why(agency, user):
+    project = make_project(agency)
+    make_job(user, agency, project=project)
+    browser = logged_in(user)
+    for name, public_id in [
+        ("workspaces:project_edit", project.public_id),
+        ("workspaces:client_edit", project.client.public_id),
+    ]:
+        response = browser.post(reverse(name, args=[agency.slug, public_id]), {"action": "delete"})
+        assert response.status_code == 400
+        assert "1 video" in response.content.decode()
+    project.refresh_from_db()  # still there
+
+
+def test_viewers_rename_and_delete_nothing(agency):
+    project = make_project(agency)
+    viewer = logged_in(member(agency, "viewer").user)
+    url = reverse("workspaces:project_edit", args=[agency.slug, project.public_id])
+    assert viewer.post(url, {"action": "delete"}).status_code == 403
+    assert viewer.post(url, {"action": "rename", "name": "Mine"}).status_code == 403

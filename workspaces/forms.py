@@ -33,6 +33,12 @@ class ClientForm(forms.Form):
     )
 
 
+class RenameForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, label="Name", error_messages={"required": "Give it a name."}
+    )
+
+
 class ProjectForm(forms.Form):
     client = forms.ModelChoiceField(
         queryset=None,

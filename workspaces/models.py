@@ -359,6 +359,17 @@ class Client(models.Model):
     def __str__(self):
         return self.name
 
+    def rename(self, name: str, *, by: Membership) -> None:
+        """Call the client ``name`` (TeamRuleBroken if another client here has it)."""
+        _require_generator(by, self.workspace_id)
+        _rename(self, name, Client.objects.filter(workspace_id=self.workspace_id), "a client")
+
+    def remove(self, *, by: Membership) -> None:
+        """Delete the client and its projects, unless videos were made for them (their record
+        keeps them: TeamRuleBroken says so)."""
+        _require_generator(by, self.workspace_id)
+        _remove(self, f"Videos were made for {self.name}: they keep it on their record")
+
     def add_project(self, name: str, *, by: Membership) -> "Project":
         """A new project (campaign) of this client, started by ``by`` (a membership here that
         may generate); a name the client already uses is refused with TeamRuleBroken."""
@@ -409,6 +420,15 @@ class Project(models.Model):
     def workspace(self) -> Workspace:
         return self.client.workspace
 
+    def rename(self, name: str, *, by: Membership) -> None:
+        _require_generator(by, self.client.workspace_id)
+        _rename(self, name, self.client.projects.all(), f"a project of {self.client.name}")
+
+    def remove(self, *, by: Membership) -> None:
+        """Delete the project, unless videos were made for it."""
+        _require_generator(by, self.client.workspace_id)
+        _remove(self, f"Videos were made for {self.name}: they keep it on their record")
+
     def check_in(self, workspace: Workspace) -> None:
         """TeamRuleBroken unless this project belongs to ``workspace`` (a job's project is
         always one of the job's workspace)."""
@@ -421,7 +441,33 @@ class Project(models.Model):
 
 def _require_generator(by: Membership | None, workspace_id: int) -> None:
     if by is None or by.workspace_id != workspace_id or not by.can_generate:
-        raise PermissionDenied("Your role in this workspace does not allow adding clients.")
+        raise PermissionDenied("Your role in this workspace does not allow changing clients.")
+
+
+def _rename(row, name: str, siblings, what: str) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise TeamRuleBroken("Give it a name.")
+    if siblings.exclude(pk=row.pk).filter(name__iexact=name).exists():
+        raise TeamRuleBroken(f"There is already {what} called “{name}”.")
+    try:
+        with transaction.atomic():
+            type(row).objects.filter(pk=row.pk).update(name=name)
+    except IntegrityError:  # taken by someone else meanwhile
+        raise TeamRuleBroken(f"There is already {what} called “{name}”.") from None
+    row.name = name
+
+
+def _remove(row, refusal: str) -> None:
+    try:
+        with transaction.atomic():
+            row.delete()
+    except models.ProtectedError as exc:
+        count = len(exc.protected_objects)
+        videos = "1 video" if count == 1 else f"{count} videos"
+        raise TeamRuleBroken(
+            f"{refusal} ({videos}). Rename it instead, or move or delete the videos first."
+        ) from None
 
 
 def _named_by(queryset, value):

@@ -20,5 +20,7 @@ urlpatterns = [
     path(f"{workspace}/clients/", views.clients, name="clients"),
     path(f"{workspace}/clients/add/", views.client_add, name="client_add"),
     path(f"{workspace}/projects/add/", views.project_add, name="project_add"),
+    path(f"{workspace}/clients/<uuid:public_id>/", views.client_edit, name="client_edit"),
+    path(f"{workspace}/projects/<uuid:public_id>/", views.project_edit, name="project_edit"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

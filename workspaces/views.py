@@ -7,8 +7,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import access
-from .forms import ClientForm, InvitationForm, ProjectForm, RoleForm, WorkspaceForm
-from .models import Invitation, InvitationInvalid, Membership, TeamRuleBroken, Workspace
+from .forms import (
+    ClientForm,
+    InvitationForm,
+    ProjectForm,
+    RenameForm,
+    RoleForm,
+    WorkspaceForm,
+)
+from .models import (
+    Invitation,
+    InvitationInvalid,
+    Membership,
+    Project,
+    TeamRuleBroken,
+    Workspace,
+)
 
 log = logging.getLogger(__name__)
 
@@ -255,3 +269,39 @@ def project_add(request, slug):
         return _clients_page(request, workspace, actor, project_form=form, status=400)
     messages.success(request, f"Added the project “{project}”.")
     return redirect("workspaces:clients", workspace.slug)
+
+
+def client_edit(request, slug, public_id):
+    """Rename a client, or delete it with its projects while no video was made for them."""
+    workspace, actor = _workspace(request, slug, needs="can_generate")
+    client = get_object_or_404(workspace.clients, public_id=public_id)
+    return _edit_page(request, workspace, actor, client, "client")
+
+
+def project_edit(request, slug, public_id):
+    workspace, actor = _workspace(request, slug, needs="can_generate")
+    project = get_object_or_404(
+        Project.objects.select_related("client").filter(client__workspace=workspace),
+        public_id=public_id,
+    )
+    return _edit_page(request, workspace, actor, project, "project")
+
+
+def _edit_page(request, workspace, actor, row, what: str):
+    """One page for renaming or deleting a client or a project (``what``)."""
+    form = RenameForm(request.POST or None, initial={"name": row.name})
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "delete":
+                row.remove(by=actor)
+                messages.success(request, f"Deleted the {what} “{row.name}”.")
+                return redirect("workspaces:clients", workspace.slug)
+            if form.is_valid():
+                row.rename(form.cleaned_data["name"], by=actor)
+                messages.success(request, f"Renamed the {what} to “{row.name}”.")
+                return redirect("workspaces:clients", workspace.slug)
+        except TeamRuleBroken as exc:
+            form.add_error(None if request.POST.get("action") == "delete" else "name", exc.message)
+    status = 400 if form.errors else 200
+    context = {"workspace": workspace, "row": row, "what": what, "form": form}
+    return render(request, "workspaces/edit.html", context, status=status)
