@@ -340,10 +340,30 @@ def test_a_slow_sweep_hands_back_the_jobs_it_has_not_reached(user, key, monkeypa
     jobs = [step(lifecycle.submit, new_job(user, key)) for _ in range(2)]
     due_now(*jobs)
     monkeypatch.setattr(lifecycle, "POLL_LEASE", timedelta(0))  # every job is "late"
-    assert lifecycle.poll_due() == 2
+    assert lifecycle.poll_due() == 0
     for job in jobs:
         job.refresh_from_db()
         assert job.poll_count == 0 and job.next_poll_at <= timezone.now()  # due, not polled
     assert {job.pk for job in VideoJob.claim_due_polls(5, timedelta(minutes=1))} == {
         job.pk for job in jobs
     }
+
+
+def test_a_fault_of_ours_with_one_job_does_not_stop_the_sweep(user, key, monkeypatch):
+    jobs = [step(lifecycle.submit, new_job(user, key)) for _ in range(2)]
+    due_now(*jobs)
+    Script.polls = [
+        JobState(JobStatus.COMPLETED, "done", (Output(0, "mem://0"),)),
+        JobState(JobStatus.RUNNING, "in_progress"),
+    ]
+    real = VideoJob.record_outputs
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(VideoJob, "record_outputs", broken)
+    assert lifecycle.poll_due() == 2
+    monkeypatch.setattr(VideoJob, "record_outputs", real)
+    first, second = (VideoJob.objects.get(pk=job.pk) for job in jobs)
+    assert first.status == VideoJob.Status.WAITING  # left to be asked again after its lease
+    assert second.poll_count == 1  # the other job was still polled

@@ -427,14 +427,19 @@ def poll_due() -> int:
             if time.monotonic() - claimed > POLL_LEASE.total_seconds() / 2:
                 job.release_poll()  # the provider is slow today: let another sweep help
                 continue
-            if job.key_id not in clients:  # one key read and one client per key and sweep
-                clients[job.key_id] = _client(job)
-            client = clients[job.key_id]
-            if client is None:
-                _client(job)  # fails the job with the reason
-            else:
-                _poll_claimed(job, client)
-        polled += len(jobs)
+            try:
+                if job.key_id not in clients:  # one key read and one client per key and sweep
+                    clients[job.key_id] = _client(job)
+                client = clients[job.key_id]
+                if client is None:
+                    _client(job)  # fails the job with the reason
+                else:
+                    _poll_claimed(job, client)
+            except Exception:
+                # Not the provider's answer (that is handled inside): a fault of ours, such as
+                # the database going away. The job is due again when its lease lapses.
+                log.exception("Polling job %s failed unexpectedly", job.pk)
+            polled += 1
         if len(jobs) < POLL_BATCH or time.monotonic() - started >= SWEEP_SECONDS:
             break
     next_due = VideoJob.next_poll_due()
