@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "workspaces",
+    "inbox",
     # Before django_tasks_db: its db_worker command is extended here (recovery at start-up).
     "videos",
     "review",
@@ -151,6 +152,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "inbox.context_processors.unread_notifications",
             ],
         },
     },
