@@ -334,6 +334,33 @@ def test_invitations_are_never_for_owners_and_need_a_manager(alice, agency):
     assert Invitation.objects.count() == 1
 
 
+def test_inviting_an_address_again_renews_its_pending_invitation(alice, agency):
+    assert invite(alice, agency, "carol@example.com", Role.VIEWER).status_code == 302
+    first = Invitation.objects.get()
+    Invitation.objects.update(created_at=first.created_at - Invitation.lifetime())  # expired
+    assert not agency.invitations.pending().exists()
+    admin = logged_in(member(agency, "admin").user)
+    assert invite(admin, agency, "Carol@Example.com", Role.MEMBER).status_code == 302
+    renewed = Invitation.objects.get()  # still one
+    assert renewed.pk == first.pk and renewed.role == Role.MEMBER
+    assert renewed.invited_by.username == "admin" and renewed.created_at > first.created_at
+    assert list(agency.invitations.pending()) == [renewed]
+    assert len(mail.outbox) == 2  # the address gets the renewed link
+    page = alice.get(agency.get_absolute_url()).content.decode()
+    assert page.count('id="invitation-') == 1 and f"invitation-{first.public_id}" in page
+    # Both links work; either joins as a member, once.
+    carol = logged_in(make_user("carol"))
+    assert carol.post(link_in(mail.outbox[1])).status_code == 302
+    assert member(agency, "carol").role == Role.MEMBER
+    # Withdrawn or used, it is no longer open: inviting again makes a new one.
+    agency.memberships.filter(user__username="carol").delete()
+    invitation = agency.invite("carol@example.com", Role.VIEWER, by=member(agency, "alice"))
+    assert invitation.pk != first.pk and Invitation.objects.count() == 2
+    assert invitation.revoke(by=member(agency, "alice"))
+    again = agency.invite("carol@example.com", Role.VIEWER, by=member(agency, "alice"))
+    assert again.pk not in (first.pk, invitation.pk)
+
+
 def test_an_existing_member_keeps_their_role_when_accepting(alice, agency):
     invitation = agency.invite("someone@example.com", Role.VIEWER, by=member(agency, "alice"))
     admin = member(agency, "admin")
