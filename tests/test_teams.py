@@ -10,17 +10,19 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
+from inbox.models import Notification
 from tests.factories import (
     OPENROUTER_KEY,
     add_member,
     logged_in,
     make_job,
     make_key,
+    make_ready_clip,
     make_user,
     make_workspace,
     member,
 )
-from videos.models import ProviderKey
+from videos.models import ProviderKey, VideoJob
 from workspaces import access
 from workspaces.models import Invitation, Membership, TeamRuleBroken, Workspace
 
@@ -202,6 +204,34 @@ def test_leaving_through_the_page(agency):
     response = client.post(reverse("workspaces:member_remove", args=[agency.slug, viewer.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("workspaces:list")
     assert client.get(agency.get_absolute_url()).status_code == 404
+
+
+def test_deleting_a_user_leaves_their_jobs_and_keys_to_the_workspace(alice, agency):
+    leaver = member(agency, "member").user
+    key = make_key(leaver, workspace=agency, label="Leaver's key")
+    job = make_job(leaver, key=key, prompt="Harbour at dawn", status=VideoJob.Status.COLLECTING)
+    make_ready_clip(job)
+    # Another leaver's job with the same idempotency key: owner-less jobs may share one.
+    other = make_user("other-leaver")
+    add_member(agency, other, Role.MEMBER)
+    make_job(other, workspace=agency, idempotency_key=job.idempotency_key)
+    leaver.delete()
+    other.delete()
+    job.refresh_from_db()
+    key.refresh_from_db()
+    assert job.owner is None and key.owner is None
+    assert VideoJob.objects.filter(workspace=agency, owner=None).count() == 2
+    page = alice.get(job.get_absolute_url()).content.decode()
+    assert "started by Someone who has left" in page
+    assert "Leaver" in alice.get(reverse("videos:keys")).content.decode()
+    # The job still ends normally; nobody is told.
+    assert job.finish_if_collected() and not Notification.objects.exists()
+    assert alice.get(job.get_absolute_url()).status_code == 200
+
+
+def test_the_job_page_says_who_started_it(alice, user):
+    job = make_job(user, prompt="Harbour at dawn")
+    assert "started by alice" in alice.get(job.get_absolute_url()).content.decode()
 
 
 # --- invitations ------------------------------------------------------------------------------

@@ -47,9 +47,12 @@ class ProviderKey(models.Model):
     # PROTECT: a workspace's keys and paid-for videos are not deleted as a side effect; they
     # are deleted (or, later, moved) on purpose before the workspace can go.
     workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="provider_keys")
+    # SET_NULL: a key added by someone who has since left stays the workspace's key.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="provider_keys",
         verbose_name="added by",
         help_text="Who added the key; the workspace it belongs to decides who may use it.",
@@ -290,9 +293,14 @@ class VideoJob(CompareAndSet, models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The key's workspace, fixed when the job starts (PROTECT: see ProviderKey.workspace).
     workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="video_jobs")
+    # SET_NULL: a job belongs to its workspace, and stays when the person who started it is
+    # deleted. Their jobs then have no owner; the (owner, idempotency_key) constraint lets such
+    # jobs share a key (NULLs are distinct), which is harmless: nobody can retry their POSTs.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="video_jobs",
         verbose_name="started by",
         help_text="Who started the job; its idempotency keys are theirs.",
@@ -394,6 +402,13 @@ class VideoJob(CompareAndSet, models.Model):
         if len(prompt) <= 40:
             return prompt or "Untitled video"
         return prompt[:40].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+
+    @property
+    def started_by(self) -> str:
+        """Who started the job, as people read it."""
+        if self.owner is None:
+            return "Someone who has left"
+        return self.owner.get_full_name() or self.owner.get_username()
 
     @property
     def client(self):
