@@ -110,7 +110,8 @@ def notify(
     )
     addresses = [user.email for user in people.values() if user.email]
     if addresses:
-        subject = email_subject or text[:120]
+        # One line: a header cannot hold a line break (a provider's error text may).
+        subject = " ".join((email_subject or text).split())[:120]
         transaction.on_commit(lambda: _send(addresses, subject, text, url), robust=True)
     return rows
 

@@ -135,7 +135,7 @@ def test_a_failed_job_tells_its_starter_once_with_the_plain_error(
     job = make_job(user, status=VideoJob.Status.WAITING, prompt="Harbour")
     stale = VideoJob.objects.get(pk=job.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        assert job.fail("The provider refused the prompt.", raw="400 bad")
+        assert job.fail("The provider refused the prompt.\nTry again.", raw="400 bad")
         assert not stale.fail("Timed out.")
         # An admin closing a job that needed attention does not tell again either.
         other = make_job(user, status=VideoJob.Status.SUBMITTING, prompt="Unknown outcome")
@@ -143,10 +143,13 @@ def test_a_failed_job_tells_its_starter_once_with_the_plain_error(
         assert other.resolve()
     texts = sorted(Notification.objects.values_list("text", flat=True))
     assert texts == [
-        "Your video “Harbour” failed: The provider refused the prompt.",
+        "Your video “Harbour” failed: The provider refused the prompt.\nTry again.",
         "Your video “Unknown outcome” failed: We could not tell whether it was sent.",
     ]
     assert "400 bad" not in str(texts) and len(mail.outbox) == 2
+    assert "Your video “Harbour” failed: The provider refused the prompt. Try again." in {
+        message.subject for message in mail.outbox
+    }
 
 
 def test_a_cancelled_job_tells_nobody(user, django_capture_on_commit_callbacks):
