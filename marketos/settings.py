@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "workspaces",
+    "inbox",
     # Before django_tasks_db: its db_worker command is extended here (recovery at start-up).
     "videos",
     "review",
@@ -152,6 +153,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "workspaces.menu.workspace_menu",
+                "inbox.context_processors.unread_notifications",
             ],
         },
     },

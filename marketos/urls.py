@@ -20,4 +20,5 @@ urlpatterns = [
     path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),
     path("", include("workspaces.urls")),
     path("", include("videos.urls")),
+    path("", include("inbox.urls")),
 ]

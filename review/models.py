@@ -14,11 +14,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from inbox.models import Notification, notify
 from videos.models import Clip, VideoJob
 from workspaces.models import Membership, Project, Workspace
 
@@ -529,10 +532,18 @@ class ReviewEvent(models.Model):
     def by_guest(self) -> bool:
         return self.actor_id is None and self.link_id is not None
 
+    # What a guest does that the team hears about, and as which kind of notification.
+    TOLD_TO_TEAM = {
+        Kind.COMMENTED: ("commented on", Notification.Kind.CLIENT_COMMENT),
+        Kind.REPLIED: ("replied on", Notification.Kind.CLIENT_COMMENT),
+        Kind.APPROVED: ("approved", Notification.Kind.CLIENT_VERDICT),
+        Kind.CHANGES_REQUESTED: ("requested changes on", Notification.Kind.CLIENT_VERDICT),
+    }
+
     @classmethod
     def record(cls, kind: str, by: Reviewer, *, clip: Clip, detail: str = "") -> "ReviewEvent":
         job = clip.job
-        return cls.objects.create(
+        event = cls.objects.create(
             workspace_id=job.workspace_id,
             project_id=job.project_id,
             clip=clip,
@@ -542,3 +553,27 @@ class ReviewEvent(models.Model):
             actor_name=by.name,
             detail=detail,
         )
+        # Told here, where every review action is recorded (rather than by a post_save signal,
+        # which would also fire for admin edits and fixtures and hide the call): inside the
+        # action's transaction, so an action rolled back tells nobody.
+        if event.by_guest and kind in cls.TOLD_TO_TEAM:
+            event.tell_team(clip)
+        return event
+
+    def tell_team(self, clip: Clip) -> None:
+        """Notify the workspace's members who make videos, and the job's starter (while a
+        member), of a client's comment or verdict on ``clip``."""
+        job = clip.job
+        verb, notification_kind = self.TOLD_TO_TEAM[self.kind]
+        via = f", via “{self.link.label}”" if self.link.label else ""
+        title = job.project.name if job.project_id else job.short_title
+        text = f"{self.actor_name} (client{via}) {verb} {title} v{job.version}, clip {clip.number}"
+        try:
+            url = reverse("review:clip", args=[job.public_id, clip.number])
+        except NoReverseMatch:  # no review page for one clip: the job's page shows it
+            url = job.get_absolute_url()
+        team = get_user_model().objects.filter(
+            models.Q(memberships__role__in=Membership.GENERATORS) | models.Q(pk=job.owner_id),
+            memberships__workspace_id=job.workspace_id,
+        )
+        notify(team.distinct(), workspace=job.workspace, kind=notification_kind, text=text, url=url)

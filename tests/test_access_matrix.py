@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from inbox.models import notify
 from tests.factories import add_member, make_job, make_key, make_project, make_user
 from videos.models import Clip, VideoJob
 from workspaces.access import membership_of, personal_workspace
@@ -60,6 +61,9 @@ OWNER = {
     "workspaces:project_add": ("POST", 400),  # no client or name given
     "workspaces:client_edit": ("GET", 200),
     "workspaces:project_edit": ("GET", 200),
+    "inbox:list": ("GET", 200),
+    "inbox:mark_all_read": ("POST", 302),
+    "inbox:open": ("GET", 302),  # marked read, then on to the job it is about
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -84,7 +88,11 @@ PERSONAL = {
     "workspaces:list",
     # An invitation link is for whoever holds it (a bearer token), once logged in.
     "workspaces:invitation",
+    "inbox:list",
+    "inbox:mark_all_read",
 }
+# What belongs to one user, not to a workspace: everybody else, teammates included, gets 404.
+OWN = {"inbox:open"}
 
 
 # Everything else belongs to a workspace: what a member of it must be allowed to do there to
@@ -177,7 +185,16 @@ def world(user, providers, settings):
     invitation = workspace.invite(
         "new@example.com", Membership.Role.MEMBER, by=membership_of(user, workspace)
     )
+    # A notification of the owner's, about the first job.
+    (notification,) = notify(
+        [user],
+        workspace=workspace,
+        kind="job_ready",
+        text=f"Your video “{first.prompt}” is ready",
+        url=first.get_absolute_url(),
+    )
     return {
+        "notification": notification,
         "key": key,
         "job": first,
         "version": second,
@@ -223,6 +240,7 @@ def url_for(name, world):
         "clip_retry": [job.public_id, world["retry"].number],
         "clip_continue": [job.public_id, 1, "extend"],
         "provider_webhook": ["openrouter"],
+        "open": [world["notification"].pk],
     }
     short = name.split(":")[-1]
     if short in args:
@@ -243,7 +261,7 @@ def request(client, method, url):
 def test_every_url_is_described():
     assert set(url_names()) == set(OWNER) | set(PUBLIC)
     assert set(scoped_url_names()) == SCOPED
-    assert set(NEEDS) == set(OWNER) - PERSONAL
+    assert set(NEEDS) == set(OWNER) - PERSONAL - OWN
 
 
 @pytest.fixture
@@ -269,6 +287,14 @@ def test_workspace_roles(name, role, world, teammate):
     allowed = NEEDS[name] is None or getattr(Membership(role=role), NEEDS[name])
     response = request(client, method, url_for(name, world))
     assert response.status_code == (status if allowed else 403), (name, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(OWN))
+def test_workspace_roles_get_404_for_what_is_someone_elses_own(name, role, world, teammate):
+    client = teammate(role)
+    for method in ("GET", "POST"):
+        assert request(client, method, url_for(name, world)).status_code == 404, (name, role)
 
 
 @pytest.mark.parametrize("role", ROLES)

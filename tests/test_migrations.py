@@ -1,5 +1,7 @@
 """The move from single owners to workspaces keeps every user's keys and jobs theirs."""
 
+from datetime import UTC
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -66,3 +68,25 @@ def test_every_user_gets_a_personal_workspace_holding_their_keys_and_jobs():
     old = migrate(BEFORE)
     assert old.get_model("videos", "ProviderKey").objects.count() == 6
     migrate(latest())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicate_open_invitations_keep_only_the_newest_open():
+    from datetime import datetime, timedelta
+
+    old = migrate([("workspaces", "0003_clients_and_projects")])
+    Workspace = old.get_model("workspaces", "Workspace")
+    Invitation = old.get_model("workspaces", "Invitation")
+    workspace = Workspace.objects.create(name="Acme", slug="acme")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    made = [
+        Invitation.objects.create(
+            workspace=workspace, email=email, role="member", created_at=start + timedelta(days=n)
+        )
+        for n, email in enumerate(["carol@example.com", "carol@example.com", "dave@example.com"])
+    ]
+    new = migrate(latest())
+    Invitation = new.get_model("workspaces", "Invitation")
+    still_open = Invitation.objects.filter(accepted_at=None, revoked_at=None)
+    assert set(still_open.values_list("pk", flat=True)) == {made[1].pk, made[2].pk}
+    assert Invitation.objects.get(pk=made[0].pk).revoked_at is not None

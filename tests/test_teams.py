@@ -10,17 +10,19 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
+from inbox.models import Notification
 from tests.factories import (
     OPENROUTER_KEY,
     add_member,
     logged_in,
     make_job,
     make_key,
+    make_ready_clip,
     make_user,
     make_workspace,
     member,
 )
-from videos.models import ProviderKey
+from videos.models import ProviderKey, VideoJob
 from workspaces import access
 from workspaces.models import Invitation, Membership, TeamRuleBroken, Workspace
 
@@ -204,6 +206,34 @@ def test_leaving_through_the_page(agency):
     assert client.get(agency.get_absolute_url()).status_code == 404
 
 
+def test_deleting_a_user_leaves_their_jobs_and_keys_to_the_workspace(alice, agency):
+    leaver = member(agency, "member").user
+    key = make_key(leaver, workspace=agency, label="Leaver's key")
+    job = make_job(leaver, key=key, prompt="Harbour at dawn", status=VideoJob.Status.COLLECTING)
+    make_ready_clip(job)
+    # Another leaver's job with the same idempotency key: owner-less jobs may share one.
+    other = make_user("other-leaver")
+    add_member(agency, other, Role.MEMBER)
+    make_job(other, workspace=agency, idempotency_key=job.idempotency_key)
+    leaver.delete()
+    other.delete()
+    job.refresh_from_db()
+    key.refresh_from_db()
+    assert job.owner is None and key.owner is None
+    assert VideoJob.objects.filter(workspace=agency, owner=None).count() == 2
+    page = alice.get(job.get_absolute_url()).content.decode()
+    assert "started by Someone who has left" in page
+    assert "Leaver" in alice.get(reverse("videos:keys")).content.decode()
+    # The job still ends normally; nobody is told.
+    assert job.finish_if_collected() and not Notification.objects.exists()
+    assert alice.get(job.get_absolute_url()).status_code == 200
+
+
+def test_the_job_page_says_who_started_it(alice, user):
+    job = make_job(user, prompt="Harbour at dawn")
+    assert "started by alice" in alice.get(job.get_absolute_url()).content.decode()
+
+
 # --- invitations ------------------------------------------------------------------------------
 
 
@@ -332,6 +362,33 @@ def test_invitations_are_never_for_owners_and_need_a_manager(alice, agency):
     assert invite(logged_in(member(agency, "admin").user), agency).status_code == 302
     assert not mail.outbox[1:]  # only the admin's went out
     assert Invitation.objects.count() == 1
+
+
+def test_inviting_an_address_again_renews_its_pending_invitation(alice, agency):
+    assert invite(alice, agency, "carol@example.com", Role.VIEWER).status_code == 302
+    first = Invitation.objects.get()
+    Invitation.objects.update(created_at=first.created_at - Invitation.lifetime())  # expired
+    assert not agency.invitations.pending().exists()
+    admin = logged_in(member(agency, "admin").user)
+    assert invite(admin, agency, "Carol@Example.com", Role.MEMBER).status_code == 302
+    renewed = Invitation.objects.get()  # still one
+    assert renewed.pk == first.pk and renewed.role == Role.MEMBER
+    assert renewed.invited_by.username == "admin" and renewed.created_at > first.created_at
+    assert list(agency.invitations.pending()) == [renewed]
+    assert len(mail.outbox) == 2  # the address gets the renewed link
+    page = alice.get(agency.get_absolute_url()).content.decode()
+    assert page.count('id="invitation-') == 1 and f"invitation-{first.public_id}" in page
+    # Both links work; either joins as a member, once.
+    carol = logged_in(make_user("carol"))
+    assert carol.post(link_in(mail.outbox[1])).status_code == 302
+    assert member(agency, "carol").role == Role.MEMBER
+    # Withdrawn or used, it is no longer open: inviting again makes a new one.
+    agency.memberships.filter(user__username="carol").delete()
+    invitation = agency.invite("carol@example.com", Role.VIEWER, by=member(agency, "alice"))
+    assert invitation.pk != first.pk and Invitation.objects.count() == 2
+    assert invitation.revoke(by=member(agency, "alice"))
+    again = agency.invite("carol@example.com", Role.VIEWER, by=member(agency, "alice"))
+    assert again.pk not in (first.pk, invitation.pk)
 
 
 def test_an_existing_member_keeps_their_role_when_accepting(alice, agency):

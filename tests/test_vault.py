@@ -97,6 +97,11 @@ def test_rotation_reports_keys_it_cannot_decrypt_and_drops_nothing(settings, use
     )
     assert "Re-encrypted 1 key(s)" in out.getvalue()
     assert ProviderKey.objects.count() == 2
+    # A key whose adder has left is reported too.
+    ProviderKey.objects.filter(pk=lost.pk).update(owner=None)
+    with pytest.raises(CommandError):
+        call_command("rotate_vault_keys", stdout=io.StringIO(), stderr=(err := io.StringIO()))
+    assert "of user someone who has left" in err.getvalue()
     assert ProviderKey.objects.get(pk=lost.pk).secret_encrypted == lost_token.decode()
     assert ProviderKey.objects.get(pk=keys[1].pk).reveal() == f"{SECRET}-1"
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
+from inbox.models import Notification, notify
 from providers import registry
 from providers.base import InvalidKey, KeyCheck, ProviderError
 from workspaces.models import Project, Workspace
@@ -46,9 +47,12 @@ class ProviderKey(models.Model):
     # PROTECT: a workspace's keys and paid-for videos are not deleted as a side effect; they
     # are deleted (or, later, moved) on purpose before the workspace can go.
     workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="provider_keys")
+    # SET_NULL: a key added by someone who has since left stays the workspace's key.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="provider_keys",
         verbose_name="added by",
         help_text="Who added the key; the workspace it belongs to decides who may use it.",
@@ -289,9 +293,14 @@ class VideoJob(CompareAndSet, models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The key's workspace, fixed when the job starts (PROTECT: see ProviderKey.workspace).
     workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="video_jobs")
+    # SET_NULL: a job belongs to its workspace, and stays when the person who started it is
+    # deleted. Their jobs then have no owner; the (owner, idempotency_key) constraint lets such
+    # jobs share a key (NULLs are distinct), which is harmless: nobody can retry their POSTs.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="video_jobs",
         verbose_name="started by",
         help_text="Who started the job; its idempotency keys are theirs.",
@@ -385,6 +394,21 @@ class VideoJob(CompareAndSet, models.Model):
             )
             row = cursor.fetchone()
         return None if row is None else str(row[0])
+
+    @property
+    def short_title(self) -> str:
+        """The prompt in 40 characters at most, cut at a word, for notifications."""
+        prompt = " ".join(self.prompt.split())
+        if len(prompt) <= 40:
+            return prompt or "Untitled video"
+        return prompt[:40].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+
+    @property
+    def started_by(self) -> str:
+        """Who started the job, as people read it."""
+        if self.owner is None:
+            return "Someone who has left"
+        return self.owner.get_full_name() or self.owner.get_username()
 
     @property
     def client(self):
@@ -549,13 +573,55 @@ class VideoJob(CompareAndSet, models.Model):
     def provider_key(self):
         return self.key
 
+    # The ends its starter hears about (a cancelled job: they did it themselves).
+    TOLD_TO_OWNER = (
+        Status.READY,
+        Status.FAILED,
+        Status.BLOCKED,
+        Status.EXPIRED,
+        Status.NEEDS_ATTENTION,
+    )
+
     def _move(self, from_statuses, to_status, condition=None, **fields) -> bool:
         fields["updated_at"] = timezone.now()
         fields["panel_version"] = models.F("panel_version") + 1
         if to_status in self.TERMINAL:
             fields.setdefault("finished_at", fields["updated_at"])
             fields.setdefault("next_poll_at", None)
-        return super()._move(from_statuses, to_status, condition, **fields)
+        if isinstance(from_statuses, str):
+            from_statuses = [from_statuses]
+        # Only the move that wins the compare-and-set tells, in the same transaction (a move
+        # rolled back tells nobody); a job that had ended already (an admin resolving one that
+        # needed attention) was told about then.
+        tells = (
+            to_status in self.TOLD_TO_OWNER
+            and self.owner_id is not None
+            and any(status not in self.TERMINAL for status in from_statuses)
+        )
+        if not tells:
+            return super()._move(from_statuses, to_status, condition, **fields)
+        with transaction.atomic():
+            moved = super()._move(from_statuses, to_status, condition, **fields)
+            if moved:
+                self._tell_owner()
+        return moved
+
+    def _tell_owner(self) -> None:
+        title = self.short_title
+        if self.status == self.Status.READY:
+            kind, text = Notification.Kind.JOB_READY, f"Your video “{title}” is ready"
+            if self.error:
+                text += f" ({self.error})"
+        else:
+            kind = Notification.Kind.JOB_FAILED
+            text = f"Your video “{title}” failed: {self.error or self.get_status_display()}"
+        notify(
+            [self.owner],
+            workspace=self.workspace,
+            kind=kind,
+            text=text,
+            url=self.get_absolute_url(),
+        )
 
     # --- submitting ----------------------------------------------------------------------
 

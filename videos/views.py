@@ -260,7 +260,7 @@ def _job_context(request, job):
 
 
 def job_detail(request, public_id):
-    job = _job(request, public_id, "key", "project__client")
+    job = _job(request, public_id, "key", "project__client", "owner")
     # The version chain sits outside the live panel: worked out once, for the whole page.
     version = VideoJob.objects.visible_to(request.user).live_version(public_id)
     context = _job_context(request, job) | {

@@ -88,7 +88,20 @@ class Workspace(models.Model):
         email = email.strip().lower()
         if self.memberships.filter(user__email__iexact=email).exists():
             raise TeamRuleBroken(f"{email} is already a member of {self.name}.")
-        return Invitation.objects.create(workspace=self, email=email, role=role, invited_by=by.user)
+        # One open invitation per address: inviting again renews it (new role, inviter and
+        # lifetime, even if it had expired), so its earlier link keeps working too.
+        for _ in range(2):
+            renewed = self.invitations.open().filter(email=email)
+            if renewed.update(role=role, invited_by=by.user, created_at=timezone.now()):
+                return renewed.get()
+            try:
+                with transaction.atomic():
+                    return Invitation.objects.create(
+                        workspace=self, email=email, role=role, invited_by=by.user
+                    )
+            except IntegrityError:  # invited at the same moment by someone else: renew theirs
+                continue
+        raise TeamRuleBroken(f"{email} was being invited by someone else; try again.")
 
     def add_client(self, name: str, *, by: "Membership") -> "Client":
         """A new client of this workspace, added by ``by`` (a membership here that may
@@ -210,13 +223,13 @@ class Membership(models.Model):
 
 
 class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Neither accepted nor revoked (expired or not): at most one per address."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
     def pending(self):
         """Neither accepted, revoked nor expired."""
-        return self.filter(
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            created_at__gt=timezone.now() - Invitation.lifetime(),
-        )
+        return self.open().filter(created_at__gt=timezone.now() - Invitation.lifetime())
 
     def from_token(self, token: str) -> "Invitation":
         """The invitation a link's token names, if the token is genuine and not expired; else
@@ -271,6 +284,13 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_address",
+            )
+        ]
 
     def __str__(self):
         return f"{self.email} to {self.workspace} ({self.get_role_display()})"

@@ -31,9 +31,10 @@ class Command(BaseCommand):
         )
         if unreadable:
             for key in unreadable:
+                added_by = key.owner.get_username() if key.owner else "someone who has left"
                 self.stderr.write(
                     f"Cannot decrypt key #{key.pk} “{key.label}” ({key.provider}, {key.masked}) "
-                    f"of user {key.owner.get_username()}: none of MARKETOS_VAULT_KEYS opens it. "
+                    f"of user {added_by}: none of MARKETOS_VAULT_KEYS opens it. "
                     "It was left untouched; restore the old vault key or have the owner replace it."
                 )
             raise CommandError(f"{len(unreadable)} key(s) could not be decrypted (see above).")
