@@ -19,5 +19,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),
     path("", include("workspaces.urls")),
+    path("", include("review.guest_urls")),
     path("", include("videos.urls")),
 ]

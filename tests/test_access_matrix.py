@@ -14,7 +14,8 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import add_member, make_job, make_key, make_user
+from review.models import ShareLink
+from tests.factories import add_member, make_job, make_key, make_project, make_user
 from videos.models import Clip, VideoJob
 from workspaces.access import membership_of, personal_workspace
 from workspaces.models import Membership
@@ -58,6 +59,9 @@ OWNER = {
     "workspaces:clients": ("GET", 200),
     "workspaces:client_add": ("POST", 400),  # no name given
     "workspaces:project_add": ("POST", 400),  # no client or name given
+    "share:project_links": ("GET", 200),
+    "share:job_links": ("GET", 200),
+    "share:link_revoke": ("POST", 302),
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -67,6 +71,17 @@ PUBLIC = {
     "videos:ready": ("GET", 503),  # no worker runs during this test
     "videos:metrics": ("GET", 404),  # no metrics token configured
     "provider_webhook": ("POST", 404),  # no webhook secret configured
+}
+# A share link's pages, for whoever holds the link (logged in or not, a member or not: a guest
+# is never a user): (method, status once admitted). Before giving a name, the gate answers 200
+# and every other page sends the visitor to it; a dead (revoked, expired, unknown) link is 404.
+GUEST = {
+    "share:gate": ("GET", 302),  # an admitted guest goes straight to the overview
+    "share:overview": ("GET", 200),
+    "share:compare": ("GET", 200),
+    "share:clip_file": ("GET", 200),
+    "share:clip_poster": ("GET", 200),
+    "share:clip_download": ("GET", 200),  # the link grants downloads
 }
 # Pages that show only what the visitor's workspaces hold: another user gets the page, not 404.
 PERSONAL = {
@@ -111,6 +126,9 @@ NEEDS = {
     "workspaces:clients": None,
     "workspaces:client_add": "can_generate",
     "workspaces:project_add": "can_generate",
+    "share:project_links": "can_generate",
+    "share:job_links": "can_generate",
+    "share:link_revoke": "can_generate",
 }
 # Roles in the owner's workspace checked besides the owner themselves.
 ROLES = [Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER]
@@ -170,6 +188,14 @@ def world(user, providers, settings):
     invitation = workspace.invite(
         "new@example.com", Membership.Role.MEMBER, by=membership_of(user, workspace)
     )
+    # Both versions belong to a project shared by a live link (that grants downloads) and by
+    # a revoked one.
+    project = make_project(workspace)
+    VideoJob.objects.filter(pk__in=[first.pk, second.pk]).update(project=project)
+    owner = membership_of(user, workspace)
+    link, token = ShareLink.create(by=owner, project=project, can_download=True)
+    dead, dead_token = ShareLink.create(by=owner, project=project)
+    dead.revoke(by=owner)
     return {
         "key": key,
         "job": first,
@@ -178,12 +204,30 @@ def world(user, providers, settings):
         "workspace": workspace,
         "target": target,
         "invitation": invitation,
+        "project": project,
+        "link": link,
+        "token": token,
+        "dead_token": dead_token,
     }
 
 
-def url_for(name, world):
+def url_for(name, world, token=None):
     job, version, key = world["job"], world["version"], world["key"]
     slug = world["workspace"].slug
+    token = token or world["token"]
+    share_args = {
+        "share:project_links": [slug, world["project"].public_id],
+        "share:job_links": [job.public_id],
+        "share:link_revoke": [slug, world["link"].public_id],
+        "share:gate": [token],
+        "share:overview": [token],
+        "share:compare": [token, version.public_id],
+        "share:clip_file": [token, job.public_id, 1],
+        "share:clip_poster": [token, job.public_id, 1],
+        "share:clip_download": [token, job.public_id, 1],
+    }
+    if name in share_args:
+        return reverse(name, args=share_args[name])
     workspace_args = {
         "workspaces:members": [slug],
         "workspaces:member_role": [slug, world["target"].pk],
@@ -220,7 +264,7 @@ def request(client, method, url):
 
 
 def test_every_url_is_described():
-    assert set(url_names()) == set(OWNER) | set(PUBLIC)
+    assert set(url_names()) == set(OWNER) | set(PUBLIC) | set(GUEST)
     assert set(NEEDS) == set(OWNER) - PERSONAL
 
 
@@ -308,3 +352,47 @@ def test_anonymous_visitors_are_sent_to_log_in(name, world):
 def test_public_pages(name, world):
     method, status = PUBLIC[name]
     assert request(Client(), method, url_for(name, world)).status_code == status
+
+
+def admitted(client, world):
+    response = client.post(url_for("share:gate", world), {"name": "Dana"})
+    assert response.status_code == 302, response.content
+    return client
+
+
+def visitors(world, user, other_user):
+    """Anonymous, the owner and a stranger: to a share link, all of them are guests."""
+    owner, stranger = Client(), Client()
+    owner.force_login(user)
+    stranger.force_login(other_user)
+    return {"anonymous": Client(), "owner": owner, "stranger": stranger}
+
+
+@pytest.mark.parametrize("name", sorted(GUEST))
+def test_guests_once_admitted(name, world, user, other_user):
+    for who, client in visitors(world, user, other_user).items():
+        method, status = GUEST[name]
+        response = request(admitted(client, world), method, url_for(name, world))
+        assert response.status_code == status, (name, who)
+
+
+@pytest.mark.parametrize("name", sorted(GUEST))
+def test_guests_not_yet_admitted_are_sent_to_the_gate(name, world, user, other_user):
+    for who, client in visitors(world, user, other_user).items():
+        method, _ = GUEST[name]
+        response = request(client, method, url_for(name, world))
+        if name == "share:gate":
+            assert response.status_code == 200, who
+        else:
+            assert response.status_code == 302, (name, who)
+            assert response["Location"] == url_for("share:gate", world), (name, who)
+
+
+@pytest.mark.parametrize("name", sorted(GUEST))
+def test_a_dead_link_is_404_for_everybody(name, world, user, other_user):
+    for who, client in visitors(world, user, other_user).items():
+        client = admitted(client, world)  # admitted to the live link changes nothing
+        for token in (world["dead_token"], "made-up-token"):
+            for method in ("GET", "POST"):
+                response = request(client, method, url_for(name, world, token))
+                assert response.status_code == 404, (name, who, method)
