@@ -2,8 +2,9 @@
 link, and wrong passwords count per address and link against a much smaller budget. Over
 budget: 429 with Retry-After.
 
-Counts live in Django's cache, in fixed windows (``GUEST_RATE`` of (120, 60) allows 120
-requests in each minute). Only digests of addresses and tokens are used as cache keys.
+Counts live in Django's cache, in fixed windows that a client's first request opens
+(``GUEST_RATE`` of (120, 60) allows 120 requests in the minute after it). Only digests of
+addresses and tokens are used as cache keys.
 """
 
 import hashlib
@@ -24,22 +25,29 @@ def _hashed(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-def _window(scope: str, ident: str, seconds: int) -> tuple[str, int]:
-    """The cache key of the current window and the seconds until it ends."""
-    now = time.time()
-    window = int(now // seconds)
-    return f"guest-rate:{scope}:{ident}:{window}", max(1, math.ceil((window + 1) * seconds - now))
+def _key(scope: str, ident: str) -> str:
+    return f"guest-rate:{scope}:{ident}"
 
 
-def _count(scope: str, ident: str, seconds: int) -> tuple[int, int]:
-    """One more in this window: (the count so far, seconds until the window ends)."""
-    key, wait = _window(scope, ident, seconds)
-    cache.add(key, 0, timeout=seconds + 1)
+def _count(scope: str, ident: str, seconds: int) -> int:
+    """One more in the window this client's first request opened; the count so far."""
+    key = _key(scope, ident)
+    if cache.add(key, 1, timeout=seconds):
+        cache.set(f"{key}:since", time.time(), timeout=seconds)
+        return 1
     try:
-        return cache.incr(key), wait
+        return cache.incr(key)  # keeps the window's expiry (local memory, Redis)
     except ValueError:  # the window ended between the two calls
-        cache.set(key, 1, timeout=seconds + 1)
-        return 1, wait
+        cache.add(key, 1, timeout=seconds)
+        return 1
+
+
+def _wait(scope: str, ident: str, seconds: int) -> int:
+    """Seconds until the current window ends."""
+    since = cache.get(f"{_key(scope, ident)}:since")
+    if since is None:
+        return seconds
+    return max(1, math.ceil(since + seconds - time.time()))
 
 
 def spend(request, token: str) -> int:
@@ -49,9 +57,8 @@ def spend(request, token: str) -> int:
         ("link", _hashed(token), settings.GUEST_LINK_RATE),
     )
     for scope, ident, (limit, seconds) in budgets:
-        count, wait = _count(scope, ident, seconds)
-        if count > limit:
-            return wait
+        if _count(scope, ident, seconds) > limit:
+            return _wait(scope, ident, seconds)
     return 0
 
 
@@ -62,8 +69,10 @@ def _password_ident(request, link) -> str:
 def password_wait(request, link) -> int:
     """0 if this address may still try a password on ``link``, else the seconds to wait."""
     limit, seconds = settings.GUEST_PASSWORD_RATE
-    key, wait = _window("password", _password_ident(request, link), seconds)
-    return wait if (cache.get(key) or 0) >= limit else 0
+    ident = _password_ident(request, link)
+    if (cache.get(_key("password", ident)) or 0) < limit:
+        return 0
+    return _wait("password", ident, seconds)
 
 
 def password_failed(request, link) -> None:
