@@ -462,3 +462,23 @@ def test_the_address_is_the_one_the_trusted_proxy_saw(agency, work, settings):
     assert Client(**proxy).get(gate, HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 200
     assert Client(**proxy).get(gate, HTTP_X_FORWARDED_FOR="203.0.113.8").status_code == 200
     assert Client(**proxy).get(gate, HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
+
+
+def test_the_links_panel_renders_alone_for_a_page_that_includes_it(agency, work, rf):
+    from django.template.loader import render_to_string
+
+    from review.forms import ShareLinkForm
+
+    share(agency, project=work["project"], label="Northwind team")
+    request = rf.get("/")
+    html = render_to_string(
+        "review/share_links.html#panel",
+        {
+            "links": ShareLink.objects.all(),
+            "form": ShareLinkForm(),
+            "create_url": links_url(agency, work["project"]),
+        },
+        request=request,
+    )
+    assert "Northwind team" in html and f'action="{links_url(agency, work["project"])}"' in html
+    assert "<html" not in html
