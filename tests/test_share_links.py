@@ -482,3 +482,25 @@ def test_the_links_panel_renders_alone_for_a_page_that_includes_it(agency, work,
     )
     assert "Northwind team" in html and f'action="{links_url(agency, work["project"])}"' in html
     assert "<html" not in html
+
+
+@pytest.mark.parametrize(
+    ("value", "budget"),
+    [("120/min", (120, 60)), ("10/15min", (10, 900)), ("5 / hour", (5, 3600)), ("2/s", (2, 1))],
+)
+def test_a_budget_setting_reads_as_requests_per_seconds(monkeypatch, value, budget):
+    from marketos.settings import envrate
+
+    monkeypatch.setenv("MARKETOS_GUEST_RATE", value)
+    assert envrate("MARKETOS_GUEST_RATE", "1/min") == budget
+
+
+@pytest.mark.parametrize("value", ["lots", "0/min", "10/0min", "10/fortnight", "-1/min"])
+def test_a_malformed_budget_setting_is_reported(monkeypatch, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from marketos.settings import envrate
+
+    monkeypatch.setenv("MARKETOS_GUEST_RATE", value)
+    with pytest.raises(ImproperlyConfigured, match="MARKETOS_GUEST_RATE must be a budget"):
+        envrate("MARKETOS_GUEST_RATE", "1/min")
