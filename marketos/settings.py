@@ -6,6 +6,7 @@ environment variables (see README.md for the full list).
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -64,6 +65,21 @@ def envurl(name: str, default: str) -> str:
 
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in envstr(name, default).split(",") if item.strip()]
+
+
+_RATE = re.compile(r"^(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def envrate(name: str, default: str) -> tuple[int, int]:
+    """A budget like "120/min" or "10/15min": (requests, per so many seconds)."""
+    value = envstr(name, default).lower()
+    match = _RATE.match(value)
+    if not match or int(match[1]) < 1 or match[2] == "0":
+        raise ImproperlyConfigured(
+            f"{name} must be a budget like 120/min or 10/15min (s, min, hour, day), not {value!r}."
+        )
+    return int(match[1]), int(match[2] or 1) * _UNIT_SECONDS[match[3][0]]
 
 
 DEBUG = envbool("MARKETOS_DEBUG", False)
@@ -126,6 +142,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Guests' requests (share links) are counted, and refused over budget, before any view.
+    "review.throttle.GuestRateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -313,6 +331,22 @@ CLIP_LEASE_SECONDS = envint("MARKETOS_CLIP_LEASE_SECONDS", 120)
 RECOVERY_INTERVAL_SECONDS = envint("MARKETOS_RECOVERY_INTERVAL_SECONDS", 60)
 # How late a step must be before recovery assumes its worker died.
 RECOVERY_GRACE_SECONDS = envint("MARKETOS_RECOVERY_GRACE_SECONDS", 120)
+
+# The cache holds the guests' request counts (share links are rate limited). With Redis every
+# web process counts together; the local-memory fallback counts per process, so with several
+# processes a budget is that many times larger.
+if REDIS_URL := envstr("MARKETOS_REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Client share links: every guest request counts against a budget per client address and one
+# per link; wrong passwords against a much smaller one per address and link. Over budget: 429.
+GUEST_RATE = envrate("MARKETOS_GUEST_RATE", "120/min")
+GUEST_LINK_RATE = envrate("MARKETOS_GUEST_LINK_RATE", "600/min")
+GUEST_PASSWORD_RATE = envrate("MARKETOS_GUEST_PASSWORD_RATE", "10/15min")
 
 # Prometheus metrics at /metrics, for a scraper sending "Authorization: Bearer <token>"; empty:
 # no metrics endpoint.

@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),
     path("", include("workspaces.urls")),
+    path("", include("review.guest_urls")),
     path("", include("videos.urls")),
     path("", include("inbox.urls")),
 ]

@@ -114,6 +114,15 @@ def misbehaving_server():
     server.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: no request counts (rate limits) carried over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def user(db):
     return get_user_model().objects.create_user("alice", "alice@example.com", "alice-pw-1234")

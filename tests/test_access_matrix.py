@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from inbox.models import notify
+from review.models import ShareLink
 from tests.factories import add_member, make_job, make_key, make_project, make_user
 from videos.models import Clip, VideoJob
 from workspaces.access import membership_of, personal_workspace
@@ -64,6 +65,9 @@ OWNER = {
     "inbox:list": ("GET", 200),
     "inbox:mark_all_read": ("POST", 302),
     "inbox:open": ("GET", 302),  # marked read, then on to the job it is about
+    "share:project_links": ("GET", 200),
+    "share:job_links": ("GET", 200),
+    "share:link_revoke": ("POST", 302),
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -73,6 +77,17 @@ PUBLIC = {
     "videos:ready": ("GET", 503),  # no worker runs during this test
     "videos:metrics": ("GET", 404),  # no metrics token configured
     "provider_webhook": ("POST", 404),  # no webhook secret configured
+}
+# A share link's pages, for whoever holds the link (logged in or not, a member or not: a guest
+# is never a user): (method, status once admitted). Before giving a name, the gate answers 200
+# and every other page sends the visitor to it; a dead (revoked, expired, unknown) link is 404.
+GUEST = {
+    "share:gate": ("GET", 302),  # an admitted guest goes straight to the overview
+    "share:overview": ("GET", 200),
+    "share:compare": ("GET", 200),
+    "share:clip_file": ("GET", 200),
+    "share:clip_poster": ("GET", 200),
+    "share:clip_download": ("GET", 200),  # the link grants downloads
 }
 # Pages that show only what the visitor's workspaces hold: another user gets the page, not 404.
 PERSONAL = {
@@ -123,6 +138,9 @@ NEEDS = {
     "workspaces:project_add": "can_generate",
     "workspaces:client_edit": "can_generate",
     "workspaces:project_edit": "can_generate",
+    "share:project_links": "can_generate",
+    "share:job_links": "can_generate",
+    "share:link_revoke": "can_generate",
 }
 # Pages that also exist inside one workspace (``w/<slug>/...``): every member of it gets the
 # page with that workspace's work only; another user gets 404, nobody is sent to log in.
@@ -193,6 +211,14 @@ def world(user, providers, settings):
         text=f"Your video “{first.prompt}” is ready",
         url=first.get_absolute_url(),
     )
+    # Both versions belong to a project shared by a live link (that grants downloads) and by
+    # a revoked one.
+    project = make_project(workspace)
+    VideoJob.objects.filter(pk__in=[first.pk, second.pk]).update(project=project)
+    owner = membership_of(user, workspace)
+    link, token = ShareLink.create(by=owner, project=project, can_download=True)
+    dead, dead_token = ShareLink.create(by=owner, project=project)
+    dead.revoke(by=owner)
     return {
         "notification": notification,
         "key": key,
@@ -202,7 +228,10 @@ def world(user, providers, settings):
         "workspace": workspace,
         "target": target,
         "invitation": invitation,
-        "project": make_project(workspace),
+        "project": project,
+        "link": link,
+        "token": token,
+        "dead_token": dead_token,
     }
 
 
@@ -217,9 +246,23 @@ def scoped_url_names(resolver=None, namespace=""):
             yield namespace + entry.name
 
 
-def url_for(name, world):
+def url_for(name, world, token=None):
     job, version, key = world["job"], world["version"], world["key"]
     slug = world["workspace"].slug
+    token = token or world["token"]
+    share_args = {
+        "share:project_links": [slug, world["project"].public_id],
+        "share:job_links": [job.public_id],
+        "share:link_revoke": [slug, world["link"].public_id],
+        "share:gate": [token],
+        "share:overview": [token],
+        "share:compare": [token, version.public_id],
+        "share:clip_file": [token, job.public_id, 1],
+        "share:clip_poster": [token, job.public_id, 1],
+        "share:clip_download": [token, job.public_id, 1],
+    }
+    if name in share_args:
+        return reverse(name, args=share_args[name])
     workspace_args = {
         "workspaces:members": [slug],
         "workspaces:member_role": [slug, world["target"].pk],
@@ -259,7 +302,7 @@ def request(client, method, url):
 
 
 def test_every_url_is_described():
-    assert set(url_names()) == set(OWNER) | set(PUBLIC)
+    assert set(url_names()) == set(OWNER) | set(PUBLIC) | set(GUEST)
     assert set(scoped_url_names()) == SCOPED
     assert set(NEEDS) == set(OWNER) - PERSONAL - OWN
 
@@ -378,3 +421,47 @@ def test_pages_inside_a_workspace(name, world, user, teammate, other_user):
     assert owner.get(reverse(name, args=["no-such-workspace"])).status_code == 404
     response = Client().get(url)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def admitted(client, world):
+    response = client.post(url_for("share:gate", world), {"name": "Dana"})
+    assert response.status_code == 302, response.content
+    return client
+
+
+def visitors(world, user, other_user):
+    """Anonymous, the owner and a stranger: to a share link, all of them are guests."""
+    owner, stranger = Client(), Client()
+    owner.force_login(user)
+    stranger.force_login(other_user)
+    return {"anonymous": Client(), "owner": owner, "stranger": stranger}
+
+
+@pytest.mark.parametrize("name", sorted(GUEST))
+def test_guests_once_admitted(name, world, user, other_user):
+    for who, client in visitors(world, user, other_user).items():
+        method, status = GUEST[name]
+        response = request(admitted(client, world), method, url_for(name, world))
+        assert response.status_code == status, (name, who)
+
+
+@pytest.mark.parametrize("name", sorted(GUEST))
+def test_guests_not_yet_admitted_are_sent_to_the_gate(name, world, user, other_user):
+    for who, client in visitors(world, user, other_user).items():
+        method, _ = GUEST[name]
+        response = request(client, method, url_for(name, world))
+        if name == "share:gate":
+            assert response.status_code == 200, who
+        else:
+            assert response.status_code == 302, (name, who)
+            assert response["Location"] == url_for("share:gate", world), (name, who)
+
+
+@pytest.mark.parametrize("name", sorted(GUEST))
+def test_a_dead_link_is_404_for_everybody(name, world, user, other_user):
+    for who, client in visitors(world, user, other_user).items():
+        client = admitted(client, world)  # admitted to the live link changes nothing
+        for token in (world["dead_token"], "made-up-token"):
+            for method in ("GET", "POST"):
+                response = request(client, method, url_for(name, world, token))
+                assert response.status_code == 404, (name, who, method)

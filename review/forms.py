@@ -1,0 +1,97 @@
+from django import forms
+
+from .models import ShareLink
+
+
+class ShareLinkForm(forms.Form):
+    """A new share link: what it grants, an optional password and how long it works."""
+
+    label = forms.CharField(
+        max_length=100,
+        required=False,
+        help_text="For you and your team, e.g. “Northwind marketing team”; guests do not see it.",
+    )
+    can_view = forms.BooleanField(
+        label="Guests may view", required=False, disabled=True, initial=True
+    )
+    can_comment = forms.BooleanField(
+        label=ShareLink._meta.get_field("can_comment").verbose_name.capitalize(),
+        required=False,
+        initial=True,
+    )
+    can_approve = forms.BooleanField(
+        label=ShareLink._meta.get_field("can_approve").verbose_name.capitalize(), required=False
+    )
+    can_download = forms.BooleanField(
+        label=ShareLink._meta.get_field("can_download").verbose_name.capitalize(), required=False
+    )
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Optional. Guests must type it as well: send it separately from the link.",
+    )
+    expires_in_days = forms.IntegerField(
+        label="Works for (days)",
+        required=False,
+        initial=30,
+        min_value=1,
+        max_value=365,
+        error_messages={
+            "min_value": "A link works for 1 to 365 days (or tick “Never expires”).",
+            "max_value": "A link works for 1 to 365 days (or tick “Never expires”).",
+            "invalid": "Give a whole number of days, from 1 to 365.",
+        },
+    )
+    never_expires = forms.BooleanField(
+        label="Never expires", required=False, help_text="Until you revoke it."
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("never_expires"):
+            data["expires_in_days"] = None
+        elif data.get("expires_in_days") is None and "expires_in_days" not in self.errors:
+            self.add_error(
+                "expires_in_days",
+                "Say how many days the link works (1 to 365), or tick “Never expires”.",
+            )
+        return data
+
+    def link_options(self) -> dict:
+        """The keyword arguments of ``ShareLink.create`` this form stands for."""
+        fields = ("label", "can_comment", "can_approve", "can_download", "password")
+        return {name: self.cleaned_data[name] for name in fields} | {
+            "expires_in_days": self.cleaned_data["expires_in_days"]
+        }
+
+
+class GuestForm(forms.Form):
+    """Who the guest is (and the link's password, when it has one)."""
+
+    name = forms.CharField(
+        label="Your name",
+        max_length=80,
+        help_text="The team sees who said what.",
+        error_messages={"required": "Tell us your name first: the team sees who said what."},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password = forms.CharField(
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Whoever sent you the link has it.",
+        error_messages={"required": "This link needs its password."},
+    )
+
+    def __init__(self, *args, link: ShareLink, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not link.has_password:
+            del self.fields["password"]
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Tell us your name first: the team sees who said what.")
+        return name

@@ -1,0 +1,506 @@
+"""Client share links through the web: made and revoked by members, opened by guests, who see
+what the link shares and nothing else, and are rate limited."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from review.models import ReviewEvent, ShareLink
+from tests.factories import (
+    OPENROUTER_KEY,
+    logged_in,
+    make_job,
+    make_key,
+    make_project,
+    member,
+)
+from videos.models import Clip, VideoJob
+
+pytestmark = pytest.mark.django_db
+
+VIDEO = bytes(range(256)) * 4  # 1 KiB whose every range is recognisable
+PROMPT = "Harbour at dawn, gulls, logo reveal"
+
+
+def stored_clip(job, index=0, content=VIDEO):
+    """A ready clip of ``job`` with ``content`` as its video and a poster."""
+    name = f"clips/{job.public_id}/clip-{index + 1}"
+    return Clip.objects.create(
+        job=job,
+        index=index,
+        source_url=f"https://openrouter.ai/api/v1/videos/x/content?index={index}",
+        status=Clip.Status.READY,
+        file=default_storage.save(f"{name}.mp4", ContentFile(content)),
+        poster=default_storage.save(f"{name}.jpg", ContentFile(b"\xff\xd8poster")),
+        size=len(content),
+        content_type="video/mp4",
+        duration=8.0,
+    )
+
+
+@pytest.fixture
+def work(agency, user):
+    """Spring launch: version 1 and version 2 (made from it), a key and costs; and another
+    project of the same workspace with its own clip."""
+    key = make_key(user, workspace=agency, label="Zeta studio key")
+    project = make_project(agency)
+
+    def job(**fields):
+        return make_job(
+            user,
+            key=key,
+            project=fields.pop("project", project),
+            status=VideoJob.Status.READY,
+            prompt=PROMPT,
+            estimated_cost=Decimal("1.234"),
+            cost=Decimal("4.567"),
+            **fields,
+        )
+
+    first = job()
+    first_clip = stored_clip(first)
+    second = job(parent=first_clip, continuation="extend", version=2)
+    second_clip = stored_clip(second, content=VIDEO[::-1])
+    other_project = make_project(agency, client="Contoso", name="Winter sale")
+    elsewhere = job(project=other_project)
+    return {
+        "key": key,
+        "project": project,
+        "first": first,
+        "first_clip": first_clip,
+        "second": second,
+        "second_clip": second_clip,
+        "other_project": other_project,
+        "elsewhere": elsewhere,
+        "elsewhere_clip": stored_clip(elsewhere),
+    }
+
+
+def share(agency, **options):
+    """A link made by alice; (link, token)."""
+    options.setdefault("project", None)
+    return ShareLink.create(by=member(agency, "alice"), **options)
+
+
+def admitted(token, name="Dana", password="", client=None, **extra):
+    client = client or Client(**extra)
+    data = {"name": name, **({"password": password} if password else {})}
+    response = client.post(reverse("share:gate", args=[token]), data)
+    assert response.status_code == 302, response.content.decode()
+    return client
+
+
+def guest_urls(token, work):
+    first, second = work["first"], work["second"]
+    return [
+        reverse("share:gate", args=[token]),
+        reverse("share:overview", args=[token]),
+        reverse("share:compare", args=[token, second.public_id]),
+        reverse("share:clip_file", args=[token, first.public_id, 1]),
+        reverse("share:clip_poster", args=[token, first.public_id, 1]),
+        reverse("share:clip_download", args=[token, first.public_id, 1]),
+    ]
+
+
+def status(client, name, *args, **headers) -> int:
+    return client.get(reverse(name, args=args), **headers).status_code
+
+
+def links_url(agency, project):
+    return reverse("share:project_links", args=[agency.slug, project.public_id])
+
+
+# --- members making links ---------------------------------------------------------------------
+
+
+def create(client, url, **data):
+    fields = {"label": "Northwind team", "can_comment": "on", "expires_in_days": "30"}
+    return client.post(url, {**fields, **data})
+
+
+def test_a_new_link_is_shown_once_and_only_its_digest_is_stored(agency, work, alice):
+    url = links_url(agency, work["project"])
+    response = create(alice, url, password="open sesame", can_download="on")
+    assert response.status_code == 200
+    page = response.content.decode()
+    found = re.search(r'value="(http://testserver/s/([^/"]+)/)"', page)
+    assert found, page
+    token = found[2]
+    assert "will not be shown again" in page
+    assert response["Cache-Control"] == "no-store"
+    link = ShareLink.objects.get()
+    assert link.label == "Northwind team" and link.grants == "view, comment, download"
+    assert link.has_password and link.created_by.username == "alice"
+    assert timedelta(days=29) < link.expires_at - timezone.now() <= timedelta(days=30)
+    # The list shows the link, never its address again.
+    again = alice.get(url).content.decode()
+    assert "Northwind team" in again and token not in again
+    # A guest opens it; the token is nowhere in the database (sessions and trail included).
+    admitted(token, password="open sesame")
+    assert ShareLink.objects.from_token(token) == link
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+        for table in tables:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                assert token not in repr(row), table
+                assert "open sesame" not in repr(row), table
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"expires_in_days": "0"}, "1 to 365 days"),
+        ({"expires_in_days": "366"}, "1 to 365 days"),
+        ({"expires_in_days": "soon"}, "whole number of days"),
+        ({"expires_in_days": ""}, "how many days"),
+    ],
+)
+def test_a_bad_expiry_is_refused_plainly_and_keeps_the_rest(agency, work, alice, data, message):
+    response = create(alice, links_url(agency, work["project"]), **data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page and 'value="Northwind team"' in page
+    assert not ShareLink.objects.exists()
+
+
+def test_a_link_may_never_expire_and_a_video_may_be_shared_alone(agency, work, alice):
+    url = reverse("share:job_links", args=[work["second"].public_id])
+    response = create(alice, url, expires_in_days="", never_expires="on", can_comment="")
+    assert response.status_code == 200 and "/s/" in response.content.decode()
+    link = ShareLink.objects.get()
+    assert link.job == work["second"] and link.project is None
+    assert link.expires_at is None and link.grants == "view"
+
+
+def test_viewers_and_strangers_cannot_make_or_revoke_links(agency, work, other_user):
+    url = links_url(agency, work["project"])
+    job_url = reverse("share:job_links", args=[work["first"].public_id])
+    viewer = logged_in(agency.memberships.get(user__username="viewer").user)
+    stranger = logged_in(other_user)
+    for target in (url, job_url):
+        assert viewer.get(target).status_code == 403
+        assert create(viewer, target).status_code == 403
+        assert stranger.get(target).status_code == 404
+        assert create(stranger, target).status_code == 404
+        assert Client().get(target)["Location"].startswith(reverse("login"))
+    assert not ShareLink.objects.exists()
+    link, token = share(agency, project=work["project"])
+    revoke = reverse("share:link_revoke", args=[agency.slug, link.public_id])
+    assert viewer.post(revoke).status_code == 403
+    assert stranger.post(revoke).status_code == 404
+    assert ShareLink.objects.from_token(token) == link
+
+
+def test_a_project_link_page_lists_what_each_link_grants(agency, work, alice):
+    share(agency, project=work["project"], label="Live one", password="pw", expires_in_days=5)
+    dead, _ = share(agency, project=work["project"], label="Old one", can_download=True)
+    dead.revoke(by=member(agency, "alice"))
+    share(agency, project=work["other_project"], label="Not this project")
+    page = alice.get(links_url(agency, work["project"])).content.decode()
+    assert "Live one" in page and "Old one" in page and "Not this project" not in page
+    assert "view, comment, download" in page and "Revoked" in page
+    assert page.count(">Revoke</button>") == 1  # only the live link can be revoked
+
+
+# --- the gate ---------------------------------------------------------------------------------
+
+
+def test_a_guest_gives_a_name_then_sees_the_videos(agency, work):
+    _, token = share(agency, project=work["project"])
+    client = Client()
+    gate = reverse("share:gate", args=[token])
+    page = client.get(gate).content.decode()
+    assert "Acme Agency shares Spring launch with you" in page
+    response = client.post(gate, {"name": "  "})
+    assert response.status_code == 400 and "Tell us your name" in response.content.decode()
+    response = client.post(gate, {"name": "Dana Scully"})
+    assert response["Location"] == reverse("share:overview", args=[token])
+    # Admitted: the gate leads straight on; the guest is no user.
+    assert client.get(gate)["Location"] == reverse("share:overview", args=[token])
+    assert "_auth_user_id" not in client.session
+    event = ReviewEvent.objects.get(kind=ReviewEvent.Kind.LINK_USED)
+    assert event.actor_name == "Dana Scully" and event.actor is None
+
+
+def test_a_wrong_password_says_so_and_keeps_the_name(agency, work):
+    _, token = share(agency, project=work["project"], password="open sesame")
+    client = Client()
+    gate = reverse("share:gate", args=[token])
+    page = client.get(gate).content.decode()
+    assert "Spring launch" not in page  # not before the password
+    response = client.post(gate, {"name": "Dana", "password": "guess"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "That password is not right" in page and 'value="Dana"' in page
+    assert "guess" not in page
+    assert client.get(reverse("share:overview", args=[token]))["Location"] == gate
+    admitted(token, password="open sesame", client=client)
+    assert status(client, "share:overview", token) == 200
+
+
+def test_wrong_passwords_are_throttled_per_address_and_link(agency, work, settings):
+    settings.GUEST_PASSWORD_RATE = (3, 900)
+    _, token = share(agency, project=work["project"], password="open sesame")
+    _, other_token = share(agency, project=work["project"], password="open sesame")
+    gate = reverse("share:gate", args=[token])
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(3):
+        assert client.post(gate, {"name": "Eve", "password": "guess"}).status_code == 400
+    refused = client.post(gate, {"name": "Eve", "password": "open sesame"})
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 900
+    assert "Too many password attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session and "review.guests" not in client.session
+    # Another address, or another link, still gets its own tries.
+    admitted(token, password="open sesame", REMOTE_ADDR="198.51.100.1")
+    admitted(other_token, password="open sesame", client=client)
+
+
+def test_an_expired_link_is_a_plain_404_even_for_an_admitted_guest(agency, work):
+    link, token = share(agency, project=work["project"], expires_in_days=1)
+    client = admitted(token)
+    ShareLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    for url in guest_urls(token, work):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Spring launch" not in response.content.decode()
+        assert "expired" not in response.content.decode().lower()
+
+
+def test_revoking_closes_every_guest_url_at_once(agency, work, alice):
+    link, token = share(agency, project=work["project"], can_download=True)
+    client = admitted(token)
+    assert all(client.get(url).status_code in (200, 302) for url in guest_urls(token, work))
+    response = alice.post(reverse("share:link_revoke", args=[agency.slug, link.public_id]))
+    assert response["Location"] == links_url(agency, work["project"])
+    for url in guest_urls(token, work):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"name": "Dana"}).status_code == 404, url
+    assert ReviewEvent.objects.filter(kind=ReviewEvent.Kind.LINK_REVOKED).count() == 1
+
+
+def test_a_logged_in_member_opening_a_link_is_a_guest_too(agency, work, alice):
+    _, token = share(agency, project=work["project"])
+    overview = reverse("share:overview", args=[token])
+    assert alice.get(overview)["Location"] == reverse("share:gate", args=[token])
+    admitted(token, name="Alice from the agency", client=alice)
+    page = alice.get(overview).content.decode()
+    assert "Viewing as Alice from the agency" in page
+    assert reverse("videos:generate") not in page  # the guest frame, not the app's
+
+
+# --- what guests see --------------------------------------------------------------------------
+
+
+def test_the_overview_shows_the_shared_versions_and_links_them(agency, work):
+    _, token = share(agency, project=work["project"])
+    page = admitted(token).get(reverse("share:overview", args=[token])).content.decode()
+    first, second = work["first"], work["second"]
+    assert "Acme Agency shares Spring launch with you" in page
+    assert "Version 1" in page and "Version 2" in page
+    assert reverse("share:clip_file", args=[token, first.public_id, 1]) in page
+    assert reverse("share:clip_poster", args=[token, second.public_id, 1]) in page
+    assert reverse("share:compare", args=[token, second.public_id]) in page
+    assert "Download" not in page  # not granted
+    assert str(work["elsewhere"].public_id) not in page
+
+
+def test_guest_pages_show_nothing_that_is_not_shared(agency, work, settings):
+    key = work["key"]
+    _, token = share(agency, project=work["project"], can_download=True, can_approve=True)
+    client = admitted(token)
+    pages = [client.get(reverse("share:gate", args=["made-up"]))]
+    pages.append(Client().get(reverse("share:gate", args=[token])))
+    pages += [client.get(url, follow=True) for url in guest_urls(token, work)[:3]]
+    settings.GUEST_RATE = (1, 60)
+    pages.append(client.get(reverse("share:overview", args=[token])))  # the 429 page
+    forbidden = [
+        OPENROUTER_KEY,
+        key.masked,
+        key.label,
+        "veo",
+        "openrouter",
+        "gemini",
+        "1.23",
+        "4.56",
+        "$",
+        "cost",
+        "price",
+        PROMPT,
+        "Winter sale",
+        "Contoso",
+        "alice",
+        "@example.com",
+        "admin",
+        "viewer",
+    ]
+    assert [page.status_code for page in pages] == [404, 200, 200, 200, 200, 429]
+    for page in pages:
+        text = page.content.decode().lower()
+        for word in forbidden:
+            assert word.lower() not in text, (word, page.request["PATH_INFO"])
+
+
+def test_a_guest_reaches_only_what_their_link_shares(agency, work, user):
+    first, second = work["first"], work["second"]
+    _, project_token = share(agency, project=work["project"], can_download=True)
+    _, job_token = share(agency, job=second, can_download=True)
+    _, other_token = share(agency, project=work["other_project"], can_download=True)
+    guest = admitted(project_token)
+    other = work["elsewhere"]
+    for name in ("share:clip_file", "share:clip_poster", "share:clip_download"):
+        # Another project's clip through this link; this project's clip through another link.
+        assert guest.get(reverse(name, args=[project_token, other.public_id, 1])).status_code == 404
+        assert guest.get(reverse(name, args=[other_token, first.public_id, 1])).status_code == 302
+        assert guest.get(reverse(name, args=[project_token, first.public_id, 9])).status_code == 404
+    assert status(guest, "share:overview", other_token) == 302
+    # A link to version 2 alone does not open version 1, nor a comparison with it.
+    one = admitted(job_token)
+    assert status(one, "share:clip_file", job_token, second.public_id, 1) == 200
+    assert status(one, "share:clip_file", job_token, first.public_id, 1) == 404
+    assert status(one, "share:compare", job_token, second.public_id) == 404
+    page = one.get(reverse("share:overview", args=[job_token])).content.decode()
+    assert "Version 2" in page and "Version 1" not in page and "Compare" not in page
+    # A clip not (yet) in storage is not shared.
+    Clip.objects.filter(pk=work["first_clip"].pk).update(status=Clip.Status.COPYING)
+    assert status(guest, "share:clip_file", project_token, first.public_id, 1) == 404
+    assert status(guest, "share:compare", project_token, second.public_id) == 404
+
+
+def test_the_compare_page_plays_both_shared_versions(agency, work):
+    _, token = share(agency, project=work["project"])
+    first, second = work["first"], work["second"]
+    page = admitted(token).get(reverse("share:compare", args=[token, second.public_id]))
+    text = page.content.decode()
+    assert text.count("data-compare-video") == 2 and "js/compare.js" in text
+    assert reverse("share:clip_file", args=[token, first.public_id, 1]) in text
+    assert reverse("share:clip_file", args=[token, second.public_id, 1]) in text
+    assert f'"{reverse("videos:clip_file", args=[first.public_id, 1])}"' not in text
+    # Version 1 has nothing before it.
+    assert status(admitted(token), "share:compare", token, first.public_id) == 404
+
+
+def test_downloads_need_the_permission_and_serve_the_right_bytes(agency, work):
+    first = work["first"]
+    _, view_token = share(agency, project=work["project"])
+    _, token = share(agency, project=work["project"], can_download=True)
+    viewer = admitted(view_token)
+    assert status(viewer, "share:clip_download", view_token, first.public_id, 1) == 403
+    guest = admitted(token)
+    url = reverse("share:clip_download", args=[token, first.public_id, 1])
+    response = guest.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == VIDEO
+    disposition = response["Content-Disposition"]
+    assert (
+        disposition.startswith("attachment") and "spring-launch-version-1-clip-1.mp4" in disposition
+    )
+    assert "harbour" not in disposition
+    partial = guest.get(url, HTTP_RANGE="bytes=10-19")
+    assert partial.status_code == 206 and partial["Content-Range"] == f"bytes 10-19/{len(VIDEO)}"
+    assert b"".join(partial.streaming_content) == VIDEO[10:20]
+    assert guest.get(url, HTTP_RANGE="bytes=5000-").status_code == 416
+    # Played inline, with Range too, whatever the permission.
+    inline = viewer.get(
+        reverse("share:clip_file", args=[view_token, first.public_id, 1]), HTTP_RANGE="bytes=0-3"
+    )
+    assert inline.status_code == 206 and b"".join(inline.streaming_content) == VIDEO[:4]
+    assert inline["Content-Disposition"] == "inline"
+    poster = viewer.get(reverse("share:clip_poster", args=[view_token, first.public_id, 1]))
+    assert (
+        poster["Content-Type"] == "image/jpeg"
+        and b"".join(poster.streaming_content) == b"\xff\xd8poster"
+    )
+
+
+# --- rate limits ------------------------------------------------------------------------------
+
+
+def test_guest_requests_are_rate_limited_per_address(agency, work, settings):
+    settings.GUEST_RATE = (3, 60)
+    _, token = share(agency, project=work["project"])
+    gate = reverse("share:gate", args=[token])
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    assert [client.get(gate).status_code for _ in range(3)] == [200, 200, 200]
+    refused = client.get(gate)
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 60
+    assert "Too many requests" in refused.content.decode()
+    # Dead links count too: guessing tokens is no way round the budget.
+    assert status(client, "share:gate", "made-up") == 429
+    assert Client(REMOTE_ADDR="198.51.100.1").get(gate).status_code == 200
+    # Members' own pages are not counted.
+    assert client.get(reverse("login")).status_code == 200
+
+
+def test_guest_requests_are_rate_limited_per_link(agency, work, settings):
+    settings.GUEST_LINK_RATE = (2, 60)
+    _, token = share(agency, project=work["project"])
+    _, other_token = share(agency, project=work["project"])
+    gate = reverse("share:gate", args=[token])
+    answers = [Client(REMOTE_ADDR=f"203.0.113.{n}").get(gate).status_code for n in range(1, 4)]
+    assert answers == [200, 200, 429]
+    assert (
+        Client(REMOTE_ADDR="203.0.113.9").get(reverse("share:gate", args=[other_token])).status_code
+        == 200
+    )
+
+
+def test_the_address_is_the_one_the_trusted_proxy_saw(agency, work, settings):
+    settings.GUEST_RATE = (1, 60)
+    settings.TRUSTED_PROXY_COUNT = 1
+    _, token = share(agency, project=work["project"])
+    gate = reverse("share:gate", args=[token])
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    assert Client(**proxy).get(gate, HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 200
+    assert Client(**proxy).get(gate, HTTP_X_FORWARDED_FOR="203.0.113.8").status_code == 200
+    assert Client(**proxy).get(gate, HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
+
+
+def test_the_links_panel_renders_alone_for_a_page_that_includes_it(agency, work, rf):
+    from django.template.loader import render_to_string
+
+    from review.forms import ShareLinkForm
+
+    share(agency, project=work["project"], label="Northwind team")
+    request = rf.get("/")
+    html = render_to_string(
+        "review/share_links.html#panel",
+        {
+            "links": ShareLink.objects.all(),
+            "form": ShareLinkForm(),
+            "create_url": links_url(agency, work["project"]),
+        },
+        request=request,
+    )
+    assert "Northwind team" in html and f'action="{links_url(agency, work["project"])}"' in html
+    assert "<html" not in html
+
+
+@pytest.mark.parametrize(
+    ("value", "budget"),
+    [("120/min", (120, 60)), ("10/15min", (10, 900)), ("5 / hour", (5, 3600)), ("2/s", (2, 1))],
+)
+def test_a_budget_setting_reads_as_requests_per_seconds(monkeypatch, value, budget):
+    from marketos.settings import envrate
+
+    monkeypatch.setenv("MARKETOS_GUEST_RATE", value)
+    assert envrate("MARKETOS_GUEST_RATE", "1/min") == budget
+
+
+@pytest.mark.parametrize("value", ["lots", "0/min", "10/0min", "10/fortnight", "-1/min"])
+def test_a_malformed_budget_setting_is_reported(monkeypatch, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from marketos.settings import envrate
+
+    monkeypatch.setenv("MARKETOS_GUEST_RATE", value)
+    with pytest.raises(ImproperlyConfigured, match="MARKETOS_GUEST_RATE must be a budget"):
+        envrate("MARKETOS_GUEST_RATE", "1/min")
