@@ -19,5 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),
     path("", include("workspaces.urls")),
+    # Before videos: its catch-all clip actions (clips/<n>/<kind>/) would take review's URLs.
+    path("", include("review.urls")),
     path("", include("videos.urls")),
 ]
