@@ -19,7 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from providers.base import InvalidSpec
 from videos import lifecycle
@@ -309,6 +309,7 @@ def _decide(request, desk: Desk):
 # --- members ----------------------------------------------------------------------------------
 
 
+@require_safe
 def clip_review(request, public_id, number):
     return render(
         request, "review/clip.html", _clip_context(_member_desk(request, public_id, number))
@@ -345,6 +346,7 @@ def verdict(request, public_id, number):
 
 
 @guest_view
+@require_safe
 def guest_clip(request, token, public_id, number):
     desk = _guest_desk(request, token, public_id, number)
     return render(request, "review/clip.html", _clip_context(desk))
@@ -461,6 +463,7 @@ def _chains(jobs) -> list[list]:
     return ordered
 
 
+@require_safe
 def project_review(request, slug, public_id):
     """Where every clip of a project stands, and the project's review trail."""
     project = access.get_for_user(

@@ -9,12 +9,15 @@ which capability it takes).
 import uuid
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import add_member, make_job, make_key, make_user
+from review import guests
+from review.models import Comment, Reviewer, ShareLink
+from tests.factories import add_member, make_job, make_key, make_project, make_user
 from videos.models import Clip, VideoJob
 from workspaces.access import membership_of, personal_workspace
 from workspaces.models import Membership
@@ -58,6 +61,14 @@ OWNER = {
     "workspaces:clients": ("GET", 200),
     "workspaces:client_add": ("POST", 400),  # no name given
     "workspaces:project_add": ("POST", 400),  # no client or name given
+    "review:clip": ("GET", 200),
+    "review:comment": ("POST", 400),  # nothing written
+    "review:reply": ("POST", 400),  # nothing written
+    "review:resolve": ("POST", 302),
+    "review:reopen": ("POST", 302),  # nothing to reopen: sent back to the page
+    "review:verdict": ("POST", 400),  # neither approve nor request changes chosen
+    "review:revise": ("GET", 200),
+    "review:project": ("GET", 200),
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -67,6 +78,23 @@ PUBLIC = {
     "videos:ready": ("GET", 503),  # no worker runs during this test
     "videos:metrics": ("GET", 404),  # no metrics token configured
     "provider_webhook": ("POST", 404),  # no webhook secret configured
+    # A share link's pages, for a made-up link (see GUEST for the guests of a real one).
+    "review:guest_clip": ("GET", 404),
+    "review:guest_comment": ("POST", 404),
+    "review:guest_reply": ("POST", 404),
+    "review:guest_resolve": ("POST", 404),
+    "review:guest_reopen": ("POST", 404),
+    "review:guest_verdict": ("POST", 404),
+}
+# The guests of a share link (to the world's job), admitted by name: what they get through a
+# link that allows everything, and through a link that only shows.
+GUEST = {
+    "review:guest_clip": ("GET", 200, 200),
+    "review:guest_comment": ("POST", 400, 403),  # nothing written
+    "review:guest_reply": ("POST", 400, 403),
+    "review:guest_resolve": ("POST", 302, 403),
+    "review:guest_reopen": ("POST", 302, 403),
+    "review:guest_verdict": ("POST", 400, 403),
 }
 # Pages that show only what the visitor's workspaces hold: another user gets the page, not 404.
 PERSONAL = {
@@ -111,6 +139,14 @@ NEEDS = {
     "workspaces:clients": None,
     "workspaces:client_add": "can_generate",
     "workspaces:project_add": "can_generate",
+    "review:clip": None,
+    "review:comment": "can_review",
+    "review:reply": "can_review",
+    "review:resolve": "can_review",
+    "review:reopen": "can_review",
+    "review:verdict": "can_review",
+    "review:revise": "can_generate",
+    "review:project": None,
 }
 # Roles in the owner's workspace checked besides the owner themselves.
 ROLES = [Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER]
@@ -166,6 +202,13 @@ def world(user, providers, settings):
     retry = Clip.objects.create(job=first, index=1, source_url="x", status=Clip.Status.FAILED)
     # A viewer to change and remove, and a pending invitation to revoke and open.
     workspace = personal_workspace(user)
+    # The first job is for a client's project, its clip has a comment, and it is shared.
+    project = make_project(workspace)
+    VideoJob.objects.filter(pk__in=[first.pk, second.pk]).update(project=project)
+    comment = Comment.add(first_clip, "Brighter, please", by=Reviewer(user=user), at_seconds=1)
+    owner = membership_of(user, workspace)
+    full, token = ShareLink.create(by=owner, job=first, can_approve=True)
+    _, view_only_token = ShareLink.create(by=owner, job=first, can_comment=False)
     target = add_member(workspace, make_user("target"), Membership.Role.VIEWER)
     invitation = workspace.invite(
         "new@example.com", Membership.Role.MEMBER, by=membership_of(user, workspace)
@@ -178,10 +221,13 @@ def world(user, providers, settings):
         "workspace": workspace,
         "target": target,
         "invitation": invitation,
+        "project": project,
+        "comment": comment,
+        "links": {True: (full, token), False: (_, view_only_token)},
     }
 
 
-def url_for(name, world):
+def url_for(name, world, token=None):
     job, version, key = world["job"], world["version"], world["key"]
     slug = world["workspace"].slug
     workspace_args = {
@@ -194,6 +240,7 @@ def url_for(name, world):
         "workspaces:clients": [slug],
         "workspaces:client_add": [slug],
         "workspaces:project_add": [slug],
+        "review:project": [slug, world["project"].public_id],
     }
     if name in workspace_args:
         return reverse(name, args=workspace_args[name])
@@ -204,6 +251,15 @@ def url_for(name, world):
         "provider_webhook": ["openrouter"],
     }
     short = name.split(":")[-1]
+    comment = world["comment"].public_id
+    if name.startswith("review:guest_"):
+        token = token if token is not None else "made-up-" + "x" * 24
+        extra = [comment] if short in ("guest_reply", "guest_resolve", "guest_reopen") else []
+        return reverse(name, args=[token, job.public_id, 1, *extra])
+    if short in ("reply", "resolve", "reopen", "revise"):
+        return reverse(name, args=[job.public_id, 1, comment])
+    if name in ("review:clip", "review:comment", "review:verdict"):
+        return reverse(name, args=[job.public_id, 1])
     if short in args:
         return reverse(name, args=args[short])
     if short.startswith("clip_"):
@@ -222,6 +278,29 @@ def request(client, method, url):
 def test_every_url_is_described():
     assert set(url_names()) == set(OWNER) | set(PUBLIC)
     assert set(NEEDS) == set(OWNER) - PERSONAL
+    assert set(GUEST) == {name for name in PUBLIC if name.startswith("review:guest_")}
+
+
+def admitted(link, name="Dana"):
+    """A visitor admitted to ``link`` as ``name``, as the link's gate admits them."""
+    session = SessionStore()
+    session[guests.SESSION_KEY] = {link.token_digest: name}
+    session.create()
+    client = Client()
+    client.cookies["sessionid"] = session.session_key
+    return client
+
+
+@pytest.mark.parametrize("full", [True, False])
+@pytest.mark.parametrize("name", sorted(GUEST))
+def test_share_link_guests(name, full, world):
+    """A guest gets what their link allows, 403 for the rest; another method is refused."""
+    link, token = world["links"][full]
+    method, allowed, limited = GUEST[name]
+    url = url_for(name, world, token)
+    assert request(admitted(link), method, url).status_code == (allowed if full else limited)
+    other = "POST" if method == "GET" else "GET"
+    assert request(admitted(link), other, url).status_code == 405
 
 
 @pytest.fixture
