@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -165,6 +165,7 @@ def _clip_context(desk: Desk, *, form=None, reply_errors=None, confirming="", oo
     replies = Comment.objects.select_related("author").order_by("created_at")
     comments = list(
         clip.comments.filter(parent=None)
+        .order_by(F("at_seconds").asc(nulls_first=True), "created_at")
         .select_related("author")
         .prefetch_related(Prefetch("replies", queryset=replies))
     )
