@@ -148,6 +148,10 @@ def _versions(desk: Desk) -> list:
         clips = clips.filter(pk__in=desk.reviewer.link.clips())
     for job_id, index in clips.order_by("-index").values_list("job_id", "index"):
         first_ready[job_id] = index + 1
+    if desk.is_guest:  # a guest learns nothing of the versions their link does not show
+        versions = [v for v in versions if v.pk in first_ready]
+        if len(versions) < 2:
+            return []
     for version in versions:
         number = first_ready.get(version.pk)
         version.review_url = ""
@@ -160,7 +164,16 @@ def _versions(desk: Desk) -> list:
     return versions
 
 
-def _clip_context(desk: Desk, *, form=None, reply_errors=None, confirming="", oob=False) -> dict:
+def _clip_context(
+    desk: Desk,
+    *,
+    form=None,
+    reply_errors=None,
+    confirming="",
+    verdict_error="",
+    thread_error="",
+    oob=False,
+) -> dict:
     clip = desk.clip
     replies = Comment.objects.select_related("author").order_by("created_at")
     comments = list(
@@ -195,6 +208,8 @@ def _clip_context(desk: Desk, *, form=None, reply_errors=None, confirming="", oo
         "verdicts": verdicts,
         "standing": Verdict.State(standing(verdicts)),
         "confirming": confirming,
+        "verdict_error": verdict_error,
+        "thread_error": thread_error,
         "versions": _versions(desk),
         "video_url": desk.media_url("file"),
         "poster_url": desk.media_url("poster") if clip.poster else "",
@@ -279,7 +294,7 @@ def _resolve(request, desk: Desk, comment_id, *, reopen=False):
     try:
         (comment.reopen if reopen else comment.resolve)(by=desk.reviewer)
     except ReviewRuleBroken as exc:
-        messages.error(request, exc.message)
+        return _respond(request, desk, "thread", status=400, thread_error=exc.message)
     message = "Comment reopened." if reopen else "Comment resolved."
     return _done(request, desk, "thread", message, f"#comment-{comment.public_id}")
 
@@ -288,8 +303,8 @@ def _decide(request, desk: Desk):
     desk.require(desk.can_approve, "approving")
     form = VerdictForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve or request changes.")
-        return _respond(request, desk, "verdicts", status=400)
+        error = "Choose approve or request changes."
+        return _respond(request, desk, "verdicts", status=400, verdict_error=error)
     state = form.cleaned_data["state"]
     # A client's approval tells the team the clip is final: asked once more before it counts.
     if desk.is_guest and state == Verdict.State.APPROVED and not form.cleaned_data["confirm"]:
@@ -297,8 +312,7 @@ def _decide(request, desk: Desk):
     try:
         Verdict.decide(desk.clip, state, by=desk.reviewer)
     except ReviewRuleBroken as exc:
-        messages.error(request, exc.message)
-        return _respond(request, desk, "verdicts", status=400)
+        return _respond(request, desk, "verdicts", status=400, verdict_error=exc.message)
     said = (
         "You approved this version."
         if state == Verdict.State.APPROVED

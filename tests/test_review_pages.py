@@ -501,3 +501,39 @@ def test_a_finished_revision_is_the_clip_s_next_version(agency, user, project, p
     assert "Version 2 revises version 1 from feedback" in compare
     job_page = alice.get(second.get_absolute_url()).content.decode()
     assert "revised from feedback" in job_page
+
+
+def test_resolving_a_reply_says_to_resolve_its_comment(agency, clip):
+    comment = alice_says(agency, clip, "Too dark")
+    reply = Comment.add(
+        clip, "Agreed", by=Reviewer.member(member(agency, "viewer")), parent=comment
+    )
+    alice = as_role(agency, "alice")
+    url = comment_url(clip, "review:resolve", reply)
+    response = alice.post(url)
+    assert response.status_code == 400
+    assert "Resolve the comment a reply belongs to." in response.content.decode()
+    fragment = alice.post(url, **HTMX).content.decode()
+    assert "Resolve the comment a reply belongs to." in fragment and "<html" not in fragment
+
+
+def test_a_bad_verdict_is_explained_inside_the_fragment(agency, clip):
+    url = page_url(clip, "review:verdict")
+    fragment = as_role(agency, "alice").post(url, {"state": "in_review"}, **HTMX)
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and "Choose approve or request changes." in html
+    assert '<section id="verdicts"' in html and not Verdict.objects.exists()
+
+
+def test_a_guest_sees_only_the_versions_their_link_shows(agency, user, project, clip):
+    second = make_job(
+        user, agency, project=project, status="ready", parent=clip, continuation="revise", version=2
+    )
+    newer = make_ready_clip(second)
+    job_link, token = ShareLink.create(by=member(agency, "alice"), job=second)
+    html = guest_client(job_link).get(guest_url("review:guest_clip", token, newer)).content
+    assert b"Version 1" not in html and b"Versions" not in html
+    project_link, token = share(agency, project)
+    html = guest_client(project_link).get(guest_url("review:guest_clip", token, newer)).content
+    assert guest_url("review:guest_clip", token, clip).encode() in html
+    assert b"Compare" not in html and b"revised from feedback" in html
