@@ -76,3 +76,23 @@ def test_the_clip_review_page(browser, live_server, reviewed_clip, screenshot, d
     assert page.url.endswith("/review/")  # no page load: htmx swapped the thread
     assert not errors, errors
     context.close()
+
+
+def test_the_project_review_page(browser, live_server, reviewed_clip, screenshot):
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("alice-pw-1234")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/generate/")
+    project = reviewed_clip.job.project
+    page.goto(
+        f"{live_server.url}/workspaces/{project.workspace.slug}/projects/{project.public_id}/review/"
+    )
+    # Every ready clip of the video, with its poster and its open comments.
+    assert page.locator(".review-clip").count() == reviewed_clip.job.clips.count()
+    assert page.locator(".review-poster img").first.evaluate("i => i.naturalWidth") > 0
+    assert "3 open comments" in page.locator(".review-clip").first.inner_text()
+    screenshot(page, "review-project-desktop")
+    context.close()
