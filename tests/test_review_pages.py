@@ -537,3 +537,13 @@ def test_a_guest_sees_only_the_versions_their_link_shows(agency, user, project, 
     html = guest_client(project_link).get(guest_url("review:guest_clip", token, newer)).content
     assert guest_url("review:guest_clip", token, clip).encode() in html
     assert b"Compare" not in html and b"revised from feedback" in html
+
+
+def test_a_revision_is_a_new_generation_and_a_new_take_stays_a_revision(agency, sandbox_clip):
+    from videos import lifecycle
+
+    revised, _ = lifecycle.revise_clip(sandbox_clip, "A pink lighthouse", "rev-2")
+    assert lifecycle.spec_for(revised).parent is None  # nothing of the clip is sent along
+    take, _ = lifecycle.resubmit(revised, "rev-3")
+    assert (take.continuation, take.parent, take.version) == ("revise", sandbox_clip, 2)
+    assert take.prompt == "A pink lighthouse"
