@@ -20,6 +20,8 @@ urlpatterns = [
     path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),
     path("", include("workspaces.urls")),
     path("", include("review.guest_urls")),
+    # Before videos: its catch-all clip actions (clips/<n>/<kind>/) would take review's URLs.
+    path("", include("review.urls")),
     path("", include("videos.urls")),
     path("", include("inbox.urls")),
 ]

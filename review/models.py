@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from inbox.models import Notification, notify
@@ -568,10 +568,7 @@ class ReviewEvent(models.Model):
         via = f", via “{self.link.label}”" if self.link.label else ""
         title = job.project.name if job.project_id else job.short_title
         text = f"{self.actor_name} (client{via}) {verb} {title} v{job.version}, clip {clip.number}"
-        try:
-            url = reverse("review:clip", args=[job.public_id, clip.number])
-        except NoReverseMatch:  # no review page for one clip: the job's page shows it
-            url = job.get_absolute_url()
+        url = reverse("review:clip", args=[job.public_id, clip.number])
         team = get_user_model().objects.filter(
             models.Q(memberships__role__in=Membership.GENERATORS) | models.Q(pk=job.owner_id),
             memberships__workspace_id=job.workspace_id,

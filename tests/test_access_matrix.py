@@ -9,13 +9,15 @@ which capability it takes).
 import uuid
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from inbox.models import notify
-from review.models import ShareLink
+from review import guests
+from review.models import Comment, Reviewer, ShareLink
 from tests.factories import add_member, make_job, make_key, make_project, make_user
 from videos.models import Clip, VideoJob
 from workspaces.access import membership_of, personal_workspace
@@ -68,6 +70,14 @@ OWNER = {
     "share:project_links": ("GET", 200),
     "share:job_links": ("GET", 200),
     "share:link_revoke": ("POST", 302),
+    "review:clip": ("GET", 200),
+    "review:comment": ("POST", 400),  # nothing written
+    "review:reply": ("POST", 400),  # nothing written
+    "review:resolve": ("POST", 302),
+    "review:reopen": ("POST", 302),  # nothing to reopen: sent back to the page
+    "review:verdict": ("POST", 400),  # neither approve nor request changes chosen
+    "review:revise": ("GET", 200),
+    "review:project": ("GET", 200),
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -77,6 +87,23 @@ PUBLIC = {
     "videos:ready": ("GET", 503),  # no worker runs during this test
     "videos:metrics": ("GET", 404),  # no metrics token configured
     "provider_webhook": ("POST", 404),  # no webhook secret configured
+    # A share link's pages, for a made-up link (see GUEST for the guests of a real one).
+    "review:guest_clip": ("GET", 404),
+    "review:guest_comment": ("POST", 404),
+    "review:guest_reply": ("POST", 404),
+    "review:guest_resolve": ("POST", 404),
+    "review:guest_reopen": ("POST", 404),
+    "review:guest_verdict": ("POST", 404),
+}
+# The guests of a share link (to the world's job), admitted by name, on a clip's review page:
+# what they get through a link that allows everything, and through one that only shows.
+GUEST_REVIEW = {
+    "review:guest_clip": ("GET", 200, 200),
+    "review:guest_comment": ("POST", 400, 403),  # nothing written
+    "review:guest_reply": ("POST", 400, 403),
+    "review:guest_resolve": ("POST", 302, 403),
+    "review:guest_reopen": ("POST", 302, 403),
+    "review:guest_verdict": ("POST", 400, 403),
 }
 # A share link's pages, for whoever holds the link (logged in or not, a member or not: a guest
 # is never a user): (method, status once admitted). Before giving a name, the gate answers 200
@@ -141,6 +168,14 @@ NEEDS = {
     "share:project_links": "can_generate",
     "share:job_links": "can_generate",
     "share:link_revoke": "can_generate",
+    "review:clip": None,
+    "review:comment": "can_review",
+    "review:reply": "can_review",
+    "review:resolve": "can_review",
+    "review:reopen": "can_review",
+    "review:verdict": "can_review",
+    "review:revise": "can_generate",
+    "review:project": None,
 }
 # Pages that also exist inside one workspace (``w/<slug>/...``): every member of it gets the
 # page with that workspace's work only; another user gets 404, nobody is sent to log in.
@@ -199,6 +234,13 @@ def world(user, providers, settings):
     retry = Clip.objects.create(job=first, index=1, source_url="x", status=Clip.Status.FAILED)
     # A viewer to change and remove, and a pending invitation to revoke and open.
     workspace = personal_workspace(user)
+    # The first job is for a client's project, its clip has a comment, and it is shared.
+    project = make_project(workspace)
+    VideoJob.objects.filter(pk__in=[first.pk, second.pk]).update(project=project)
+    comment = Comment.add(first_clip, "Brighter, please", by=Reviewer(user=user), at_seconds=1)
+    owner = membership_of(user, workspace)
+    full, full_token = ShareLink.create(by=owner, job=first, can_approve=True)
+    _, view_only_token = ShareLink.create(by=owner, job=first, can_comment=False)
     target = add_member(workspace, make_user("target"), Membership.Role.VIEWER)
     invitation = workspace.invite(
         "new@example.com", Membership.Role.MEMBER, by=membership_of(user, workspace)
@@ -211,11 +253,7 @@ def world(user, providers, settings):
         text=f"Your video “{first.prompt}” is ready",
         url=first.get_absolute_url(),
     )
-    # Both versions belong to a project shared by a live link (that grants downloads) and by
-    # a revoked one.
-    project = make_project(workspace)
-    VideoJob.objects.filter(pk__in=[first.pk, second.pk]).update(project=project)
-    owner = membership_of(user, workspace)
+    # The project is also shared by a live link (that grants downloads) and by a revoked one.
     link, token = ShareLink.create(by=owner, project=project, can_download=True)
     dead, dead_token = ShareLink.create(by=owner, project=project)
     dead.revoke(by=owner)
@@ -232,6 +270,8 @@ def world(user, providers, settings):
         "link": link,
         "token": token,
         "dead_token": dead_token,
+        "comment": comment,
+        "links": {True: (full, full_token), False: (_, view_only_token)},
     }
 
 
@@ -249,6 +289,12 @@ def scoped_url_names(resolver=None, namespace=""):
 def url_for(name, world, token=None):
     job, version, key = world["job"], world["version"], world["key"]
     slug = world["workspace"].slug
+    comment = world["comment"].public_id
+    if name.startswith("review:guest_"):  # a made-up link unless one is given
+        token = token if token is not None else "made-up-" + "x" * 24
+        short = name.split(":")[-1]
+        extra = [comment] if short in ("guest_reply", "guest_resolve", "guest_reopen") else []
+        return reverse(name, args=[token, job.public_id, 1, *extra])
     token = token or world["token"]
     share_args = {
         "share:project_links": [slug, world["project"].public_id],
@@ -275,6 +321,7 @@ def url_for(name, world, token=None):
         "workspaces:project_add": [slug],
         "workspaces:client_edit": [slug, world["project"].client.public_id],
         "workspaces:project_edit": [slug, world["project"].public_id],
+        "review:project": [slug, world["project"].public_id],
     }
     if name in workspace_args:
         return reverse(name, args=workspace_args[name])
@@ -286,6 +333,10 @@ def url_for(name, world, token=None):
         "open": [world["notification"].pk],
     }
     short = name.split(":")[-1]
+    if short in ("reply", "resolve", "reopen", "revise"):
+        return reverse(name, args=[job.public_id, 1, comment])
+    if name in ("review:clip", "review:comment", "review:verdict"):
+        return reverse(name, args=[job.public_id, 1])
     if short in args:
         return reverse(name, args=args[short])
     if short.startswith("clip_"):
@@ -305,6 +356,29 @@ def test_every_url_is_described():
     assert set(url_names()) == set(OWNER) | set(PUBLIC) | set(GUEST)
     assert set(scoped_url_names()) == SCOPED
     assert set(NEEDS) == set(OWNER) - PERSONAL - OWN
+    assert set(GUEST_REVIEW) == {name for name in PUBLIC if name.startswith("review:guest_")}
+
+
+def admitted_to(link, name="Dana"):
+    """A visitor admitted to ``link`` as ``name``, as the link's gate admits them."""
+    session = SessionStore()
+    session[guests.SESSION_KEY] = {link.token_digest: name}
+    session.create()
+    client = Client()
+    client.cookies["sessionid"] = session.session_key
+    return client
+
+
+@pytest.mark.parametrize("full", [True, False])
+@pytest.mark.parametrize("name", sorted(GUEST_REVIEW))
+def test_share_link_guests(name, full, world):
+    """A guest gets what their link allows, 403 for the rest; another method is refused."""
+    link, token = world["links"][full]
+    method, allowed, limited = GUEST_REVIEW[name]
+    url = url_for(name, world, token)
+    assert request(admitted_to(link), method, url).status_code == (allowed if full else limited)
+    other = "POST" if method == "GET" else "GET"
+    assert request(admitted_to(link), other, url).status_code == 405
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_a_guest_comment_tells_the_team_that_makes_videos_and_mails_them_after_c
     note = Notification.objects.filter(recipient__username="member").get()
     assert note.text == "Dana (client, via “Spring link”) commented on Spring launch v2, clip 1"
     assert note.kind == Notification.Kind.CLIENT_COMMENT and note.read_at is None
-    assert note.url == clip.job.get_absolute_url()  # no page for one clip: the job's
+    assert note.url == reverse("review:clip", args=[clip.job.public_id, 1])
     assert note.workspace == agency
     for callback in callbacks:
         callback()

@@ -307,7 +307,7 @@ def test_the_overview_shows_the_shared_versions_and_links_them(agency, work):
     first, second = work["first"], work["second"]
     assert "Acme Agency shares Spring launch with you" in page
     assert "Version 1" in page and "Version 2" in page
-    assert reverse("share:clip_file", args=[token, first.public_id, 1]) in page
+    assert reverse("review:guest_clip", args=[token, first.public_id, 1]) in page
     assert reverse("share:clip_poster", args=[token, second.public_id, 1]) in page
     assert reverse("share:compare", args=[token, second.public_id]) in page
     assert "Download" not in page  # not granted

@@ -92,14 +92,18 @@ def start_job(
     estimate: Estimate | None = None,
     parent: Clip | None = None,
     project: Project | None = None,
+    continuation: str | None = None,
 ) -> tuple:
     """Create the job for this idempotency key once and queue its submit; a replay gets the
     job created the first time. The job belongs to the key's workspace, and so must its
     ``project`` (TeamRuleBroken otherwise). A ``parent`` clip makes the job that clip's next
-    version (``spec.parent`` says how: extend or edit). Returns (job, created)."""
+    version: ``continuation`` says how (by default ``spec.parent``'s kind: extend or edit;
+    "revise" for a new generation made from feedback). Returns (job, created)."""
     if project is not None:
         project.check_in(key.workspace)
     parameters = VideoJob.parameters_of(spec)
+    if continuation is None:
+        continuation = spec.parent.kind if spec.parent else ""
     with transaction.atomic():
         job, created = VideoJob.objects.get_or_create(
             owner=owner,
@@ -116,7 +120,7 @@ def start_job(
                 "estimated_cost": estimate.amount if estimate else None,
                 "parent": parent,
                 "project": project,
-                "continuation": spec.parent.kind if spec.parent and parent else "",
+                "continuation": continuation if parent else "",
                 "version": parent.job.version + 1 if parent else 1,
             },
         )
@@ -139,6 +143,7 @@ def resubmit(job: VideoJob, idempotency_key: str, by=None) -> tuple:
         estimate=estimate,
         parent=job.parent,
         project=job.project,
+        continuation=job.continuation,
     )
 
 
@@ -157,8 +162,9 @@ def spec_for(job: VideoJob, *, with_images: bool = True) -> JobSpec:
 
 
 def continuation_of(job: VideoJob) -> Continuation | None:
-    """How a version job refers to the clip it carries on from, in its provider's terms."""
-    if not job.continuation or job.parent is None:
+    """How a version job refers to the clip it carries on from, in its provider's terms (None
+    for a revision: a new generation that only follows on from the clip in our records)."""
+    if job.continuation not in CONTINUATIONS or job.parent is None:
         return None
     earlier = job.parent.job
     adapter = registry.adapter(job.provider)
@@ -256,6 +262,51 @@ def continue_clip(clip: Clip, kind: str, prompt: str, idempotency_key: str, by=N
         estimate=offer.estimate,
         parent=clip,
         project=clip.job.project,
+    )
+
+
+REVISE = "revise"
+
+
+def revision_offer(clip: Clip) -> Offer:
+    """Whether the clip can be made again from feedback (a new generation with the clip's
+    model, settings, images and key, and a revised prompt), and what that should cost."""
+    job = clip.job
+    if job.key is None or not job.key.usable:
+        return Offer(
+            False, "A revision needs the key this clip was made with, which cannot be used."
+        )
+    spec = replace(spec_for(job, with_images=False), parent=None, callback_url=None)
+    try:
+        model = model_of(job)
+    except (ProviderError, VaultError):
+        model = None
+    if model is not None:
+        estimate = registry.adapter(job.provider).estimate(spec, model)
+    else:  # the catalogue did not answer: the first version's own estimate is the best guide
+        estimate = Estimate(job.estimated_cost, "") if job.estimated_cost is not None else None
+    return Offer(True, spec=spec, estimate=estimate)
+
+
+def revise_clip(clip: Clip, prompt: str, idempotency_key: str, by=None) -> tuple:
+    """Start the clip's next version made from feedback: the same model, settings, images, key
+    and project as the clip's job, with ``prompt``. A replayed ``idempotency_key`` gets the job
+    made the first time. Raises InvalidSpec when the clip cannot be revised."""
+    offer = revision_offer(clip)
+    if not offer.allowed:
+        raise InvalidSpec({"parent": offer.reason})
+    job = clip.job
+    spec = replace(spec_for(job), prompt=prompt, parent=None, callback_url=None)
+    return start_job(
+        by or job.owner,
+        job.key,
+        spec,
+        idempotency_key,
+        job.image_inputs,
+        estimate=offer.estimate,
+        parent=clip,
+        project=job.project,
+        continuation=REVISE,
     )
 
 

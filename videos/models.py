@@ -317,11 +317,12 @@ class VideoJob(CompareAndSet, models.Model):
     parameters = models.JSONField(default=dict, blank=True)
     # [{"role": "first_frame", "mime_type": "image/png", "path": "<storage name>"}]
     image_inputs = models.JSONField(default=list, blank=True)
-    # A job that extends or edits an earlier clip is that clip's next version.
+    # A job that extends, edits or revises (from review feedback) an earlier clip is that
+    # clip's next version.
     parent = models.ForeignKey(
         "Clip", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"
     )
-    continuation = models.CharField(max_length=20, blank=True)  # "extend" or "edit"
+    continuation = models.CharField(max_length=20, blank=True)  # "extend", "edit", "revise"
     # The client's campaign the job was made for (one of the job's workspace: lifecycle.start_job
     # checks). PROTECT: a project that has videos is part of their record.
     project = models.ForeignKey(
