@@ -18,6 +18,7 @@ from tests.factories import (
     make_workspace,
     member,
 )
+from tests.helpers import DESKTOP, PHONE
 from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,7 @@ def compare_url(job, other=None, token=None):
 
 def played(html: str) -> list[str]:
     """The video sources of the page, left to right."""
-    return re.findall(r'data-compare-video poster="[^"]*" src="([^"]+)"', html)
+    return re.findall(r'data-compare-video(?: poster="[^"]*")? src="([^"]+)"', html)
 
 
 def file_url(job, number=1, token=None):
@@ -158,6 +159,13 @@ def test_the_review_page_offers_a_comparison_with_every_other_ready_version(chai
     assert played(html) == [file_url(v2, 1), file_url(v3, 1)]
 
 
+def test_a_clip_without_a_poster_asks_for_none_and_its_poster_is_not_found(chain, alice):
+    v1, _, v3, _ = chain["versions"]
+    html = alice.get(compare_url(v3, v1)).content.decode()
+    assert "poster=" not in html  # no request that could only fail
+    assert alice.get(reverse("videos:clip_poster", args=[v1.public_id, 1])).status_code == 404
+
+
 # --- guests of a share link -------------------------------------------------------------------
 
 
@@ -196,3 +204,33 @@ def test_a_guest_compares_only_what_the_link_shares(agency, chain):
     alone = admitted(one)
     assert alone.get(compare_url(v3, v2, one)).status_code == 404
     assert alone.get(compare_url(v3, token=one)).status_code == 404
+
+
+# --- in Chromium ------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_picker_changes_the_other_version_without_javascript(
+    browser, live_server, screenshot, chain, device
+):
+    v1, _, v3, _ = chain["versions"]
+    context = browser.new_context(java_script_enabled=False, **device)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("alice-pw-1234")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/generate/")
+    page.goto(f"{live_server.url}{compare_url(v3)}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Version 2 and version 3"
+    page.get_by_label("Compare with").select_option(label="Version 1")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.wait_for_url(f"**{compare_url(v3, v1)}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Version 1 and version 3"
+    captions = page.locator(".compare figcaption").all_inner_texts()
+    assert captions[0].startswith("Version 1, clip 1") and captions[1].startswith("Version 3")
+    name = "desktop" if device is DESKTOP else "phone"
+    screenshot(page, f"compare-any-versions-{name}")
+    context.close()

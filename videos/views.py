@@ -444,6 +444,8 @@ def clip_file(request, public_id, number):
 
 def clip_poster(request, public_id, number):
     clip = _ready_clip(request, public_id, number)
+    if not clip.poster:  # a clip whose poster frame could not be made
+        raise Http404("This clip has no poster.")
     return serving.serve(request, clip.poster.name, "image/jpeg")
 
 
