@@ -597,3 +597,19 @@ class ClientProjectFilter(forms.Form):
             projects = Project.objects.visible_to(self.user).named_by(self.wanted["project"])
             queryset = queryset.filter(**{f"{path}project__in": projects})
         return queryset
+
+
+class CompareForm(forms.Form):
+    """The version to compare a job with (GET ``with``): one of ``comparison.choices``."""
+
+    def __init__(self, comparison):
+        super().__init__(initial={"with": str(comparison.other.public_id)}, auto_id="compare-%s")
+        self.fields["with"] = forms.ChoiceField(
+            label="Compare with",
+            choices=[(str(v.public_id), _version_name(v)) for v in comparison.choices],
+        )
+
+
+def _version_name(job) -> str:
+    take = f", take {job.take}" if getattr(job, "take", None) else ""
+    return f"Version {job.version}{take}"
