@@ -411,9 +411,10 @@ def revision_prompt(prompt: str, comment: Comment) -> str:
 
 
 def revise(request, public_id, number, comment):
-    """A new version of the clip made from a comment: the prompt with the comment added (shown
-    and editable), the same model, settings and key; the price is shown before anything is
-    sent."""
+    """A new version of the clip made from a comment, the price shown before anything is sent:
+    by default a new generation with the same model, settings and key, the prompt with the
+    comment added (shown and editable); where the model can edit a clip, ``?way=edit`` sends
+    the clip itself to be edited, with the comment as the instruction."""
     clip = access.get_for_user(
         Clip.objects.select_related(*CLIP_RELATED),
         request.user,
@@ -427,23 +428,27 @@ def revise(request, public_id, number, comment):
     if feedback is None:
         raise Http404("That comment no longer exists.")
     back = reverse("review:clip", args=[public_id, number])
-    offer = lifecycle.revision_offer(clip)
+    edit = lifecycle.continuation_offer(clip, "edit")
+    editing = edit.allowed and request.GET.get("way") == "edit"
+    offer = edit if editing else lifecycle.revision_offer(clip)
     if not offer.allowed:
         messages.error(request, offer.reason)
         return redirect(back)
     job = clip.job
-    initial = {"idempotency_key": uuid.uuid4().hex, "prompt": revision_prompt(job.prompt, feedback)}
+    prompt = feedback.body if editing else revision_prompt(job.prompt, feedback)
+    initial = {"idempotency_key": uuid.uuid4().hex, "prompt": prompt}
     form = ReviseForm(request.POST or None, initial=initial)
+    if editing:
+        form.fields["prompt"].label = "Edit instruction sent to the provider"
     if request.method == "POST" and form.is_valid():
         reviewer = Reviewer.member(access.membership_of(request.user, clip.workspace))
+        prompt, key = form.cleaned_data["prompt"], form.cleaned_data["idempotency_key"]
         try:
             with transaction.atomic():
-                new, created = lifecycle.revise_clip(
-                    clip,
-                    form.cleaned_data["prompt"],
-                    form.cleaned_data["idempotency_key"],
-                    by=request.user,
-                )
+                if editing:
+                    new, created = lifecycle.continue_clip(clip, "edit", prompt, key, request.user)
+                else:
+                    new, created = lifecycle.revise_clip(clip, prompt, key, by=request.user)
                 if created:
                     detail = f"{feedback.who}: {feedback.body[:200]}"
                     ReviewEvent.record(ReviewEvent.Kind.REVISED, reviewer, clip=clip, detail=detail)
@@ -451,8 +456,16 @@ def revise(request, public_id, number, comment):
             form.add_error(None, exc.message)
         else:
             return redirect(new)
-    context = {"job": job, "clip": clip, "comment": feedback, "form": form, "offer": offer}
-    context["back"] = back
+    context = {
+        "job": job,
+        "clip": clip,
+        "comment": feedback,
+        "form": form,
+        "offer": offer,
+        "editing": editing,
+        "can_edit": edit.allowed,
+        "back": back,
+    }
     return render(request, "review/revise.html", context, status=400 if form.errors else 200)
 
 

@@ -550,3 +550,35 @@ def test_a_revision_is_a_new_generation_and_a_new_take_stays_a_revision(agency, 
     take, _ = lifecycle.resubmit(revised, "rev-3")
     assert (take.continuation, take.parent, take.version) == ("revise", sandbox_clip, 2)
     assert take.prompt == "A pink lighthouse"
+
+
+def test_where_the_model_edits_clips_a_revision_can_edit_the_clip_itself(
+    agency, project, sandbox_clip
+):
+    comment = alice_says(agency, sandbox_clip, "Make the sky pink", at="0:02")
+    client = as_role(agency, "member")
+    url = revise_url(sandbox_clip, comment)
+    assert "Edit this clip instead" in client.get(url).content.decode()
+    page = client.get(f"{url}?way=edit").content.decode()
+    assert "Edit instruction sent to the provider" in page and "Edit into version 2" in page
+    assert re.search(r"Estimated cost: <strong>\$\d+\.\d\d</strong>", page)
+    data = {"idempotency_key": "edit-1", "prompt": "Make the sky pink"}
+    response = client.post(f"{url}?way=edit", data)
+    new = VideoJob.objects.get(idempotency_key="edit-1")
+    assert response["Location"] == new.get_absolute_url()
+    assert (new.continuation, new.parent, new.version, new.project) == (
+        "edit",
+        sandbox_clip,
+        2,
+        project,
+    )
+    assert new.prompt == "Make the sky pink"
+    assert ReviewEvent.objects.filter(kind=ReviewEvent.Kind.REVISED, clip=sandbox_clip).exists()
+
+
+def test_where_the_model_cannot_edit_the_revision_is_a_new_generation(agency, sandbox_clip):
+    comment = alice_says(agency, sandbox_clip, "Pinker")
+    VideoJob.objects.filter(pk=sandbox_clip.job.pk).update(provider_job_id="")  # nothing to edit
+    client = as_role(agency, "member")
+    page = client.get(f"{revise_url(sandbox_clip, comment)}?way=edit").content.decode()
+    assert "Edit this clip instead" not in page and "Make version 2" in page
