@@ -464,7 +464,7 @@ class VideoJob(CompareAndSet, models.Model):
         client = project.client if project is not None else None
         budgets = list(
             Budget.objects.applying_to(workspace, client)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("workspace", "client")
             .order_by("pk")
         )
