@@ -310,7 +310,8 @@ def job_resubmit(request, public_id):
         else:
             return redirect(new)
     context = {"job": job, "form": form}
-    return render(request, "videos/job_resubmit.html", context, status=400 if form.errors else 200)
+    status = 400 if form.non_field_errors() else 200  # refused (a budget), not a bad click
+    return render(request, "videos/job_resubmit.html", context, status=status)
 
 
 @require_POST
