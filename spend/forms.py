@@ -35,8 +35,9 @@ class SpendFilter(ClientProjectFilter):
             (str(k.public_id), f"{k.label} ({k.masked}, {k.workspace.name})" if several else str(k))
             for k in self.keys
         ]
-        self.month, self.month_error = self._month(query.get("month", "").strip())
-        self.initial.update(key=self.wanted["key"], month=f"{self.month:%Y-%m}")
+        self.period, self.month_error = self._month(query.get("month", "").strip())
+        # A copy: the parent's ``initial`` is ``wanted`` itself, which says what is filtered.
+        self.initial = {**self.wanted, "month": f"{self.period:%Y-%m}"}
 
     @staticmethod
     def _month(value: str):
@@ -71,7 +72,7 @@ class SpendFilter(ClientProjectFilter):
     def query(self, **changes) -> str:
         """The filters as a query string, with ``changes`` (for the CSV link, other months)."""
         values = QueryDict(mutable=True)
-        for name, value in {**self.wanted, "month": f"{self.month:%Y-%m}", **changes}.items():
+        for name, value in {**self.wanted, "month": f"{self.period:%Y-%m}", **changes}.items():
             if value:
                 values[name] = value
         return values.urlencode()

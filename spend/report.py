@@ -49,7 +49,7 @@ class SpendReport:
         self.user, self.scope = user, scope
         self.all_jobs = jobs  # budgets count every job of their month, whatever the filters
         self.jobs = filters.apply(jobs)
-        self.month = filters.month
+        self.month = filters.period
         self.month_jobs = self.jobs.in_month(self.month)
 
     def totals(self) -> dict:

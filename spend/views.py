@@ -31,8 +31,8 @@ def _page(request, scope, budget_form=None):
         budget_form = BudgetForm(workspace=scope)
     here = [scope.slug] if scope else []
     bars = report.by_month()
-    previous, _ = month_of(filters.month - timedelta(days=1))
-    _, following = month_of(filters.month)
+    previous, _ = month_of(filters.period - timedelta(days=1))
+    _, following = month_of(filters.period)
     context = {
         "scope": scope,
         "filters": filters,
@@ -139,7 +139,7 @@ def export(request, workspace=None):
             "charged",
         )
     )
-    name = f"spend-{scope.slug + '-' if scope else ''}{filters.month:%Y-%m}.csv"
+    name = f"spend-{scope.slug + '-' if scope else ''}{filters.period:%Y-%m}.csv"
     response = StreamingHttpResponse(_rows(jobs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

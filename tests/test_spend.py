@@ -111,7 +111,8 @@ def test_each_job_counts_its_reported_cost_else_its_estimate_and_uncharged_jobs_
 
 def test_the_page_shows_totals_by_client_project_and_key(work, alice):
     html = page(alice, work["workspace"].slug)
-    assert "$7.95" in html and "11 videos" in html
+    assert "$7.95" in html and "11 videos" in html and "filtered" not in html
+    assert f"started in {timezone.localtime():%B %Y}" in html
     assert "$2.10" in html  # reported by the providers: 2.00 + 0.10
     # Northwind: 2.00 + 1.50; Contoso: 1.00 + 0.10; no client: the rest.
     assert "Northwind" in html and "$3.50" in html
@@ -132,7 +133,8 @@ def test_filters_by_client_project_key_and_month(work, alice, user):
     assert "$1.10" in html and "2 videos" in html
     other = make_key(user, workspace=work["workspace"], label="Second key")
     job(user, work["workspace"], other, "7.00", status=S.QUEUED)
-    assert "$7.00" in page(alice, slug, key=str(other.public_id))
+    html = page(alice, slug, key=str(other.public_id))
+    assert "$7.00" in html and ", filtered" in html
     assert "12 videos" in page(alice, slug)
     assert "$99.00" in page(alice, slug, month=f"{work['last_month']:%Y-%m}")
     # A key, client or project the visitor cannot see filters to nothing.
