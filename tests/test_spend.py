@@ -173,9 +173,8 @@ def test_the_chart_is_an_accessible_svg_of_twelve_months_with_the_numbers_as_a_t
     assert 'role="img"' in svg and "<title" in svg
     assert svg.count("<rect") == 12
     assert svg.count("is-current") == 1
-    # This month's bar is the tallest (7.95 against 99.00 last month? no: last month is
-    # higher), so last month's bar has the full height and this month's a share of it.
-    assert 'height="160"' in svg
+    # Last month's 99.00 is the highest: its bar is the full height, this month's a share.
+    assert 'height="160"' in svg and 'height="12"' in svg  # 7.95 / 99 * 160
     assert f"{timezone.localtime():%B %Y}: $7.95" in svg
     table = html.split("</svg>", 1)[1]
     assert "$7.95" in table and "$99.00" in table
@@ -376,6 +375,27 @@ def test_extending_past_the_budget_is_refused_on_the_page(user, alice, monkeypat
     assert response.status_code == 400
     assert "this one is estimated at $2.50" in response.content.decode()
     assert VideoJob.objects.count() == 1
+
+
+def test_revising_from_feedback_past_the_budget_is_refused_on_the_page(user, alice, monkeypatch):
+    from review.models import Comment, Reviewer, ReviewEvent
+
+    key = make_key(user)
+    workspace = key.workspace
+    earlier = job(user, workspace, key, "3.00", "3.00", status=S.READY, prompt="A harbour")
+    clip = make_ready_clip(earlier)
+    comment = Comment.add(clip, "Brighter, please", by=Reviewer(user=user), at_seconds=1)
+    Budget.set(workspace, None, Decimal("5"), by=member(workspace, "alice"))
+    offer = lifecycle.Offer(True, spec=spec(), estimate=Estimate(Decimal("2.10"), "test"))
+    monkeypatch.setattr(lifecycle, "revision_offer", lambda clip: offer)
+    url = reverse("review:revise", args=[earlier.public_id, 1, comment.public_id])
+    data = {"idempotency_key": uuid.uuid4().hex, "prompt": "A brighter harbour"}
+    response = alice.post(url, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "this one is estimated at $2.10" in html and "A brighter harbour" in html
+    assert VideoJob.objects.count() == 1
+    assert not ReviewEvent.objects.filter(kind=ReviewEvent.Kind.REVISED).exists()
 
 
 # --- setting budgets --------------------------------------------------------------------------
