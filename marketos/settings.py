@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     # Before django_tasks_db: its db_worker command is extended here (recovery at start-up).
     "videos",
     "review",
+    "spend",
     "django_tasks_db",
 ]
 

@@ -23,5 +23,6 @@ urlpatterns = [
     # Before videos: its catch-all clip actions (clips/<n>/<kind>/) would take review's URLs.
     path("", include("review.urls")),
     path("", include("videos.urls")),
+    path("", include("spend.urls")),
     path("", include("inbox.urls")),
 ]

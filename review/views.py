@@ -26,7 +26,7 @@ from providers.base import InvalidSpec
 from videos import lifecycle
 from videos.models import Clip
 from workspaces import access
-from workspaces.models import Project
+from workspaces.models import OverBudget, Project
 
 from . import guests
 from .forms import CommentForm, ReplyForm, ReviseForm, VerdictForm
@@ -452,7 +452,7 @@ def revise(request, public_id, number, comment):
                 if created:
                     detail = f"{feedback.who}: {feedback.body[:200]}"
                     ReviewEvent.record(ReviewEvent.Kind.REVISED, reviewer, clip=clip, detail=detail)
-        except InvalidSpec as exc:
+        except (InvalidSpec, OverBudget) as exc:
             form.add_error(None, exc.message)
         else:
             return redirect(new)

@@ -21,7 +21,7 @@ from review.models import Comment, Reviewer, ShareLink
 from tests.factories import add_member, make_job, make_key, make_project, make_user
 from videos.models import Clip, VideoJob
 from workspaces.access import membership_of, personal_workspace
-from workspaces.models import Membership
+from workspaces.models import Budget, Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +78,10 @@ OWNER = {
     "review:verdict": ("POST", 400),  # neither approve nor request changes chosen
     "review:revise": ("GET", 200),
     "review:project": ("GET", 200),
+    "spend:overview": ("GET", 200),
+    "spend:export": ("GET", 200),
+    "spend:budget_set": ("POST", 400),  # no amount given
+    "spend:budget_remove": ("POST", 302),
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -132,6 +136,9 @@ PERSONAL = {
     "workspaces:invitation",
     "inbox:list",
     "inbox:mark_all_read",
+    # Spend is not secret inside a workspace: every member, viewers too, sees its spend.
+    "spend:overview",
+    "spend:export",
 }
 # What belongs to one user, not to a workspace: everybody else, teammates included, gets 404.
 OWN = {"inbox:open"}
@@ -176,10 +183,20 @@ NEEDS = {
     "review:verdict": "can_review",
     "review:revise": "can_generate",
     "review:project": None,
+    # Budgets are set by those who manage the workspace's keys (its account with providers).
+    "spend:budget_set": "can_manage_keys",
+    "spend:budget_remove": "can_manage_keys",
 }
 # Pages that also exist inside one workspace (``w/<slug>/...``): every member of it gets the
 # page with that workspace's work only; another user gets 404, nobody is sent to log in.
-SCOPED = {"videos:generate", "videos:videos", "videos:library", "videos:keys"}
+SCOPED = {
+    "videos:generate",
+    "videos:videos",
+    "videos:library",
+    "videos:keys",
+    "spend:overview",
+    "spend:export",
+}
 # Roles in the owner's workspace checked besides the owner themselves.
 ROLES = [Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER]
 
@@ -257,7 +274,9 @@ def world(user, providers, settings):
     link, token = ShareLink.create(by=owner, project=project, can_download=True)
     dead, dead_token = ShareLink.create(by=owner, project=project)
     dead.revoke(by=owner)
+    budget = Budget.set(workspace, project.client, 500, by=owner)
     return {
+        "budget": budget,
         "notification": notification,
         "key": key,
         "job": first,
@@ -322,6 +341,8 @@ def url_for(name, world, token=None):
         "workspaces:client_edit": [slug, world["project"].client.public_id],
         "workspaces:project_edit": [slug, world["project"].public_id],
         "review:project": [slug, world["project"].public_id],
+        "spend:budget_set": [slug],
+        "spend:budget_remove": [slug, world["budget"].public_id],
     }
     if name in workspace_args:
         return reverse(name, args=workspace_args[name])
@@ -350,6 +371,13 @@ def url_for(name, world, token=None):
 
 def request(client, method, url):
     return client.get(url) if method == "GET" else client.post(url)
+
+
+def body(response) -> str:
+    """What a response says, streamed (a CSV export) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
 
 
 def test_every_url_is_described():
@@ -422,10 +450,12 @@ def test_workspace_members_see_the_workspace(name, role, world, teammate):
     method, status = OWNER[name]
     response = request(client, method, url_for(name, world))
     assert response.status_code == status, (name, role)
-    page = response.content.decode(errors="replace")
+    page = body(response)
     assert world["key"].reveal() not in page
     if name in ("videos:videos", "videos:library"):
         assert world["job"].prompt in page, (name, role)
+    if name in ("spend:overview", "spend:export"):
+        assert world["project"].name in page, (name, role)
     if name == "videos:keys":
         assert world["key"].masked in page, role
 
@@ -457,8 +487,9 @@ def test_another_user_sees_only_their_own(name, world, other_user):
     method, _ = OWNER[name]
     response = request(client, method, url_for(name, world))
     assert response.status_code in (200, 302, 286), name
-    page = response.content.decode(errors="replace")
+    page = body(response)
     assert world["job"].prompt not in page and world["key"].masked not in page
+    assert world["project"].name not in page, name
 
 
 @pytest.mark.parametrize("name", sorted(OWNER))
@@ -485,10 +516,12 @@ def test_pages_inside_a_workspace(name, world, user, teammate, other_user):
     for client in [owner, *(teammate(role) for role in ROLES)]:
         response = client.get(url)
         assert response.status_code == 200, name
-        page = response.content.decode()
+        page = body(response)
         assert world["key"].reveal() not in page
         if name in ("videos:videos", "videos:library"):
             assert world["job"].prompt in page, name
+        if name in ("spend:overview", "spend:export"):
+            assert world["project"].name in page, name
     stranger = Client()
     stranger.force_login(other_user)
     assert stranger.get(url).status_code == 404

@@ -28,3 +28,9 @@ def save_inputs(images: tuple[ImageInput, ...]) -> list[dict]:
         path = default_storage.save(name, ContentFile(image.data))
         saved.append({"role": image.role, "mime_type": image.mime_type, "path": path})
     return saved
+
+
+def forget_inputs(saved: list[dict]) -> None:
+    """Delete stored images no job came to use (the job was refused)."""
+    for entry in saved:
+        default_storage.delete(entry["path"])

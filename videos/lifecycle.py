@@ -96,7 +96,8 @@ def start_job(
 ) -> tuple:
     """Create the job for this idempotency key once and queue its submit; a replay gets the
     job created the first time. The job belongs to the key's workspace, and so must its
-    ``project`` (TeamRuleBroken otherwise). A ``parent`` clip makes the job that clip's next
+    ``project`` (TeamRuleBroken otherwise), and the job must fit the budgets that apply
+    (OverBudget otherwise, and nothing is created). A ``parent`` clip makes the job that clip's next
     version: ``continuation`` says how (by default ``spec.parent``'s kind: extend or edit;
     "revise" for a new generation made from feedback). Returns (job, created)."""
     if project is not None:
@@ -105,6 +106,11 @@ def start_job(
     if continuation is None:
         continuation = spec.parent.kind if spec.parent else ""
     with transaction.atomic():
+        replayed = VideoJob.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+        if replayed is not None:
+            return replayed, False
+        # Nothing is created (or sent) for a job that does not fit a budget: OverBudget.
+        VideoJob.check_budgets(key.workspace, project, estimate.amount if estimate else None)
         job, created = VideoJob.objects.get_or_create(
             owner=owner,
             idempotency_key=idempotency_key,

@@ -2,9 +2,12 @@ import contextlib
 import logging
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -13,7 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 from inbox.models import Notification, notify
 from providers import registry
 from providers.base import InvalidKey, KeyCheck, ProviderError
-from workspaces.models import Project, Workspace
+from workspaces.models import Budget, OverBudget, Project, Workspace, month_of
 
 from . import vault
 
@@ -234,6 +237,41 @@ class VideoJobQuerySet(models.QuerySet):
         """Jobs of the workspaces ``user`` belongs to."""
         return self.filter(workspace__in=Workspace.objects.visible_to(user))
 
+    def charged_amount(self):
+        """What a job counts for in spend and budgets, worked out by the database: the cost the
+        provider reported if any; else nothing for a job the provider never charged (blocked by
+        its safety filter, failed without making a video, cancelled before it was sent); else
+        the estimate (a job queued, being made, or whose outcome is unknown is committed)."""
+        status = VideoJob.Status
+        uncharged = (
+            models.Q(status=status.BLOCKED)
+            | (models.Q(status=status.FAILED) & ~models.Q(failure=VideoJob.Failure.COPY))
+            | models.Q(status=status.CANCELLED, submitted_at__isnull=True)
+        )
+        money = models.DecimalField(max_digits=12, decimal_places=6)
+        zero = models.Value(Decimal(0), output_field=money)
+        return Coalesce(
+            "cost",
+            models.Case(
+                models.When(uncharged, then=zero),
+                default=Coalesce("estimated_cost", zero),
+                output_field=money,
+            ),
+            output_field=money,
+        )
+
+    def with_charged(self):
+        return self.annotate(charged=self.charged_amount())
+
+    def in_month(self, moment=None):
+        """Jobs started in the calendar month of ``moment`` (this month if None)."""
+        start, end = month_of(moment)
+        return self.filter(created_at__gte=start, created_at__lt=end)
+
+    def charged_total(self) -> Decimal:
+        total = self.aggregate(total=Sum(self.charged_amount()))["total"]
+        return total if total is not None else Decimal(0)
+
     def live_version(self, public_id) -> str | None:
         """A tag that changes whenever anything the status panel shows changes (the job's own
         state, or any of its clips'): one indexed lookup of one column, nothing rendered."""
@@ -415,6 +453,29 @@ class VideoJob(CompareAndSet, models.Model):
     def client(self):
         """The client the job was made for: always its project's, so the two never disagree."""
         return self.project.client if self.project else None
+
+    @classmethod
+    def check_budgets(cls, workspace, project, estimate) -> None:
+        """OverBudget unless a job of ``workspace`` for ``project`` estimated at ``estimate``
+        fits every budget that applies (the workspace's, and its client's), counting what this
+        month's jobs spent or have committed. Call inside the transaction that creates the job:
+        the budget rows stay locked until it ends (PostgreSQL; SQLite's IMMEDIATE transaction
+        holds the whole file), so two jobs started at once are counted one after the other."""
+        client = project.client if project is not None else None
+        budgets = list(
+            Budget.objects.applying_to(workspace, client)
+            .select_for_update(of=("self",))
+            .select_related("workspace", "client")
+            .order_by("pk")
+        )
+        estimate = estimate or Decimal(0)
+        for budget in budgets:
+            jobs = cls.objects.filter(workspace=workspace).in_month()
+            if budget.client_id:
+                jobs = jobs.filter(project__client_id=budget.client_id)
+            spent = jobs.charged_total()
+            if spent + estimate > budget.monthly_amount:
+                raise OverBudget(budget.refusal(spent, estimate))
 
     @property
     def is_terminal(self) -> bool:

@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from providers import registry
 from providers.base import ASPECT_RATIOS, InvalidSpec
 from workspaces import access
-from workspaces.models import Workspace
+from workspaces.models import OverBudget, Workspace
 
 from . import comparison, lifecycle, live, observability
 from .forms import (
@@ -28,7 +28,7 @@ from .forms import (
     ProviderKeyForm,
     ReplaceSecretForm,
 )
-from .images import save_inputs
+from .images import forget_inputs, save_inputs
 from .media import serving
 from .models import Clip, ProviderKey, VideoJob
 
@@ -193,16 +193,21 @@ def generate(request, workspace=None):
             # The job goes to its key's workspace, which must let the visitor generate.
             access.require(request.user, form.cleaned_data["key"].workspace, "can_generate")
             images = save_inputs(form.spec.images)
-            job, _ = lifecycle.start_job(
-                request.user,
-                form.cleaned_data["key"],
-                form.spec,
-                form.cleaned_data["idempotency_key"],
-                images,
-                estimate=form.estimate,
-                project=form.cleaned_data.get("project"),
-            )
-        return redirect(job)
+            try:
+                job, _ = lifecycle.start_job(
+                    request.user,
+                    form.cleaned_data["key"],
+                    form.spec,
+                    form.cleaned_data["idempotency_key"],
+                    images,
+                    estimate=form.estimate,
+                    project=form.cleaned_data.get("project"),
+                )
+            except OverBudget as exc:
+                forget_inputs(images)
+                form.add_error(None, exc.message)
+        if not form.errors:
+            return redirect(job)
     status = 400 if form.errors else 200
     return render(request, "videos/generate.html", {"form": form}, status=status)
 
@@ -299,9 +304,15 @@ def job_resubmit(request, public_id):
         return redirect(f"{reverse('videos:generate')}?from={job.public_id}")
     form = ConfirmForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
-        new, _ = lifecycle.resubmit(job, form.cleaned_data["idempotency_key"], by=request.user)
-        return redirect(new)
-    return render(request, "videos/job_resubmit.html", {"job": job, "form": form})
+        try:
+            new, _ = lifecycle.resubmit(job, form.cleaned_data["idempotency_key"], by=request.user)
+        except OverBudget as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect(new)
+    context = {"job": job, "form": form}
+    status = 400 if form.non_field_errors() else 200  # refused (a budget), not a bad click
+    return render(request, "videos/job_resubmit.html", context, status=status)
 
 
 @require_POST
@@ -337,7 +348,7 @@ def clip_continue(request, public_id, number, kind):
                 form.cleaned_data["idempotency_key"],
                 by=request.user,
             )
-        except InvalidSpec as exc:
+        except (InvalidSpec, OverBudget) as exc:
             form.add_error(None, exc.message)
         else:
             return redirect(new)

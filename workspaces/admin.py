@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Client, Invitation, Membership, Project, Workspace
+from .models import Budget, Client, Invitation, Membership, Project, Workspace
 
 
 class MembershipInline(admin.TabularInline):
@@ -42,3 +42,12 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["name", "workspace__name", "projects__name"]
     readonly_fields = ["public_id", "created_at"]
     inlines = [ProjectInline]
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "client", "monthly_amount", "updated_at"]
+    list_select_related = ["workspace", "client"]
+    search_fields = ["workspace__name", "client__name"]
+    readonly_fields = ["public_id", "updated_at"]
+    raw_id_fields = ["workspace", "client"]

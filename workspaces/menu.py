@@ -7,7 +7,13 @@ from .access import CURRENT_WORKSPACE
 from .models import Workspace
 
 # Pages that exist both over all the visitor's workspaces and inside one (``w/<slug>/...``).
-SCOPED_PAGES = ("generate", "videos", "library", "keys")
+SCOPED_PAGES = (
+    "videos:generate",
+    "videos:videos",
+    "videos:library",
+    "videos:keys",
+    "spend:overview",
+)
 
 
 def workspace_menu(request):
@@ -15,7 +21,7 @@ def workspace_menu(request):
         return {}
     match = request.resolver_match
     here = match.kwargs.get("workspace") if match else None
-    page = match.url_name if match and match.url_name in SCOPED_PAGES else "videos"
+    page = match.view_name if match and match.view_name in SCOPED_PAGES else "videos:videos"
 
     def workspaces():
         return list(
@@ -29,5 +35,5 @@ def workspace_menu(request):
         # The nav's links stay in the workspace the visitor is in (the page's, else the last).
         "nav_workspace": here or request.session.get(CURRENT_WORKSPACE),
         "menu_current": here,
-        "menu_page": f"videos:{page}",
+        "menu_page": page,
     }

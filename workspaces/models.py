@@ -499,3 +499,122 @@ def _named_by(queryset, value):
     if value.isdigit():
         return queryset.filter(pk=int(value))
     return queryset.none()
+
+
+# --- budgets ----------------------------------------------------------------------------------
+
+
+def month_of(moment=None) -> tuple:
+    """The calendar month (in the app's time zone) holding ``moment`` (now if None), as
+    (first instant, first instant of the next month)."""
+    local = timezone.localtime(moment)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following
+
+
+def money(amount) -> str:
+    """An amount as the app shows money: "$47.10"."""
+    return f"${amount:,.2f}"
+
+
+class OverBudget(Exception):
+    """Starting a job would take a workspace or client past its monthly budget."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BudgetQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(workspace__in=Workspace.objects.visible_to(user))
+
+    def applying_to(self, workspace, client=None):
+        """The budgets a job of ``workspace`` (made for ``client``, if any) must fit."""
+        applying = models.Q(client__isnull=True)
+        if client is not None:
+            applying |= models.Q(client=client)
+        return self.filter(applying, workspace=workspace)
+
+
+class Budget(models.Model):
+    """A monthly cap on what a workspace (or one of its clients) may spend on videos.
+
+    Before a job is created, its estimate plus the month's spend so far must fit every budget
+    that applies (``videos.models.VideoJob.check_budgets``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="budgets")
+    # Empty: the budget of the whole workspace.
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="budgets"
+    )
+    monthly_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BudgetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["workspace", "client__name"]
+        constraints = [
+            # NULLs are distinct in a unique index: the workspace-wide budget needs its own.
+            models.UniqueConstraint(
+                fields=["workspace"],
+                condition=models.Q(client__isnull=True),
+                name="one_budget_per_workspace",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "client"],
+                condition=models.Q(client__isnull=False),
+                name="one_budget_per_client",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(monthly_amount__gte=0), name="budget_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}: {money(self.monthly_amount)} a month"
+
+    @property
+    def name(self) -> str:
+        """Whose budget it is: the client's name, else the workspace's."""
+        return self.client.name if self.client_id else self.workspace.name
+
+    @classmethod
+    def set(cls, workspace, client, amount, *, by: Membership) -> "Budget":
+        """Set the monthly budget of ``workspace`` (or of its ``client``) to ``amount``;
+        ``by`` must be a membership here that manages keys (owners and admins)."""
+        if by is None or by.workspace_id != workspace.pk or not by.can_manage_keys:
+            raise PermissionDenied("Your role in this workspace does not allow setting budgets.")
+        if client is not None and client.workspace_id != workspace.pk:
+            raise TeamRuleBroken(f"{client.name} is not a client of {workspace.name}.")
+        if amount is None or amount < 0:
+            raise TeamRuleBroken("A budget is an amount of zero or more.")
+        for _ in range(2):
+            if cls.objects.filter(workspace=workspace, client=client).update(
+                monthly_amount=amount, updated_at=timezone.now()
+            ):
+                return cls.objects.get(workspace=workspace, client=client)
+            try:
+                with transaction.atomic():
+                    return cls.objects.create(
+                        workspace=workspace, client=client, monthly_amount=amount
+                    )
+            except IntegrityError:  # set at the same moment by someone else: update theirs
+                continue
+        raise TeamRuleBroken("This budget was being set by someone else; try again.")
+
+    def remove(self, *, by: Membership) -> None:
+        if by is None or by.workspace_id != self.workspace_id or not by.can_manage_keys:
+            raise PermissionDenied("Your role in this workspace does not allow setting budgets.")
+        Budget.objects.filter(pk=self.pk).delete()
+
+    def refusal(self, spent, estimate) -> str:
+        """Why a job estimated at ``estimate`` cannot start, with ``spent`` this month."""
+        return (
+            f"This video would take {self.name} past its monthly budget of "
+            f"{money(self.monthly_amount)}: {money(spent)} spent or committed this month, "
+            f"this one is estimated at {money(estimate)}."
+        )
