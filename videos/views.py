@@ -9,21 +9,25 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from providers import registry
-from providers.base import ASPECT_RATIOS, InvalidSpec
+from providers.base import InvalidSpec
 from workspaces import access
-from workspaces.models import Workspace
+from workspaces.models import TeamRuleBroken, Workspace
 
 from . import lifecycle, live, observability
 from .forms import (
     ClientProjectFilter,
+    ClipTitleForm,
     ConfirmForm,
     ContinueForm,
     GenerateForm,
+    LibraryFilter,
+    MoveProjectForm,
     ProviderKeyForm,
     ReplaceSecretForm,
 )
@@ -35,7 +39,7 @@ MOBILE_AGENTS = ("Mobile", "Android", "iPhone", "iPad", "iPod")
 
 
 def is_mobile(request) -> bool:
-    """Phones get the single-clip download only (Save all is for desktops)."""
+    """Phones get the single-clip download only (the zip of all clips is for desktops)."""
     agent = request.headers.get("User-Agent", "")
     return any(word in agent for word in MOBILE_AGENTS)
 
@@ -247,6 +251,9 @@ def _job_context(request, job):
     live = not job.is_terminal or any(c.status not in Clip.TERMINAL for c in clips)
     # A viewer reviews: actions that would spend money are not offered at all.
     can_generate = access.can(request.user, job.workspace, "can_generate")
+    if can_generate:
+        for clip in clips:
+            clip.title_form = ClipTitleForm(initial={"title": clip.title}, clip=clip)
     return {
         "job": job,
         "clips": clips,
@@ -266,8 +273,93 @@ def job_detail(request, public_id):
     context = _job_context(request, job) | {
         "versions": job.versions(),
         "poll_url": live.poll_url(request, public_id, version),
+        "move_form": MoveProjectForm(job=job, user=request.user),
     }
     return render(request, "videos/job.html", context)
+
+
+def _back(request, default):
+    """Back where the form was (a local ``next``), else to ``default``."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if safe else default)
+
+
+def _live_panel(request, job, status=200):
+    """The job's panel with its clips, as htmx swaps it in after a clip action."""
+    version = VideoJob.objects.visible_to(request.user).live_version(job.public_id)
+    context = _job_context(request, job) | {
+        "poll_url": live.poll_url(request, job.public_id, version)
+    }
+    return render(request, "videos/job.html#live", context, status=status)
+
+
+@require_POST
+def job_project(request, public_id):
+    """File the job under another project of its workspace, or none."""
+    job = _job(request, public_id, "project__client", needs="can_generate")
+    form = MoveProjectForm(request.POST, job=job, user=request.user)
+    if form.is_valid():
+        try:
+            job.move_to(form.cleaned_data["project"], by=request.user)
+        except TeamRuleBroken as exc:
+            form.add_error("project", str(exc))
+    if request.htmx:
+        context = {"job": job, "move_form": form, "can_generate": True}
+        return render(request, "videos/job.html#project", context, status=_status(form))
+    if form.errors:
+        messages.error(request, " ".join(form.errors["project"]))
+    elif job.project:
+        messages.success(request, f"Filed under {job.project.client.name} — {job.project.name}.")
+    else:
+        messages.success(request, "This video is no longer filed under a project.")
+    return _back(request, job.get_absolute_url())
+
+
+def _status(form) -> int:
+    return 400 if form.errors else 200
+
+
+@require_POST
+def clip_rename(request, public_id, number):
+    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    form = ClipTitleForm(request.POST, clip=clip)
+    if form.is_valid():
+        clip.rename(form.cleaned_data["title"])
+    if request.htmx:
+        return _live_panel(request, clip.job, status=_status(form))
+    if form.errors:
+        messages.error(request, " ".join(form.errors["title"]))
+    else:
+        messages.success(request, f"Clip {clip.number} is now called “{clip.name}”.")
+    return _back(request, clip.job.get_absolute_url())
+
+
+@require_POST
+def clip_star(request, public_id, number):
+    """Star the clip, or take its star away (a toggle)."""
+    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    clip.star(not clip.starred)
+    if request.htmx:
+        context = {"clip": clip, "next": request.POST.get("next", "")}
+        return render(request, "videos/library.html#star", context)
+    return _back(request, f"{clip.job.get_absolute_url()}#clip-{clip.number}")
+
+
+def clip_delete(request, public_id, number):
+    """Delete a clip for good (GET asks first, saying what goes and what stays)."""
+    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    if request.method != "POST":
+        comments = clip.comments.count()
+        context = {"clip": clip, "job": clip.job, "comments": comments}
+        return render(request, "videos/clip_delete.html", context)
+    clip.discard()
+    if request.htmx:
+        return _live_panel(request, clip.job)
+    messages.success(request, f"Deleted “{clip.name}”: its file is no longer stored.")
+    return _back(request, clip.job.get_absolute_url())
 
 
 def job_live(request, public_id):
@@ -402,19 +494,22 @@ def _in_scope(queryset, scope, path="workspace"):
 def library(request, workspace=None):
     scope = access.workspace_in_url(request, workspace)
     clips = _in_scope(Clip.objects.visible_to(request.user), scope, "job__workspace")
-    clips = clips.filter(status=Clip.Status.READY).select_related("job")
-    query, aspect = request.GET.get("q", "").strip(), request.GET.get("aspect", "")
-    if query:
-        clips = clips.filter(job__prompt__icontains=query)
-    if aspect:
-        clips = clips.filter(job__parameters__aspect_ratio=aspect)
+    clips = clips.filter(status=Clip.Status.READY).select_related("job__workspace")
+    search = LibraryFilter(request.GET)
     work = ClientProjectFilter(request.GET, user=request.user, workspace=scope)
-    clips = work.apply(clips, path="job__")
+    clips = work.apply(search.apply(clips), path="job__")
     page = Paginator(clips.order_by("-ready_at"), 24).get_page(request.GET.get("page"))
+    generating = set(Workspace.objects.generating_for(request.user).values_list("pk", flat=True))
     return render(
         request,
         "videos/library.html",
-        {"page": page, "q": query, "aspect": aspect, "aspects": ASPECT_RATIOS, "work": work},
+        {
+            "page": page,
+            "search": search,
+            "work": work,
+            "generating": generating,
+            "next": request.get_full_path(),
+        },
     )
 
 
