@@ -656,6 +656,7 @@ class ClipTitleForm(forms.Form):
 
     def __init__(self, *args, clip, **kwargs):
         super().__init__(*args, auto_id=f"clip-{clip.number}-%s", **kwargs)
+        self.clip_number = clip.number
         field = self.fields["title"]
         field.label = f"Name of clip {clip.number}"
         field.widget.attrs.update(maxlength=Clip.TITLE_MAX, placeholder=f"Clip {clip.number}")

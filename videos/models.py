@@ -483,8 +483,10 @@ class VideoJob(CompareAndSet, models.Model):
         "twice. Check your provider account: if no video was started there, submit it again.",
     }
 
-    def manifest(self, clips) -> dict:
-        """What a saved batch says about itself (manifest.json in the zip)."""
+    def manifest(self, clips, total: int | None = None) -> dict:
+        """What a saved batch says about itself (manifest.json in the zip). ``total``: how
+        many clips the job has (its clips keep their numbers when some are not in the batch)."""
+        total = total or len(clips)
         return {
             "job": str(self.public_id),
             "provider": self.provider,
@@ -496,7 +498,7 @@ class VideoJob(CompareAndSet, models.Model):
             "created_at": self.created_at.isoformat(),
             "clips": [
                 {
-                    "file": clip.download_name(len(clips)),
+                    "file": clip.download_name(total),
                     "index": clip.number,
                     "sha256": clip.sha256,
                     "bytes": clip.size,

@@ -268,14 +268,25 @@ def _job_context(request, job):
 
 def job_detail(request, public_id):
     job = _job(request, public_id, "key", "project__client", "owner")
-    # The version chain sits outside the live panel: worked out once, for the whole page.
-    version = VideoJob.objects.visible_to(request.user).live_version(public_id)
+    return _job_page(request, job)
+
+
+def _job_page(request, job, part="", *, move_form=None, title_form=None, status=200):
+    """The job page, or its ``part`` (``"#live"``: the panel htmx swaps in after a clip
+    action); forms that were sent come back as sent, errors and all."""
+    version = VideoJob.objects.visible_to(request.user).live_version(job.public_id)
     context = _job_context(request, job) | {
-        "versions": job.versions(),
-        "poll_url": live.poll_url(request, public_id, version),
-        "move_form": MoveProjectForm(job=job, user=request.user),
+        "poll_url": live.poll_url(request, job.public_id, version),
+        "move_form": move_form or MoveProjectForm(job=job, user=request.user),
     }
-    return render(request, "videos/job.html", context)
+    if not part:
+        # The version chain sits outside the live panel: worked out once, for the whole page.
+        context["versions"] = job.versions()
+    if title_form is not None:
+        for clip in context["clips"]:
+            if clip.number == title_form.clip_number:
+                clip.title_form = title_form
+    return render(request, f"videos/job.html{part}", context, status=status)
 
 
 def _back(request, default):
@@ -285,15 +296,6 @@ def _back(request, default):
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return redirect(target if safe else default)
-
-
-def _live_panel(request, job, status=200):
-    """The job's panel with its clips, as htmx swaps it in after a clip action."""
-    version = VideoJob.objects.visible_to(request.user).live_version(job.public_id)
-    context = _job_context(request, job) | {
-        "poll_url": live.poll_url(request, job.public_id, version)
-    }
-    return render(request, "videos/job.html#live", context, status=status)
 
 
 @require_POST
@@ -307,19 +309,16 @@ def job_project(request, public_id):
         except TeamRuleBroken as exc:
             form.add_error("project", str(exc))
     if request.htmx:
+        # 200 even with an error: htmx swaps in nothing else, and the form shows the error.
         context = {"job": job, "move_form": form, "can_generate": True}
-        return render(request, "videos/job.html#project", context, status=_status(form))
+        return render(request, "videos/job.html#project", context)
     if form.errors:
-        messages.error(request, " ".join(form.errors["project"]))
-    elif job.project:
+        return _job_page(request, job, move_form=form, status=400)
+    if job.project:
         messages.success(request, f"Filed under {job.project.client.name} — {job.project.name}.")
     else:
         messages.success(request, "This video is no longer filed under a project.")
     return _back(request, job.get_absolute_url())
-
-
-def _status(form) -> int:
-    return 400 if form.errors else 200
 
 
 @require_POST
@@ -328,12 +327,11 @@ def clip_rename(request, public_id, number):
     form = ClipTitleForm(request.POST, clip=clip)
     if form.is_valid():
         clip.rename(form.cleaned_data["title"])
-    if request.htmx:
-        return _live_panel(request, clip.job, status=_status(form))
+    if request.htmx:  # 200 even with an error: htmx swaps in nothing else
+        return _job_page(request, clip.job, "#live", title_form=form)
     if form.errors:
-        messages.error(request, " ".join(form.errors["title"]))
-    else:
-        messages.success(request, f"Clip {clip.number} is now called “{clip.name}”.")
+        return _job_page(request, clip.job, title_form=form, status=400)
+    messages.success(request, f"Clip {clip.number} is now called “{clip.name}”.")
     return _back(request, clip.job.get_absolute_url())
 
 
@@ -357,7 +355,7 @@ def clip_delete(request, public_id, number):
         return render(request, "videos/clip_delete.html", context)
     clip.discard()
     if request.htmx:
-        return _live_panel(request, clip.job)
+        return _job_page(request, clip.job, "#live")
     messages.success(request, f"Deleted “{clip.name}”: its file is no longer stored.")
     return _back(request, clip.job.get_absolute_url())
 
@@ -558,4 +556,5 @@ def job_zip(request, public_id):
         raise Http404("No clip of this job is ready yet.")
     for clip in clips:
         clip.job = job
-    return serving.zip_response(job, clips, job.manifest(clips), f"{job.file_stem}.zip")
+    manifest = job.manifest(clips, total=job.clips.count())
+    return serving.zip_response(job, clips, manifest, f"{job.file_stem}.zip")
