@@ -205,6 +205,11 @@ def test_a_named_clip_is_shown_and_downloaded_by_its_name(agency, user, job):
     assert "<strong>Hero / cut: v2!</strong> · clip 1 of 2" in page
     # The other clip keeps its number as its name.
     assert clip_of(job, 2).name == "Clip 2"
+    # File names stay plain ASCII; a title with nothing to keep falls back to the prompt.
+    clip.rename("Café d'été")
+    assert clip.download_name(2) == "cafe-dete-1-of-2.mp4"
+    clip.rename("日本 ../../")
+    assert clip.download_name(2) == "spring-launch-teaser-1-of-2.mp4"
 
 
 def test_an_empty_name_is_clip_n_again_and_an_overlong_one_is_refused(agency, user, job):
@@ -354,3 +359,27 @@ def test_pages_say_download_not_save(agency, user, job):
     assert "Download clip" in page and "Download all (zip, 2 clips)" in page
     assert "Save clip" not in page and "Save all" not in page
     assert "they stay in your library until you delete them" in page
+
+
+def test_a_version_made_from_a_deleted_clip_is_not_compared_with_it(
+    user, job, django_capture_on_commit_callbacks
+):
+    alice = logged_in(user)
+    later = make_job(
+        user,
+        workspace=job.workspace,
+        prompt="Spring launch teaser, longer",
+        status=VideoJob.Status.READY,
+        parent=clip_of(job),
+        continuation="extend",
+        version=2,
+    )
+    make_ready_clip(later)
+    compare = reverse("videos:job_compare", args=[later.public_id])
+    assert alice.get(compare).status_code == 200
+    assert compare in alice.get(later.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        clip_of(job).discard()
+    assert alice.get(compare).status_code == 404
+    page = alice.get(later.get_absolute_url()).content.decode()
+    assert compare not in page and "Version 1" in page  # the chain still makes sense

@@ -439,6 +439,8 @@ def job_compare(request, public_id):
     job = _job(request, public_id, "parent__job")
     if job.parent is None:
         raise Http404("This video is a first version: there is nothing to compare it with.")
+    if job.parent.status != Clip.Status.READY:
+        raise Http404("The clip this version was made from was deleted.")
     clip = job.clips.filter(status=Clip.Status.READY).first()
     if clip is None:
         raise Http404("This version has no clip in storage yet.")
