@@ -528,6 +528,13 @@ class ReviewEvent(models.Model):
     def __str__(self):
         return f"{self.actor_name} {self.get_kind_display().lower()}"
 
+    VERDICTS = (Kind.APPROVED, Kind.CHANGES_REQUESTED, Kind.BACK_IN_REVIEW)
+
+    @property
+    def shown_detail(self) -> str:
+        """The detail worth showing beside "… on version N": a verdict's only says the version."""
+        return "" if self.kind in self.VERDICTS and self.clip_id else self.detail
+
     @property
     def by_guest(self) -> bool:
         return self.actor_id is None and self.link_id is not None

@@ -18,6 +18,8 @@ from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from videos import comparison
+from videos.forms import CompareForm
 from videos.media import serving
 from videos.models import Clip, VideoJob
 from workspaces import access
@@ -176,19 +178,22 @@ def overview(request, guest, token):
 
 @guest_view
 def compare(request, guest, public_id, token):
-    """A shared version beside the shared clip it was made from, played in step."""
-    shared = guest.link.clips().select_related("job__parent__job")
-    clip = shared.filter(job__public_id=public_id).first()
-    if clip is None or not shared.filter(pk=clip.job.parent_id).exists():
+    """A shared version beside another shared version of the same video (by default the one
+    it was made from), the earlier on the left, played in step."""
+    job = guest.link.jobs().select_related("parent__job").filter(public_id=public_id).first()
+    if job is None:
         raise Http404("Nothing to compare here.")
+    try:
+        pair = comparison.compare(job, request.GET.get("with", "").strip(), guest.link.clips())
+    except comparison.NotComparable as exc:
+        raise Http404(exc.message) from exc
     context = {
         "link": guest.link,
         "guest": guest,
         "token": token,
-        "job": clip.job,
-        "clip": clip,
-        "earlier": clip.job.parent,
-        "earlier_job": clip.job.parent.job,
+        "job": job,
+        "pair": pair,
+        "form": CompareForm(pair),
     }
     return render(request, "review/share_compare.html", context)
 

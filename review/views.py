@@ -9,6 +9,7 @@ import functools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -134,8 +135,8 @@ def guest_view(view):
 
 
 def _versions(desk: Desk) -> list:
-    """The video's versions, each with the page to review it on (and for members, the page
-    comparing it with the version before)."""
+    """The video's versions, each with the page to review it on and the page comparing it
+    with this clip's version (for those with a clip the visitor may see)."""
     versions = desk.clip.job.versions()
     first_ready = {}
     clips = Clip.objects.filter(job__in=versions, status=Clip.Status.READY)
@@ -147,15 +148,22 @@ def _versions(desk: Desk) -> list:
         versions = [v for v in versions if v.pk in first_ready]
         if len(versions) < 2:
             return []
+    job = desk.clip.job
+    if desk.is_guest:
+        compare_url = reverse("share:compare", args=[desk.token, job.public_id])
+    else:
+        compare_url = reverse("videos:job_compare", args=[job.public_id])
     for version in versions:
         number = first_ready.get(version.pk)
-        version.review_url = ""
+        version.review_url = version.compare_url = ""
         if number:
             if desk.is_guest:
                 args = [desk.token, version.public_id, number]
                 version.review_url = reverse("review:guest_clip", args=args)
             else:
                 version.review_url = reverse("review:clip", args=[version.public_id, number])
+            if version != job:
+                version.compare_url = f"{compare_url}?{urlencode({'with': version.public_id})}"
     return versions
 
 

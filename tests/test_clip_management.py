@@ -361,7 +361,7 @@ def test_pages_say_download_not_save(agency, user, job):
     assert "they stay in your library until you delete them" in page
 
 
-def test_a_version_made_from_a_deleted_clip_is_not_compared_with_it(
+def test_a_version_is_compared_only_with_clips_still_in_storage(
     user, job, django_capture_on_commit_callbacks
 ):
     alice = logged_in(user)
@@ -376,10 +376,16 @@ def test_a_version_made_from_a_deleted_clip_is_not_compared_with_it(
     )
     make_ready_clip(later)
     compare = reverse("videos:job_compare", args=[later.public_id])
-    assert alice.get(compare).status_code == 200
+    page = alice.get(compare).content.decode()
+    assert url("clip_file", job, 1) in page
     assert compare in alice.get(later.get_absolute_url()).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         clip_of(job).discard()
+    # The clip it was made from is gone: the earlier version's other clip plays instead.
+    page = alice.get(compare).content.decode()
+    assert url("clip_file", job, 1) not in page and url("clip_file", job, 2) in page
+    with django_capture_on_commit_callbacks(execute=True):
+        clip_of(job, 2).discard()
     assert alice.get(compare).status_code == 404
     page = alice.get(later.get_absolute_url()).content.decode()
     assert compare not in page and "Version 1" in page  # the chain still makes sense

@@ -494,8 +494,8 @@ def test_a_finished_revision_is_the_clip_s_next_version(agency, user, project, p
     new_clip = second.clips.get()
     html = alice.get(page_url(new_clip)).content.decode()
     assert 'aria-current="page">Version 2</span>' in html and "revised from feedback" in html
-    assert reverse("videos:job_compare", args=[second.public_id]) in html
-    assert "Compare v1 and v2" in html
+    compare_url = reverse("videos:job_compare", args=[second.public_id])
+    assert f'href="{compare_url}?with={first.public_id}">Compare with this version<' in html
     compare = alice.get(reverse("videos:job_compare", args=[second.public_id])).content.decode()
     assert "Version 2 revises version 1 from feedback" in compare
     job_page = alice.get(second.get_absolute_url()).content.decode()
@@ -535,7 +535,11 @@ def test_a_guest_sees_only_the_versions_their_link_shows(agency, user, project, 
     project_link, token = share(agency, project)
     html = guest_client(project_link).get(guest_url("review:guest_clip", token, newer)).content
     assert guest_url("review:guest_clip", token, clip).encode() in html
-    assert b"Compare" not in html and b"revised from feedback" in html
+    assert b"revised from feedback" in html
+    # Guests compare through their link, never through the members' page.
+    compare = reverse("share:compare", args=[token, second.public_id])
+    assert f"{compare}?with={clip.job.public_id}".encode() in html
+    assert f'href="{reverse("videos:job_compare", args=[second.public_id])}'.encode() not in html
 
 
 def test_a_revision_is_a_new_generation_and_a_new_take_stays_a_revision(agency, sandbox_clip):

@@ -693,3 +693,19 @@ class MoveProjectForm(forms.Form):
         if project is None:
             raise forms.ValidationError("There is no such project; choose one from the list.")
         return project
+
+
+class CompareForm(forms.Form):
+    """The version to compare a job with (GET ``with``): one of ``comparison.choices``."""
+
+    def __init__(self, comparison):
+        super().__init__(initial={"with": str(comparison.other.public_id)}, auto_id="compare-%s")
+        self.fields["with"] = forms.ChoiceField(
+            label="Compare with",
+            choices=[(str(v.public_id), _version_name(v)) for v in comparison.choices],
+        )
+
+
+def _version_name(job) -> str:
+    take = f", take {job.take}" if getattr(job, "take", None) else ""
+    return f"Version {job.version}{take}"

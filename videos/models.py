@@ -520,12 +520,19 @@ class VideoJob(CompareAndSet, models.Model):
 
     def versions(self) -> list["VideoJob"]:
         """Version 1, 2, 3... of this video: the jobs it was made from, this one, and every
-        job made from its clips (several takes of one version are numbered ``take``)."""
+        job made from it, directly or through later versions (several takes of one version are
+        numbered ``take``). Any two of them lie on one line of edits, so any two compare."""
         chain, job = [self], self
         while job.parent_id and len(chain) < 50:
             job = job.parent.job
             chain.insert(0, job)
-        chain += VideoJob.objects.filter(parent__job=self).order_by("created_at")[:20]
+        later, step = [], [self.pk]
+        while step and len(later) < 50:  # one query per generation, bounded
+            made = VideoJob.objects.filter(parent__job__in=step).order_by("created_at")
+            found = list(made[: 50 - len(later)])
+            later += found
+            step = [job.pk for job in found]
+        chain += sorted(later, key=lambda job: (job.version, job.created_at))
         takes: dict[int, int] = {}
         for job in chain:
             takes[job.version] = takes.get(job.version, 0) + 1

@@ -19,10 +19,11 @@ from providers.base import InvalidSpec
 from workspaces import access
 from workspaces.models import TeamRuleBroken, Workspace
 
-from . import lifecycle, live, observability
+from . import comparison, lifecycle, live, observability
 from .forms import (
     ClientProjectFilter,
     ClipTitleForm,
+    CompareForm,
     ConfirmForm,
     ContinueForm,
     GenerateForm,
@@ -263,6 +264,9 @@ def _job_context(request, job):
         "can_generate": can_generate,
         "offer_save_all": not is_mobile(request),
         "offers": [] if live or not can_generate else lifecycle.clip_offers(clips),
+        # Whether the version this one was made from still has a clip to compare with.
+        "earlier_in_storage": job.parent_id is not None
+        and Clip.objects.filter(job__clips=job.parent_id, status=Clip.Status.READY).exists(),
     }
 
 
@@ -435,20 +439,16 @@ def clip_continue(request, public_id, number, kind):
 
 
 def job_compare(request, public_id):
-    """A version beside the clip it was made from, played in step."""
+    """A version beside another of the same video (by default the one it was made from),
+    the earlier on the left, played in step."""
     job = _job(request, public_id, "parent__job")
-    if job.parent is None:
-        raise Http404("This video is a first version: there is nothing to compare it with.")
-    if job.parent.status != Clip.Status.READY:
-        raise Http404("The clip this version was made from was deleted.")
-    clip = job.clips.filter(status=Clip.Status.READY).first()
-    if clip is None:
-        raise Http404("This version has no clip in storage yet.")
-    return render(
-        request,
-        "videos/job_compare.html",
-        {"job": job, "clip": clip, "earlier": job.parent, "earlier_job": job.parent.job},
-    )
+    ready = Clip.objects.filter(status=Clip.Status.READY)
+    try:
+        pair = comparison.compare(job, request.GET.get("with", "").strip(), ready)
+    except comparison.NotComparable as exc:
+        raise Http404(exc.message) from exc
+    context = {"job": job, "pair": pair, "form": CompareForm(pair)}
+    return render(request, "videos/job_compare.html", context)
 
 
 @require_POST
@@ -540,6 +540,8 @@ def clip_file(request, public_id, number):
 
 def clip_poster(request, public_id, number):
     clip = _ready_clip(request, public_id, number)
+    if not clip.poster:  # a clip whose poster frame could not be made
+        raise Http404("This clip has no poster.")
     return serving.serve(request, clip.poster.name, "image/jpeg")
 
 
