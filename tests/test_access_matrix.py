@@ -44,6 +44,10 @@ OWNER = {
     "videos:clip_download": ("GET", 200),
     "videos:clip_retry": ("POST", 302),
     "videos:clip_continue": ("GET", 200),
+    "videos:clip_rename": ("POST", 302),  # no title: called "Clip 1" again
+    "videos:clip_star": ("POST", 302),
+    "videos:clip_delete": ("GET", 200),  # the question; the POST deletes
+    "videos:job_project": ("POST", 302),  # no project chosen: filed under none
     "videos:keys": ("GET", 200),
     "videos:key_detail": ("GET", 200),
     "videos:key_replace": ("POST", 400),
@@ -158,6 +162,10 @@ NEEDS = {
     "videos:job_cancel": "can_generate",
     "videos:clip_retry": "can_generate",
     "videos:clip_continue": "can_generate",
+    "videos:clip_rename": "can_generate",
+    "videos:clip_star": "can_generate",
+    "videos:clip_delete": "can_generate",
+    "videos:job_project": "can_generate",
     "videos:key_detail": "can_manage_keys",
     "videos:key_replace": "can_manage_keys",
     "videos:key_verify": "can_manage_keys",

@@ -1,5 +1,5 @@
 """In Chromium: the price on the generate form follows the settings, invalid combinations are
-not offered, a clip that is not in storage has no Save button, failures look like what they
+not offered, a clip that is not in storage has no Download button, failures look like what they
 are, and versions form a chain that can be compared side by side. Desktop and phone."""
 
 import time

@@ -1,8 +1,8 @@
 """A marketer's whole workflow in Chromium: live server, real worker, sandbox provider.
 
 Log in, add a sandbox key, generate with the multi-clip model, watch the status panel reach
-"Ready" without a reload, browse the carousel (buttons, dots, keyboard, swipe, fullscreen), save
-one clip and the whole batch, on a desktop and on a phone. Screenshots go to
+"Ready" without a reload, browse the carousel (buttons, dots, keyboard, swipe, fullscreen), download
+one clip and the whole batch, star and name a clip, on a desktop and on a phone. Screenshots go to
 test-artifacts/screenshots/.
 """
 
@@ -136,9 +136,9 @@ def test_generate_review_and_save_on_desktop_and_phone(
     accessible(page, "job (carousel)")
     screenshot(page, "carousel-desktop")
 
-    # Save clip: the active one, with a meaningful name and the stored bytes.
+    # Download clip: the active one, with a meaningful name and the stored bytes.
     with page.expect_download() as info:
-        page.get_by_role("link", name="Save clip").click()
+        page.get_by_role("link", name="Download clip", exact=True).click()
     download = info.value
     assert (
         download.suggested_filename == "spring-launch-teaser-sneakers-on-a-sunny-street-2-of-3.mp4"
@@ -147,9 +147,9 @@ def test_generate_review_and_save_on_desktop_and_phone(
     download.save_as(saved)
     assert sha256(saved) == clips[1].sha256
 
-    # Save all: one zip with every clip and a manifest.
+    # Download all: one zip with every clip and a manifest.
     with page.expect_download() as info:
-        page.get_by_role("link", name="Save all (3)").click()
+        page.get_by_role("link", name="Download all (zip, 3 clips)").click()
     batch = tmp_path / "batch.zip"
     info.value.save_as(batch)
     with zipfile.ZipFile(batch) as archive:
@@ -160,6 +160,22 @@ def test_generate_review_and_save_on_desktop_and_phone(
             data = archive.read(entry["file"])
             assert hashlib.sha256(data).hexdigest() == clip.sha256 == entry["sha256"]
 
+    # Star the active clip and name it, in place (htmx); the carousel stays on it.
+    star = page.get_by_role("button", name="Star Clip 2")
+    assert star.get_attribute("aria-pressed") == "false"
+    star.click()
+    until(page, "document.querySelector('#clip-2 [aria-pressed]').ariaPressed === 'true'")
+    page.get_by_label("Name of clip 2").fill("Hero cut")
+    page.get_by_role("button", name="Rename").click()
+    until(page, "document.querySelector('#clip-2 .slide-caption').textContent.includes('Hero')")
+    assert count.inner_text() == "Clip 2 of 3"
+    clip = Clip.objects.get(pk=clips[1].pk)
+    assert clip.starred and clip.title == "Hero cut"
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download clip", exact=True).click()
+    assert info.value.suggested_filename == "hero-cut-2-of-3.mp4"
+    accessible(page, "job (named, starred clip)")
+
     page.get_by_role("link", name="Videos", exact=True).click()
     accessible(page, "videos list")
     screenshot(page, "videos-desktop")
@@ -168,7 +184,7 @@ def test_generate_review_and_save_on_desktop_and_phone(
     assert not errors, errors
     desktop.close()
 
-    # The phone: swipe, a single-clip save, no batch download.
+    # The phone: swipe, a single-clip download, no batch download.
     phone = browser.new_context(**PHONE, accept_downloads=True)
     page = phone.new_page()
     log_in(page, base)
@@ -184,7 +200,7 @@ def test_generate_review_and_save_on_desktop_and_phone(
     page.locator("[data-carousel].is-enhanced").wait_for()
     count = page.locator(".carousel-count")
     assert count.inner_text() == "Clip 1 of 3"
-    assert page.get_by_role("link", name="Save all (3)").count() == 0
+    assert page.get_by_role("link", name="Download all (zip, 3 clips)").count() == 0
     page.locator("#clip-1 .frame").scroll_into_view_if_needed()
     box = page.locator("#clip-1 .frame").bounding_box()
     y = box["y"] + box["height"] / 2
@@ -196,7 +212,7 @@ def test_generate_review_and_save_on_desktop_and_phone(
     assert count.inner_text() == "Clip 2 of 3"
     screenshot(page, "carousel-phone")
     with page.expect_download() as info:
-        page.get_by_role("link", name="Save clip").click()
+        page.get_by_role("link", name="Download clip", exact=True).click()
     saved = tmp_path / "phone.mp4"
     info.value.save_as(saved)
     assert sha256(saved) == clips[1].sha256

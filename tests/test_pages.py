@@ -161,7 +161,8 @@ def test_job_page_and_live_panel(alice, key, user):
     assert job.status == VideoJob.Status.READY
     page = alice.get(job.get_absolute_url()).content.decode()
     assert page.count("data-slide ") == 3 or page.count("data-slide") >= 3
-    assert "Clip 2 of 3" in page and "Save all (3)" in page
+    assert "Clip 2 of 3" in page and "Download all (zip, 3 clips)" in page
+    assert "Save all" not in page and "Save clip" not in page
     live = alice.get(
         reverse("videos:job_live", args=[job.public_id]), headers={"HX-Request": "true"}
     )
@@ -181,7 +182,7 @@ def test_save_all_is_not_offered_to_phones(alice, key, user):
     job = run_job(user, key)
     iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"
     page = alice.get(job.get_absolute_url(), headers={"User-Agent": iphone}).content.decode()
-    assert "Save all" not in page and "Save clip" in page
+    assert "Download all" not in page and "Download clip" in page
 
 
 # --- media --------------------------------------------------------------------------------------

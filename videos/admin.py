@@ -120,8 +120,18 @@ class VideoJobAdmin(admin.ModelAdmin):
 
 @admin.register(Clip)
 class ClipAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "job", "status", "size", "duration", "attempts", "ready_at"]
-    list_filter = ["status", "job__provider", "job__workspace"]
+    list_display = [
+        "__str__",
+        "title",
+        "job",
+        "status",
+        "starred",
+        "size",
+        "duration",
+        "attempts",
+        "ready_at",
+    ]
+    list_filter = ["status", "starred", "job__provider", "job__workspace"]
     search_fields = ["job__prompt", "sha256", "job__public_id"]
     list_select_related = ["job"]
     actions = ["retry_collecting"]

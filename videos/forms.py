@@ -8,6 +8,7 @@ from PIL import Image, UnidentifiedImageError
 
 from providers import registry
 from providers.base import (
+    ASPECT_RATIOS,
     DEFAULT_MAX_PROMPT_CHARS,
     PERSON_GENERATION,
     ImageInput,
@@ -18,7 +19,7 @@ from providers.base import (
 )
 from workspaces.models import Client, Project, TeamRuleBroken
 
-from .models import ProviderKey
+from .models import Clip, ProviderKey
 from .vault import VaultError
 
 MAX_SECRET_LENGTH = 256
@@ -597,6 +598,101 @@ class ClientProjectFilter(forms.Form):
             projects = Project.objects.visible_to(self.user).named_by(self.wanted["project"])
             queryset = queryset.filter(**{f"{path}project__in": projects})
         return queryset
+
+
+# What marketers call each shape (the library's "Format"); other ratios go by their numbers.
+FORMAT_NAMES = {
+    "9:16": "Vertical (Reels, TikTok, Shorts)",
+    "16:9": "Landscape (YouTube)",
+    "1:1": "Square (feed)",
+    "4:5": "Portrait (feed)",
+}
+
+
+def format_choices() -> list:
+    """The aspect ratios the app knows, named for where they are used, best known first."""
+    known = [ratio for ratio in FORMAT_NAMES if ratio in ASPECT_RATIOS]
+    others = [ratio for ratio in ASPECT_RATIOS if ratio not in FORMAT_NAMES]
+    return [(ratio, FORMAT_NAMES.get(ratio, ratio)) for ratio in known + others]
+
+
+class LibraryFilter(forms.Form):
+    """The library's own filters (GET), beside ClientProjectFilter's client and project."""
+
+    q = forms.CharField(
+        label="Prompt contains", required=False, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    aspect = forms.ChoiceField(label="Format", required=False)
+    starred = forms.BooleanField(label="Starred only", required=False)
+
+    def __init__(self, query):
+        super().__init__(query, auto_id="f-%s")
+        self.fields["aspect"].choices = [("", "Any format"), *format_choices()]
+
+    def values(self) -> dict:
+        """The filters that make sense (a mistyped format is left out), as cleaned."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) for name in self.fields}
+
+    @property
+    def active(self) -> bool:
+        return any(self.values().values())
+
+    def apply(self, clips):
+        wanted = self.values()
+        if query := (wanted["q"] or "").strip():
+            clips = clips.filter(job__prompt__icontains=query)
+        if wanted["aspect"]:
+            clips = clips.filter(job__parameters__aspect_ratio=wanted["aspect"])
+        if wanted["starred"]:
+            clips = clips.filter(starred=True)
+        return clips
+
+
+class ClipTitleForm(forms.Form):
+    """A clip's name; empty calls it "Clip N" again."""
+
+    title = forms.CharField(required=False, strip=True)
+
+    def __init__(self, *args, clip, **kwargs):
+        super().__init__(*args, auto_id=f"clip-{clip.number}-%s", **kwargs)
+        self.clip_number = clip.number
+        field = self.fields["title"]
+        field.label = f"Name of clip {clip.number}"
+        field.widget.attrs.update(maxlength=Clip.TITLE_MAX, placeholder=f"Clip {clip.number}")
+
+    def clean_title(self):
+        try:
+            return Clip.clean_title(self.cleaned_data["title"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class MoveProjectForm(forms.Form):
+    """The project a job is filed under: one of its workspace's, or none. Any project the
+    visitor can see is looked up, so that one of another workspace gets the model's plain
+    refusal rather than a bare "not a valid choice"."""
+
+    project = forms.CharField(label="Project", required=False, widget=forms.Select)
+
+    def __init__(self, *args, job, user, **kwargs):
+        super().__init__(*args, auto_id="job-%s", **kwargs)
+        self.user = user
+        projects = Project.objects.filter(client__workspace=job.workspace).select_related(
+            "client__workspace"
+        )
+        self.fields["project"].widget.choices = [("", "No project"), *project_choices(projects)]
+        if job.project_id and not self.is_bound:
+            self.initial["project"] = str(job.project.public_id)
+
+    def clean_project(self):
+        value = self.cleaned_data["project"].strip()
+        if not value:
+            return None
+        project = Project.objects.visible_to(self.user).named_by(value).first()
+        if project is None:
+            raise forms.ValidationError("There is no such project; choose one from the list.")
+        return project
 
 
 class CompareForm(forms.Form):

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
@@ -16,6 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from inbox.models import Notification, notify
 from providers import registry
 from providers.base import InvalidKey, KeyCheck, ProviderError
+from workspaces import access
 from workspaces.models import Budget, OverBudget, Project, Workspace, month_of
 
 from . import vault
@@ -536,13 +538,16 @@ class VideoJob(CompareAndSet, models.Model):
         Status.WAITING: "The provider is generating the video; this takes from ten seconds to "
         "several minutes. You can leave this page: the job goes on.",
         Status.COLLECTING: "The video is done; its clips are being copied into your library.",
-        Status.READY: "Done. Review the clips below and save the ones you want.",
+        Status.READY: "Done. Review the clips below: they stay in your library until you "
+        "delete them, and you can download a copy of any of them.",
         Status.NEEDS_ATTENTION: "We did not send it again on our own, so you are not charged "
         "twice. Check your provider account: if no video was started there, submit it again.",
     }
 
-    def manifest(self, clips) -> dict:
-        """What a saved batch says about itself (manifest.json in the zip)."""
+    def manifest(self, clips, total: int | None = None) -> dict:
+        """What a saved batch says about itself (manifest.json in the zip). ``total``: how
+        many clips the job has (its clips keep their numbers when some are not in the batch)."""
+        total = total or len(clips)
         return {
             "job": str(self.public_id),
             "provider": self.provider,
@@ -554,7 +559,7 @@ class VideoJob(CompareAndSet, models.Model):
             "created_at": self.created_at.isoformat(),
             "clips": [
                 {
-                    "file": clip.download_name(len(clips)),
+                    "file": clip.download_name(total),
                     "index": clip.number,
                     "sha256": clip.sha256,
                     "bytes": clip.size,
@@ -641,6 +646,23 @@ class VideoJob(CompareAndSet, models.Model):
 
     def provider_key(self):
         return self.key
+
+    def move_to(self, project: Project | None, *, by) -> bool:
+        """File the job under another ``project`` of its workspace (or none). ``by`` must be
+        allowed to generate there (PermissionDenied); a project of another workspace is
+        refused with TeamRuleBroken. Its other versions stay where they are."""
+        access.require(by, self.workspace, "can_generate")
+        if project is not None:
+            project.check_in(self.workspace)
+        moved = self._update_if(
+            models.Q(),
+            project=project,
+            updated_at=timezone.now(),
+            panel_version=models.F("panel_version") + 1,
+        )
+        if moved:
+            self.project = project
+        return moved
 
     # The ends its starter hears about (a cancelled job: they did it themselves).
     TOLD_TO_OWNER = (
@@ -877,8 +899,9 @@ class VideoJob(CompareAndSet, models.Model):
         clips = list(self.clips.values_list("status", flat=True))
         if not clips or any(s not in Clip.TERMINAL for s in clips):
             return False
-        if Clip.Status.READY in clips:
-            failed = sum(s != Clip.Status.READY for s in clips)
+        kept = (Clip.Status.READY, Clip.Status.DELETED)  # deleted: it was copied, then removed
+        if any(s in kept for s in clips):
+            failed = sum(s not in kept for s in clips)
             note = f"{failed} of {len(clips)} clips could not be copied." if failed else ""
             return self._move(self.Status.COLLECTING, self.Status.READY, error=note)
         return self._move(
@@ -902,6 +925,14 @@ class VideoJob(CompareAndSet, models.Model):
         return self.key.provider_client() if self.key is not None else None
 
 
+def _remove_from_storage(names) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # a file that cannot be removed now must not undo the deletion
+            log.exception("Could not remove %s from storage", name)
+
+
 class ClipQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Clips of jobs in the workspaces ``user`` belongs to."""
@@ -917,8 +948,12 @@ class Clip(CompareAndSet, models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Could not be copied"
         EXPIRED = "expired", "Expired at the provider"
+        # Deleted for good by a person: the row stays (versions, comments and counts still
+        # refer to it), its file and poster are gone from storage.
+        DELETED = "deleted", "Deleted"
 
-    TERMINAL = (Status.READY, Status.FAILED, Status.EXPIRED)
+    TERMINAL = (Status.READY, Status.FAILED, Status.EXPIRED, Status.DELETED)
+    TITLE_MAX = 100
 
     job = models.ForeignKey(VideoJob, on_delete=models.CASCADE, related_name="clips")
     index = models.PositiveSmallIntegerField()
@@ -944,6 +979,9 @@ class Clip(CompareAndSet, models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     ready_at = models.DateTimeField(null=True, blank=True)
+    # A name people give the clip; empty: it is called "Clip 2".
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    starred = models.BooleanField(default=False, db_index=True)
 
     objects = ClipQuerySet.as_manager()
 
@@ -973,9 +1011,54 @@ class Clip(CompareAndSet, models.Model):
         # is fenced too: two workers that read the same count cannot both win it.)
         return {"attempts": self.attempts}
 
+    @property
+    def name(self) -> str:
+        """What people call the clip: its title, else "Clip 2"."""
+        return self.title or f"Clip {self.number}"
+
+    @property
+    def file_stem(self) -> str:
+        """The title as a safe file name ("Hero cut!" → "hero-cut"), else the job's."""
+        slug = slugify(self.title)
+        if len(slug) > 50:
+            slug = slug[:51].rsplit("-", 1)[0]
+        return slug.strip("-") or self.job.file_stem
+
     def download_name(self, total: int) -> str:
+        # The number stays in the name: two clips called alike never overwrite each other.
         extension = self.EXTENSIONS.get(self.content_type, "mp4")
-        return f"{self.job.file_stem}-{self.number}-of-{total}.{extension}"
+        return f"{self.file_stem}-{self.number}-of-{total}.{extension}"
+
+    @classmethod
+    def clean_title(cls, title: str) -> str:
+        """``title`` with its spaces tidied; ValueError if it is too long."""
+        title = " ".join(title.split())
+        if len(title) > cls.TITLE_MAX:
+            raise ValueError(
+                f"A clip's name can be at most {cls.TITLE_MAX} characters (this one has "
+                f"{len(title)})."
+            )
+        return title
+
+    def rename(self, title: str) -> bool:
+        """Name the clip (an empty title: back to "Clip N"). False if it was deleted meanwhile."""
+        return self._update_if(~models.Q(status=self.Status.DELETED), title=self.clean_title(title))
+
+    def star(self, on: bool) -> bool:
+        return self._update_if(~models.Q(status=self.Status.DELETED), starred=bool(on))
+
+    def discard(self) -> bool:
+        """ready → deleted, for good: the file and poster leave storage once the change is
+        committed (a rolled-back delete keeps them); the row stays, so versions, comments and
+        counts still make sense. False if the clip was not ready (deleted already)."""
+        names = [name for name in (self.file.name, self.poster.name) if name]
+        with transaction.atomic():
+            moved = self._move(
+                self.Status.READY, self.Status.DELETED, file="", poster="", starred=False
+            )
+            if moved:
+                transaction.on_commit(lambda: _remove_from_storage(names))
+        return moved
 
     def _changed(self, fields: dict) -> None:
         if "status" in fields or "attempts" in fields:  # a lease renewal shows nothing new

@@ -22,11 +22,16 @@ urlpatterns = [
     path(f"{job}/resubmit/", views.job_resubmit, name="job_resubmit"),
     path(f"{job}/cancel/", views.job_cancel, name="job_cancel"),
     path(f"{job}/compare/", views.job_compare, name="job_compare"),
+    path(f"{job}/project/", views.job_project, name="job_project"),
     path(f"{job}/clips.zip", views.job_zip, name="job_zip"),
     path(f"{clip}/video", views.clip_file, name="clip_file"),
     path(f"{clip}/poster.jpg", views.clip_poster, name="clip_poster"),
     path(f"{clip}/download", views.clip_download, name="clip_download"),
     path(f"{clip}/retry/", views.clip_retry, name="clip_retry"),
+    path(f"{clip}/rename/", views.clip_rename, name="clip_rename"),
+    path(f"{clip}/star/", views.clip_star, name="clip_star"),
+    path(f"{clip}/delete/", views.clip_delete, name="clip_delete"),
+    # After the fixed names above: any other word is a kind of next version.
     path(f"{clip}/<slug:kind>/", views.clip_continue, name="clip_continue"),
     path("keys/", views.keys, name="keys"),
     # The same pages inside one workspace (the menu switches between them).

@@ -9,22 +9,26 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from providers import registry
-from providers.base import ASPECT_RATIOS, InvalidSpec
+from providers.base import InvalidSpec
 from workspaces import access
-from workspaces.models import OverBudget, Workspace
+from workspaces.models import OverBudget, TeamRuleBroken, Workspace
 
 from . import comparison, lifecycle, live, observability
 from .forms import (
     ClientProjectFilter,
+    ClipTitleForm,
     CompareForm,
     ConfirmForm,
     ContinueForm,
     GenerateForm,
+    LibraryFilter,
+    MoveProjectForm,
     ProviderKeyForm,
     ReplaceSecretForm,
 )
@@ -36,7 +40,7 @@ MOBILE_AGENTS = ("Mobile", "Android", "iPhone", "iPad", "iPod")
 
 
 def is_mobile(request) -> bool:
-    """Phones get the single-clip download only (Save all is for desktops)."""
+    """Phones get the single-clip download only (the zip of all clips is for desktops)."""
     agent = request.headers.get("User-Agent", "")
     return any(word in agent for word in MOBILE_AGENTS)
 
@@ -253,6 +257,9 @@ def _job_context(request, job):
     live = not job.is_terminal or any(c.status not in Clip.TERMINAL for c in clips)
     # A viewer reviews: actions that would spend money are not offered at all.
     can_generate = access.can(request.user, job.workspace, "can_generate")
+    if can_generate:
+        for clip in clips:
+            clip.title_form = ClipTitleForm(initial={"title": clip.title}, clip=clip)
     return {
         "job": job,
         "clips": clips,
@@ -262,18 +269,104 @@ def _job_context(request, job):
         "can_generate": can_generate,
         "offer_save_all": not is_mobile(request),
         "offers": [] if live or not can_generate else lifecycle.clip_offers(clips),
+        # Whether the version this one was made from still has a clip to compare with.
+        "earlier_in_storage": job.parent_id is not None
+        and Clip.objects.filter(job__clips=job.parent_id, status=Clip.Status.READY).exists(),
     }
 
 
 def job_detail(request, public_id):
     job = _job(request, public_id, "key", "project__client", "owner")
-    # The version chain sits outside the live panel: worked out once, for the whole page.
-    version = VideoJob.objects.visible_to(request.user).live_version(public_id)
+    return _job_page(request, job)
+
+
+def _job_page(request, job, part="", *, move_form=None, title_form=None, status=200):
+    """The job page, or its ``part`` (``"#live"``: the panel htmx swaps in after a clip
+    action); forms that were sent come back as sent, errors and all."""
+    version = VideoJob.objects.visible_to(request.user).live_version(job.public_id)
     context = _job_context(request, job) | {
-        "versions": job.versions(),
-        "poll_url": live.poll_url(request, public_id, version),
+        "poll_url": live.poll_url(request, job.public_id, version),
+        "move_form": move_form or MoveProjectForm(job=job, user=request.user),
     }
-    return render(request, "videos/job.html", context)
+    if not part:
+        # The version chain sits outside the live panel: worked out once, for the whole page.
+        context["versions"] = job.versions()
+    if title_form is not None:
+        for clip in context["clips"]:
+            if clip.number == title_form.clip_number:
+                clip.title_form = title_form
+    return render(request, f"videos/job.html{part}", context, status=status)
+
+
+def _back(request, default):
+    """Back where the form was (a local ``next``), else to ``default``."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if safe else default)
+
+
+@require_POST
+def job_project(request, public_id):
+    """File the job under another project of its workspace, or none."""
+    job = _job(request, public_id, "project__client", needs="can_generate")
+    form = MoveProjectForm(request.POST, job=job, user=request.user)
+    if form.is_valid():
+        try:
+            job.move_to(form.cleaned_data["project"], by=request.user)
+        except TeamRuleBroken as exc:
+            form.add_error("project", str(exc))
+    if request.htmx:
+        # 200 even with an error: htmx swaps in nothing else, and the form shows the error.
+        context = {"job": job, "move_form": form, "can_generate": True}
+        return render(request, "videos/job.html#project", context)
+    if form.errors:
+        return _job_page(request, job, move_form=form, status=400)
+    if job.project:
+        messages.success(request, f"Filed under {job.project.client.name} — {job.project.name}.")
+    else:
+        messages.success(request, "This video is no longer filed under a project.")
+    return _back(request, job.get_absolute_url())
+
+
+@require_POST
+def clip_rename(request, public_id, number):
+    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    form = ClipTitleForm(request.POST, clip=clip)
+    if form.is_valid():
+        clip.rename(form.cleaned_data["title"])
+    if request.htmx:  # 200 even with an error: htmx swaps in nothing else
+        return _job_page(request, clip.job, "#live", title_form=form)
+    if form.errors:
+        return _job_page(request, clip.job, title_form=form, status=400)
+    messages.success(request, f"Clip {clip.number} is now called “{clip.name}”.")
+    return _back(request, clip.job.get_absolute_url())
+
+
+@require_POST
+def clip_star(request, public_id, number):
+    """Star the clip, or take its star away (a toggle)."""
+    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    clip.star(not clip.starred)
+    if request.htmx:
+        context = {"clip": clip, "next": request.POST.get("next", "")}
+        return render(request, "videos/library.html#star", context)
+    return _back(request, f"{clip.job.get_absolute_url()}#clip-{clip.number}")
+
+
+def clip_delete(request, public_id, number):
+    """Delete a clip for good (GET asks first, saying what goes and what stays)."""
+    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    if request.method != "POST":
+        comments = clip.comments.count()
+        context = {"clip": clip, "job": clip.job, "comments": comments}
+        return render(request, "videos/clip_delete.html", context)
+    clip.discard()
+    if request.htmx:
+        return _job_page(request, clip.job, "#live")
+    messages.success(request, f"Deleted “{clip.name}”: its file is no longer stored.")
+    return _back(request, clip.job.get_absolute_url())
 
 
 def job_live(request, public_id):
@@ -412,19 +505,22 @@ def _in_scope(queryset, scope, path="workspace"):
 def library(request, workspace=None):
     scope = access.workspace_in_url(request, workspace)
     clips = _in_scope(Clip.objects.visible_to(request.user), scope, "job__workspace")
-    clips = clips.filter(status=Clip.Status.READY).select_related("job")
-    query, aspect = request.GET.get("q", "").strip(), request.GET.get("aspect", "")
-    if query:
-        clips = clips.filter(job__prompt__icontains=query)
-    if aspect:
-        clips = clips.filter(job__parameters__aspect_ratio=aspect)
+    clips = clips.filter(status=Clip.Status.READY).select_related("job__workspace")
+    search = LibraryFilter(request.GET)
     work = ClientProjectFilter(request.GET, user=request.user, workspace=scope)
-    clips = work.apply(clips, path="job__")
+    clips = work.apply(search.apply(clips), path="job__")
     page = Paginator(clips.order_by("-ready_at"), 24).get_page(request.GET.get("page"))
+    generating = set(Workspace.objects.generating_for(request.user).values_list("pk", flat=True))
     return render(
         request,
         "videos/library.html",
-        {"page": page, "q": query, "aspect": aspect, "aspects": ASPECT_RATIOS, "work": work},
+        {
+            "page": page,
+            "search": search,
+            "work": work,
+            "generating": generating,
+            "next": request.get_full_path(),
+        },
     )
 
 
@@ -475,4 +571,5 @@ def job_zip(request, public_id):
         raise Http404("No clip of this job is ready yet.")
     for clip in clips:
         clip.job = job
-    return serving.zip_response(job, clips, job.manifest(clips), f"{job.file_stem}.zip")
+    manifest = job.manifest(clips, total=job.clips.count())
+    return serving.zip_response(job, clips, manifest, f"{job.file_stem}.zip")

@@ -121,11 +121,12 @@ def serve(request, name: str, content_type: str, *, download_as: str | None = No
 
 
 def zip_response(job, clips, manifest: dict, filename: str):
-    """Every clip and a manifest in one uncompressed zip, streamed, with a known length."""
+    """Every clip and a manifest in one uncompressed zip, streamed, with a known length; each
+    clip under the name the manifest gives it."""
     archive = ZipStream(sized=True)
-    for clip in clips:
+    for clip, entry in zip(clips, manifest["clips"], strict=True):
         chunks = _stored_chunks(default_storage.open(clip.file.name, "rb"), clip.size)
-        archive.add(chunks, clip.download_name(len(clips)), size=clip.size)
+        archive.add(chunks, entry["file"], size=clip.size)
     archive.add(json.dumps(manifest, indent=2).encode(), "manifest.json")
     response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Length"] = str(len(archive))
