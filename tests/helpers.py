@@ -109,3 +109,14 @@ def png_b64(colour=(200, 20, 20), size=(32, 18)) -> str:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+def until(page, expression: str, timeout: float = 15.0):
+    """Wait until a JS expression is true in ``page``. Playwright's wait_for_function compiles
+    its predicate with eval, which the app's Content Security Policy forbids."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true in time: {expression}"
+        page.wait_for_timeout(50)

@@ -9,7 +9,6 @@ link is revoked and opens nothing. Screenshots go to test-artifacts/screenshots/
 """
 
 import re
-import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -17,7 +16,7 @@ from django.urls import reverse
 
 from inbox.models import Notification
 from tests.factories import add_member, make_key, make_project, make_user, make_workspace
-from tests.helpers import DESKTOP, PHONE
+from tests.helpers import DESKTOP, PHONE, until
 from videos.models import VideoJob
 from workspaces.models import Membership
 
@@ -33,14 +32,6 @@ def accessible(page, name):
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"{name}: {bad}"
-
-
-def until(page, expression: str, timeout: float = 15.0):
-    """Wait until a JS expression is true (wait_for_function needs eval, which CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"not true in time: {expression}"
-        page.wait_for_timeout(50)
 
 
 def new_page(browser, viewport, errors):

@@ -11,7 +11,7 @@ from PIL import Image
 
 from sandbox.clips import ClipSpec, render
 from tests.factories import add_member, make_job, make_project, make_user
-from tests.helpers import DESKTOP, PHONE
+from tests.helpers import DESKTOP, PHONE, until
 from videos.models import Clip, VideoJob
 from workspaces.access import create_workspace
 from workspaces.models import Membership
@@ -113,9 +113,10 @@ def test_a_client_opens_a_share_link_and_compares_versions(
     guest.get_by_role("link", name="Compare with version 1").click()
     videos = guest.locator("[data-compare-video]")
     assert videos.count() == 2
-    guest.wait_for_function(
+    until(
+        guest,
         "Array.from(document.querySelectorAll('[data-compare-video]'))"
-        ".every(v => v.readyState >= 1 && v.duration > 1)"
+        ".every(v => v.readyState >= 1 && v.duration > 1)",
     )
     screenshot(guest, f"share-compare-{device}")
 

@@ -8,14 +8,13 @@ test-artifacts/screenshots/.
 
 import hashlib
 import json
-import time
 import zipfile
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.factories import OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, PHONE
+from tests.helpers import DESKTOP, PHONE, until
 from videos.models import Clip, VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,14 +37,6 @@ def log_in(page, base):
     page.get_by_label("Password").fill("alice-pw-1234")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base}/generate/")
-
-
-def until(page, expression: str, timeout: float = 10.0):
-    """Wait until a JS expression is true (wait_for_function needs eval, which CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"not true in time: {expression}"
-        page.wait_for_timeout(50)
 
 
 def sha256(path) -> str:

@@ -27,7 +27,7 @@ from django.test import RequestFactory
 
 from providers.openrouter import OpenRouterProvider
 from tests.factories import OPENROUTER_KEY, make_job
-from tests.helpers import finished_output
+from tests.helpers import finished_output, until
 from videos.media import ingest, serving
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "marketos" / "settings.py"
@@ -333,9 +333,7 @@ def test_a_browser_plays_a_clip_and_shows_its_poster_from_s3(
         page.goto(f"{live_server.url}{job.get_absolute_url()}")
         video = page.locator("video").first
         video.evaluate("v => { v.preload = 'auto'; v.load(); }")
-        page.wait_for_function(
-            "v => v.readyState >= 2 || v.error", arg=video.element_handle(), timeout=15_000
-        )
+        until(page, "(v => v.readyState >= 2 || v.error)(document.querySelector('video'))")
         assert video.evaluate("v => v.error && v.error.message") is None, errors
         assert video.evaluate("v => v.duration") > 0
         poster = page.evaluate(

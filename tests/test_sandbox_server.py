@@ -108,7 +108,7 @@ def test_parallel_downloads_of_one_job(sandbox: SandboxProcess) -> None:
 def test_a_slow_sandbox_lists_each_request_in_flight_with_its_client_port(tmp_path) -> None:
     # --latency holds every submit and poll, --download-rate paces downloads; while they are
     # being answered /_sandbox/inflight names each one and the port it came from.
-    args = ["--job-seconds", "0.2", "--latency", "0.8", "--download-rate", "50000", "--quiet"]
+    args = ["--job-seconds", "0.2", "--latency", "1.5", "--download-rate", "50000", "--quiet"]
     with (
         SandboxProcess(*args, "--cache-dir", str(tmp_path)) as slow,
         httpx.Client(
@@ -123,7 +123,7 @@ def test_a_slow_sandbox_lists_each_request_in_flight_with_its_client_port(tmp_pa
 
         body = {"model": "sandbox/multi-clip", "prompt": "slow [sandbox:clips=1]", "duration": 2}
         submitted = pool.submit(api.post, "/videos", json=body)
-        time.sleep(0.2)
+        wait_for(lambda: len(in_flight()) == 1, timeout=5)  # it has reached the sandbox
         [submit] = in_flight()
         assert submit["kind"] == "submit" and submit["path"] == "/api/v1/videos"
         started = time.monotonic()
@@ -132,7 +132,7 @@ def test_a_slow_sandbox_lists_each_request_in_flight_with_its_client_port(tmp_pa
         wait_for(lambda: in_flight() == [], timeout=5)
 
         polled = pool.submit(api.get, f"/videos/{job_id}")
-        time.sleep(0.2)
+        wait_for(lambda: len(in_flight()) == 1, timeout=5)
         assert [request["kind"] for request in in_flight()] == ["poll"]
         while polled.result().json()["status"] != "completed":
             polled = pool.submit(api.get, f"/videos/{job_id}")
