@@ -389,3 +389,14 @@ def test_a_version_is_compared_only_with_clips_still_in_storage(
     assert alice.get(compare).status_code == 404
     page = alice.get(later.get_absolute_url()).content.decode()
     assert compare not in page and "Version 1" in page  # the chain still makes sense
+
+
+def test_a_workspace_without_projects_offers_no_move_and_every_clip_a_review(user):
+    job = make_job(user, status=VideoJob.Status.READY, prompt="A dog on a beach")
+    make_ready_clip(job)
+    page = logged_in(user).get(job.get_absolute_url()).content.decode()
+    assert "Move to this project" not in page
+    assert reverse("review:clip", args=[job.public_id, 1]) in page
+    make_project(personal_workspace(user))
+    page = logged_in(user).get(job.get_absolute_url()).content.decode()
+    assert "Move to this project" in page

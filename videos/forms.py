@@ -681,7 +681,10 @@ class MoveProjectForm(forms.Form):
         projects = Project.objects.filter(client__workspace=job.workspace).select_related(
             "client__workspace"
         )
-        self.fields["project"].widget.choices = [("", "No project"), *project_choices(projects)]
+        choices = project_choices(projects)
+        # Nothing to move to in a workspace without projects (and none to leave).
+        self.offered = bool(choices) or bool(job.project_id)
+        self.fields["project"].widget.choices = [("", "No project"), *choices]
         if job.project_id and not self.is_bound:
             self.initial["project"] = str(job.project.public_id)
 
