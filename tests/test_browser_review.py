@@ -7,7 +7,7 @@ import pytest
 from providers.base import JobSpec
 from review.models import Comment, Reviewer
 from tests.factories import OPENROUTER_KEY, make_key, make_project
-from tests.helpers import DESKTOP, PHONE, run_in_process
+from tests.helpers import DESKTOP, PHONE, run_in_process, until
 from videos import lifecycle
 from workspaces.access import membership_of
 
@@ -92,7 +92,11 @@ def test_the_project_review_page(browser, live_server, reviewed_clip, screenshot
     )
     # Every ready clip of the video, with its poster and its open comments.
     assert page.locator(".review-clip").count() == reviewed_clip.job.clips.count()
-    assert page.locator(".review-poster img").first.evaluate("i => i.naturalWidth") > 0
+    # Posters load lazily: wait for the first one rather than read it mid-load.
+    until(
+        page,
+        "(i => i.complete && i.naturalWidth > 0)(document.querySelector('.review-poster img'))",
+    )
     assert "3 open comments" in page.locator(".review-clip").first.inner_text()
     screenshot(page, "review-project-desktop")
     context.close()
