@@ -20,7 +20,7 @@ from providers.base import InvalidKey, KeyCheck, ProviderError
 from workspaces import access
 from workspaces.models import Budget, OverBudget, Project, Workspace, month_of
 
-from . import vault
+from . import formats, vault
 
 log = logging.getLogger(__name__)
 
@@ -494,6 +494,7 @@ class VideoJob(CompareAndSet, models.Model):
         "seed",
         "person_generation",
         "sample_count",
+        "ad_format",
     )
 
     @classmethod
@@ -524,6 +525,8 @@ class VideoJob(CompareAndSet, models.Model):
         p = self.parameters
         words = [f"{p['duration']} s"] if p.get("duration") else []
         words += [p[name] for name in ("resolution", "aspect_ratio") if p.get(name)]
+        if ad_format := formats.get(p.get("ad_format")):
+            words.append(f"for {ad_format.name}")
         if p.get("generate_audio") is not None:
             words.append("with audio" if p["generate_audio"] else "no audio")
         if (p.get("sample_count") or 1) > 1:
@@ -643,6 +646,17 @@ class VideoJob(CompareAndSet, models.Model):
     @property
     def aspect_ratio(self) -> str:
         return self.parameters.get("aspect_ratio", "")
+
+    @property
+    def ad_format(self):
+        """The ad format the job was made for (a formats.AdFormat), or None."""
+        return formats.get(self.parameters.get("ad_format"))
+
+    @property
+    def needs_reframe(self) -> bool:
+        """Whether its clips are made at another shape than its ad format and get an export."""
+        chosen = self.ad_format
+        return chosen is not None and formats.needs_reframe(self.aspect_ratio or None, chosen)
 
     def provider_key(self):
         return self.key

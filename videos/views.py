@@ -225,6 +225,8 @@ def generate_options(request):
         current = {name: current[name] for name in ("key", "model") if name in current}
     else:
         current.setdefault("generate_audio", "")  # a box left unticked sends nothing
+        if current.get("changed") == "ad_format":
+            current.pop("duration", None)  # the format's usual length, where the model has it
     form = GenerateForm(initial=current, user=request.user, initial_model=current.get("model"))
     return render(request, "videos/generate.html#model-options", {"form": form})
 
