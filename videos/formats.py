@@ -132,6 +132,12 @@ def plan(model: ModelInfo, ad_format: AdFormat, resolution: str | None = None) -
     return Plan(nearest, True)
 
 
+def matching(width: int, height: int) -> AdFormat | None:
+    """The format whose shape a ``width`` x ``height`` video has (within 2 %), or None."""
+    shape = width / height
+    return next((f for f in FORMATS.values() if abs(f.value / shape - 1) < 0.02), None)
+
+
 def needs_reframe(ratio: str | None, ad_format: AdFormat) -> bool:
     """Whether a clip made at ``ratio`` (None: unknown) must be reframed into ``ad_format``."""
     return ratio != ad_format.ratio
