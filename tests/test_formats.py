@@ -12,6 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from providers.base import ASPECT_RATIOS, ModelInfo
 from sandbox.clips import ClipSpec
@@ -364,3 +365,38 @@ def test_deleting_a_clip_removes_its_exports(exported, django_capture_on_commit_
         assert exported.clip.discard()
     assert not default_storage.exists(name)
     assert not Rendition.objects.exists()
+
+
+@pytest.mark.django_db
+def test_recovery_asks_for_the_export_a_dead_worker_did_not(
+    user, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    job = make_job(user, parameters={"aspect_ratio": "9:16", "ad_format": "portrait"})
+    native = make_job(user, parameters={"aspect_ratio": "9:16", "ad_format": "vertical"})
+    an_hour_ago = timezone.now() - timezone.timedelta(hours=1)
+    for made in (job, native):
+        Clip.objects.filter(pk=make_ready_clip(made).pk).update(ready_at=an_hour_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert renditions.recover()["renders"] == 1
+    assert Rendition.objects.get().format == "portrait"
+    assert Rendition.objects.get().clip.job == job
+    Rendition.objects.update(created_at=an_hour_ago)
+    # Pending with its render still queued: busy workers, not a dead one.
+    assert renditions.recover()["renders"] == 0
+    DBTaskResult.objects.all().delete()
+    assert renditions.recover()["renders"] == 1  # its render was lost: queued again
+
+
+@pytest.mark.django_db
+def test_the_library_finds_4_5_ads_by_their_format(user, alice):
+    made_for = make_job(
+        user,
+        prompt="Made for the feed",
+        parameters={"aspect_ratio": "9:16", "ad_format": "portrait"},
+    )
+    plain = make_job(user, prompt="Plain vertical", parameters={"aspect_ratio": "9:16"})
+    make_ready_clip(made_for), make_ready_clip(plain)
+    page = alice.get(reverse("videos:library"), {"aspect": "4:5"}).content.decode()
+    assert "Made for the feed" in page and "Plain vertical" not in page

@@ -2,7 +2,7 @@ import io
 from dataclasses import replace
 
 from django import forms
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 from PIL import Image, UnidentifiedImageError
@@ -659,7 +659,9 @@ FORMAT_NAMES = {
 
 def format_choices() -> list:
     """The aspect ratios the app knows, named for where they are used, best known first."""
-    known = [ratio for ratio in FORMAT_NAMES if ratio in ASPECT_RATIOS]
+    # 4:5 is no model's ratio, but ad formats make it.
+    shapes = set(ASPECT_RATIOS) | {f.ratio for f in formats.FORMATS.values()}
+    known = [ratio for ratio in FORMAT_NAMES if ratio in shapes]
     others = [ratio for ratio in ASPECT_RATIOS if ratio not in FORMAT_NAMES]
     return [(ratio, FORMAT_NAMES.get(ratio, ratio)) for ratio in known + others]
 
@@ -691,7 +693,12 @@ class LibraryFilter(forms.Form):
         if query := (wanted["q"] or "").strip():
             clips = clips.filter(job__prompt__icontains=query)
         if wanted["aspect"]:
-            clips = clips.filter(job__parameters__aspect_ratio=wanted["aspect"])
+            # Made at that ratio, or for an ad format of that ratio (4:5 is never made natively).
+            made_for = [f.key for f in formats.FORMATS.values() if f.ratio == wanted["aspect"]]
+            clips = clips.filter(
+                Q(job__parameters__aspect_ratio=wanted["aspect"])
+                | Q(job__parameters__ad_format__in=made_for)
+            )
         if wanted["starred"]:
             clips = clips.filter(starred=True)
         return clips

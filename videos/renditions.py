@@ -94,6 +94,19 @@ def recover() -> dict[str, int]:
         if (rendition.pk,) not in queued:
             enqueue_render(rendition)
             counts["renders"] += 1
+    # A worker that died between a clip's copy and asking for its export: ask now (clips of
+    # the last day only, so that the sweep stays small).
+    recent = Clip.objects.filter(
+        status=Clip.Status.READY,
+        ready_at__lt=timezone.now() - grace,
+        ready_at__gt=timezone.now() - timedelta(days=1),
+        job__parameters__has_key="ad_format",
+    ).select_related("job")
+    for clip in recent.prefetch_related("renditions"):
+        wanted = clip.job.ad_format
+        if clip.job.needs_reframe and wanted.key not in {r.format for r in clip.renditions.all()}:
+            ask(clip, wanted.key)
+            counts["renders"] += 1
     for path in reframe.abandoned_partials(older_than=2 * settings.CLIP_LEASE_SECONDS):
         path.unlink(missing_ok=True)
         counts["render_partials"] += 1
