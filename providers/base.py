@@ -228,6 +228,9 @@ class JobSpec:
     images: tuple[ImageInput, ...] = ()
     callback_url: str | None = None
     parent: Continuation | None = None
+    # The ad format the clip is for (a key of videos.formats): never sent to the provider,
+    # which is asked for ``aspect_ratio``; kept so the clip can be reframed into it.
+    ad_format: str | None = None
 
     def validate(self, model: ModelInfo) -> None:
         """Refuse what ``model`` does not support, before anything is sent (raises InvalidSpec)."""

@@ -19,7 +19,7 @@ from inbox.models import notify
 from review import guests
 from review.models import Comment, Reviewer, ShareLink
 from tests.factories import add_member, make_job, make_key, make_project, make_user
-from videos.models import Clip, VideoJob
+from videos.models import Clip, Rendition, VideoJob
 from workspaces.access import membership_of, personal_workspace
 from workspaces.models import Budget, Membership
 
@@ -48,6 +48,9 @@ OWNER = {
     "videos:clip_star": ("POST", 302),
     "videos:clip_delete": ("GET", 200),  # the question; the POST deletes
     "videos:job_project": ("POST", 302),  # no project chosen: filed under none
+    "videos:clip_export": ("POST", 302),  # the 9:16 export is ready already: said so
+    "videos:rendition_file": ("GET", 200),
+    "videos:rendition_download": ("GET", 200),
     "videos:keys": ("GET", 200),
     "videos:key_detail": ("GET", 200),
     "videos:key_replace": ("POST", 400),
@@ -166,6 +169,9 @@ NEEDS = {
     "videos:clip_star": "can_generate",
     "videos:clip_delete": "can_generate",
     "videos:job_project": "can_generate",
+    "videos:clip_export": "can_generate",
+    "videos:rendition_file": None,
+    "videos:rendition_download": None,
     "videos:key_detail": "can_manage_keys",
     "videos:key_replace": "can_manage_keys",
     "videos:key_verify": "can_manage_keys",
@@ -257,6 +263,16 @@ def world(user, providers, settings):
     Clip.objects.filter(pk=first_clip.pk).update(status=Clip.Status.READY)
     Clip.objects.filter(job=second).update(status=Clip.Status.READY)
     retry = Clip.objects.create(job=first, index=1, source_url="x", status=Clip.Status.FAILED)
+    # The first clip has a ready 9:16 export.
+    Rendition.objects.create(
+        clip=first_clip,
+        format="vertical",
+        status=Rendition.Status.READY,
+        file=default_storage.save(f"renditions/{first.public_id}/v.mp4", ContentFile(b"\0" * 64)),
+        size=64,
+        width=180,
+        height=320,
+    )
     # A viewer to change and remove, and a pending invitation to revoke and open.
     workspace = personal_workspace(user)
     # The first job is for a client's project, its clip has a comment, and it is shared.
@@ -358,6 +374,9 @@ def url_for(name, world, token=None):
         "job_compare": [version.public_id],
         "clip_retry": [job.public_id, world["retry"].number],
         "clip_continue": [job.public_id, 1, "extend"],
+        "clip_export": [job.public_id, 1, "vertical"],
+        "rendition_file": [job.public_id, 1, "vertical"],
+        "rendition_download": [job.public_id, 1, "vertical"],
         "provider_webhook": ["openrouter"],
         "open": [world["notification"].pk],
     }

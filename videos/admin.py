@@ -4,7 +4,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .forms import SecretField, clean_secret
-from .models import Clip, ProviderKey, VideoJob
+from .models import Clip, ProviderKey, Rendition, VideoJob
 
 
 class ProviderKeyAdminForm(forms.ModelForm):
@@ -118,8 +118,20 @@ class VideoJobAdmin(admin.ModelAdmin):
         self.message_user(request, f"Resolved {resolved} job(s); {skipped} did not need it.")
 
 
+class RenditionInline(admin.TabularInline):
+    model = Rendition
+    extra = 0
+    can_delete = False
+    fields = ["format", "status", "width", "height", "size", "attempts", "error", "ready_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Clip)
 class ClipAdmin(admin.ModelAdmin):
+    inlines = [RenditionInline]
     list_display = [
         "__str__",
         "title",

@@ -2,7 +2,8 @@ import io
 from dataclasses import replace
 
 from django import forms
-from django.db.models import F
+from django.db.models import F, Q
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 from PIL import Image, UnidentifiedImageError
 
@@ -19,6 +20,7 @@ from providers.base import (
 )
 from workspaces.models import Client, Project, TeamRuleBroken
 
+from . import formats
 from .models import Clip, ProviderKey
 from .vault import VaultError
 
@@ -245,6 +247,7 @@ class GenerateForm(forms.Form):
         self.catalog_error = ""
         self.models: list[ModelInfo] = []
         self.model_info: ModelInfo | None = None
+        self.ad_plan: formats.Plan | None = None
         self.chosen_key = self._chosen_key()
         if self.chosen_key is not None:
             try:
@@ -281,6 +284,27 @@ class GenerateForm(forms.Form):
             return self.data.get(name)
         return self.initial.get(name)
 
+    AD_FORMAT_HTMX = {
+        "hx-trigger": "change consume",
+        "hx-target": "#model-settings",
+        "hx-select": "#model-settings",
+        "hx-swap": "outerHTML",
+        "hx-include": "#id_key, #id_model, #model-settings",
+        "hx-vals": '{"changed": "ad_format"}',
+    }
+
+    @property
+    def reframe_note(self) -> str:
+        """What happens when the model cannot make the chosen format itself."""
+        plan, chosen = self.ad_plan, formats.get(self.value("ad_format"))
+        if plan is None or not plan.reframe or chosen is None:
+            return ""
+        made = f"at {plan.aspect_ratio}" if plan.aspect_ratio else "in its own shape"
+        return (
+            f"This model does not make {chosen.ratio}: it makes the video {made} and a "
+            f"{chosen.ratio} export is rendered from it."
+        )
+
     def _add_model_fields(self, m: ModelInfo) -> None:
         def choice(name, label, values, default):
             listed = ", ".join(fmt(name, v) for v in values)
@@ -303,12 +327,33 @@ class GenerateForm(forms.Form):
         if m.resolutions:
             default = "720p" if "720p" in m.resolutions else m.resolutions[0]
             choice("resolution", "Resolution", m.resolutions, default)
+        self.fields["ad_format"] = forms.ChoiceField(
+            label="Ad format",
+            required=False,
+            choices=[("", "Any (choose the aspect ratio)"), *formats.choices()],
+            help_text="Where the video runs; the model is asked for that shape, or the "
+            "nearest it makes, and a reframed export is rendered.",
+            # Its own request, saying what changed, so the duration follows the format.
+            widget=forms.Select(
+                attrs={"hx-get": reverse("videos:generate_options"), **self.AD_FORMAT_HTMX}
+            ),
+        )
+        ad_format = formats.get(self.value("ad_format"))
         if m.durations:
             # Only what the chosen resolution allows (some models make 1080p and 4K at 8 s only).
             durations = m.durations_for(self.value("resolution"))
-            choice("duration", "Duration", durations, 8 if 8 in durations else durations[0])
+            usual = ad_format and ad_format.usual_duration(replace(m, durations=durations))
+            default = usual or (8 if 8 in durations else durations[0])
+            choice("duration", "Duration", durations, default)
         if m.aspect_ratios:
             choice("aspect_ratio", "Aspect ratio", m.aspect_ratios, m.aspect_ratios[0])
+        if ad_format:
+            self.ad_plan = formats.plan(m, ad_format, self.value("resolution"))
+            if "aspect_ratio" in self.fields:
+                # The format decides the ratio sent (the form shows which).
+                self.fields["aspect_ratio"].disabled = True
+                self.fields["aspect_ratio"].help_text = f"Set by the ad format ({ad_format.ratio})."
+                self.initial["aspect_ratio"] = self.ad_plan.aspect_ratio
         if m.max_outputs > 1:
             self.fields["sample_count"] = forms.TypedChoiceField(
                 label="Clips",
@@ -404,7 +449,9 @@ class GenerateForm(forms.Form):
             prompt="",
             duration=number("duration"),
             resolution=self.value("resolution") or None,
-            aspect_ratio=self.value("aspect_ratio") or None,
+            aspect_ratio=self.ad_plan.aspect_ratio
+            if self.ad_plan
+            else self.value("aspect_ratio") or None,
             generate_audio=audio in (True, "on", "true", "1") if audio is not None else None,
             sample_count=number("sample_count") or 1,
         )
@@ -504,6 +551,7 @@ class GenerateForm(forms.Form):
             person_generation=cleaned.get("person_generation") or None,
             sample_count=cleaned.get("sample_count") or 1,
             images=tuple(images),
+            ad_format=cleaned.get("ad_format") or None,
         )
         try:
             self.spec.validate(self.model_info)
@@ -611,7 +659,9 @@ FORMAT_NAMES = {
 
 def format_choices() -> list:
     """The aspect ratios the app knows, named for where they are used, best known first."""
-    known = [ratio for ratio in FORMAT_NAMES if ratio in ASPECT_RATIOS]
+    # 4:5 is no model's ratio, but ad formats make it.
+    shapes = set(ASPECT_RATIOS) | {f.ratio for f in formats.FORMATS.values()}
+    known = [ratio for ratio in FORMAT_NAMES if ratio in shapes]
     others = [ratio for ratio in ASPECT_RATIOS if ratio not in FORMAT_NAMES]
     return [(ratio, FORMAT_NAMES.get(ratio, ratio)) for ratio in known + others]
 
@@ -643,7 +693,12 @@ class LibraryFilter(forms.Form):
         if query := (wanted["q"] or "").strip():
             clips = clips.filter(job__prompt__icontains=query)
         if wanted["aspect"]:
-            clips = clips.filter(job__parameters__aspect_ratio=wanted["aspect"])
+            # Made at that ratio, or for an ad format of that ratio (4:5 is never made natively).
+            made_for = [f.key for f in formats.FORMATS.values() if f.ratio == wanted["aspect"]]
+            clips = clips.filter(
+                Q(job__parameters__aspect_ratio=wanted["aspect"])
+                | Q(job__parameters__ad_format__in=made_for)
+            )
         if wanted["starred"]:
             clips = clips.filter(starred=True)
         return clips

@@ -43,6 +43,7 @@ from providers.base import (
 )
 from workspaces.models import Project
 
+from . import renditions
 from .media import ingest
 from .models import Clip, VideoJob
 from .vault import VaultError
@@ -647,7 +648,8 @@ def collect(clip_pk: int) -> None:
         if clip.retry_later(message):
             enqueue_collect(clip)
     else:
-        clip.mark_ready(**facts)
+        if clip.mark_ready(**facts):
+            renditions.ask_for_job_format(clip)
     job.finish_if_collected()
 
 
@@ -765,6 +767,7 @@ def recover() -> dict[str, int]:
     ).exclude(clips__status__in=[Clip.Status.PENDING, Clip.Status.COPYING]):
         counts["finished"] += job.finish_if_collected()
     counts["partials"] = remove_abandoned_partials()
+    counts |= renditions.recover()
     return counts
 
 

@@ -20,7 +20,7 @@ from providers.base import InvalidKey, KeyCheck, ProviderError
 from workspaces import access
 from workspaces.models import Budget, OverBudget, Project, Workspace, month_of
 
-from . import vault
+from . import formats, vault
 
 log = logging.getLogger(__name__)
 
@@ -494,6 +494,7 @@ class VideoJob(CompareAndSet, models.Model):
         "seed",
         "person_generation",
         "sample_count",
+        "ad_format",
     )
 
     @classmethod
@@ -524,6 +525,8 @@ class VideoJob(CompareAndSet, models.Model):
         p = self.parameters
         words = [f"{p['duration']} s"] if p.get("duration") else []
         words += [p[name] for name in ("resolution", "aspect_ratio") if p.get(name)]
+        if ad_format := formats.get(p.get("ad_format")):
+            words.append(f"for {ad_format.name}")
         if p.get("generate_audio") is not None:
             words.append("with audio" if p["generate_audio"] else "no audio")
         if (p.get("sample_count") or 1) > 1:
@@ -566,6 +569,17 @@ class VideoJob(CompareAndSet, models.Model):
                     "duration_seconds": clip.duration,
                     "width": clip.width,
                     "height": clip.height,
+                    "exports": [
+                        {
+                            "file": rendition.download_name(total),
+                            "format": rendition.ad_format.name,
+                            "sha256": rendition.sha256,
+                            "bytes": rendition.size,
+                            "width": rendition.width,
+                            "height": rendition.height,
+                        }
+                        for rendition in clip.ready_renditions
+                    ],
                 }
                 for clip in clips
             ],
@@ -643,6 +657,17 @@ class VideoJob(CompareAndSet, models.Model):
     @property
     def aspect_ratio(self) -> str:
         return self.parameters.get("aspect_ratio", "")
+
+    @property
+    def ad_format(self):
+        """The ad format the job was made for (a formats.AdFormat), or None."""
+        return formats.get(self.parameters.get("ad_format"))
+
+    @property
+    def needs_reframe(self) -> bool:
+        """Whether its clips are made at another shape than its ad format and get an export."""
+        chosen = self.ad_format
+        return chosen is not None and formats.needs_reframe(self.aspect_ratio or None, chosen)
 
     def provider_key(self):
         return self.key
@@ -1029,6 +1054,24 @@ class Clip(CompareAndSet, models.Model):
         extension = self.EXTENSIONS.get(self.content_type, "mp4")
         return f"{self.file_stem}-{self.number}-of-{total}.{extension}"
 
+    @property
+    def shape_format(self):
+        """The ad format the clip already has the shape of (for its safe zones), or None."""
+        if not self.width or not self.height:
+            return None
+        return formats.matching(self.width, self.height)
+
+    @property
+    def ready_renditions(self) -> list:
+        """Its exports in storage (from the prefetched ones, when there are)."""
+        return [r for r in self.renditions.all() if r.status == Rendition.Status.READY]
+
+    @property
+    def export_offers(self) -> list:
+        """The ad formats it has no export in yet (or only a failed one)."""
+        taken = {r.format for r in self.renditions.all() if r.status != Rendition.Status.FAILED}
+        return [f for f in formats.FORMATS.values() if f.key not in taken]
+
     @classmethod
     def clean_title(cls, title: str) -> str:
         """``title`` with its spaces tidied; ValueError if it is too long."""
@@ -1057,6 +1100,10 @@ class Clip(CompareAndSet, models.Model):
                 self.Status.READY, self.Status.DELETED, file="", poster="", starred=False
             )
             if moved:
+                # Its exports go with it (a render still running finds its row gone).
+                exports = self.renditions.all()
+                names += [name for name in exports.values_list("file", flat=True) if name]
+                exports.delete()
                 transaction.on_commit(lambda: _remove_from_storage(names))
         return moved
 
@@ -1144,6 +1191,137 @@ class Clip(CompareAndSet, models.Model):
             next_attempt_at=None,
             error="",
             raw_error="",
+        )
+
+
+class RenditionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Exports of clips in the workspaces ``user`` belongs to."""
+        return self.filter(clip__job__workspace__in=Workspace.objects.visible_to(user))
+
+    def lapsed(self):
+        """Exports waiting with no render queued, or rendering past their lease: their
+        worker died (recovery renders them again)."""
+        now = timezone.now()
+        return self.filter(
+            models.Q(status=Rendition.Status.PENDING)
+            | models.Q(status=Rendition.Status.RENDERING, lease_until__lt=now)
+        )
+
+
+class Rendition(CompareAndSet, models.Model):
+    """A clip reframed into an ad format: a new file beside the original, which is kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be rendered"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Could not be rendered"
+
+    MAX_ATTEMPTS = 3
+
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="renditions")
+    format = models.CharField(max_length=20, choices=formats.choices)
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="renditions/", max_length=300, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RenditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["clip", "format"]
+        constraints = [
+            models.UniqueConstraint(fields=["clip", "format"], name="one_rendition_per_format")
+        ]
+
+    def __str__(self):
+        return f"{self.clip} as {self.format}"
+
+    @property
+    def ad_format(self):
+        return formats.get(self.format)
+
+    def provider_key(self):
+        return None  # our own messages: no provider's words to redact
+
+    def _fence(self) -> dict:
+        return {"attempts": self.attempts}  # as for clips: a lapsed worker changes nothing
+
+    def _changed(self, fields: dict) -> None:
+        if "status" in fields:
+            VideoJob.objects.filter(clips=self.clip_id).update(
+                panel_version=models.F("panel_version") + 1
+            )
+
+    def download_name(self, total: int) -> str:
+        """``<the clip's name>-<format>.mp4``: "spring-launch-1-of-2-9x16.mp4"."""
+        stem = self.clip.download_name(total).rsplit(".", 1)[0]
+        return f"{stem}-{self.ad_format.ratio.replace(':', 'x')}.mp4"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RENDERING)
+
+    @classmethod
+    def ask(cls, clip: Clip, format_key: str) -> tuple["Rendition", bool]:
+        """The clip's export in ``format_key``, asked for once; a failed one is asked for
+        again. Returns (rendition, whether a render must be queued)."""
+        rendition, created = cls.objects.get_or_create(clip=clip, format=format_key)
+        if created:
+            return rendition, True
+        again = rendition._move(cls.Status.FAILED, cls.Status.PENDING, attempts=0, error="")
+        return rendition, again
+
+    def claim(self) -> bool:
+        """pending (or rendering with a lapsed lease) → rendering, for one worker."""
+        now = timezone.now()
+        return self._update_if(
+            models.Q(status=self.Status.PENDING)
+            | models.Q(status=self.Status.RENDERING, lease_until__lt=now),
+            status=self.Status.RENDERING,
+            lease_until=now + timedelta(seconds=settings.CLIP_LEASE_SECONDS),
+            attempts=self.attempts + 1,
+        )
+
+    def extend_lease(self) -> bool:
+        return self._update_if(
+            models.Q(status=self.Status.RENDERING),
+            lease_until=timezone.now() + timedelta(seconds=settings.CLIP_LEASE_SECONDS),
+        )
+
+    def mark_ready(self, **facts) -> bool:
+        return self._move(
+            self.Status.RENDERING,
+            self.Status.READY,
+            ready_at=timezone.now(),
+            lease_until=None,
+            error="",
+            **facts,
+        )
+
+    def retry_later(self, message: str) -> bool:
+        """A failed render: pending again (recovery or the caller queues it), or failed with
+        ``message`` once the attempts are used up."""
+        if self.attempts >= self.MAX_ATTEMPTS:
+            return self.give_up(f"{message} Gave up after {self.attempts} attempts.")
+        return self._move(
+            self.Status.RENDERING, self.Status.PENDING, lease_until=None, error=message
+        )
+
+    def give_up(self, message: str) -> bool:
+        return self._move(
+            [self.Status.RENDERING, self.Status.PENDING],
+            self.Status.FAILED,
+            lease_until=None,
+            error=message,
         )
 
 

@@ -31,6 +31,13 @@ urlpatterns = [
     path(f"{clip}/rename/", views.clip_rename, name="clip_rename"),
     path(f"{clip}/star/", views.clip_star, name="clip_star"),
     path(f"{clip}/delete/", views.clip_delete, name="clip_delete"),
+    path(f"{clip}/exports/<slug:format>/", views.clip_export, name="clip_export"),
+    path(f"{clip}/exports/<slug:format>/video", views.rendition_file, name="rendition_file"),
+    path(
+        f"{clip}/exports/<slug:format>/download",
+        views.rendition_download,
+        name="rendition_download",
+    ),
     # After the fixed names above: any other word is a kind of next version.
     path(f"{clip}/<slug:kind>/", views.clip_continue, name="clip_continue"),
     path("keys/", views.keys, name="keys"),

@@ -19,7 +19,7 @@ from providers.base import InvalidSpec
 from workspaces import access
 from workspaces.models import OverBudget, TeamRuleBroken, Workspace
 
-from . import comparison, lifecycle, live, observability
+from . import comparison, formats, lifecycle, live, observability, renditions
 from .forms import (
     ClientProjectFilter,
     ClipTitleForm,
@@ -34,7 +34,7 @@ from .forms import (
 )
 from .images import forget_inputs, save_inputs
 from .media import serving
-from .models import Clip, ProviderKey, VideoJob
+from .models import Clip, ProviderKey, Rendition, VideoJob
 
 MOBILE_AGENTS = ("Mobile", "Android", "iPhone", "iPad", "iPod")
 
@@ -225,6 +225,8 @@ def generate_options(request):
         current = {name: current[name] for name in ("key", "model") if name in current}
     else:
         current.setdefault("generate_audio", "")  # a box left unticked sends nothing
+        if current.get("changed") == "ad_format":
+            current.pop("duration", None)  # the format's usual length, where the model has it
     form = GenerateForm(initial=current, user=request.user, initial_model=current.get("model"))
     return render(request, "videos/generate.html#model-options", {"form": form})
 
@@ -251,10 +253,14 @@ def _job(request, public_id, *related, needs=None) -> VideoJob:
 
 
 def _job_context(request, job):
-    clips = list(job.clips.all())
+    clips = list(job.clips.prefetch_related("renditions"))
     for clip in clips:
         clip.job = job
-    live = not job.is_terminal or any(c.status not in Clip.TERMINAL for c in clips)
+    live = (
+        not job.is_terminal
+        or any(c.status not in Clip.TERMINAL for c in clips)
+        or any(r.in_progress for c in clips for r in c.renditions.all())
+    )
     # A viewer reviews: actions that would spend money are not offered at all.
     can_generate = access.can(request.user, job.workspace, "can_generate")
     if can_generate:
@@ -564,9 +570,48 @@ def clip_download(request, public_id, number):
     )
 
 
+@require_POST
+def clip_export(request, public_id, number, format):
+    """Render the clip reframed into an ad format (again, if that failed before)."""
+    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    ad_format = formats.get(format)
+    if ad_format is None:
+        raise Http404("There is no such ad format.")
+    rendition = renditions.ask(clip, ad_format.key)
+    if rendition.status == Rendition.Status.READY:
+        messages.info(request, f"The {ad_format.ratio} export of {clip.name} is ready.")
+    else:
+        messages.success(
+            request, f"Rendering a {ad_format.ratio} export of {clip.name}; the original is kept."
+        )
+    return redirect(f"{clip.job.get_absolute_url()}#clip-{clip.number}")
+
+
+def _ready_rendition(request, public_id, number, format) -> Rendition:
+    """A ready export of a clip the visitor may see (the clip's own check), else 404."""
+    clip = _ready_clip(request, public_id, number)
+    rendition = clip.renditions.filter(format=format, status=Rendition.Status.READY).first()
+    if rendition is None:
+        raise Http404("This export is not ready.")
+    rendition.clip = clip
+    return rendition
+
+
+def rendition_file(request, public_id, number, format):
+    rendition = _ready_rendition(request, public_id, number, format)
+    return serving.serve(request, rendition.file.name, "video/mp4")
+
+
+def rendition_download(request, public_id, number, format):
+    rendition = _ready_rendition(request, public_id, number, format)
+    total = rendition.clip.job.clips.count()
+    name = rendition.download_name(total)
+    return serving.serve(request, rendition.file.name, "video/mp4", download_as=name)
+
+
 def job_zip(request, public_id):
     job = _job(request, public_id)
-    clips = list(job.clips.filter(status=Clip.Status.READY))
+    clips = list(job.clips.filter(status=Clip.Status.READY).prefetch_related("renditions"))
     if not clips:
         raise Http404("No clip of this job is ready yet.")
     for clip in clips:

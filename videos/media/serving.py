@@ -121,12 +121,16 @@ def serve(request, name: str, content_type: str, *, download_as: str | None = No
 
 
 def zip_response(job, clips, manifest: dict, filename: str):
-    """Every clip and a manifest in one uncompressed zip, streamed, with a known length; each
-    clip under the name the manifest gives it."""
+    """Every clip (with its exports) and a manifest in one uncompressed zip, streamed, with a
+    known length; each file under the name the manifest gives it."""
     archive = ZipStream(sized=True)
     for clip, entry in zip(clips, manifest["clips"], strict=True):
         chunks = _stored_chunks(default_storage.open(clip.file.name, "rb"), clip.size)
         archive.add(chunks, entry["file"], size=clip.size)
+        # Its reframed exports beside it, as the manifest names them.
+        for rendition, export in zip(clip.ready_renditions, entry["exports"], strict=True):
+            chunks = _stored_chunks(default_storage.open(rendition.file.name, "rb"), rendition.size)
+            archive.add(chunks, export["file"], size=rendition.size)
     archive.add(json.dumps(manifest, indent=2).encode(), "manifest.json")
     response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Length"] = str(len(archive))
