@@ -155,7 +155,7 @@ def test_generate_review_and_save_on_desktop_and_phone(
     star = page.get_by_role("button", name="Star Clip 2")
     assert star.get_attribute("aria-pressed") == "false"
     star.click()
-    until(page, "document.querySelector('#clip-2 [aria-pressed]').ariaPressed === 'true'")
+    until(page, "document.querySelector('#clip-2 .star[aria-pressed]').ariaPressed === 'true'")
     page.get_by_label("Name of clip 2").fill("Hero cut")
     page.get_by_role("button", name="Rename").click()
     until(page, "document.querySelector('#clip-2 .slide-caption').textContent.includes('Hero')")
