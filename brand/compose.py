@@ -97,8 +97,7 @@ def _images(kit, spec, model, image_use, applied) -> list:
         room = max(model.max_reference_images - roles.count("reference"), 0)
         used, left = offered[:room], offered[room:]
         if left:
-            own = roles.count("reference")
-            why = f" (your {own} come first)" if own else ""
+            why = " (yours come first)" if roles.count("reference") else ""
             applied.notes.append(
                 f"Left out {_names(left)}: {model.name} takes at most "
                 f"{model.max_reference_images} reference images{why}."

@@ -226,6 +226,7 @@ class GenerateForm(forms.Form):
             self._add_model_fields(self.model_info)
         self.preset: Preset | None = None
         self.kit: BrandKit | None = None
+        self.kits_offered = False
         if self.chosen_key is not None:
             self._add_brand_fields(self.chosen_key.workspace)
 
@@ -384,9 +385,9 @@ class GenerateForm(forms.Form):
         project = next(
             (p for p in self.projects if str(p.public_id) == self.value("project")), None
         )
+        # The field exists even with no kit to offer, so that a kit sent anyway is refused.
         kits = list(BrandKit.objects.offered_for(workspace, project.client if project else None))
-        if not kits:
-            return
+        self.kits_offered = bool(kits)
         self.fields["brand_kit"] = forms.ChoiceField(
             label="Brand kit",
             required=False,
