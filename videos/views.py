@@ -226,7 +226,10 @@ def generate(request, workspace=None):
 def _generate_context(request, form) -> dict:
     """The form, and for someone who has made nothing yet, the shipped presets to start from."""
     first_time = not VideoJob.objects.filter(owner=request.user).exists()
-    return {"form": form, "examples": list(Preset.objects.shipped()) if first_time else []}
+    return {
+        "form": form,
+        "examples": list(Preset.objects.shipped().order_by("pk")) if first_time else [],
+    }
 
 
 def _chosen_preset(request) -> Preset | None:
