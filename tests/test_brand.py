@@ -306,7 +306,14 @@ def test_a_job_with_a_kit_and_a_preset_sends_exactly_what_the_form_showed(
     agency, alice, kit, reachable
 ):
     key = make_key(alice_user(agency), workspace=agency)
-    preset = Preset.objects.get(name="Product hero")
+    # A preset of the workspace's own: a transactional test cannot count on the shipped ones
+    # (other such tests empty the database, data migrations included).
+    preset = Preset.objects.create(
+        workspace=agency,
+        name="Hero",
+        prompt_template="A slow dolly-in on {product}, rim light; ends on “{offer}”.",
+        parameters={"aspect_ratio": "16:9", "duration": 8},
+    )
     chosen = {
         "preset": preset.public_id,
         "prompt": preset.prompt_template,
