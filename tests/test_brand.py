@@ -332,6 +332,11 @@ def test_a_job_with_a_kit_and_a_preset_sends_exactly_what_the_form_showed(
     assert "The logo (reference), product image 1 (reference), product image 2" in shown
     assert "Left out product image 3" in html.unescape(shown)
 
+    # Without JavaScript, the same box comes back from the form itself, and nothing is sent.
+    preview = alice.post(reverse("videos:generate"), form_data(key, preview="1", **chosen))
+    assert preview.status_code == 200 and not VideoJob.objects.exists()
+    assert f'<q class="brand-addition">{html.escape(addition)}</q>' in preview.content.decode()
+
     response = alice.post(reverse("videos:generate"), form_data(key, **chosen))
     assert response.status_code == 302, html.unescape(response.content.decode())[:3000]
     job = VideoJob.objects.get()
@@ -342,6 +347,8 @@ def test_a_job_with_a_kit_and_a_preset_sends_exactly_what_the_form_showed(
     assert job.negative_prompt == f"blur, {negative}" == "blur, clutter, neon signs"
     assert [i["role"] for i in job.image_inputs] == ["reference"] * 3
     assert (job.brand_kit, job.preset) == (kit, preset)
+    page = alice.get(job.get_absolute_url()).content.decode()
+    assert html.escape("the brand kit “Northwind house style” and the preset “Hero”") in page
     job = run_in_process(job)
     assert job.status == VideoJob.Status.READY, job.error
     request = reachable.stats()["jobs"][job.provider_job_id.rsplit("/", 1)[-1]]["request"]

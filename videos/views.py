@@ -187,6 +187,11 @@ def generate(request, workspace=None):
         messages.info(
             request, "The images of that video are not copied: choose them again to use them."
         )
+    if request.method == "POST" and request.POST.get("preview"):
+        # Without JavaScript: the page again with what the kit adds, nothing sent.
+        shown = {**request.POST.dict(), "generate_audio": request.POST.get("generate_audio", "")}
+        form = GenerateForm(user=request.user, workspace=scope, initial=shown)
+        return render(request, "videos/generate.html", _generate_context(request, form))
     form = GenerateForm(
         request.POST or None,
         request.FILES or None,
@@ -355,7 +360,7 @@ def _job_context(request, job):
 
 
 def job_detail(request, public_id):
-    job = _job(request, public_id, "key", "project__client", "owner")
+    job = _job(request, public_id, "key", "project__client", "owner", "brand_kit", "preset")
     return _job_page(request, job)
 
 
