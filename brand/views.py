@@ -1,4 +1,6 @@
 from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
 from workspaces import access
@@ -40,6 +42,19 @@ def kit_edit(request, slug, public_id):
         messages.success(request, f"Deleted the brand kit “{kit.name}”.")
         return redirect("brand:kits", slug)
     return _kit_page(request, kit.workspace, kit)
+
+
+def kit_image(request, slug, public_id, number):
+    """One of a kit's images (its pk as ``number``), for every member of its workspace."""
+    kit = access.get_for_user(
+        BrandKit.objects, request.user, workspace__slug=slug, public_id=public_id
+    )
+    image = kit.images.filter(pk=number).first()
+    if image is None or not default_storage.exists(image.path):
+        raise Http404("No such image.")
+    response = FileResponse(default_storage.open(image.path, "rb"), content_type=image.mime_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _kit_page(request, workspace, kit):

@@ -92,6 +92,7 @@ OWNER = {
     "brand:kit_add": ("GET", 200),
     "brand:kit_edit": ("GET", 200),
     "brand:preset_edit": ("GET", 200),
+    "brand:kit_image": ("GET", 200),
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -206,6 +207,7 @@ NEEDS = {
     "brand:kit_add": "can_generate",
     "brand:kit_edit": "can_generate",
     "brand:preset_edit": "can_generate",
+    "brand:kit_image": None,
 }
 # Pages that also exist inside one workspace (``w/<slug>/...``): every member of it gets the
 # page with that workspace's work only; another user gets 404, nobody is sent to log in.
@@ -296,9 +298,11 @@ def world(user, providers, settings):
     dead.revoke(by=owner)
     budget = Budget.set(workspace, project.client, 500, by=owner)
     kit = BrandKit.objects.create(workspace=workspace, name="House style", voice_notes="Warm.")
+    logo = kit.add_image("logo", "image/png", b"\x89PNG placeholder")
     preset = Preset.objects.create(workspace=workspace, name="Ours", prompt_template="{product}")
     return {
         "kit": kit,
+        "logo": logo,
         "preset": preset,
         "budget": budget,
         "notification": notification,
@@ -372,6 +376,7 @@ def url_for(name, world, token=None):
         "brand:kit_add": [slug],
         "brand:kit_edit": [slug, world["kit"].public_id],
         "brand:preset_edit": [slug, world["preset"].public_id],
+        "brand:kit_image": [slug, world["kit"].public_id, world["logo"].pk],
     }
     if name in workspace_args:
         return reverse(name, args=workspace_args[name])

@@ -206,6 +206,12 @@ def test_viewers_read_kits_but_cannot_change_them(agency, kit):
     viewer = logged_in(member(agency, "viewer").user)
     page = viewer.get(reverse("brand:kits", args=[agency.slug])).content.decode()
     assert kit.name in page and "Edit or delete" not in page
+    logo = kit.ordered_images()[0]
+    url = reverse("brand:kit_image", args=[agency.slug, kit.public_id, logo.pk])
+    assert url in page
+    served = viewer.get(url)
+    assert served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content) == png_bytes("#000000")
     edit = reverse("brand:kit_edit", args=[agency.slug, kit.public_id])
     assert viewer.post(edit, {"action": "delete"}).status_code == 403
     assert BrandKit.objects.filter(pk=kit.pk).exists()
