@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "workspaces",
+    "brand",
     "inbox",
     # Before django_tasks_db: its db_worker command is extended here (recovery at start-up).
     "videos",

@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("review.urls")),
     path("", include("videos.urls")),
     path("", include("spend.urls")),
+    path("", include("brand.urls")),
     path("", include("inbox.urls")),
 ]

@@ -120,3 +120,11 @@ def until(page, expression: str, timeout: float = 15.0):
     while not page.evaluate(expression):
         assert time.monotonic() < deadline, f"not true in time: {expression}"
         page.wait_for_timeout(50)
+
+
+def settled(page):
+    """No htmx request in flight: the answer to the last change is on the page (a change
+    made while an earlier answer is on its way may be swapped away by it)."""
+    page.wait_for_timeout(100)
+    until(page, "!document.querySelector('.htmx-request')")
+    page.wait_for_timeout(100)

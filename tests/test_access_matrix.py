@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from brand.models import BrandKit, Preset
 from inbox.models import notify
 from review import guests
 from review.models import Comment, Reviewer, ShareLink
@@ -89,6 +90,12 @@ OWNER = {
     "spend:export": ("GET", 200),
     "spend:budget_set": ("POST", 400),  # no amount given
     "spend:budget_remove": ("POST", 302),
+    "videos:preset_save": ("POST", 400),  # no name given: the form comes back
+    "brand:kits": ("GET", 200),
+    "brand:kit_add": ("GET", 200),
+    "brand:kit_edit": ("GET", 200),
+    "brand:preset_edit": ("GET", 200),
+    "brand:kit_image": ("GET", 200),
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -200,6 +207,13 @@ NEEDS = {
     # Budgets are set by those who manage the workspace's keys (its account with providers).
     "spend:budget_set": "can_manage_keys",
     "spend:budget_remove": "can_manage_keys",
+    # Brand kits and presets: every member reads them, members who generate change them.
+    "videos:preset_save": "can_generate",
+    "brand:kits": None,
+    "brand:kit_add": "can_generate",
+    "brand:kit_edit": "can_generate",
+    "brand:preset_edit": "can_generate",
+    "brand:kit_image": None,
 }
 # Pages that also exist inside one workspace (``w/<slug>/...``): every member of it gets the
 # page with that workspace's work only; another user gets 404, nobody is sent to log in.
@@ -299,7 +313,13 @@ def world(user, providers, settings):
     dead, dead_token = ShareLink.create(by=owner, project=project)
     dead.revoke(by=owner)
     budget = Budget.set(workspace, project.client, 500, by=owner)
+    kit = BrandKit.objects.create(workspace=workspace, name="House style", voice_notes="Warm.")
+    logo = kit.add_image("logo", "image/png", b"\x89PNG placeholder")
+    preset = Preset.objects.create(workspace=workspace, name="Ours", prompt_template="{product}")
     return {
+        "kit": kit,
+        "logo": logo,
+        "preset": preset,
         "budget": budget,
         "notification": notification,
         "key": key,
@@ -367,6 +387,12 @@ def url_for(name, world, token=None):
         "review:project": [slug, world["project"].public_id],
         "spend:budget_set": [slug],
         "spend:budget_remove": [slug, world["budget"].public_id],
+        "videos:preset_save": [slug],
+        "brand:kits": [slug],
+        "brand:kit_add": [slug],
+        "brand:kit_edit": [slug, world["kit"].public_id],
+        "brand:preset_edit": [slug, world["preset"].public_id],
+        "brand:kit_image": [slug, world["kit"].public_id, world["logo"].pk],
     }
     if name in workspace_args:
         return reverse(name, args=workspace_args[name])

@@ -5,7 +5,7 @@ controls (under the Content Security Policy: no inline styles)."""
 import pytest
 
 from tests.factories import OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, run_in_process, until
+from tests.helpers import DESKTOP, run_in_process, settled, until
 from videos import renditions
 from videos.models import VideoJob
 
@@ -42,6 +42,7 @@ def test_a_feed_portrait_ad_from_the_form_to_its_safe_zones(site, user, screensh
     page.wait_for_timeout(200)
     page.get_by_label("Ad format").select_option("landscape")
     page.locator("#id_aspect_ratio[disabled]").wait_for()
+    settled(page)
     assert page.locator("#id_duration").input_value() == "6"  # YouTube's usual length
     page.get_by_label("Ad format").select_option("portrait")
     page.get_by_text("This model does not make 4:5").wait_for()

@@ -128,12 +128,13 @@ def test_a_client_reviews_and_the_next_version_comes_from_their_feedback(
     # The client sees version 2, compares it with version 1, and approves it (confirming).
     guest.goto(link_url)
     guest.get_by_role("link", name="Compare with version 1").click()
+    guest.locator("[data-compare-video]").nth(1).wait_for()
+    assert guest.locator("[data-compare-video]").count() == 2
     until(
         guest,
         "Array.from(document.querySelectorAll('[data-compare-video]'))"
         ".every(v => v.readyState >= 1 && v.duration > 1)",
     )
-    assert guest.locator("[data-compare-video]").count() == 2
     screenshot(guest, f"review-loop-compare-{device}")
     guest.goto(link_url)
     guest.locator(".clip-card", has_text="Version 2").get_by_role("link", name="Review").click()

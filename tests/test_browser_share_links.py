@@ -112,6 +112,7 @@ def test_a_client_opens_a_share_link_and_compares_versions(
     screenshot(guest, f"share-overview-{device}")
     guest.get_by_role("link", name="Compare with version 1").click()
     videos = guest.locator("[data-compare-video]")
+    videos.nth(1).wait_for()
     assert videos.count() == 2
     until(
         guest,

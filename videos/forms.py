@@ -1,12 +1,15 @@
-import io
+import json
 from dataclasses import replace
 
 from django import forms
 from django.db.models import F, Q
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
-from PIL import Image, UnidentifiedImageError
 
+from brand import compose
+from brand.forms import MultipleFileField, MultipleFileInput
+from brand.images import ACCEPT, checked_image
+from brand.models import BrandKit, MissingValues, Preset, fill, placeholders
 from providers import registry
 from providers.base import (
     ASPECT_RATIOS,
@@ -21,7 +24,7 @@ from providers.base import (
 from workspaces.models import Client, Project, TeamRuleBroken
 
 from . import formats
-from .models import Clip, ProviderKey
+from .models import Clip, ProviderKey, VideoJob
 from .vault import VaultError
 
 MAX_SECRET_LENGTH = 256
@@ -157,53 +160,7 @@ class ReplaceSecretForm(forms.Form):
 
 KEY_STORAGE_NOTE = "Stored encrypted; after saving only its first and last characters are shown."
 
-IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_SIDE = 4096
-MIN_IMAGE_SIDE = 64
 IMAGE_FIELDS = {"first_frame": "First frame", "last_frame": "Last frame"}
-
-
-def checked_image(upload, label: str) -> tuple[str, bytes]:
-    """(mime type, bytes) of an uploaded image, or a ValidationError saying what is wrong."""
-    if upload.size > MAX_IMAGE_BYTES:
-        raise forms.ValidationError(
-            f"{label}: the image is {upload.size / 1024**2:.1f} MB; at most 10 MB is accepted."
-        )
-    data = upload.read()
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            kind, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise forms.ValidationError(
-            f"{label}: this file is not an image we can read. Use a PNG, JPEG or WebP."
-        ) from None
-    if kind not in IMAGE_TYPES:
-        raise forms.ValidationError(
-            f"{label}: {kind} images are not accepted; use PNG, JPEG or WebP."
-        )
-    if max(width, height) > MAX_IMAGE_SIDE or min(width, height) < MIN_IMAGE_SIDE:
-        raise forms.ValidationError(
-            f"{label}: the image is {width} x {height} pixels; each side must be between "
-            f"{MIN_IMAGE_SIDE} and {MAX_IMAGE_SIDE}."
-        )
-    return IMAGE_TYPES[kind], data
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name: cleans to a list (empty when none was chosen)."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 class GenerateForm(forms.Form):
@@ -244,6 +201,7 @@ class GenerateForm(forms.Form):
                 help_text="The client campaign this video is for; it must be in the key's "
                 "workspace.",
             )
+            self._refreshes("project", "project")
         self.catalog_error = ""
         self.models: list[ModelInfo] = []
         self.model_info: ModelInfo | None = None
@@ -259,12 +217,20 @@ class GenerateForm(forms.Form):
                 )
         self.fields["model"].choices = [(m.id, m.name) for m in self.models]
         wanted = self.data.get("model") or initial_model or self.initial.get("model")
-        self.model_info = next((m for m in self.models if m.id == wanted), None) or (
-            self.models[0] if self.models else None
+        hint = (self.initial.pop("model_hint", "") or "").lower()
+        self.model_info = (
+            next((m for m in self.models if m.id == wanted), None)
+            or next((m for m in self.models if hint and hint in m.id.lower()), None)
+            or (self.models[0] if self.models else None)
         )
         if self.model_info:
             self.initial.setdefault("model", self.model_info.id)
             self._add_model_fields(self.model_info)
+        self.preset: Preset | None = None
+        self.kit: BrandKit | None = None
+        self.kits_offered = False
+        if self.chosen_key is not None:
+            self._add_brand_fields(self.chosen_key.workspace)
 
     def _chosen_key(self) -> ProviderKey | None:
         keys = self.fields["key"].queryset
@@ -398,9 +364,7 @@ class GenerateForm(forms.Form):
                 self.fields[role] = forms.FileField(
                     label=f"{label} image",
                     required=False,
-                    widget=forms.ClearableFileInput(
-                        attrs={"accept": "image/png,image/jpeg,image/webp"}
-                    ),
+                    widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
                 )
         if m.max_reference_images:
             help_text = "Products, logos or characters to keep in the video."
@@ -412,13 +376,106 @@ class GenerateForm(forms.Form):
                 help_text=help_text,
                 widget=MultipleFileInput(
                     attrs={
-                        "accept": "image/png,image/jpeg,image/webp",
+                        "accept": ACCEPT,
                         "multiple": True,
                         # The page keeps frames and references apart when they cannot mix.
                         "data-combinable": "true" if m.references_with_frames else "false",
                     }
                 ),
             )
+
+    def _refreshes(self, name: str, changed: str) -> None:
+        """Choosing a value of ``name`` re-renders the options it changes (htmx)."""
+        self.fields[name].widget.attrs.update(
+            {
+                "hx-get": reverse("videos:generate_options"),
+                "hx-target": "#model-options",
+                "hx-swap": "outerHTML",
+                "hx-include": "closest form",
+                "hx-vals": json.dumps({"changed": changed}),
+            }
+        )
+
+    def _add_brand_fields(self, workspace) -> None:
+        """The preset (and one input per placeholder of its prompt) and the brand kit: the
+        workspace's own, and the kits of the chosen project's client."""
+        presets = list(Preset.objects.offered_for(workspace))
+        self.fields["preset"] = forms.ChoiceField(
+            label="Preset",
+            required=False,
+            choices=[("", "No preset")]
+            + [(str(p.public_id), p.name if p.shipped else f"{p.name} (saved)") for p in presets],
+            help_text="Fills in the prompt and settings; type a value for each {placeholder}.",
+            error_messages={"invalid_choice": "That preset is not one this workspace offers."},
+        )
+        self._refreshes("preset", "preset")
+        self.fields["preset_name"] = forms.CharField(
+            label="Name of the new preset",
+            required=False,
+            max_length=100,
+            help_text="Saves the prompt (with its {placeholders}), aspect ratio, duration, "
+            "audio and model for this workspace.",
+        )
+        self.preset = next((p for p in presets if str(p.public_id) == self.value("preset")), None)
+        if self.preset is not None:
+            prompt = self.value("prompt") or self.preset.prompt_template
+            for name in dict.fromkeys(self.preset.placeholders + placeholders(prompt)):
+                self.fields[f"fill_{name}"] = forms.CharField(
+                    label=name.replace("_", " ").capitalize(),
+                    required=False,
+                    max_length=300,
+                    help_text=f"Replaces {{{name}}} in the prompt.",
+                )
+        project = next(
+            (p for p in self.projects if str(p.public_id) == self.value("project")), None
+        )
+        # The field exists even with no kit to offer, so that a kit sent anyway is refused.
+        kits = list(BrandKit.objects.offered_for(workspace, project.client if project else None))
+        self.kits_offered = bool(kits)
+        self.fields["brand_kit"] = forms.ChoiceField(
+            label="Brand kit",
+            required=False,
+            choices=[("", "No brand kit")]
+            + [(str(k.public_id), f"{k.name} ({k.client})" if k.client else k.name) for k in kits],
+            error_messages={
+                "invalid_choice": "That brand kit is not one of this workspace's (or of the "
+                "chosen project's client); choose one from the list."
+            },
+        )
+        self._refreshes("brand_kit", "kit")
+        self.kit = next((k for k in kits if str(k.public_id) == self.value("brand_kit")), None)
+        uses = compose.image_uses(self.kit, self.model_info) if self.kit and self.model_info else []
+        if uses:
+            self.fields["brand_images"] = forms.ChoiceField(
+                label="Brand kit images", required=False, choices=uses
+            )
+            self._refreshes("brand_images", "kit")
+
+    @property
+    def filled_prompt(self) -> str:
+        """The prompt with the preset's placeholders filled in (MissingValues if some are
+        empty); the prompt as typed without a preset."""
+        prompt = (self.value("prompt") or "").strip()
+        if self.preset is None:
+            return prompt
+        values = {
+            name.removeprefix("fill_"): self.value(name) or ""
+            for name in self.fields
+            if name.startswith("fill_")
+        }
+        return fill(prompt, values)
+
+    @property
+    def brand_preview(self) -> compose.Applied | None:
+        """What the chosen kit adds, worked out as the submit will (compose.apply)."""
+        if self.kit is None or self.model_info is None:
+            return None
+        try:
+            prompt = self.filled_prompt
+        except MissingValues:
+            prompt = (self.value("prompt") or "").strip()
+        spec = self.draft_spec(prompt=prompt, negative_prompt=self.value("negative_prompt") or "")
+        return compose.apply(self.kit, spec, self.model_info, self.value("brand_images") or "")
 
     @property
     def provider_labels(self) -> list[str]:
@@ -536,9 +593,17 @@ class GenerateForm(forms.Form):
                 )
             except forms.ValidationError as exc:
                 self.add_error("reference", exc)
-        self.spec = JobSpec(
+        try:
+            prompt = self.filled_prompt
+        except MissingValues as exc:
+            self.add_error("prompt", str(exc))
+            for name in exc.names:
+                if f"fill_{name}" in self.fields:
+                    self.add_error(f"fill_{name}", f"Type what goes in place of {{{name}}}.")
+            return cleaned
+        spec = JobSpec(
             model=self.model_info.id,
-            prompt=cleaned.get("prompt", "").strip(),
+            prompt=prompt,
             negative_prompt=cleaned.get("negative_prompt", "").strip(),
             duration=cleaned.get("duration"),
             resolution=cleaned.get("resolution") or None,
@@ -553,6 +618,11 @@ class GenerateForm(forms.Form):
             images=tuple(images),
             ad_format=cleaned.get("ad_format") or None,
         )
+        # The one place a kit changes a job: the same call as the "What the brand kit adds" box.
+        self.applied = compose.apply(
+            self.kit, spec, self.model_info, cleaned.get("brand_images") or ""
+        )
+        self.spec = self.applied.spec
         try:
             self.spec.validate(self.model_info)
         except InvalidSpec as exc:
@@ -590,6 +660,16 @@ class ContinueForm(ConfirmForm):
 
     def clean_prompt(self):
         return self.cleaned_data["prompt"].strip()
+
+
+def preset_initial(preset: Preset) -> dict:
+    """The generate form's initial values for a preset: its prompt template and settings
+    (mapped as a job's stored settings are), and the model its hint names, if the key has it."""
+    initial = {"preset": str(preset.public_id), "prompt": preset.prompt_template}
+    initial.update(VideoJob.initial_of(preset.parameters))
+    if preset.model_hint:
+        initial["model_hint"] = preset.model_hint
+    return initial
 
 
 def key_choice_label(key: ProviderKey) -> str:

@@ -5,6 +5,7 @@ import uuid
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from brand.images import EXTENSIONS
 from providers.base import ImageInput
 
 
@@ -14,9 +15,6 @@ def load_inputs(image_inputs: list[dict]) -> tuple[ImageInput, ...]:
         with default_storage.open(entry["path"], "rb") as handle:
             images.append(ImageInput(entry["role"], entry["mime_type"], handle.read()))
     return tuple(images)
-
-
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 def save_inputs(images: tuple[ImageInput, ...]) -> list[dict]:

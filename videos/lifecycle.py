@@ -94,6 +94,8 @@ def start_job(
     parent: Clip | None = None,
     project: Project | None = None,
     continuation: str | None = None,
+    brand_kit=None,
+    preset=None,
 ) -> tuple:
     """Create the job for this idempotency key once and queue its submit; a replay gets the
     job created the first time. The job belongs to the key's workspace, and so must its
@@ -129,6 +131,8 @@ def start_job(
                 "project": project,
                 "continuation": continuation if parent else "",
                 "version": parent.job.version + 1 if parent else 1,
+                "brand_kit": brand_kit,
+                "preset": preset,
             },
         )
         if created:

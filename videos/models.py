@@ -369,6 +369,13 @@ class VideoJob(CompareAndSet, models.Model):
         Project, null=True, blank=True, on_delete=models.PROTECT, related_name="video_jobs"
     )
     version = models.PositiveIntegerField(default=1)
+    # What the job was made with: its prompt and settings keep what they added either way.
+    brand_kit = models.ForeignKey(
+        "brand.BrandKit", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    preset = models.ForeignKey(
+        "brand.Preset", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
 
     status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED, db_index=True)
     provider_job_id = models.CharField(max_length=300, blank=True)
@@ -516,8 +523,13 @@ class VideoJob(CompareAndSet, models.Model):
             "model": self.model,
             "prompt": self.prompt,
             "negative_prompt": self.negative_prompt,
-            **{k: v for k, v in self.parameters.items() if v is not None},
+            **self.initial_of(self.parameters),
         }
+
+    @classmethod
+    def initial_of(cls, parameters: dict) -> dict:
+        """Stored settings (a job's or a preset's) as the generate form's initial values."""
+        return {k: v for k, v in parameters.items() if k in cls.SETTINGS and v is not None}
 
     @property
     def settings_summary(self) -> list[str]:

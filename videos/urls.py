@@ -15,6 +15,8 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     path("generate/", views.generate, name="generate"),
     path("generate/options/", views.generate_options, name="generate_options"),
+    # The generate form's settings saved as a preset of the key's workspace.
+    path("workspaces/<slug:slug>/presets/save/", views.preset_save, name="preset_save"),
     path("videos/", views.videos, name="videos"),
     path("library/", views.library, name="library"),
     path(f"{job}/", views.job_detail, name="job"),

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from brand.models import Preset
 from providers import registry
 from providers.base import InvalidSpec
 from workspaces import access
@@ -31,6 +33,7 @@ from .forms import (
     MoveProjectForm,
     ProviderKeyForm,
     ReplaceSecretForm,
+    preset_initial,
 )
 from .images import forget_inputs, save_inputs
 from .media import serving
@@ -178,10 +181,17 @@ def generate(request, workspace=None):
     scope = access.workspace_in_url(request, workspace)
     source = _copy_source(request)
     initial = {"idempotency_key": uuid.uuid4().hex, **(source.form_initial() if source else {})}
+    if preset := _chosen_preset(request):
+        initial.update(preset_initial(preset))
     if source and source.image_inputs and request.method == "GET":
         messages.info(
             request, "The images of that video are not copied: choose them again to use them."
         )
+    if request.method == "POST" and request.POST.get("preview"):
+        # Without JavaScript: the page again with what the kit adds, nothing sent.
+        shown = {**request.POST.dict(), "generate_audio": request.POST.get("generate_audio", "")}
+        form = GenerateForm(user=request.user, workspace=scope, initial=shown)
+        return render(request, "videos/generate.html", _generate_context(request, form))
     form = GenerateForm(
         request.POST or None,
         request.FILES or None,
@@ -206,6 +216,8 @@ def generate(request, workspace=None):
                     images,
                     estimate=form.estimate,
                     project=form.cleaned_data.get("project"),
+                    brand_kit=form.kit,
+                    preset=form.preset,
                 )
             except OverBudget as exc:
                 forget_inputs(images)
@@ -213,22 +225,100 @@ def generate(request, workspace=None):
         if not form.errors:
             return redirect(job)
     status = 400 if form.errors else 200
-    return render(request, "videos/generate.html", {"form": form}, status=status)
+    return render(request, "videos/generate.html", _generate_context(request, form), status=status)
+
+
+def _generate_context(request, form) -> dict:
+    """The form, and for someone who has made nothing yet, the shipped presets to start from."""
+    first_time = not VideoJob.objects.filter(owner=request.user).exists()
+    return {
+        "form": form,
+        "examples": list(Preset.objects.shipped().order_by("pk")) if first_time else [],
+    }
+
+
+def _chosen_preset(request) -> Preset | None:
+    """The preset a page starts from (``?preset=<id>``), among those the visitor may use."""
+    wanted = request.GET.get("preset")
+    if not wanted:
+        return None
+    try:
+        return Preset.objects.visible_to(request.user).get(public_id=wanted)
+    except (Preset.DoesNotExist, ValidationError):
+        raise Http404("No such preset.") from None
+
+
+# What a change of key, model or preset keeps (the rest starts again from the defaults).
+KEPT_ON_CHANGE = ("key", "model", "project", "prompt", "preset", "brand_kit", "brand_images")
 
 
 def generate_options(request):
     """The model list, the fields the chosen model accepts and the price of the settings as
-    they stand (htmx, whenever a setting changes); choices that would be invalid are gone."""
+    they stand (htmx, whenever a setting changes); choices that would be invalid are gone.
+    A preset chosen fills in its prompt template and settings."""
     current = request.GET.dict()
-    if current.get("changed") in ("key", "model"):
+    changed = current.get("changed")
+    if changed in ("key", "model", "preset"):
         # Another model: start from its defaults rather than carry the old one's values over.
-        current = {name: current[name] for name in ("key", "model") if name in current}
+        current = {
+            name: value
+            for name, value in current.items()
+            if name in KEPT_ON_CHANGE or name.startswith("fill_")
+        }
+        if changed == "key":
+            current.pop("model", None)
+        if changed == "preset" and (preset := _chosen_preset_of(request, current)):
+            current.update(preset_initial(preset))
+            if preset.model_hint:
+                current.pop("model", None)
     else:
         current.setdefault("generate_audio", "")  # a box left unticked sends nothing
         if current.get("changed") == "ad_format":
             current.pop("duration", None)  # the format's usual length, where the model has it
     form = GenerateForm(initial=current, user=request.user, initial_model=current.get("model"))
+    if changed != "preset":
+        # What the person typed while this answer was on its way stays as typed (htmx keeps
+        # the element on the page); only choosing a preset rewrites the prompt.
+        for name, field in form.fields.items():
+            if name == "prompt" or name.startswith("fill_"):
+                field.widget.attrs["hx-preserve"] = "true"
     return render(request, "videos/generate.html#model-options", {"form": form})
+
+
+def _chosen_preset_of(request, current) -> Preset | None:
+    try:
+        return Preset.objects.visible_to(request.user).get(public_id=current.get("preset"))
+    except (Preset.DoesNotExist, ValidationError):
+        return None
+
+
+@require_POST
+def preset_save(request, slug):
+    """The generate form's prompt (placeholders kept) and settings, saved as a preset of the
+    workspace; the form comes back as it was if the preset cannot be saved."""
+    workspace = access.get_for_user(Workspace.objects, request.user, slug=slug)
+    access.require(request.user, workspace, "can_generate")
+    form = GenerateForm(request.POST, user=request.user, workspace=workspace)
+    spec = form.draft_spec()
+    try:
+        preset = Preset.save_as(
+            workspace,
+            request.POST.get("preset_name", ""),
+            request.POST.get("prompt", ""),
+            VideoJob.parameters_of(spec) if spec else {},
+            model=spec.model if spec else "",
+            by=request.user,
+        )
+    except TeamRuleBroken as exc:
+        form.full_clean()
+        form.errors.clear()
+        field = "preset_name" if "preset_name" in form.fields else None
+        form.add_error(field, exc.message)
+        context = _generate_context(request, form)
+        return render(request, "videos/generate.html", context, status=400)
+    messages.success(request, f"Saved the preset “{preset.name}”; choose it under Preset.")
+    url = reverse("videos:generate", args=[workspace.slug])
+    return redirect(f"{url}?preset={preset.public_id}")
 
 
 def _copy_source(request) -> VideoJob | None:
@@ -282,7 +372,7 @@ def _job_context(request, job):
 
 
 def job_detail(request, public_id):
-    job = _job(request, public_id, "key", "project__client", "owner")
+    job = _job(request, public_id, "key", "project__client", "owner", "brand_kit", "preset")
     return _job_page(request, job)
 
 

@@ -1,0 +1,43 @@
+"""Uploaded images checked with Pillow: the generate form's frames and references, and the
+logos and product shots of brand kits."""
+
+import io
+
+from django import forms
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_SIDE = 4096
+MIN_IMAGE_SIDE = 64
+ACCEPT = "image/png,image/jpeg,image/webp"
+
+
+def checked_image(upload, label: str) -> tuple[str, bytes]:
+    """(mime type, bytes) of an uploaded image, or a ValidationError saying what is wrong."""
+    if upload.size > MAX_IMAGE_BYTES:
+        raise forms.ValidationError(
+            f"{label}: the image is {upload.size / 1024**2:.1f} MB; at most 10 MB is accepted."
+        )
+    upload.seek(0)
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            kind, (width, height) = image.format, image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise forms.ValidationError(
+            f"{label}: this file is not an image we can read. Use a PNG, JPEG or WebP."
+        ) from None
+    if kind not in IMAGE_TYPES:
+        raise forms.ValidationError(
+            f"{label}: {kind} images are not accepted; use PNG, JPEG or WebP."
+        )
+    if max(width, height) > MAX_IMAGE_SIDE or min(width, height) < MIN_IMAGE_SIDE:
+        raise forms.ValidationError(
+            f"{label}: the image is {width} x {height} pixels; each side must be between "
+            f"{MIN_IMAGE_SIDE} and {MAX_IMAGE_SIDE}."
+        )
+    return IMAGE_TYPES[kind], data
