@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from inbox.models import Notification
 from tests.factories import add_member, make_key, make_project, make_user, make_workspace
-from tests.helpers import DESKTOP, PHONE, until
+from tests.helpers import DESKTOP, PHONE, settled, until
 from videos.models import VideoJob
 from workspaces.models import Membership
 
@@ -65,10 +65,14 @@ def test_a_client_reviews_and_the_next_version_comes_from_their_feedback(
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base}/generate/")
     page.goto(f"{base}{reverse('videos:generate', args=[agency.slug])}")
+    # Each choice re-renders part of the form: let each answer land before the next choice.
     page.get_by_label("Model").select_option("sandbox/multi-clip")
     page.locator("#id_duration option[value='4']").wait_for(state="attached")
+    settled(page)
     page.get_by_label("Duration").select_option("4")
+    settled(page)
     page.get_by_label("Project").select_option(label="Northwind — Spring launch")
+    settled(page)
     page.get_by_label("Prompt", exact=True).fill(
         "[sandbox:clips=1] Spring launch teaser: sneakers on a sunny street"
     )

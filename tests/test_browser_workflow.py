@@ -14,7 +14,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.factories import OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, PHONE, until
+from tests.helpers import DESKTOP, PHONE, settled, until
 from videos.models import Clip, VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,8 +71,11 @@ def test_generate_review_and_save_on_desktop_and_phone(
     page.get_by_label("Model").select_option("sandbox/multi-clip")
     page.locator("#id_duration option[value='2']").wait_for(state="attached")
     assert page.evaluate("window.__marker") == "kept"
+    settled(page)
     page.get_by_label("Duration").select_option("4")
+    settled(page)
     page.get_by_label("Aspect ratio").select_option("16:9")
+    settled(page)
     page.get_by_label("Prompt").fill("Spring launch teaser: sneakers on a sunny street")
     accessible(page, "generate")
     screenshot(page, "generate-desktop")
