@@ -128,3 +128,26 @@ def settled(page):
     page.wait_for_timeout(100)
     until(page, "!document.querySelector('.htmx-request')")
     page.wait_for_timeout(100)
+
+
+def accessible(page, name):
+    """No serious or critical axe violations on this page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{name}: {bad}"
+
+
+def browser_page(browser, viewport, errors):
+    """A fresh browser context and page at ``viewport``; console errors and page errors are
+    collected in ``errors``. Returns (context, page)."""
+    context = browser.new_context(**viewport)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return context, page

@@ -2,11 +2,10 @@
 form's options (htmx), fills the prompt and shows what the kit adds before anything is sent."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from brand.models import BrandKit, Preset
 from tests.factories import make_key
-from tests.helpers import DESKTOP, settled
+from tests.helpers import DESKTOP, accessible, settled
 from workspaces.access import personal_workspace
 
 pytestmark = [
@@ -63,10 +62,6 @@ def test_a_preset_and_a_kit_on_the_generate_form(
     assert page.locator(".brand-addition").inner_text() == "Warm and unhurried. Avoid: cheap."
     assert page.locator(".brand-negative").inner_text() == "clutter"
     assert "What the brand kit adds" in box.inner_text()
-    results = Axe().run(page)
-    bad = [
-        v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, bad
+    accessible(page, "generate with a brand kit")
     screenshot(page, "generate-brand-kit")
     assert not errors, errors

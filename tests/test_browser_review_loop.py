@@ -11,35 +11,15 @@ link is revoked and opens nothing. Screenshots go to test-artifacts/screenshots/
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from inbox.models import Notification
 from tests.factories import add_member, make_key, make_project, make_user, make_workspace
-from tests.helpers import DESKTOP, PHONE, settled, until
+from tests.helpers import DESKTOP, PHONE, accessible, browser_page, settled, until
 from videos.models import VideoJob
 from workspaces.models import Membership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def accessible(page, name):
-    """No serious or critical axe violations on this page."""
-    results = Axe().run(page)
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{name}: {bad}"
-
-
-def new_page(browser, viewport, errors):
-    context = browser.new_context(**viewport)
-    page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return context, page
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
@@ -58,7 +38,7 @@ def test_a_client_reviews_and_the_next_version_comes_from_their_feedback(
     errors = []
 
     # A member generates in the client's project, inside the agency's workspace.
-    member_context, page = new_page(browser, viewport, errors)
+    member_context, page = browser_page(browser, viewport, errors)
     page.goto(f"{base}/login/")
     page.get_by_label("Username").fill("member")
     page.get_by_label("Password").fill("member-pw-1234")
@@ -91,7 +71,7 @@ def test_a_client_reviews_and_the_next_version_comes_from_their_feedback(
     link_url = page.get_by_label("Send this link to your client").input_value()
 
     # The client, in a browser of their own, gives a name and reviews version 1.
-    guest_context, guest = new_page(browser, viewport, errors)
+    guest_context, guest = browser_page(browser, viewport, errors)
     guest.goto(link_url)
     guest.get_by_label("Your name").fill("Dana")
     guest.get_by_role("button", name="Show me the videos").click()

@@ -11,7 +11,7 @@ from PIL import Image
 
 from sandbox.clips import ClipSpec, render
 from tests.factories import add_member, make_job, make_project, make_user
-from tests.helpers import DESKTOP, PHONE, until
+from tests.helpers import DESKTOP, PHONE, browser_page, until
 from videos.models import Clip, VideoJob
 from workspaces.access import create_workspace
 from workspaces.models import Membership
@@ -58,14 +58,6 @@ def shared_project(user, tmp_path):
     )
     ready_clip(second, tmp_path, (40, 40, 200))
     return agency, project
-
-
-def browser_page(browser, device, errors):
-    context = browser.new_context(**device)
-    page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return context, page
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])

@@ -11,24 +11,12 @@ import json
 import zipfile
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from tests.factories import OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, PHONE, settled, until
+from tests.helpers import DESKTOP, PHONE, accessible, settled, until
 from videos.models import Clip, VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def accessible(page, name):
-    """No serious or critical axe violations on this page."""
-    results = Axe().run(page)
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{name}: {bad}"
 
 
 def log_in(page, base):
