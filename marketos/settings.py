@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "videos",
     "review",
     "spend",
+    "campaigns",
     "django_tasks_db",
 ]
 

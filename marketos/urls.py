@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("spend.urls")),
     path("", include("brand.urls")),
     path("", include("inbox.urls")),
+    path("", include("campaigns.urls")),
 ]

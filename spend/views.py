@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from videos.models import VideoJob
+from videos.spreadsheet import text_cell
 from workspaces import access
 from workspaces.models import Budget, TeamRuleBroken, Workspace, month_of
 
@@ -63,16 +64,6 @@ class _Echo:
         return value
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    """A text cell a spreadsheet shows as text: never run as a formula (names are typed by
-    users)."""
-    text = str(value or "")
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def _amount(value) -> str:
     if value is None:
         return ""
@@ -104,11 +95,11 @@ def _rows(jobs):
         yield writer.writerow(
             [
                 timezone.localtime(created).date().isoformat(),
-                _cell(workspace),
-                _cell(client),
-                _cell(project),
-                _cell(key) if key is not None else "(deleted key)",
-                _cell(model),
+                text_cell(workspace),
+                text_cell(client),
+                text_cell(project),
+                text_cell(key) if key is not None else "(deleted key)",
+                text_cell(model),
                 statuses.get(status, status),
                 _amount(estimated),
                 _amount(cost),

@@ -191,7 +191,7 @@ def generate(request, workspace=None):
         # Without JavaScript: the page again with what the kit adds, nothing sent.
         shown = {**request.POST.dict(), "generate_audio": request.POST.get("generate_audio", "")}
         form = GenerateForm(user=request.user, workspace=scope, initial=shown)
-        return render(request, "videos/generate.html", _generate_context(request, form))
+        return render(request, "videos/generate.html", generate_context(request, form))
     form = GenerateForm(
         request.POST or None,
         request.FILES or None,
@@ -199,6 +199,12 @@ def generate(request, workspace=None):
         workspace=scope,
         initial=initial,
     )
+    if request.method == "POST" and form.is_valid() and form.variant_count > 1:
+        form.add_error(
+            None,
+            f"These settings make {form.variant_count} videos: press “Plan the campaign” "
+            "to see each of them and their total cost before anything is sent.",
+        )
     if request.method == "POST" and form.is_valid():
         job = VideoJob.objects.filter(
             owner=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
@@ -225,10 +231,10 @@ def generate(request, workspace=None):
         if not form.errors:
             return redirect(job)
     status = 400 if form.errors else 200
-    return render(request, "videos/generate.html", _generate_context(request, form), status=status)
+    return render(request, "videos/generate.html", generate_context(request, form), status=status)
 
 
-def _generate_context(request, form) -> dict:
+def generate_context(request, form) -> dict:
     """The form, and for someone who has made nothing yet, the shipped presets to start from."""
     first_time = not VideoJob.objects.filter(owner=request.user).exists()
     return {
@@ -249,7 +255,21 @@ def _chosen_preset(request) -> Preset | None:
 
 
 # What a change of key, model or preset keeps (the rest starts again from the defaults).
-KEPT_ON_CHANGE = ("key", "model", "project", "prompt", "preset", "brand_kit", "brand_images")
+KEPT_ON_CHANGE = (
+    "key",
+    "model",
+    "project",
+    "prompt",
+    "preset",
+    "brand_kit",
+    "brand_images",
+    "also_formats",
+    "also_models",
+    "takes",
+    "wordings",
+)
+# Settings chosen with several boxes: their values are lists.
+MANY_VALUES = ("also_formats", "also_models")
 
 
 def generate_options(request):
@@ -257,6 +277,7 @@ def generate_options(request):
     they stand (htmx, whenever a setting changes); choices that would be invalid are gone.
     A preset chosen fills in its prompt template and settings."""
     current = request.GET.dict()
+    current.update({name: request.GET.getlist(name) for name in MANY_VALUES})
     changed = current.get("changed")
     if changed in ("key", "model", "preset"):
         # Another model: start from its defaults rather than carry the old one's values over.
@@ -267,6 +288,7 @@ def generate_options(request):
         }
         if changed == "key":
             current.pop("model", None)
+            current.pop("also_models", None)  # another key offers other models
         if changed == "preset" and (preset := _chosen_preset_of(request, current)):
             current.update(preset_initial(preset))
             if preset.model_hint:
@@ -314,7 +336,7 @@ def preset_save(request, slug):
         form.errors.clear()
         field = "preset_name" if "preset_name" in form.fields else None
         form.add_error(field, exc.message)
-        context = _generate_context(request, form)
+        context = generate_context(request, form)
         return render(request, "videos/generate.html", context, status=400)
     messages.success(request, f"Saved the preset “{preset.name}”; choose it under Preset.")
     url = reverse("videos:generate", args=[workspace.slug])

@@ -13,6 +13,7 @@ SCOPED_PAGES = (
     "videos:library",
     "videos:keys",
     "spend:overview",
+    "campaigns:list",
 )
 
 

@@ -123,15 +123,25 @@ def serve(request, name: str, content_type: str, *, download_as: str | None = No
 def zip_response(job, clips, manifest: dict, filename: str):
     """Every clip (with its exports) and a manifest in one uncompressed zip, streamed, with a
     known length; each file under the name the manifest gives it."""
-    archive = ZipStream(sized=True)
+    files = []
     for clip, entry in zip(clips, manifest["clips"], strict=True):
-        chunks = _stored_chunks(default_storage.open(clip.file.name, "rb"), clip.size)
-        archive.add(chunks, entry["file"], size=clip.size)
+        files.append((clip.file.name, clip.size, entry["file"]))
         # Its reframed exports beside it, as the manifest names them.
         for rendition, export in zip(clip.ready_renditions, entry["exports"], strict=True):
-            chunks = _stored_chunks(default_storage.open(rendition.file.name, "rb"), rendition.size)
-            archive.add(chunks, export["file"], size=rendition.size)
-    archive.add(json.dumps(manifest, indent=2).encode(), "manifest.json")
+            files.append((rendition.file.name, rendition.size, export["file"]))
+    extras = [("manifest.json", json.dumps(manifest, indent=2).encode())]
+    return stored_zip_response(files, extras, filename)
+
+
+def stored_zip_response(files, extras, filename: str):
+    """One uncompressed zip streamed with a known length: ``files`` are (storage name, size,
+    name in the zip), read from storage a chunk at a time while the zip is sent; ``extras``
+    are (name in the zip, bytes), small files made for it (manifests)."""
+    archive = ZipStream(sized=True)
+    for name, size, arcname in files:
+        archive.add(_stored_chunks(default_storage.open(name, "rb"), size), arcname, size=size)
+    for arcname, data in extras:
+        archive.add(data, arcname)
     response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Length"] = str(len(archive))
     response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -1,0 +1,239 @@
+"""Campaigns: one brief made as several videos (formats x models x wordings x takes), planned
+and priced first, started together once confirmed."""
+
+import hashlib
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from brand.models import BrandKit, Preset
+from providers.base import Estimate, JobSpec
+from videos import formats, lifecycle
+from videos.images import forget_inputs, save_inputs
+from videos.models import ProviderKey, VideoJob
+from workspaces.models import Project, Workspace
+
+from .package import folder_of
+
+
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The campaigns of the workspaces ``user`` belongs to."""
+        return self.filter(workspace__in=Workspace.objects.visible_to(user))
+
+    def started(self):
+        return self.filter(started_at__isnull=False)
+
+    def drafts(self):
+        """Plans nobody has started (or discarded) yet."""
+        return self.filter(started_at__isnull=True)
+
+
+class CampaignNotStarted(Exception):
+    """Why a planned campaign could not start (in plain words); nothing was sent."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Campaign(models.Model):
+    """A plan of videos until someone confirms its total; then their jobs (``variants``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="campaigns")
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    key = models.ForeignKey(
+        ProviderKey, null=True, on_delete=models.SET_NULL, related_name="campaigns"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="campaigns"
+    )
+    name = models.CharField(max_length=200)
+    brief = models.TextField(blank=True)
+    brand_kit = models.ForeignKey(BrandKit, null=True, blank=True, on_delete=models.SET_NULL)
+    preset = models.ForeignKey(Preset, null=True, blank=True, on_delete=models.SET_NULL)
+    # [{"format", "model", "model_name", "wording", "take", "prompt", "negative_prompt",
+    #   "parameters", "images": [index into image_inputs], "estimate", "basis", "notes"}]
+    plan = models.JSONField(default=list)
+    # The images of every planned video, stored once (as a job's image_inputs).
+    image_inputs = models.JSONField(default=list, blank=True)
+    estimated_total = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("campaigns:campaign", args=[self.public_id])
+
+    @classmethod
+    def name_from(cls, prompt: str) -> str:
+        words = " ".join(prompt.split())
+        return (words[:60].rsplit(" ", 1)[0] + "…") if len(words) > 60 else words or "Campaign"
+
+    @classmethod
+    def draft(cls, form, planned, *, by) -> "Campaign":
+        """The plan of a checked generate form (``planned``: planning.fan_out), not sent:
+        each distinct image stored once."""
+        stored, where = [], {}
+        entries = []
+        for item in planned:
+            indexes = []
+            for image in item.spec.images:
+                digest = (image.role, image.mime_type, hashlib.sha256(image.data).hexdigest())
+                if digest not in where:
+                    where[digest] = len(stored)
+                    stored.append(image)
+                indexes.append(where[digest])
+            entries.append(
+                {
+                    "format": item.ad_format.key if item.ad_format else "",
+                    "format_name": item.format_name,
+                    "model": item.model.id,
+                    "model_name": item.model.name,
+                    "wording": item.wording,
+                    "take": item.take,
+                    "prompt": item.spec.prompt,
+                    "negative_prompt": item.spec.negative_prompt,
+                    "parameters": VideoJob.parameters_of(item.spec),
+                    "images": indexes,
+                    "estimate": str(item.estimate.amount) if item.estimate else None,
+                    "basis": item.estimate.basis if item.estimate else "",
+                    "notes": item.notes,
+                }
+            )
+        amounts = [item.estimate.amount for item in planned if item.estimate]
+        key = form.cleaned_data["key"]
+        return cls.objects.create(
+            workspace=key.workspace,
+            project=form.cleaned_data.get("project"),
+            key=key,
+            created_by=by,
+            name=cls.name_from(form.brief.prompt),
+            brief=form.brief.prompt,
+            brand_kit=form.kit,
+            preset=form.preset,
+            plan=entries,
+            image_inputs=save_inputs(tuple(stored)),
+            estimated_total=sum(amounts, Decimal(0)) if amounts else None,
+        )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.started_at is None
+
+    @property
+    def unpriced(self) -> int:
+        """How many planned videos have no published price."""
+        return sum(1 for entry in self.plan if entry["estimate"] is None)
+
+    def start(self, *, by) -> bool:
+        """Create every planned job and queue their submits, all or none: the total must fit
+        the budgets (counted inside one transaction, so two campaigns started at once are
+        counted one after the other). False if it had already started (a second click)."""
+        key = self.key
+        if key is None or not key.usable:
+            raise CampaignNotStarted(
+                "The key of this plan can no longer start jobs: fix it on the Keys page, "
+                "or plan the campaign again with another key."
+            )
+        with transaction.atomic():
+            claimed = Campaign.objects.filter(pk=self.pk, started_at__isnull=True).update(
+                started_at=timezone.now()
+            )
+            if not claimed:
+                return False
+            for number, entry in enumerate(self.plan, start=1):
+                job, _ = lifecycle.start_job(
+                    by,
+                    key,
+                    self._spec(entry),
+                    f"campaign-{self.public_id.hex}-{number}",
+                    [self.image_inputs[i] for i in entry["images"]],
+                    estimate=Estimate(Decimal(entry["estimate"]), entry["basis"])
+                    if entry["estimate"] is not None
+                    else None,
+                    project=self.project,
+                    brand_kit=self.brand_kit,
+                    preset=self.preset,
+                )
+                Variant.objects.create(
+                    campaign=self,
+                    job=job,
+                    number=number,
+                    ad_format=entry["format"],
+                    model_name=entry["model_name"],
+                    wording=entry["wording"],
+                    take=entry["take"],
+                )
+        self.refresh_from_db(fields=["started_at"])
+        return True
+
+    @staticmethod
+    def _spec(entry) -> JobSpec:
+        settings_ = {k: v for k, v in entry["parameters"].items() if k in VideoJob.SETTINGS}
+        return JobSpec(
+            model=entry["model"],
+            prompt=entry["prompt"],
+            negative_prompt=entry["negative_prompt"],
+            **settings_,
+        )
+
+    def discard(self) -> bool:
+        """Forget a plan nobody started, and its stored images."""
+        deleted, _ = Campaign.objects.filter(pk=self.pk, started_at__isnull=True).delete()
+        if deleted:
+            forget_inputs(self.image_inputs)
+        return bool(deleted)
+
+
+class Variant(models.Model):
+    """One video of a started campaign: its job, and where it sits in the campaign."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="variants")
+    job = models.OneToOneField(VideoJob, on_delete=models.CASCADE, related_name="variant")
+    number = models.PositiveIntegerField()
+    ad_format = models.CharField(max_length=20, blank=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    wording = models.PositiveIntegerField(default=0)
+    take = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["campaign", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="unique_variant_number")
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} #{self.number}"
+
+    @property
+    def format(self):
+        return formats.get(self.ad_format)
+
+    @property
+    def format_name(self) -> str:
+        if self.format:
+            return self.format.name
+        return self.job.parameters.get("aspect_ratio") or "As made"
+
+    @property
+    def folder(self) -> str:
+        """The package's folder for this video's format, e.g. "9x16-reels-tiktok-shorts-916"."""
+        if self.format:
+            return folder_of(self.format)
+        ratio = self.job.parameters.get("aspect_ratio")
+        return ratio.replace(":", "x") if ratio else "as-made"

@@ -1,0 +1,273 @@
+"""Campaigns: one brief fanned out into formats x models x wordings x takes through the real
+generate form and the real sandbox, priced and confirmed once, started all or none within the
+budgets, compared 2 to 4 at a time, and packaged by format with a manifest."""
+
+import csv
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from campaigns.models import Campaign, Variant
+from tests.factories import add_member, make_key, make_project, make_user, make_workspace
+from tests.helpers import run_in_process
+from videos.models import Clip, VideoJob
+from workspaces.models import Budget, Membership
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def reachable(providers, settings):
+    port = providers.url.rsplit(":", 1)[1]
+    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+    return providers
+
+
+@pytest.fixture
+def key(user, reachable):
+    return make_key(user)
+
+
+def brief(key, **data):
+    payload = {
+        "idempotency_key": uuid.uuid4().hex,
+        "key": key.pk,
+        "model": "google/veo-3.1",
+        "prompt": "Our sparkling water on a sunny picnic table",
+        "resolution": "720p",
+        "duration": 8,
+        "ad_format": "landscape",
+        "generate_audio": "on",
+    }
+    payload.update(data)
+    return payload
+
+
+def plan(client, key, **data):
+    return client.post(reverse("campaigns:plan"), brief(key, **data))
+
+
+def test_a_brief_fans_out_into_a_priced_plan_and_nothing_is_sent(alice, key, reachable):
+    response = plan(
+        alice,
+        key,
+        also_formats=["vertical", "square"],
+        also_models=["sandbox/multi-clip"],
+        takes=2,
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    campaign = Campaign.objects.get()
+    assert response["Location"] == campaign.get_absolute_url()
+    # 3 formats x 2 models x 2 takes, and no job, no request to the provider.
+    assert len(campaign.plan) == 12
+    assert not VideoJob.objects.exists()
+    assert reachable.stats()["jobs"] == {}
+    by = {(e["format"], e["model"], e["take"]): e for e in campaign.plan}
+    # Veo makes 9:16 itself; it has no 1:1, so the square one is made at 16:9 and reframed.
+    assert by["vertical", "google/veo-3.1", 1]["parameters"]["aspect_ratio"] == "9:16"
+    assert by["square", "google/veo-3.1", 1]["parameters"]["aspect_ratio"] == "16:9"
+    assert by["square", "sandbox/multi-clip", 1]["parameters"]["aspect_ratio"] == "1:1"
+    # Takes differ by seed; each entry is priced, and the total is their sum.
+    assert (
+        by["landscape", "google/veo-3.1", 1]["parameters"]["seed"] + 1
+        == by["landscape", "google/veo-3.1", 2]["parameters"]["seed"]
+    )
+    total = sum(Decimal(e["estimate"]) for e in campaign.plan)
+    assert campaign.estimated_total == total > 0
+    page = alice.get(campaign.get_absolute_url()).content.decode()
+    assert "12 videos, about" in page and f"${total}" in page
+    assert "Nothing has been sent yet" in page
+    assert f"Start 12 videos for about ${total}" in page
+
+
+def test_starting_makes_every_job_once_and_a_second_click_nothing(alice, key):
+    plan(alice, key, also_formats=["vertical"], takes=2)
+    campaign = Campaign.objects.get()
+    start = reverse("campaigns:start", args=[campaign.public_id])
+    assert alice.post(start).status_code == 302
+    assert alice.post(start, follow=True).content.decode().count("had already started") == 1
+    jobs = VideoJob.objects.order_by("variant__number")
+    assert jobs.count() == 4 == Variant.objects.filter(campaign=campaign).count()
+    assert [j.parameters["ad_format"] for j in jobs] == ["landscape"] * 2 + ["vertical"] * 2
+    assert [j.parameters["aspect_ratio"] for j in jobs] == ["16:9"] * 2 + ["9:16"] * 2
+    assert len({j.parameters["seed"] for j in jobs}) == 2  # per take, the same across formats
+    assert sum(j.estimated_cost for j in jobs) == campaign.estimated_total
+    campaign.refresh_from_db()
+    assert not campaign.is_draft
+
+
+def test_a_campaign_that_would_pass_the_budget_starts_nothing(alice, user, key):
+    plan(alice, key, also_formats=["vertical"], takes=2)
+    campaign = Campaign.objects.get()
+    # Room for one video of the four, not for the campaign.
+    Budget.objects.create(
+        workspace=key.workspace, monthly_amount=campaign.estimated_total / 2
+    )
+    response = alice.post(reverse("campaigns:start", args=[campaign.public_id]), follow=True)
+    page = response.content.decode()
+    assert "Nothing was sent" in page and "budget" in page.lower()
+    assert not VideoJob.objects.exists() and not Variant.objects.exists()
+    campaign.refresh_from_db()
+    assert campaign.is_draft  # it can start once the budget allows it
+
+
+def test_two_campaigns_cannot_both_pass_a_budget_that_fits_one(alice, user, key):
+    plan(alice, key, takes=2)
+    plan(alice, key, takes=2)
+    first, second = Campaign.objects.order_by("created_at")
+    Budget.objects.create(
+        workspace=key.workspace, monthly_amount=first.estimated_total * Decimal("1.5")
+    )
+    alice.post(reverse("campaigns:start", args=[first.public_id]))
+    page = alice.post(reverse("campaigns:start", args=[second.public_id]), follow=True)
+    assert "Nothing was sent" in page.content.decode()
+    assert VideoJob.objects.count() == 2
+
+
+def test_the_generate_button_asks_to_plan_several_videos(alice, key):
+    response = alice.post(reverse("videos:generate"), brief(key, takes=3))
+    assert response.status_code == 400
+    assert "These settings make 3 videos" in response.content.decode()
+    assert not VideoJob.objects.exists() and not Campaign.objects.exists()
+
+
+def test_a_campaign_has_at_most_24_videos(alice, key):
+    response = plan(
+        alice,
+        key,
+        also_formats=["vertical", "square", "portrait"],
+        also_models=["sandbox/multi-clip"],
+        takes=4,
+    )
+    assert response.status_code == 400
+    assert "That is 32 videos; a campaign makes at most 24." in response.content.decode()
+    assert not Campaign.objects.exists()
+
+
+def test_what_another_model_cannot_take_is_said_in_the_plan(alice, key):
+    # Runway takes no 8 s... it makes 2–10 s; Hailuo makes 6 or 10 s only: 8 s becomes 6 s.
+    plan(alice, key, also_models=["minimax/hailuo-2.3"], negative_prompt="")
+    campaign = Campaign.objects.get()
+    hailuo = next(e for e in campaign.plan if e["model"] == "minimax/hailuo-2.3")
+    assert hailuo["parameters"]["duration"] in (6, 10)
+    assert any("instead of 8 s" in note for note in hailuo["notes"])
+    page = alice.get(campaign.get_absolute_url()).content.decode()
+    assert "instead of 8 s" in page
+
+
+def test_a_discarded_plan_forgets_its_images(alice, key):
+    from tests.test_generate_flows import png
+
+    plan(alice, key, takes=2, first_frame=png())
+    campaign = Campaign.objects.get()
+    stored = [entry["path"] for entry in campaign.image_inputs]
+    assert len(stored) == 1 and default_storage.exists(stored[0])  # one copy for both takes
+    alice.post(reverse("campaigns:discard", args=[campaign.public_id]))
+    assert not Campaign.objects.exists() and not default_storage.exists(stored[0])
+
+
+def test_a_viewer_sees_the_plan_but_cannot_start_it(user, reachable):
+    from django.test import Client
+
+    work = make_workspace(user)
+    key = make_key(user, workspace=work)
+    viewer = make_user("vera")
+    add_member(work, viewer, Membership.Role.VIEWER)
+    owner = Client()
+    owner.force_login(user)
+    plan(owner, key, takes=2)
+    campaign = Campaign.objects.get()
+    guest = Client()
+    guest.force_login(viewer)
+    page = guest.get(campaign.get_absolute_url())
+    assert page.status_code == 200 and "does not start videos" in page.content.decode()
+    assert guest.post(reverse("campaigns:start", args=[campaign.public_id])).status_code == 403
+    assert not VideoJob.objects.exists()
+
+
+def _made(alice, key, **data):
+    """A campaign planned, started and run to the end in this process."""
+    plan(alice, key, **data)
+    campaign = Campaign.objects.get()
+    alice.post(reverse("campaigns:start", args=[campaign.public_id]))
+    for job in VideoJob.objects.all():
+        assert run_in_process(job).status == VideoJob.Status.READY
+    return campaign
+
+
+def test_the_board_compare_and_package(alice, user, key):
+    project = make_project(key.workspace)
+    campaign = _made(
+        alice,
+        key,
+        also_formats=["vertical"],
+        also_models=["sandbox/multi-clip"],
+        prompt="Picnic [sandbox:clips=1] =cmd",
+        project=str(project.public_id),
+    )
+    assert VideoJob.objects.filter(project=project).count() == 4
+    page = alice.get(campaign.get_absolute_url()).content.decode()
+    assert "4 clips ready" in page and "Download the campaign package" in page
+    # Polling the board stops once every video has ended.
+    assert alice.get(campaign.get_absolute_url(), HTTP_HX_REQUEST="true").status_code == 286
+
+    clips = list(Clip.objects.order_by("job__variant__number"))
+    picks = [f"{c.job.public_id}:{c.number}" for c in clips]
+    compare = reverse("campaigns:compare", args=[campaign.public_id])
+    side_by_side = alice.get(compare, {"clip": picks[:3]}).content.decode()
+    assert side_by_side.count("data-compare-video") == 3
+    for too_few_or_many in (picks[:1], picks + picks[:1] + [picks[0].replace(":1", ":9")]):
+        response = alice.get(compare, {"clip": too_few_or_many}, follow=True)
+        assert "Tick 2 to 4 clips" in response.content.decode()
+    foreign = f"{uuid.uuid4()}:1"
+    assert alice.get(compare, {"clip": [picks[0], foreign]}).status_code == 404
+
+    # Two winners starred from the compare page.
+    for clip in clips[1:3]:
+        alice.post(reverse("videos:clip_star", args=[clip.job.public_id, clip.number]))
+    response = alice.get(reverse("campaigns:package", args=[campaign.public_id]))
+    assert response.streaming and response["Content-Type"] == "application/zip"
+    body = b"".join(response.streaming_content)
+    assert int(response["Content-Length"]) == len(body)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    names = sorted(archive.namelist())
+    folders = {name.split("/")[0] for name in names if "/" in name}
+    assert folders == {"16x9-youtube-169", "9x16-reels-tiktok-shorts-916"}
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["name"] == campaign.name and manifest["project"] == str(project)
+    assert len(manifest["files"]) == 4
+    for entry in manifest["files"]:
+        assert hashlib.sha256(archive.read(entry["file"])).hexdigest() == entry["sha256"]
+        assert entry["prompt"].startswith("Picnic") and entry["settings"]["duration"]
+    rows = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+    assert [r["file"] for r in rows] == [e["file"] for e in manifest["files"]]
+    assert rows[0]["sha256"] == manifest["files"][0]["sha256"]
+    assert rows[0]["job_estimated_cost_usd"]
+
+    winners = alice.get(reverse("campaigns:package", args=[campaign.public_id]), {"winners": 1})
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(winners.streaming_content)))
+    files = json.loads(archive.read("manifest.json"))["files"]
+    assert len(files) == 2 and all(f["starred"] for f in files)
+    assert "winners" in winners["Content-Disposition"]
+
+
+def test_the_package_is_offered_on_desktops_only(alice, key):
+    campaign = _made(alice, key, prompt="Picnic [sandbox:clips=1]")
+    phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"
+    page = alice.get(campaign.get_absolute_url(), HTTP_USER_AGENT=phone).content.decode()
+    assert "Download the campaign package" not in page and "for computers" in page
+
+
+def test_the_list_shows_plans_and_campaigns(alice, key):
+    plan(alice, key, takes=2)
+    page = alice.get(reverse("campaigns:list")).content.decode()
+    assert "Not started" in page and "2 videos planned" in page
+    scoped = alice.get(reverse("campaigns:list", args=[key.workspace.slug]))
+    assert scoped.status_code == 200 and "Not started" in scoped.content.decode()
