@@ -84,9 +84,13 @@ def _plan_context(request, campaign) -> dict:
     by_format = {}
     for entry in campaign.plan:
         by_format.setdefault(entry["format_name"], []).append(entry)
+    # What is true of every video is said once, above them.
+    notes = [set(entry["notes"]) for entry in campaign.plan]
+    shared = [n for n in campaign.plan[0]["notes"] if all(n in each for each in notes)]
     return {
         "campaign": campaign,
         "by_format": by_format,
+        "shared_notes": shared if len(campaign.plan) > 1 else [],
         "can_start": access.can(request.user, campaign.workspace, "can_generate"),
     }
 

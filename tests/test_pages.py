@@ -52,8 +52,9 @@ def test_generate_page_offers_only_what_the_model_accepts(alice, key):
         headers={"HX-Request": "true"},
     ).content.decode()
     assert options.strip().startswith('<div id="model-options"')
-    assert '<option value="3"' in options and '<option value="15"' in options
-    assert '<option value="16"' not in options and '<option value="2"' not in options
+    durations = options.split('name="duration"')[1].split("</select>")[0]
+    assert '<option value="3"' in durations and '<option value="15"' in durations
+    assert '<option value="16"' not in durations and '<option value="2"' not in durations
     assert "Estimated cost: <strong>$" in options
     # Kling's upstream passthrough slug is unknown: no negative prompt that would vanish.
     assert 'name="negative_prompt"' not in options
