@@ -108,9 +108,7 @@ def test_a_campaign_that_would_pass_the_budget_starts_nothing(alice, user, key):
     plan(alice, key, also_formats=["vertical"], takes=2)
     campaign = Campaign.objects.get()
     # Room for one video of the four, not for the campaign.
-    Budget.objects.create(
-        workspace=key.workspace, monthly_amount=campaign.estimated_total / 2
-    )
+    Budget.objects.create(workspace=key.workspace, monthly_amount=campaign.estimated_total / 2)
     response = alice.post(reverse("campaigns:start", args=[campaign.public_id]), follow=True)
     page = response.content.decode()
     assert "Nothing was sent" in page and "budget" in page.lower()
@@ -153,7 +151,7 @@ def test_a_campaign_has_at_most_24_videos(alice, key):
 
 
 def test_what_another_model_cannot_take_is_said_in_the_plan(alice, key):
-    # Runway takes no 8 s... it makes 2–10 s; Hailuo makes 6 or 10 s only: 8 s becomes 6 s.
+    # Hailuo makes 6 or 10 s only: the brief's 8 s becomes one of them, and the plan says so.
     plan(alice, key, also_models=["minimax/hailuo-2.3"], negative_prompt="")
     campaign = Campaign.objects.get()
     hailuo = next(e for e in campaign.plan if e["model"] == "minimax/hailuo-2.3")
