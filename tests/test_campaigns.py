@@ -270,3 +270,74 @@ def test_the_list_shows_plans_and_campaigns(alice, key):
     assert "Not started" in page and "2 videos planned" in page
     scoped = alice.get(reverse("campaigns:list", args=[key.workspace.slug]))
     assert scoped.status_code == 200 and "Not started" in scoped.content.decode()
+
+
+def test_two_campaigns_started_at_once_cannot_both_pass_a_budget(user, monkeypatch):
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    from workspaces.models import OverBudget
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "Runs on PostgreSQL (DATABASE_URL=postgres://...): SQLite's IMMEDIATE transactions "
+            "let one writer at a time in, so two starts cannot overlap there."
+        )
+    work = make_workspace(user)
+    key = make_key(user, workspace=work)
+    Budget.objects.create(workspace=work, monthly_amount=Decimal("50"))
+    entry = {
+        "format": "landscape",
+        "format_name": "YouTube (16:9)",
+        "model": "google/veo-3.1",
+        "model_name": "Veo 3.1",
+        "wording": 0,
+        "prompt": "A harbour at dawn",
+        "negative_prompt": "",
+        "parameters": {"duration": 8, "aspect_ratio": "16:9", "ad_format": "landscape"},
+        "images": [],
+        "estimate": "15.00",
+        "basis": "8 s",
+        "notes": [],
+    }
+    # Each 2 x $15: one fits the $50 budget, both do not.
+    campaigns = [
+        Campaign.objects.create(
+            workspace=work,
+            key=key,
+            name=f"Launch {n}",
+            plan=[entry | {"take": 1}, entry | {"take": 2}],
+            estimated_total=Decimal("30"),
+        )
+        for n in range(2)
+    ]
+    total = VideoJob.objects.none().charged_total.__func__
+
+    def slow_total(queryset):
+        found = total(queryset)
+        time.sleep(0.5)  # without the lock on the budget row, both would find nothing spent
+        return found
+
+    monkeypatch.setattr(type(VideoJob.objects.none()), "charged_total", slow_total)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def start_one(campaign):
+        try:
+            barrier.wait()
+            campaign.start(by=user)
+            outcomes.append("started")
+        except OverBudget:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=start_one, args=[c]) for c in campaigns]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["refused", "started"]
+    assert VideoJob.objects.count() == 2 == Variant.objects.count()
+    assert Campaign.objects.drafts().count() == 1
