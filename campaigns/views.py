@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -14,7 +15,7 @@ from videos.media import serving
 from videos.models import Clip, VideoJob
 from videos.views import generate_context, is_mobile
 from workspaces import access
-from workspaces.models import OverBudget
+from workspaces.models import OverBudget, TeamRuleBroken
 
 from . import package as packages
 from . import planning
@@ -63,7 +64,9 @@ def plan(request):
             form.add_error(None, exc.message)
         else:
             return redirect(Campaign.draft(form, planned, by=request.user))
-    return render(request, "videos/generate.html", generate_context(request, form), status=400)
+    # The form again, errors and all; its Generate button still makes one video.
+    context = generate_context(request, form) | {"generate_url": reverse("videos:generate")}
+    return render(request, "videos/generate.html", context, status=400)
 
 
 def campaign(request, public_id):
@@ -128,7 +131,7 @@ def start(request, public_id):
     try:
         if not campaign.start(by=request.user):
             messages.info(request, "This campaign had already started.")
-    except (OverBudget, CampaignNotStarted) as exc:
+    except (OverBudget, TeamRuleBroken, CampaignNotStarted) as exc:
         messages.error(request, f"{exc.message} Nothing was sent.")
     return redirect(campaign)
 

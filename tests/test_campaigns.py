@@ -146,7 +146,10 @@ def test_a_campaign_has_at_most_24_videos(alice, key):
         takes=4,
     )
     assert response.status_code == 400
-    assert "That is 32 videos; a campaign makes at most 24." in response.content.decode()
+    page = response.content.decode()
+    assert "That is 32 videos; a campaign makes at most 24." in page
+    # The form comes back; its Generate button still makes one video, not a campaign.
+    assert f'action="{reverse("videos:generate")}"' in page
     assert not Campaign.objects.exists()
 
 
