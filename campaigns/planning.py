@@ -49,7 +49,7 @@ def fan_out(form) -> list[Planned]:
     models = [catalogue[name] for name in choices["models"] if name in catalogue]
     adapter = registry.adapter(form.chosen_key.provider)
     brief = form.brief
-    prompts = [brief.prompt, *choices["wordings"]]
+    prompts = [brief.prompt, *form.wordings]
     takes = choices["takes"]
     # Takes of one video differ by seed: the brief's own, or one drawn for the campaign.
     first_seed = brief.seed if brief.seed is not None else secrets.randbelow(2**31)

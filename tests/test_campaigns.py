@@ -344,3 +344,22 @@ def test_two_campaigns_started_at_once_cannot_both_pass_a_budget(user, monkeypat
     assert sorted(outcomes) == ["refused", "started"]
     assert VideoJob.objects.count() == 2 == Variant.objects.count()
     assert Campaign.objects.drafts().count() == 1
+
+
+def test_other_wordings_take_the_presets_values(alice, user, key):
+    from brand.models import Preset
+    from workspaces.access import personal_workspace
+
+    preset = Preset.objects.create(
+        workspace=personal_workspace(user), name="Hero", prompt_template="{product} on a table"
+    )
+    chosen = {"preset": str(preset.public_id), "prompt": preset.prompt_template}
+    wordings = "{product} in a cooler\nA picnic by the lake"
+    response = plan(alice, key, **chosen, fill_product="Fizz", wordings=wordings)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    prompts = [e["prompt"] for e in Campaign.objects.get().plan]
+    assert prompts == ["Fizz on a table", "Fizz in a cooler", "A picnic by the lake"]
+    # A placeholder the form has no value for is refused, and nothing is planned.
+    response = plan(alice, key, **chosen, fill_product="Fizz", wordings="Only {offer}")
+    assert response.status_code == 400 and "Fill in {offer}" in response.content.decode()
+    assert Campaign.objects.count() == 1

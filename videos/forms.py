@@ -417,11 +417,12 @@ class GenerateForm(forms.Form):
             help_text="Each take has its own seed where the model takes one.",
         )
         self.fields["wordings"] = forms.CharField(
-            label="Other wordings of the prompt",
+            label="Other wordings to try",
             required=False,
             max_length=4000,
             widget=forms.Textarea(attrs={"rows": 3}),
-            help_text="One per line; each is made like the prompt above.",
+            help_text="One per line, each in place of the prompt above, in every format and "
+            "model chosen.",
         )
 
     def variant_choices(self) -> dict:
@@ -532,15 +533,18 @@ class GenerateForm(forms.Form):
     def filled_prompt(self) -> str:
         """The prompt with the preset's placeholders filled in (MissingValues if some are
         empty); the prompt as typed without a preset."""
-        prompt = (self.value("prompt") or "").strip()
+        return self.filled((self.value("prompt") or "").strip())
+
+    def filled(self, text: str) -> str:
+        """``text`` with the preset's placeholders filled in as typed on the form."""
         if self.preset is None:
-            return prompt
+            return text
         values = {
             name.removeprefix("fill_"): self.value(name) or ""
             for name in self.fields
             if name.startswith("fill_")
         }
-        return fill(prompt, values)
+        return fill(text, values)
 
     @property
     def brand_preview(self) -> compose.Applied | None:
@@ -707,6 +711,11 @@ class GenerateForm(forms.Form):
         except InvalidSpec as exc:
             for name, message in exc.errors.items():
                 self.add_error(name if name in self.fields else None, message)
+        try:
+            # Other wordings take the preset's values too ({product} as typed above).
+            self.wordings = [self.filled(w) for w in self.variant_choices()["wordings"]]
+        except MissingValues as exc:
+            self.add_error("wordings", str(exc))
         if self.variant_count > self.MAX_VARIANTS:
             self.add_error(
                 None,
