@@ -240,7 +240,9 @@ def test_the_arrows_move_the_carousel_but_not_inside_a_video_or_a_field(site, jo
     page.locator("body").click(position={"x": 5, "y": 5})
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.wait_for_timeout(100)
-    if page.evaluate("document.querySelector('[data-carousel]').getBoundingClientRect().bottom < 0"):
+    if page.evaluate(
+        "document.querySelector('[data-carousel]').getBoundingClientRect().bottom < 0"
+    ):
         page.keyboard.press("ArrowRight")
         assert count.inner_text() == "Clip 1 of 3"
     assert page.errors == []
