@@ -409,7 +409,8 @@ def prepared(job: VideoJob):
     model = model_of(job)
     if model is None:
         raise BadRequest(
-            f"{registry.label(job.provider)} no longer offers {job.model_label}; choose another model."
+            f"{registry.label(job.provider)} no longer offers {job.model_label}; "
+            "choose another model."
         )
     try:
         spec = spec_for(job)
