@@ -215,6 +215,16 @@ def test_every_state_puts_what_matters_first(site, jobs, screenshot, device):
         assert in_first_screen(page, actions)
         accessible(page, f"{name} ({device})")
         screenshot(page, f"results-first-{name}-{device}")
+
+    # The list of videos tells every state in the same words, models by name, one date format.
+    page.goto(f"{base}/videos/")
+    badges = page.locator(".job-card .badge").all_inner_texts()
+    assert len(badges) == len(jobs) and set(badges) <= PEOPLES_WORDS
+    text = page.locator("main").inner_text()
+    assert not API_WORDS.search(text) and "Veo 3.1" in text
+    assert re.search(r"\b\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d\b", text)
+    accessible(page, f"videos list ({device})")
+    screenshot(page, f"results-first-videos-list-{device}")
     assert page.errors == []
 
 
