@@ -363,7 +363,7 @@ class VideoJob(CompareAndSet, models.Model):
     idempotency_key = models.CharField(max_length=64)
     provider = models.CharField(max_length=20, choices=registry.choices)
     model = models.CharField(max_length=200)
-    # The model's name as its catalogue gave it when the job started ("Veo 3.1"): what people
+    # The model's name as its catalogue gave it when the job started: what people
     # read; ``model`` (the id) is what the provider is sent.
     model_name = models.CharField(max_length=200, blank=True)
     prompt = models.TextField(blank=True)
