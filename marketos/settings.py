@@ -230,6 +230,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("MARKETOS_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# One date format across the app ("23 Nov 2026, 14:05"): marketos/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["marketos.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(envstr("MARKETOS_STATIC_ROOT") or VAR_DIR / "static")

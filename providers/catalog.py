@@ -38,3 +38,18 @@ def models_for(slug: str, api_key: str, *, refresh: bool = False) -> list[ModelI
 @sensitive_variables("api_key")
 def model_for(slug: str, api_key: str, model_id: str) -> ModelInfo | None:
     return next((m for m in models_for(slug, api_key) if m.id == model_id), None)
+
+
+@sensitive_variables("api_key")
+def cached_name(slug: str, api_key: str, model_id: str) -> str:
+    """The model's name from the key's cached catalogue, without asking the provider ("" when
+    the catalogue is not cached or does not list it)."""
+    models = cache.get(cache_key(slug, api_key)) or []
+    return next((m.name for m in models if m.id == model_id), "")
+
+
+def readable_name(model_id: str) -> str:
+    """A name people can read made from a model id, for when no catalogue named it:
+    "google/veo-3.1" -> "Veo 3.1"."""
+    words = model_id.rsplit("/", 1)[-1].replace("_", "-").split("-")
+    return " ".join(word[:1].upper() + word[1:] for word in words if word) or model_id

@@ -27,7 +27,7 @@ def job(user):
 def test_job_list_filters_and_raw_error(admin_client, job):
     url = reverse("admin:videos_videojob_changelist")
     page = admin_client.get(url + "?status=needs_attention&provider=openrouter").content.decode()
-    assert "google/veo-3.1" in page and "Needs attention" in page
+    assert "google/veo-3.1" in page and "Needs your attention" in page
     assert admin_client.get(url + "?status=ready").content.decode().count("google/veo-3.1") == 0
     detail = admin_client.get(reverse("admin:videos_videojob_change", args=[job.pk]))
     assert "ReadTimeout after 30s" in detail.content.decode()

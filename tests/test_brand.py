@@ -354,7 +354,8 @@ def test_a_job_with_a_kit_and_a_preset_sends_exactly_what_the_form_showed(
     assert [i["role"] for i in job.image_inputs] == ["reference"] * 3
     assert (job.brand_kit, job.preset) == (kit, preset)
     page = alice.get(job.get_absolute_url()).content.decode()
-    assert html.escape("the brand kit “Northwind house style” and the preset “Hero”") in page
+    assert "<dt>Brand kit</dt><dd>Northwind house style</dd>" in page
+    assert "<dt>Preset</dt><dd>Hero</dd>" in page
     job = run_in_process(job)
     assert job.status == VideoJob.Status.READY, job.error
     request = reachable.stats()["jobs"][job.provider_job_id.rsplit("/", 1)[-1]]["request"]

@@ -421,7 +421,7 @@ def test_revise_shows_what_will_be_sent_and_what_it_costs(agency, sandbox_clip):
         in html
     )
     assert re.search(r"Estimated cost: <strong>\$\d+\.\d\d</strong>", html)
-    assert "google/veo-3.1" in html and "Agency key" in html and "Make version 2" in html
+    assert "Veo 3.1" in html and "Agency key" in html and "Make version 2" in html
     assert 'name="idempotency_key" value="' in html
 
 

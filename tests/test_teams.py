@@ -222,7 +222,7 @@ def test_deleting_a_user_leaves_their_jobs_and_keys_to_the_workspace(alice, agen
     assert job.owner is None and key.owner is None
     assert VideoJob.objects.filter(workspace=agency, owner=None).count() == 2
     page = alice.get(job.get_absolute_url()).content.decode()
-    assert "started by Someone who has left" in page
+    assert " by Someone who has left</dd>" in page
     assert "Leaver" in alice.get(reverse("videos:keys")).content.decode()
     # The job still ends normally; nobody is told.
     assert job.finish_if_collected() and not Notification.objects.exists()
@@ -231,7 +231,7 @@ def test_deleting_a_user_leaves_their_jobs_and_keys_to_the_workspace(alice, agen
 
 def test_the_job_page_says_who_started_it(alice, user):
     job = make_job(user, prompt="Harbour at dawn")
-    assert "started by alice" in alice.get(job.get_absolute_url()).content.decode()
+    assert " by alice</dd>" in alice.get(job.get_absolute_url()).content.decode()
 
 
 # --- invitations ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.tasks import TaskResultStatus, task
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
 from providers import registry
@@ -122,6 +123,7 @@ def start_job(
                 "key": key,
                 "provider": key.provider,
                 "model": spec.model,
+                "model_name": key.model_name(spec.model),
                 "prompt": spec.prompt,
                 "negative_prompt": spec.negative_prompt,
                 "parameters": parameters,
@@ -213,13 +215,14 @@ def continuation_offer(clip: Clip, kind: str, model=None) -> Offer:
     except (ProviderError, VaultError):
         return Offer(False, f"{what} is not possible right now: the model list did not load.")
     if model is None or kind not in model.continuations:
-        name = model.name if model else job.model
+        name = model.name if model else job.model_label
         return Offer(False, f"{name} cannot {what.lower()} a clip.")
     if clip.source_expires_at and clip.source_expires_at <= timezone.now():
+        kept_until = date_format(timezone.localtime(clip.source_expires_at))
         return Offer(
             False,
             f"{what} works only while {registry.label(job.provider)} still keeps the clip, "
-            f"which it no longer does (it kept it until {clip.source_expires_at:%d %b %Y}).",
+            f"which it no longer does (it kept it until {kept_until}).",
         )
     base = spec_for(job, with_images=False)  # carrying on from a clip takes no images
     changes: dict = {
@@ -406,7 +409,8 @@ def prepared(job: VideoJob):
     model = model_of(job)
     if model is None:
         raise BadRequest(
-            f"{registry.label(job.provider)} no longer offers {job.model}; choose another model."
+            f"{registry.label(job.provider)} no longer offers {job.model_label}; "
+            "choose another model."
         )
     try:
         spec = spec_for(job)

@@ -113,6 +113,16 @@ class ProviderKey(models.Model):
 
         return models_for(self.provider, self.reveal())
 
+    def model_name(self, model_id: str) -> str:
+        """``model_id``'s name from the key's cached catalogue ("" when not cached): the
+        generate form has just listed it, so starting a job never waits for the provider."""
+        from providers.catalog import cached_name
+
+        try:
+            return cached_name(self.provider, self.reveal(), model_id)
+        except vault.VaultError:
+            return ""
+
     @property
     def usable(self) -> bool:
         return self.status not in self.UNUSABLE
@@ -289,16 +299,17 @@ class VideoJob(CompareAndSet, models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SUBMITTING = "submitting", "Sending to the provider"
-        WAITING = "waiting", "Generating at the provider"
-        COLLECTING = "collecting", "Copying clips"
+        # The labels are what people read wherever a job's state shows (pages, admin, lists).
+        QUEUED = "queued", "Waiting to start"
+        SUBMITTING = "submitting", "Starting"
+        WAITING = "waiting", "Generating"
+        COLLECTING = "collecting", "Saving clips"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
-        BLOCKED = "blocked", "Blocked by safety filter"
-        EXPIRED = "expired", "Expired"
+        BLOCKED = "blocked", "Blocked by the safety filter"
+        EXPIRED = "expired", "Took too long"
         CANCELLED = "cancelled", "Cancelled"
-        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        NEEDS_ATTENTION = "needs_attention", "Needs your attention"
 
     TERMINAL = (
         Status.READY,
@@ -352,6 +363,9 @@ class VideoJob(CompareAndSet, models.Model):
     idempotency_key = models.CharField(max_length=64)
     provider = models.CharField(max_length=20, choices=registry.choices)
     model = models.CharField(max_length=200)
+    # The model's name as its catalogue gave it when the job started: what people
+    # read; ``model`` (the id) is what the provider is sent.
+    model_name = models.CharField(max_length=200, blank=True)
     prompt = models.TextField(blank=True)
     negative_prompt = models.TextField(blank=True)
     parameters = models.JSONField(default=dict, blank=True)
@@ -450,6 +464,13 @@ class VideoJob(CompareAndSet, models.Model):
         if len(prompt) <= 40:
             return prompt or "Untitled video"
         return prompt[:40].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+
+    @property
+    def model_label(self) -> str:
+        """The model as people read it: its catalogue name, else one made from its id."""
+        from providers.catalog import readable_name
+
+        return self.model_name or readable_name(self.model)
 
     @property
     def started_by(self) -> str:
@@ -553,11 +574,40 @@ class VideoJob(CompareAndSet, models.Model):
         Status.WAITING: "The provider is generating the video; this takes from ten seconds to "
         "several minutes. You can leave this page: the job goes on.",
         Status.COLLECTING: "The video is done; its clips are being copied into your library.",
-        Status.READY: "Done. Review the clips below: they stay in your library until you "
-        "delete them, and you can download a copy of any of them.",
+        Status.READY: "Your clips are done: they stay in your library until you delete them, "
+        "and you can download a copy of any of them.",
         Status.NEEDS_ATTENTION: "We did not send it again on our own, so you are not charged "
         "twice. Check your provider account: if no video was started there, submit it again.",
     }
+
+    # What a job that ended without clips says first, in a heading of its own.
+    PROBLEMS = {
+        Status.FAILED: "This video could not be made",
+        Status.BLOCKED: "The provider's safety filter blocked this video",
+        Status.EXPIRED: "This video took too long and was stopped",
+        Status.CANCELLED: "This video was cancelled",
+        Status.NEEDS_ATTENTION: "This video needs your attention",
+    }
+    ANNOUNCEMENTS = {
+        Status.READY: "Your video is ready.",
+        Status.FAILED: "Your video could not be made.",
+        Status.BLOCKED: "Your video was blocked by the safety filter.",
+        Status.EXPIRED: "Your video took too long and was stopped.",
+        Status.CANCELLED: "Your video was cancelled.",
+        Status.NEEDS_ATTENTION: "Your video needs your attention.",
+    }
+
+    @property
+    def problem(self) -> str:
+        """The heading of a job that ended without a clip to show ("" otherwise)."""
+        if self.status == self.Status.FAILED and self.failure == self.Failure.COPY:
+            return "The clips could not be saved"
+        return self.PROBLEMS.get(self.status, "")
+
+    @property
+    def announcement(self) -> str:
+        """What the page says aloud when the job ends while it is open ("" while it runs)."""
+        return self.ANNOUNCEMENTS.get(self.status, "")
 
     def manifest(self, clips, total: int | None = None) -> dict:
         """What a saved batch says about itself (manifest.json in the zip). ``total``: how

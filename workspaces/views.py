@@ -4,6 +4,7 @@ import smtplib
 from django.contrib import messages
 from django.core.mail import send_mail
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
 from django.views.decorators.http import require_POST
 
 from . import access
@@ -155,7 +156,7 @@ def invite(request, slug):
         messages.success(
             request,
             f"Invited {invitation.email}; the e-mailed link works until "
-            f"{invitation.expires_at:%d %B}.",
+            f"{_moment(invitation.expires_at)}.",
         )
     else:
         messages.warning(
@@ -166,6 +167,11 @@ def invite(request, slug):
     return redirect(workspace)
 
 
+def _moment(value) -> str:
+    """A moment as the app writes it everywhere ("23 Nov 2026, 14:05", local time)."""
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
 def _send_invitation(request, invitation) -> bool:
     link = request.build_absolute_uri(invitation.get_absolute_url())
     inviter = request.user.get_full_name() or request.user.get_username()
@@ -173,8 +179,8 @@ def _send_invitation(request, invitation) -> bool:
         f"{inviter} invites you to join “{invitation.workspace.name}” on MarketOS Video as "
         f"{invitation.get_role_display().lower()}.\n\n"
         f"Accept the invitation here (log in or ask for an account first):\n{link}\n\n"
-        f"The link works until {invitation.expires_at:%d %B %Y, %H:%M %Z}. If you did not "
-        "expect it, ignore this e-mail."
+        f"The link works until {_moment(invitation.expires_at)} "
+        f"({timezone.get_current_timezone_name()}). If you did not expect it, ignore this e-mail."
     )
     try:
         send_mail(

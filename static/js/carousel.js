@@ -32,23 +32,20 @@
         if (i === index) dot.setAttribute("aria-current", "true");
         else dot.removeAttribute("aria-current");
       });
-      current.textContent = String(index + 1);
-      prev.disabled = index === 0;
-      next.disabled = index === slides.length - 1;
+      // A single clip has no navigation at all.
+      if (current) current.textContent = String(index + 1);
+      if (prev) prev.disabled = index === 0;
+      if (next) next.disabled = index === slides.length - 1;
       const url = slides[index].dataset.download;
       save.hidden = !url;
       if (url) save.href = url;
       full.disabled = !slides[index].querySelector("video");
     }
 
-    prev.addEventListener("click", () => show(active - 1));
-    next.addEventListener("click", () => show(active + 1));
+    if (prev) prev.addEventListener("click", () => show(active - 1));
+    if (next) next.addEventListener("click", () => show(active + 1));
     dots.forEach((dot, i) => dot.addEventListener("click", () => show(i)));
-    root.addEventListener("keydown", (event) => {
-      if (event.target.closest("input, textarea, select")) return;
-      if (event.key === "ArrowLeft") { show(active - 1); event.preventDefault(); }
-      if (event.key === "ArrowRight") { show(active + 1); event.preventDefault(); }
-    });
+    root.carouselMove = (step) => show(active + step);
 
     let startX = null;
     let startY = null;
@@ -73,6 +70,24 @@
 
     show(active);
   }
+
+  // Arrows move the carousel once it is on screen, wherever the focus is, except where the
+  // arrows already mean something: seeking in a video, moving in a field or a menu.
+  function onScreen(el) {
+    const box = el.getBoundingClientRect();
+    return box.bottom > 0 && box.top < window.innerHeight && box.width > 0;
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const target = event.target instanceof Element ? event.target : null;
+    if (target && target.closest("video, audio, input, textarea, select, [contenteditable]:not([contenteditable='false']), [role='slider'], [role='listbox'], [role='menu']")) return;
+    const root = Array.from(document.querySelectorAll("[data-carousel].is-enhanced")).find(onScreen);
+    if (!root || !root.carouselMove || !root.querySelector("[data-next]")) return;
+    root.carouselMove(event.key === "ArrowLeft" ? -1 : 1);
+    event.preventDefault();
+  });
 
   function init(scope) {
     (scope || document).querySelectorAll("[data-carousel]").forEach(enhance);
