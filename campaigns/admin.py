@@ -5,7 +5,7 @@ from .models import Campaign, Variant
 
 class VariantInline(admin.TabularInline):
     model = Variant
-    fields = ("number", "job", "ad_format", "model_name", "wording", "take")
+    fields = ("number", "job", "ad_format", "wording", "take")
     readonly_fields = fields
     extra = 0
     can_delete = False

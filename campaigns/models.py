@@ -175,7 +175,6 @@ class Campaign(models.Model):
                     job=job,
                     number=number,
                     ad_format=entry["format"],
-                    model_name=entry["model_name"],
                     wording=entry["wording"],
                     take=entry["take"],
                 )
@@ -207,7 +206,6 @@ class Variant(models.Model):
     job = models.OneToOneField(VideoJob, on_delete=models.CASCADE, related_name="variant")
     number = models.PositiveIntegerField()
     ad_format = models.CharField(max_length=20, blank=True)
-    model_name = models.CharField(max_length=200, blank=True)
     wording = models.PositiveIntegerField(default=0)
     take = models.PositiveIntegerField(default=1)
 
@@ -219,6 +217,10 @@ class Variant(models.Model):
 
     def __str__(self):
         return f"{self.campaign} #{self.number}"
+
+    @property
+    def model_name(self) -> str:
+        return self.job.model_label
 
     @property
     def format(self):

@@ -340,9 +340,7 @@ def world(user, providers, settings):
     campaign = Campaign.objects.create(
         workspace=workspace, key=key, name="Harbour launch", started_at=timezone.now()
     )
-    Variant.objects.create(
-        campaign=campaign, job=first, number=1, ad_format="landscape", model_name="Veo 3.1"
-    )
+    Variant.objects.create(campaign=campaign, job=first, number=1, ad_format="landscape")
     return {
         "campaign": campaign,
         "kit": kit,
