@@ -217,6 +217,8 @@ def test_the_board_compare_and_package(alice, user, key):
     assert VideoJob.objects.filter(project=project).count() == 4
     page = alice.get(campaign.get_absolute_url()).content.decode()
     assert "4 clips ready" in page and "Download the campaign package" in page
+    job_page = alice.get(VideoJob.objects.first().get_absolute_url()).content.decode()
+    assert f'href="{campaign.get_absolute_url()}"' in job_page  # its campaign, one click away
     # Polling the board stops once every video has ended.
     assert alice.get(campaign.get_absolute_url(), HTTP_HX_REQUEST="true").status_code == 286
 
