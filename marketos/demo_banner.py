@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 
-READY_PATHS = ("/ready", "/health")  # a worker alive too, else at least the web process
+READY_PATHS = ("/readyz", "/healthz")  # a worker alive too, else at least the web process
 
 
 def answers(url: str) -> bool:
@@ -34,7 +34,7 @@ def wait_until_up(base: str, patience: float = 60.0) -> None:
         paths = READY_PATHS if waited > patience else READY_PATHS[:1]
         if any(answers(base + path) for path in paths):
             return
-        time.sleep(0.5)
+        time.sleep(1)
 
 
 def frame(lines: list[str]) -> str:
