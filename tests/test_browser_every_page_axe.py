@@ -11,11 +11,12 @@ import io
 
 import pytest
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from PIL import Image
 
 from tests.factories import make_workspace
 from tests.helpers import DESKTOP, PHONE, accessible, browser_page
-from tests.test_access_matrix import GUEST, GUEST_REVIEW, OWNER, url_for, world  # noqa: F401 (a fixture)
+from tests.test_access_matrix import GUEST, GUEST_REVIEW, OWNER, SCOPED, url_for, world  # noqa: F401 (a fixture)
 from videos.models import Clip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,6 +40,11 @@ def member_pages() -> list[str]:
         for name, (method, status) in OWNER.items()
         if method == "GET" and status == 200 and not any(word in name for word in NOT_PAGES)
     )
+
+
+def scoped_pages() -> list[str]:
+    """The pages that also exist inside one workspace (``w/<slug>/...``)."""
+    return sorted(name for name in SCOPED if name in member_pages())
 
 
 def guest_pages() -> list[str]:
@@ -95,6 +101,10 @@ def test_every_page_is_accessible(browser, live_server, world, user, screenshot)
             if name in MAIN:
                 screenshot(page, f"every-page-{MAIN[name]}-{size}")
         if size == "desktop":
+            for name in scoped_pages():
+                page.goto(base + reverse(name, args=[world["workspace"].slug]))
+                page.wait_for_load_state("networkidle")
+                check(page, f"{name} in a workspace ({size})")
             page.goto(base + url_for("videos:generate", world))
             top_bar_keeps_to_one_line(page)
         context.close()
