@@ -4,7 +4,7 @@ thing on screen when the demo is ready rather than lost above the processes' sta
 Run by `make demo` (see Procfile) next to the app's processes; it then waits quietly until the
 demo is stopped, because honcho stops everything as soon as one of its processes ends.
 
-Usage: python -m marketos.demo_banner
+Usage: python -m marketos.demo_banner [address, by default http://127.0.0.1:8000]
 """
 
 import os
@@ -50,7 +50,7 @@ def main() -> None:
     # Ctrl-C (honcho passes it on as SIGTERM) ends this quietly, with no traceback.
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, lambda *_: sys.exit(0))
-    base = "http://127.0.0.1:8000"
+    base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
     wait_until_up(base)
     password = os.environ.get("MARKETOS_DEMO_PASSWORD", "(see var/demo.env)")
     print(

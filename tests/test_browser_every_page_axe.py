@@ -127,7 +127,7 @@ def test_every_page_is_accessible(browser, live_server, world, user, screenshot)
             page.goto(base + url_for(name, world, token=world["token"]))
             page.wait_for_load_state("networkidle")
             check(page, f"{name} ({size})")
-        screenshot(page, f"every-page-guest-clip-{size}")
+        screenshot(page, f"every-page-guest-overview-{size}")
         context.close()
     assert not problems, "\n".join(problems)
 
