@@ -1,6 +1,7 @@
 """`make demo`'s banner: once the app is ready it prints the address and the login in a frame,
 then waits; stopping it (as Ctrl-C through honcho does) ends it quietly."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def test_the_banner_waits_for_the_app_then_stops_quietly():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={"MARKETOS_DEMO_PASSWORD": "s3cret-demo", "PATH": "/usr/bin:/bin"},
+        env={**os.environ, "MARKETOS_DEMO_PASSWORD": "s3cret-demo"},
     )
     try:
         shown = [banner.stdout.readline() for _ in range(9)]
