@@ -72,3 +72,12 @@ def test_an_unhandled_error_gets_the_500_page(alice, monkeypatch):
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
     assert "boom" not in response.content.decode()
+
+
+def test_an_expired_form_gets_the_products_page():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    looks_like_the_product(html)
+    assert "This page has expired" in html and "CSRF" not in html
