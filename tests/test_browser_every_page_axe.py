@@ -34,6 +34,14 @@ MAIN = {
 }
 
 
+# Pages with forms rendered by Django, photographed at desktop size.
+ALSO_SHOWN = {
+    "brand:kit_edit": "brand-kit",
+    "workspaces:members": "members",
+    "workspaces:clients": "clients",
+}
+
+
 def member_pages() -> list[str]:
     return sorted(
         name
@@ -98,8 +106,8 @@ def test_every_page_is_accessible(browser, live_server, world, user, screenshot)
             page.goto(base + url_for(name, world))
             page.wait_for_load_state("networkidle")
             check(page, f"{name} ({size})")
-            if name in MAIN:
-                screenshot(page, f"every-page-{MAIN[name]}-{size}")
+            if shown := MAIN.get(name) or ALSO_SHOWN.get(name):
+                screenshot(page, f"every-page-{shown}-{size}")
         if size == "desktop":
             for name in scoped_pages():
                 page.goto(base + reverse(name, args=[world["workspace"].slug]))
@@ -120,6 +128,7 @@ def test_every_page_is_accessible(browser, live_server, world, user, screenshot)
         # A guest of the share link: its gate, then every page it opens.
         page.goto(base + url_for("share:gate", world))
         check(page, f"share gate ({size})")
+        screenshot(page, f"every-page-share-gate-{size}")
         page.get_by_label("Your name").fill("Dana")
         page.get_by_role("button", name="Show me the videos").click()
         page.wait_for_load_state("networkidle")
