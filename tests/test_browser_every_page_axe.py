@@ -1,7 +1,7 @@
 """Every page a member sees, a share link's guest pages, the login page and the 404 page have
 no serious or critical accessibility problem (axe, in Chromium), at desktop size and, for the
-main pages, at phone size; the top bar keeps to one line on a desktop with a link more than
-today; screenshots of the main pages at both sizes.
+main pages, at phone size, where nothing may be wider than the screen; the top bar keeps to one
+line on a desktop with a link more than today; screenshots of the main pages at both sizes.
 
 The list of pages comes from the access matrix's table of URLs (every URL must be described
 there), so a new page is checked here as soon as it exists.
@@ -106,6 +106,9 @@ def test_every_page_is_accessible(browser, live_server, world, user, screenshot)
             page.goto(base + url_for(name, world))
             page.wait_for_load_state("networkidle")
             check(page, f"{name} ({size})")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > viewport["viewport"]["width"]:
+                problems.append(f"{name} ({size}): {width} px wide, wider than the screen")
             if shown := MAIN.get(name) or ALSO_SHOWN.get(name):
                 screenshot(page, f"every-page-{shown}-{size}")
         if size == "desktop":
