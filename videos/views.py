@@ -244,12 +244,12 @@ def _generate_context(request, form, scope=None) -> dict:
 
 
 def _summary(request, form) -> dict:
-    """What the settings as they stand add up to: how long a job of this model usually takes
-    here (the same ad format, kit and price as the form shows come from the form itself)."""
+    """What the summary beside the form needs besides the form (which knows the format, kit
+    and price): how long a job of the chosen model usually takes among the visitor's jobs."""
     if form.model_info is None:
         return {"typical_wait": None}
     wait = VideoJob.objects.visible_to(request.user).typical_wait(form.model_info.id)
-    return {"typical_wait": wait and _in_words(wait)}
+    return {"typical_wait": _in_words(wait) if wait is not None else None}
 
 
 def _in_words(span) -> str:
