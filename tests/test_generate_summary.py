@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_job, make_key, make_user
+from tests.factories import make_job, make_key, make_user, make_workspace
 from videos.models import VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +86,15 @@ def test_a_change_of_settings_brings_a_new_summary_out_of_band(alice, user, key)
     assert 'id="generate-summary"' in options and 'hx-swap-oob="true"' in options
     assert "About 45 s" in options
     assert "(9:16)" in options
+
+
+def test_in_a_workspace_the_recent_videos_are_that_workspaces(alice, user, key):
+    agency = make_workspace(user, "Acme Agency")
+    make_key(user, label="Agency key", workspace=agency)
+    finished(user, 60, key=key, prompt="Personal teaser")
+    make_job(user, workspace=agency, prompt="Agency teaser")
+    page = alice.get(reverse("videos:generate", args=[agency.slug])).content.decode()
+    assert "Agency teaser" in page and "Personal teaser" not in page
+    assert f'href="{reverse("videos:videos", args=[agency.slug])}">All videos' in page
+    everywhere = alice.get(reverse("videos:generate")).content.decode()
+    assert "Agency teaser" in everywhere and "Personal teaser" in everywhere

@@ -237,6 +237,7 @@ def _generate_context(request, form, scope=None) -> dict:
     first_time = not recent and not VideoJob.objects.filter(owner=request.user).exists()
     return {
         "form": form,
+        "scope": scope,
         "recent": recent,
         "examples": list(Preset.objects.shipped().order_by("pk")) if first_time else [],
         **_summary(request, form),
