@@ -25,13 +25,14 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
+# Ctrl-C is how the demo stops: honcho exits 130 then, which is no failure.
 demo: venv
 	$(BIN)/python -m marketos.demo_env $(DEMO_ENV)
 	set -a && source $(DEMO_ENV) && set +a && \
 		$(BIN)/python manage.py migrate --no-input && \
 		$(BIN)/python manage.py collectstatic --no-input -v0 && \
 		$(BIN)/python manage.py seed_demo && \
-		PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho -e $(DEMO_ENV) start
+		{ PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho -e $(DEMO_ENV) start || [ $$? -eq 130 ]; }
 
 test: venv
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)

@@ -121,6 +121,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Its widget templates, for FORM_RENDERER below.
+    "django.forms",
     "django_htmx",
     "axes",
     "workspaces",
@@ -179,6 +181,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render with the project's templates, so that a field rendered by Django
+# (``as_field_group``) looks like every other field: templates/django/forms/field.html.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(

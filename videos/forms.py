@@ -262,6 +262,11 @@ class GenerateForm(forms.Form):
     }
 
     @property
+    def chosen_ad_format(self):
+        """The ad format chosen (a formats.AdFormat), or None."""
+        return formats.get(self.value("ad_format")) if "ad_format" in self.fields else None
+
+    @property
     def reframe_note(self) -> str:
         """What happens when the model cannot make the chosen format itself."""
         plan, chosen = self.ad_plan, formats.get(self.value("ad_format"))

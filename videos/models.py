@@ -284,6 +284,23 @@ class VideoJobQuerySet(models.QuerySet):
         total = self.aggregate(total=Sum(self.charged_amount()))["total"]
         return total if total is not None else Decimal(0)
 
+    def typical_wait(self, model: str, last: int = 20) -> timedelta | None:
+        """How long a job of ``model`` usually takes from the click to its clips being ready:
+        the median over the last ``last`` ready jobs of that model among these (one query);
+        None when none has finished yet."""
+        spans = sorted(
+            finished - created
+            for created, finished in self.filter(
+                model=model, status=VideoJob.Status.READY, finished_at__isnull=False
+            )
+            .order_by("-finished_at")
+            .values_list("created_at", "finished_at")[:last]
+        )
+        if not spans:
+            return None
+        middle = len(spans) // 2
+        return spans[middle] if len(spans) % 2 else (spans[middle - 1] + spans[middle]) / 2
+
     def live_version(self, public_id) -> str | None:
         """A tag that changes whenever anything the status panel shows changes (the job's own
         state, or any of its clips'): one indexed lookup of one column, nothing rendered."""

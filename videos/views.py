@@ -191,7 +191,7 @@ def generate(request, workspace=None):
         # Without JavaScript: the page again with what the kit adds, nothing sent.
         shown = {**request.POST.dict(), "generate_audio": request.POST.get("generate_audio", "")}
         form = GenerateForm(user=request.user, workspace=scope, initial=shown)
-        return render(request, "videos/generate.html", generate_context(request, form))
+        return render(request, "videos/generate.html", generate_context(request, form, scope))
     form = GenerateForm(
         request.POST or None,
         request.FILES or None,
@@ -231,16 +231,40 @@ def generate(request, workspace=None):
         if not form.errors:
             return redirect(job)
     status = 400 if form.errors else 200
-    return render(request, "videos/generate.html", generate_context(request, form), status=status)
+    context = generate_context(request, form, scope)
+    return render(request, "videos/generate.html", context, status=status)
 
 
-def generate_context(request, form) -> dict:
-    """The form, and for someone who has made nothing yet, the shipped presets to start from."""
-    first_time = not VideoJob.objects.filter(owner=request.user).exists()
+def generate_context(request, form, scope=None) -> dict:
+    """The form, its summary, the visitor's latest jobs (in the page's workspace), and for
+    someone who has made nothing yet, the shipped presets to start from."""
+    recent = _in_scope(VideoJob.objects.visible_to(request.user), scope)
+    recent = list(recent.filter(owner=request.user).order_by("-created_at")[:5])
+    first_time = not recent and not VideoJob.objects.filter(owner=request.user).exists()
     return {
         "form": form,
+        "scope": scope,
+        "recent": recent,
         "examples": list(Preset.objects.shipped().order_by("pk")) if first_time else [],
+        **_summary(request, form),
     }
+
+
+def _summary(request, form) -> dict:
+    """What the summary beside the form needs besides the form (which knows the format, kit
+    and price): how long a job of the chosen model usually takes among the visitor's jobs."""
+    if form.model_info is None:
+        return {"typical_wait": None}
+    wait = VideoJob.objects.visible_to(request.user).typical_wait(form.model_info.id)
+    return {"typical_wait": _in_words(wait) if wait is not None else None}
+
+
+def _in_words(span) -> str:
+    """A duration as people say it: "about 45 s", "about 2 min 10 s"."""
+    minutes, seconds = divmod(round(span.total_seconds()), 60)
+    if not minutes:
+        return f"about {seconds} s"
+    return f"about {minutes} min {seconds} s" if seconds else f"about {minutes} min"
 
 
 def _chosen_preset(request) -> Preset | None:
@@ -304,7 +328,8 @@ def generate_options(request):
         for name, field in form.fields.items():
             if name == "prompt" or name.startswith("fill_"):
                 field.widget.attrs["hx-preserve"] = "true"
-    return render(request, "videos/generate.html#model-options", {"form": form})
+    context = {"form": form, "summary_oob": True, **_summary(request, form)}
+    return render(request, "videos/generate.html#model-options", context)
 
 
 def _chosen_preset_of(request, current) -> Preset | None:
