@@ -234,7 +234,7 @@ class Variant(models.Model):
 
     @property
     def folder(self) -> str:
-        """The package's folder for this video's format, e.g. "9x16-reels-tiktok-shorts-916"."""
+        """The package's folder for this video's format, e.g. "9x16-reels-tiktok-shorts"."""
         if self.format:
             return folder_of(self.format)
         ratio = self.job.parameters.get("aspect_ratio")

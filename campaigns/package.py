@@ -36,7 +36,9 @@ COLUMNS = (
 
 
 def folder_of(ad_format) -> str:
-    return slugify(f"{ad_format.ratio.replace(':', 'x')} {ad_format.name}")
+    """A format's folder in the package: its ratio and its name, "9x16-reels-tiktok-shorts"."""
+    name = ad_format.name.split(" (")[0]  # the ratio in brackets is said first already
+    return slugify(f"{ad_format.ratio.replace(':', 'x')} {name}")
 
 
 def contents(campaign, variants, *, winners_only: bool):

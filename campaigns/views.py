@@ -2,7 +2,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +31,16 @@ def _campaign(request, public_id, needs=None) -> Campaign:
     )
 
 
+# What a campaign's videos count for in spend (VideoJob.charged_amount), by the database.
+_spent = (
+    VideoJob.objects.filter(variant__campaign=OuterRef("pk"))
+    .order_by()
+    .values("variant__campaign")
+    .annotate(total=Sum(VideoJob.objects.charged_amount()))
+    .values("total")
+)
+
+
 def campaigns(request, workspace=None):
     """The campaigns of the visitor's workspaces (or of the one in the URL), newest first."""
     scope = access.workspace_in_url(request, workspace)
@@ -46,6 +56,7 @@ def campaigns(request, workspace=None):
         winners=Count(
             "variants__job__clips", filter=Q(variants__job__clips__starred=True), distinct=True
         ),
+        spent=Subquery(_spent),
     ).order_by("-created_at")
     page = Paginator(found, 20).get_page(request.GET.get("page"))
     return render(request, "campaigns/list.html", {"page": page, "scope": scope})
@@ -90,12 +101,19 @@ def _plan_context(request, campaign) -> dict:
     # What is true of every video is said once, above them.
     notes = [set(entry["notes"]) for entry in campaign.plan]
     shared = [n for n in campaign.plan[0]["notes"] if all(n in each for each in notes)]
+    prompts = {(entry["prompt"], entry["negative_prompt"]) for entry in campaign.plan}
     return {
         "campaign": campaign,
         "by_format": by_format,
         "shared_notes": shared if len(campaign.plan) > 1 else [],
+        # One prompt for every video (no other wordings): shown once, whole, as it is sent.
+        "shared_prompt": campaign.plan[0] if len(prompts) == 1 else None,
         "can_start": access.can(request.user, campaign.workspace, "can_generate"),
     }
+
+
+def campaign_jobs(campaign):
+    return VideoJob.objects.filter(variant__campaign=campaign)
 
 
 def _board_context(request, campaign) -> dict:
@@ -118,7 +136,7 @@ def _board_context(request, campaign) -> dict:
         "live": any(not v.job.is_terminal for v in variants),
         "winners": sum(1 for v in variants for clip in v.clips if clip.starred),
         "ready_clips": sum(len(v.clips) for v in variants),
-        "cost": sum((v.job.cost or v.job.estimated_cost or 0 for v in variants), 0),
+        "cost": campaign_jobs(campaign).charged_total(),
         "can_star": access.can(request.user, campaign.workspace, "can_generate"),
         "desktop": not is_mobile(request),
     }

@@ -217,6 +217,9 @@ def test_the_board_compare_and_package(alice, user, key):
     assert VideoJob.objects.filter(project=project).count() == 4
     page = alice.get(campaign.get_absolute_url()).content.decode()
     assert "4 clips ready" in page and "Download the campaign package" in page
+    listed = alice.get(reverse("campaigns:list")).content.decode()
+    spent = sum(job.cost for job in VideoJob.objects.all())
+    assert "4 of 4 videos ready" in listed and f"${spent:.2f} spent" in listed
     job_page = alice.get(VideoJob.objects.first().get_absolute_url()).content.decode()
     assert f'href="{campaign.get_absolute_url()}"' in job_page  # its campaign, one click away
     # Polling the board stops once every video has ended.
@@ -243,7 +246,7 @@ def test_the_board_compare_and_package(alice, user, key):
     archive = zipfile.ZipFile(io.BytesIO(body))
     names = sorted(archive.namelist())
     folders = {name.split("/")[0] for name in names if "/" in name}
-    assert folders == {"16x9-youtube-169", "9x16-reels-tiktok-shorts-916"}
+    assert folders == {"16x9-youtube", "9x16-reels-tiktok-shorts"}
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["name"] == campaign.name and manifest["project"] == str(project)
     assert len(manifest["files"]) == 4
@@ -365,3 +368,35 @@ def test_other_wordings_take_the_presets_values(alice, user, key):
     response = plan(alice, key, **chosen, fill_product="Fizz", wordings="Only {offer}")
     assert response.status_code == 400 and "Fill in {offer}" in response.content.decode()
     assert Campaign.objects.count() == 1
+
+
+def test_the_board_and_the_list_take_the_same_queries_whatever_the_size(alice, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tests.factories import make_job, make_ready_clip
+
+    key = make_key(user)
+
+    def campaign_of(videos):
+        campaign = Campaign.objects.create(
+            workspace=key.workspace, key=key, name=f"{videos}", started_at=timezone.now()
+        )
+        for number in range(1, videos + 1):
+            job = make_job(user, key=key, status=VideoJob.Status.READY, parameters={})
+            make_ready_clip(job)
+            make_ready_clip(job, index=1)
+            Variant.objects.create(campaign=campaign, job=job, number=number, ad_format="square")
+        return campaign
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert alice.get(url).status_code == 200
+        return len(captured)
+
+    small, large = campaign_of(1), campaign_of(6)
+    assert queries(small.get_absolute_url()) == queries(large.get_absolute_url())
+    listed = queries(reverse("campaigns:list"))
+    campaign_of(3)
+    assert queries(reverse("campaigns:list")) == listed
