@@ -32,6 +32,15 @@ def providers(settings, sandbox):
     return sandbox
 
 
+@pytest.fixture
+def reachable(providers, settings):
+    """The sandbox, and the download guard letting clips come from it (it runs on loopback,
+    which the guard refuses to anything not named here)."""
+    port = providers.url.rsplit(":", 1)[1]
+    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+    return providers
+
+
 class _Misbehaving(BaseHTTPRequestHandler):
     """Answers every request badly, by the first path segment: hang, 500, html, list, drop."""
 

@@ -41,13 +41,6 @@ def png_bytes(colour="#4f46e5") -> bytes:
 
 
 @pytest.fixture
-def reachable(providers, settings):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
-    return providers
-
-
-@pytest.fixture
 def kit(agency, user):
     kit = BrandKit.objects.create(
         workspace=agency,

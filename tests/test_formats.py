@@ -76,13 +76,6 @@ def test_crop_only_when_it_keeps_most_of_the_width():
 # --- the generate form --------------------------------------------------------------------
 
 
-@pytest.fixture
-def reachable(providers, settings):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
-    return providers
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_4_5_job_is_made_at_9_16_and_its_export_rendered(user, alice, reachable):
     key = make_key(user)

@@ -16,12 +16,6 @@ from videos.models import VideoJob
 MOMENT = datetime.datetime(2026, 11, 23, 14, 5, tzinfo=datetime.UTC)
 
 
-@pytest.fixture
-def reachable(providers, settings):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
-
-
 def test_every_job_state_has_a_label_people_say():
     words = dict(VideoJob.Status.choices)
     assert words["queued"] == "Waiting to start"

@@ -320,13 +320,6 @@ def test_a_replayed_start_gets_its_job_even_when_the_budget_is_spent(user, agenc
     assert created and not created_again and again == first
 
 
-@pytest.fixture
-def reachable(providers, settings):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
-    return providers
-
-
 def test_the_generate_form_says_why_and_keeps_the_prompt(user, alice, reachable):
     key = make_key(user)
     workspace = key.workspace
