@@ -150,6 +150,10 @@ def test_generate_review_and_save_on_desktop_and_phone(
     page.get_by_label("Name of clip 2").fill("Hero cut")
     page.get_by_role("button", name="Rename").click()
     until(page, "document.querySelector('#clip-2 .slide-caption').textContent.includes('Hero')")
+    # The panel swapped in is enhanced as htmx settles it, a moment after the swap: the
+    # carousel then comes back to the clip it was on.
+    until(page, "document.querySelector('[data-carousel].is-enhanced [data-current]')")
+    until(page, "document.querySelector('.carousel-count').textContent.includes('2 of 3')")
     assert count.inner_text() == "Clip 2 of 3"
     clip = Clip.objects.get(pk=clips[1].pk)
     assert clip.starred and clip.title == "Hero cut"
