@@ -16,6 +16,11 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ("name", "workspace", "project", "created_by", "created_at", "started_at")
     list_filter = ("workspace",)
     search_fields = ("name", "brief")
-    readonly_fields = ("public_id", "plan", "image_inputs", "estimated_total", "started_at")
-    exclude = ("key",)
+    # Campaigns are planned and started from the generate form; here they are looked at, and
+    # renamed. Moving one to another workspace would show that workspace its videos.
+    fields = ("name", "public_id", "workspace", "project", "created_by", "brief", "plan")
+    readonly_fields = ("public_id", "workspace", "project", "created_by", "brief", "plan")
     inlines = [VariantInline]
+
+    def has_add_permission(self, request):
+        return False

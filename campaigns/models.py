@@ -6,9 +6,11 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from brand.models import BrandKit, Preset
 from providers.base import Estimate, JobSpec
@@ -46,8 +48,10 @@ class Campaign(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="campaigns")
+    # SET_NULL: a plan nobody started must not keep its project from being deleted; the
+    # videos of a started campaign carry the project themselves (and protect it).
     project = models.ForeignKey(
-        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+        Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
     )
     key = models.ForeignKey(
         ProviderKey, null=True, on_delete=models.SET_NULL, related_name="campaigns"
@@ -55,6 +59,8 @@ class Campaign(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="campaigns"
     )
+    # The generate form's own key: the same form sent twice plans one campaign.
+    idempotency_key = models.CharField(max_length=64, blank=True)
     name = models.CharField(max_length=200)
     brief = models.TextField(blank=True)
     brand_kit = models.ForeignKey(BrandKit, null=True, blank=True, on_delete=models.SET_NULL)
@@ -72,6 +78,13 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_campaign_per_form",
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -117,19 +130,28 @@ class Campaign(models.Model):
             )
         amounts = [item.estimate.amount for item in planned if item.estimate]
         key = form.cleaned_data["key"]
-        return cls.objects.create(
-            workspace=key.workspace,
-            project=form.cleaned_data.get("project"),
-            key=key,
-            created_by=by,
-            name=cls.name_from(form.brief.prompt),
-            brief=form.brief.prompt,
-            brand_kit=form.kit,
-            preset=form.preset,
-            plan=entries,
-            image_inputs=save_inputs(tuple(stored)),
-            estimated_total=sum(amounts, Decimal(0)) if amounts else None,
-        )
+        saved = save_inputs(tuple(stored))
+        try:
+            with transaction.atomic():
+                return cls.objects.create(
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    workspace=key.workspace,
+                    project=form.cleaned_data.get("project"),
+                    key=key,
+                    created_by=by,
+                    name=cls.name_from(form.brief.prompt),
+                    brief=form.brief.prompt,
+                    brand_kit=form.kit,
+                    preset=form.preset,
+                    plan=entries,
+                    image_inputs=saved,
+                    estimated_total=sum(amounts, Decimal(0)) if amounts else None,
+                )
+        except IntegrityError:  # the same form, sent twice at once: its first plan
+            forget_inputs(saved)
+            return cls.objects.get(
+                created_by=by, idempotency_key=form.cleaned_data["idempotency_key"]
+            )
 
     @property
     def is_draft(self) -> bool:
@@ -238,4 +260,11 @@ class Variant(models.Model):
         if self.format:
             return folder_of(self.format)
         ratio = self.job.parameters.get("aspect_ratio")
-        return ratio.replace(":", "x") if ratio else "as-made"
+        return slugify(ratio.replace(":", "x")) if ratio else "as-made"
+
+
+@receiver(lifecycle.job_resubmitted)
+def follow_resubmitted(sender, old, new, **kwargs):
+    """A campaign's video submitted again (after a failure) keeps its place in the campaign:
+    the board, compare and the package show the new job."""
+    Variant.objects.filter(job=old).update(job=new)

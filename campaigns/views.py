@@ -44,7 +44,7 @@ _spent = (
 def campaigns(request, workspace=None):
     """The campaigns of the visitor's workspaces (or of the one in the URL), newest first."""
     scope = access.workspace_in_url(request, workspace)
-    found = Campaign.objects.visible_to(request.user).select_related("workspace", "project")
+    found = Campaign.objects.visible_to(request.user).select_related("workspace", "project__client")
     if scope:
         found = found.filter(workspace=scope)
     # Distinct: the joins to jobs and clips would count a video once per clip.
@@ -69,6 +69,11 @@ def plan(request):
     form = GenerateForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         access.require(request.user, form.cleaned_data["key"].workspace, "can_generate")
+        replayed = Campaign.objects.filter(
+            created_by=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
+        ).first()
+        if replayed is not None:  # the same form sent again (a double click)
+            return redirect(replayed)
         try:
             planned = planning.fan_out(form)
         except planning.NotPlannable as exc:
@@ -100,7 +105,8 @@ def _plan_context(request, campaign) -> dict:
         by_format.setdefault(entry["format_name"], []).append(entry)
     # What is true of every video is said once, above them.
     notes = [set(entry["notes"]) for entry in campaign.plan]
-    shared = [n for n in campaign.plan[0]["notes"] if all(n in each for each in notes)]
+    first = campaign.plan[0]["notes"] if campaign.plan else []
+    shared = [n for n in first if all(n in each for each in notes)]
     prompts = {(entry["prompt"], entry["negative_prompt"]) for entry in campaign.plan}
     return {
         "campaign": campaign,
@@ -178,7 +184,7 @@ def compare(request, public_id):
     for value in wanted:
         job_id, _, number = value.partition(":")
         clip = None
-        if number.isdigit() and _is_uuid(job_id):
+        if number.isascii() and number.isdigit() and len(number) <= 4 and _is_uuid(job_id):
             clip = (
                 Clip.objects.filter(job__variant__campaign=campaign, status=Clip.Status.READY)
                 .filter(job__public_id=job_id, index=int(number) - 1)

@@ -373,8 +373,13 @@ def test_the_board_and_the_list_take_the_same_queries_whatever_the_size(alice, u
     key = make_key(user)
 
     def campaign_of(videos):
+        project = make_project(key.workspace, client=f"Client {videos}", name=f"P{videos}")
         campaign = Campaign.objects.create(
-            workspace=key.workspace, key=key, name=f"{videos}", started_at=timezone.now()
+            workspace=key.workspace,
+            key=key,
+            project=project,
+            name=f"{videos}",
+            started_at=timezone.now(),
         )
         for number in range(1, videos + 1):
             job = make_job(user, key=key, status=VideoJob.Status.READY, parameters={})
@@ -393,3 +398,68 @@ def test_the_board_and_the_list_take_the_same_queries_whatever_the_size(alice, u
     listed = queries(reverse("campaigns:list"))
     campaign_of(3)
     assert queries(reverse("campaigns:list")) == listed
+
+
+def test_the_same_form_sent_twice_plans_one_campaign(alice, key):
+    form = brief(key, takes=2)
+    first = alice.post(reverse("campaigns:plan"), form)
+    again = alice.post(reverse("campaigns:plan"), form)
+    assert first["Location"] == again["Location"] == Campaign.objects.get().get_absolute_url()
+
+
+def test_a_plan_nobody_started_does_not_keep_its_project(alice, user, key):
+    from workspaces.access import membership_of
+
+    project = make_project(key.workspace)
+    plan(alice, key, takes=2, project=str(project.public_id))
+    project.remove(by=membership_of(user, key.workspace))
+    assert Campaign.objects.get().project is None
+
+
+def test_a_failed_video_submitted_again_keeps_its_place(alice, user, key):
+    plan(alice, key, also_formats=["vertical"], prompt="Picnic [sandbox:clips=1]")
+    campaign = Campaign.objects.get()
+    alice.post(reverse("campaigns:start", args=[campaign.public_id]))
+    failed = VideoJob.objects.get(variant__number=2)
+    VideoJob.objects.filter(pk=failed.pk).update(status=VideoJob.Status.FAILED)
+    again = reverse("videos:job_resubmit", args=[failed.public_id])
+    response = alice.post(again, {"idempotency_key": uuid.uuid4().hex})
+    new = VideoJob.objects.exclude(variant__isnull=True).get(variant__number=2)
+    assert response["Location"] == new.get_absolute_url() and new != failed
+    assert new.parameters["ad_format"] == "vertical"
+    assert not Variant.objects.filter(job=failed).exists()
+    page = alice.get(campaign.get_absolute_url()).content.decode()
+    assert new.get_absolute_url() in page and failed.get_absolute_url() not in page
+
+
+def test_compare_refuses_made_up_clips_with_a_404(alice, key):
+    plan(alice, key)
+    campaign = Campaign.objects.get()
+    alice.post(reverse("campaigns:start", args=[campaign.public_id]))
+    job = VideoJob.objects.get()
+    compare = reverse("campaigns:compare", args=[campaign.public_id])
+    for number in ("\u00b2", "9" * 5000, "-1", "0", "x"):
+        picks = [f"{job.public_id}:1", f"{job.public_id}:{number}"]
+        assert alice.get(compare, {"clip": picks}).status_code == 404, number[:10]
+
+
+def test_starring_tells_the_board_to_count_again(alice, user, key):
+    from tests.factories import make_job, make_ready_clip
+
+    clip = make_ready_clip(make_job(user, key=key, status=VideoJob.Status.READY))
+    star = reverse("videos:clip_star", args=[clip.job.public_id, clip.number])
+    response = alice.post(star, headers={"HX-Request": "true"})
+    assert response["HX-Trigger"] == "clip-starred"
+
+
+def test_campaigns_are_not_made_or_moved_in_the_admin(user, key):
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    user.is_staff = user.is_superuser = True
+    user.save()
+    request = RequestFactory().get("/")
+    request.user = user
+    model_admin = admin.site._registry[Campaign]
+    assert not model_admin.has_add_permission(request)
+    assert {"workspace", "project"} <= set(model_admin.get_readonly_fields(request))

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.tasks import TaskResultStatus, task
 from django.urls import reverse
 from django.utils import timezone
@@ -142,22 +143,32 @@ def start_job(
     return job, created
 
 
+# Sent (sender=VideoJob, old=..., new=...) when a job is submitted again as a new job, in the
+# transaction that creates it: what the rooms above keep about the old job (the place of a
+# campaign's video) can follow it to the new one.
+job_resubmitted = Signal()
+
+
 def resubmit(job: VideoJob, idempotency_key: str, by=None) -> tuple:
     """A new job with the same settings and images: the user knowingly asks to pay again.
     ``by`` is who asks (a workspace member; the first job's starter if not given)."""
     spec = spec_for(job)
     estimate = Estimate(job.estimated_cost, "") if job.estimated_cost is not None else None
-    return start_job(
-        by or job.owner,
-        job.key,
-        spec,
-        idempotency_key,
-        job.image_inputs,
-        estimate=estimate,
-        parent=job.parent,
-        project=job.project,
-        continuation=job.continuation,
-    )
+    with transaction.atomic():
+        new, created = start_job(
+            by or job.owner,
+            job.key,
+            spec,
+            idempotency_key,
+            job.image_inputs,
+            estimate=estimate,
+            parent=job.parent,
+            project=job.project,
+            continuation=job.continuation,
+        )
+        if created:
+            job_resubmitted.send(sender=VideoJob, old=job, new=new)
+    return new, created
 
 
 def spec_for(job: VideoJob, *, with_images: bool = True) -> JobSpec:

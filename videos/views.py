@@ -494,7 +494,10 @@ def clip_star(request, public_id, number):
     clip.star(not clip.starred)
     if request.htmx:
         context = {"clip": clip, "next": request.POST.get("next", "")}
-        return render(request, "videos/library.html#star", context)
+        response = render(request, "videos/library.html#star", context)
+        # What counts winners on the page (a campaign's board) refreshes itself on this.
+        response["HX-Trigger"] = "clip-starred"
+        return response
     return _back(request, f"{clip.job.get_absolute_url()}#clip-{clip.number}")
 
 

@@ -51,6 +51,13 @@ def _stored_chunks(handle, length: int):
         body.close()
 
 
+def _opened_when_read(name: str, size: int):
+    """A stored file's chunks, opened only when the zip comes to it: a package of hundreds of
+    clips holds one file open at a time, and starts sending before it has reached the last
+    (on S3, opening asks the server about the object)."""
+    yield from _stored_chunks(default_storage.open(name, "rb"), size)
+
+
 def first_after_last(first: str, last: str) -> bool:
     return bool(first and last) and int(last) < int(first)
 
@@ -139,7 +146,7 @@ def stored_zip_response(files, extras, filename: str):
     are (name in the zip, bytes), small files made for it (manifests)."""
     archive = ZipStream(sized=True)
     for name, size, arcname in files:
-        archive.add(_stored_chunks(default_storage.open(name, "rb"), size), arcname, size=size)
+        archive.add(_opened_when_read(name, size), arcname, size=size)
     for arcname, data in extras:
         archive.add(data, arcname)
     response = StreamingHttpResponse(archive, content_type="application/zip")
