@@ -19,10 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_campaign_from_brief_to_package(
-    browser, live_server, providers, settings, user, start_worker, screenshot
+    browser, live_server, reachable, user, start_worker, screenshot
 ):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
     make_key(user, label="Sandbox")
     workspace = personal_workspace(user)
     # Its own preset: a transactional test cannot count on those shipped by a data migration.

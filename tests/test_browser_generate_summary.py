@@ -13,9 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def site(live_server, providers, settings, user):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+def site(live_server, reachable, user):
     make_key(user, label="Sandbox")
     BrandKit.objects.create(workspace=personal_workspace(user), name="House style")
     return live_server.url

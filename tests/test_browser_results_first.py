@@ -26,9 +26,7 @@ API_WORDS = re.compile(r"needs_attention|in_progress|\bcollecting\b|\bsubmitting
 
 
 @pytest.fixture
-def site(browser, live_server, providers, settings, user):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+def site(browser, live_server, reachable, user):
     contexts = []
 
     def open_page(device):

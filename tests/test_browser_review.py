@@ -15,9 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def reviewed_clip(agency, user, providers, settings):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+def reviewed_clip(agency, user, reachable):
     key = make_key(user, OPENROUTER_KEY, workspace=agency, label="Agency")
     spec = JobSpec(model="sandbox/multi-clip", prompt="A lighthouse at dawn", duration=4)
     job, _ = lifecycle.start_job(user, key, spec, "review-1", project=make_project(agency))

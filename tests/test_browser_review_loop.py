@@ -24,10 +24,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_a_client_reviews_and_the_next_version_comes_from_their_feedback(
-    browser, live_server, start_worker, providers, settings, user, screenshot, device
+    browser, live_server, start_worker, reachable, user, screenshot, device
 ):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
     start_worker()
     base = live_server.url
     agency = make_workspace(user, "Acme Agency")

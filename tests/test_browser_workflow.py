@@ -32,10 +32,8 @@ def sha256(path) -> str:
 
 
 def test_generate_review_and_save_on_desktop_and_phone(
-    browser, live_server, start_worker, providers, settings, user, screenshot, tmp_path
+    browser, live_server, start_worker, reachable, user, screenshot, tmp_path
 ):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
     start_worker()
     base = live_server.url
     desktop = browser.new_context(**DESKTOP, accept_downloads=True)
@@ -202,12 +200,10 @@ def test_generate_review_and_save_on_desktop_and_phone(
 
 
 def test_without_javascript_every_clip_has_a_download_link(
-    browser, live_server, start_worker, providers, settings, user
+    browser, live_server, start_worker, reachable, user
 ):
     from tests.helpers import run_job
 
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
     key = make_key(user)
     job = run_job(user, key)
     context = browser.new_context(java_script_enabled=False)
