@@ -5,7 +5,7 @@ controls (under the Content Security Policy: no inline styles)."""
 import pytest
 
 from tests.factories import OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, run_in_process, settled, until
+from tests.helpers import DESKTOP, browser_page, log_in, run_in_process, settled, until
 from videos import renditions
 from videos.models import VideoJob
 
@@ -14,16 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def site(browser, live_server, reachable, user):
-    context = browser.new_context(**DESKTOP)
-    page = context.new_page()
-    page.errors = []
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/generate/")
+    errors = []
+    context, page = browser_page(browser, DESKTOP, errors)
+    page.errors = errors
+    log_in(page, live_server.url)
     yield live_server.url, page
     context.close()
 

@@ -13,18 +13,10 @@ import zipfile
 import pytest
 
 from tests.factories import OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, PHONE, accessible, settled, until
+from tests.helpers import DESKTOP, PHONE, accessible, log_in, settled, until
 from videos.models import Clip, VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, base):
-    page.goto(f"{base}/generate/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/generate/")
 
 
 def sha256(path) -> str:
@@ -208,10 +200,7 @@ def test_without_javascript_every_clip_has_a_download_link(
     job = run_job(user, key)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}{job.get_absolute_url()}")
     links = page.get_by_role("link", name="Download clip")
     assert links.count() == 3
