@@ -151,3 +151,13 @@ def browser_page(browser, viewport, errors):
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.on("pageerror", lambda e: errors.append(str(e)))
     return context, page
+
+
+def log_in(page, base, username="alice"):
+    """Log in through the login form, as a person would, with the password the test users are
+    made with (``<name>-pw-1234``); the app then shows the generate page."""
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"{username}-pw-1234")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/generate/")

@@ -11,7 +11,7 @@ import pytest
 from brand.models import Preset
 from campaigns.models import Campaign
 from tests.factories import make_key
-from tests.helpers import DESKTOP, PHONE, accessible, browser_page, settled, until
+from tests.helpers import DESKTOP, PHONE, accessible, browser_page, log_in, settled, until
 from videos.models import Clip, VideoJob
 from workspaces.access import personal_workspace
 
@@ -19,10 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_campaign_from_brief_to_package(
-    browser, live_server, providers, settings, user, start_worker, screenshot
+    browser, live_server, reachable, user, start_worker, screenshot
 ):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
     make_key(user, label="Sandbox")
     workspace = personal_workspace(user)
     # Its own preset: a transactional test cannot count on those shipped by a data migration.
@@ -36,11 +34,7 @@ def test_a_campaign_from_brief_to_package(
     base = live_server.url
     errors = []
     _, page = browser_page(browser, DESKTOP, errors)
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/generate/")
+    log_in(page, base)
 
     # A brand kit, on its own page.
     page.goto(f"{base}/workspaces/{workspace.slug}/brand/kits/new/")
@@ -122,11 +116,7 @@ def test_a_campaign_from_brief_to_package(
 
     # On a phone: the board, without the package (a computer's download).
     _, phone = browser_page(browser, PHONE, errors)
-    phone.goto(f"{base}/login/")
-    phone.get_by_label("Username").fill("alice")
-    phone.get_by_label("Password").fill("alice-pw-1234")
-    phone.get_by_role("button", name="Log in").click()
-    phone.wait_for_url(f"{base}/generate/")
+    log_in(phone, base)
     phone.goto(f"{base}{campaign.get_absolute_url()}")
     phone.get_by_text("The campaign package (one zip) is for computers").wait_for()
     accessible(phone, "campaign board on a phone")

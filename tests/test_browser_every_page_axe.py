@@ -15,7 +15,7 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.factories import make_workspace
-from tests.helpers import DESKTOP, PHONE, accessible, browser_page
+from tests.helpers import DESKTOP, PHONE, accessible, browser_page, log_in
 from tests.test_access_matrix import GUEST, GUEST_REVIEW, OWNER, SCOPED, url_for, world  # noqa: F401 (a fixture)
 from videos.models import Clip
 
@@ -69,14 +69,6 @@ def real_posters():
         default_storage.delete(clip.poster.name)
         default_storage.save(clip.poster.name, io.BytesIO(buffer.getvalue()))
         Clip.objects.filter(pk=clip.pk).update(width=320, height=180)
-
-
-def log_in(page, base):
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/generate/")
 
 
 def test_the_page_list_covers_the_main_pages():

@@ -5,7 +5,7 @@ controls (under the Content Security Policy: no inline styles)."""
 import pytest
 
 from tests.factories import OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, run_in_process, settled, until
+from tests.helpers import DESKTOP, browser_page, log_in, run_in_process, settled, until
 from videos import renditions
 from videos.models import VideoJob
 
@@ -13,19 +13,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def site(browser, live_server, providers, settings, user):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
-    context = browser.new_context(**DESKTOP)
-    page = context.new_page()
-    page.errors = []
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/generate/")
+def site(browser, live_server, reachable, user):
+    errors = []
+    context, page = browser_page(browser, DESKTOP, errors)
+    page.errors = errors
+    log_in(page, live_server.url)
     yield live_server.url, page
     context.close()
 

@@ -6,34 +6,23 @@ import pytest
 
 from brand.models import BrandKit
 from tests.factories import make_key
-from tests.helpers import DESKTOP, PHONE, browser_page, settled
+from tests.helpers import DESKTOP, PHONE, browser_page, log_in, settled
 from workspaces.access import personal_workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def site(live_server, providers, settings, user):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+def site(live_server, reachable, user):
     make_key(user, label="Sandbox")
     BrandKit.objects.create(workspace=personal_workspace(user), name="House style")
     return live_server.url
 
 
-def logged_in(browser, base, viewport, errors):
-    context, page = browser_page(browser, viewport, errors)
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/generate/")
-    return context, page
-
-
 def test_the_summary_follows_the_settings(browser, site, screenshot):
     errors = []
-    context, page = logged_in(browser, site, DESKTOP, errors)
+    context, page = browser_page(browser, DESKTOP, errors)
+    log_in(page, site)
     summary = page.locator("#generate-summary")
     page.get_by_label("Model").select_option("google/veo-3.1")
     summary.get_by_text("Google: Veo 3.1").wait_for()
@@ -62,7 +51,8 @@ def test_the_summary_follows_the_settings(browser, site, screenshot):
 
 def test_on_a_phone_the_summary_comes_after_the_form(browser, site, screenshot):
     errors = []
-    context, page = logged_in(browser, site, PHONE, errors)
+    context, page = browser_page(browser, PHONE, errors)
+    log_in(page, site)
     form = page.locator("form.generate").bounding_box()
     summary = page.locator("#generate-summary").bounding_box()
     assert summary["y"] >= form["y"] + form["height"]

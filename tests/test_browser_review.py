@@ -7,7 +7,7 @@ import pytest
 from providers.base import JobSpec
 from review.models import Comment, Reviewer
 from tests.factories import OPENROUTER_KEY, make_key, make_project
-from tests.helpers import DESKTOP, PHONE, run_in_process, until
+from tests.helpers import DESKTOP, PHONE, browser_page, log_in, run_in_process, until
 from videos import lifecycle
 from workspaces.access import membership_of
 
@@ -15,9 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def reviewed_clip(agency, user, providers, settings):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+def reviewed_clip(agency, user, reachable):
     key = make_key(user, OPENROUTER_KEY, workspace=agency, label="Agency")
     spec = JobSpec(model="sandbox/multi-clip", prompt="A lighthouse at dawn", duration=4)
     job, _ = lifecycle.start_job(user, key, spec, "review-1", project=make_project(agency))
@@ -34,16 +32,9 @@ def reviewed_clip(agency, user, providers, settings):
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_the_clip_review_page(browser, live_server, reviewed_clip, screenshot, device):
-    context = browser.new_context(**(DESKTOP if device == "desktop" else PHONE))
-    page = context.new_page()
     errors = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/generate/")
+    context, page = browser_page(browser, DESKTOP if device == "desktop" else PHONE, errors)
+    log_in(page, live_server.url)
     clip = reviewed_clip
     page.goto(f"{live_server.url}/videos/{clip.job.public_id}/clips/1/review/")
     video = page.locator("[data-review-video]")
@@ -81,11 +72,7 @@ def test_the_clip_review_page(browser, live_server, reviewed_clip, screenshot, d
 def test_the_project_review_page(browser, live_server, reviewed_clip, screenshot):
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/generate/")
+    log_in(page, live_server.url)
     project = reviewed_clip.job.project
     page.goto(
         f"{live_server.url}/workspaces/{project.workspace.slug}/projects/{project.public_id}/review/"

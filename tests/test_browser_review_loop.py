@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from inbox.models import Notification
 from tests.factories import add_member, make_key, make_project, make_user, make_workspace
-from tests.helpers import DESKTOP, PHONE, accessible, browser_page, settled, until
+from tests.helpers import DESKTOP, PHONE, accessible, browser_page, log_in, settled, until
 from videos.models import VideoJob
 from workspaces.models import Membership
 
@@ -24,10 +24,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_a_client_reviews_and_the_next_version_comes_from_their_feedback(
-    browser, live_server, start_worker, providers, settings, user, screenshot, device
+    browser, live_server, start_worker, reachable, user, screenshot, device
 ):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
     start_worker()
     base = live_server.url
     agency = make_workspace(user, "Acme Agency")
@@ -39,11 +37,7 @@ def test_a_client_reviews_and_the_next_version_comes_from_their_feedback(
 
     # A member generates in the client's project, inside the agency's workspace.
     member_context, page = browser_page(browser, viewport, errors)
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill("member")
-    page.get_by_label("Password").fill("member-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/generate/")
+    log_in(page, base, "member")
     page.goto(f"{base}{reverse('videos:generate', args=[agency.slug])}")
     # Each choice re-renders part of the form: let each answer land before the next choice.
     page.get_by_label("Model").select_option("sandbox/multi-clip")

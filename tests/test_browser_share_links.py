@@ -11,7 +11,7 @@ from PIL import Image
 
 from sandbox.clips import ClipSpec, render
 from tests.factories import add_member, make_job, make_project, make_user
-from tests.helpers import DESKTOP, PHONE, browser_page, until
+from tests.helpers import DESKTOP, PHONE, browser_page, log_in, until
 from videos.models import Clip, VideoJob
 from workspaces.access import create_workspace
 from workspaces.models import Membership
@@ -69,11 +69,7 @@ def test_a_client_opens_a_share_link_and_compares_versions(
     errors = []
     member_context, page = browser_page(browser, DESKTOP, errors)
     member_context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/generate/")
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/workspaces/{agency.slug}/clients/")
     page.get_by_role("link", name="Share links").click()
     page.get_by_label("Label").fill("Northwind marketing")

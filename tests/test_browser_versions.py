@@ -9,7 +9,7 @@ from PIL import Image
 
 from providers.base import JobSpec
 from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, PHONE, run_in_process
+from tests.helpers import DESKTOP, PHONE, browser_page, log_in, run_in_process
 from videos import lifecycle
 from videos.models import Clip, VideoJob
 
@@ -17,23 +17,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def site(browser, live_server, providers, settings, user):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+def site(browser, live_server, reachable, user):
     contexts = []
 
     def open_page(device):
-        context = browser.new_context(**device)
+        errors = []
+        context, page = browser_page(browser, device, errors)
         contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill("alice")
-        page.get_by_label("Password").fill("alice-pw-1234")
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{live_server.url}/generate/")
+        page.errors = errors
+        log_in(page, live_server.url)
         return page
 
     yield live_server.url, open_page

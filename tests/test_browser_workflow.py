@@ -13,18 +13,10 @@ import zipfile
 import pytest
 
 from tests.factories import OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, PHONE, accessible, settled, until
+from tests.helpers import DESKTOP, PHONE, accessible, log_in, settled, until
 from videos.models import Clip, VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, base):
-    page.goto(f"{base}/generate/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/generate/")
 
 
 def sha256(path) -> str:
@@ -32,10 +24,8 @@ def sha256(path) -> str:
 
 
 def test_generate_review_and_save_on_desktop_and_phone(
-    browser, live_server, start_worker, providers, settings, user, screenshot, tmp_path
+    browser, live_server, start_worker, reachable, user, screenshot, tmp_path
 ):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
     start_worker()
     base = live_server.url
     desktop = browser.new_context(**DESKTOP, accept_downloads=True)
@@ -206,20 +196,15 @@ def test_generate_review_and_save_on_desktop_and_phone(
 
 
 def test_without_javascript_every_clip_has_a_download_link(
-    browser, live_server, start_worker, providers, settings, user
+    browser, live_server, start_worker, reachable, user
 ):
     from tests.helpers import run_job
 
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
     key = make_key(user)
     job = run_job(user, key)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}{job.get_absolute_url()}")
     links = page.get_by_role("link", name="Download clip")
     assert links.count() == 3

@@ -18,7 +18,7 @@ from tests.factories import (
     make_workspace,
     member,
 )
-from tests.helpers import DESKTOP, PHONE
+from tests.helpers import DESKTOP, PHONE, log_in
 from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -218,11 +218,7 @@ def test_the_picker_changes_the_other_version_without_javascript(
     v1, _, v3, _ = chain["versions"]
     context = browser.new_context(java_script_enabled=False, **device)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("alice-pw-1234")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/generate/")
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}{compare_url(v3)}")
     assert page.get_by_role("heading", level=1).inner_text() == "Version 2 and version 3"
     page.get_by_label("Compare with").select_option(label="Version 1")

@@ -56,9 +56,7 @@ def test_typical_wait_counts_only_the_latest_jobs_and_only_visible_ones(user):
 
 
 @pytest.fixture
-def key(user, providers, settings):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+def key(user, reachable):
     return make_key(user)
 
 

@@ -389,10 +389,8 @@ def test_clients_and_job_pages_link_to_review(agency, project, clip):
 
 
 @pytest.fixture
-def sandbox_clip(agency, user, project, providers, settings):
+def sandbox_clip(agency, user, project, reachable):
     """A clip made at the sandbox with a key of the agency, so revisions can be sent."""
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
     key = make_key(user, workspace=agency, label="Agency key")
     job = make_job(
         user,
@@ -469,9 +467,7 @@ def test_revise_needs_a_usable_key(agency, sandbox_clip):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_finished_revision_is_the_clip_s_next_version(agency, user, project, providers, settings):
-    port = providers.url.rsplit(":", 1)[1]
-    settings.ALLOW_PRIVATE_HOSTS = [f"127.0.0.1:{port}", f"localhost:{port}"]
+def test_a_finished_revision_is_the_clip_s_next_version(agency, user, project, reachable):
     from providers.base import JobSpec
     from videos import lifecycle
 

@@ -27,7 +27,7 @@ from django.test import RequestFactory
 
 from providers.openrouter import OpenRouterProvider
 from tests.factories import OPENROUTER_KEY, make_job
-from tests.helpers import finished_output, until
+from tests.helpers import finished_output, log_in, until
 from videos.media import ingest, serving
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "marketos" / "settings.py"
@@ -325,11 +325,7 @@ def test_a_browser_plays_a_clip_and_shows_its_poster_from_s3(
         page = context.new_page()
         errors = []
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill("alice")
-        page.get_by_label("Password").fill("alice-pw-1234")
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{live_server.url}/generate/")
+        log_in(page, live_server.url)
         page.goto(f"{live_server.url}{job.get_absolute_url()}")
         video = page.locator("video").first
         video.evaluate("v => { v.preload = 'auto'; v.load(); }")
