@@ -11,7 +11,13 @@ from cryptography.fernet import Fernet
 
 SANDBOX = "127.0.0.1:8100"
 DEMO_SETTINGS = {
-    "MARKETOS_DEBUG": "1",
+    # The demo runs as the product runs (its own 404 and 500 pages, compressed static files),
+    # only over plain HTTP on this machine.
+    "MARKETOS_DEBUG": "0",
+    "MARKETOS_DEMO": "1",
+    "MARKETOS_SECURE_COOKIES": "0",
+    "MARKETOS_SSL_REDIRECT": "0",
+    "MARKETOS_HSTS_SECONDS": "0",
     "MARKETOS_ALLOWED_HOSTS": "localhost,127.0.0.1",
     # Both providers are played by the offline sandbox (see Procfile).
     "MARKETOS_OPENROUTER_BASE_URL": f"http://{SANDBOX}/api/v1",

@@ -1,10 +1,12 @@
 """Start-up configuration: production refuses to run without secrets, and passes check --deploy."""
 
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +76,23 @@ def test_demo_env_is_written_once_and_reused(tmp_path):
     path = tmp_path / "demo.env"
     assert run("-m", "marketos.demo_env", str(path), env_extra={}).returncode == 0
     first = path.read_text()
-    assert "MARKETOS_VAULT_KEYS=" in first and "MARKETOS_DEBUG=1" in first
+    assert "MARKETOS_VAULT_KEYS=" in first and "MARKETOS_DEMO=1" in first
+    assert "MARKETOS_DEBUG=0" in first  # the product's own error pages, as deployed
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert run("-m", "marketos.demo_env", str(path), env_extra={}).returncode == 0
     assert path.read_text() == first
+
+
+@pytest.mark.django_db
+def test_the_demo_user_is_made_only_in_the_demo(monkeypatch):
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("MARKETOS_DEMO_PASSWORD", "demo-pw-1234")
+    monkeypatch.delenv("MARKETOS_DEMO", raising=False)
+    with pytest.raises(CommandError, match="only runs in the demo"):
+        call_command("seed_demo")
+    assert not get_user_model().objects.exists()
+    monkeypatch.setenv("MARKETOS_DEMO", "1")
+    call_command("seed_demo", stdout=io.StringIO())
+    assert get_user_model().objects.get(username="demo").check_password("demo-pw-1234")

@@ -1,6 +1,5 @@
 import os
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,14 +14,15 @@ SANDBOX_KEYS = {
 
 
 class Command(BaseCommand):
-    help = "Create (or refresh) the demo user for `make demo`. Only runs with MARKETOS_DEBUG on."
+    help = "Create (or refresh) the demo user for `make demo`. Only runs with MARKETOS_DEMO=1."
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="demo")
 
     def handle(self, *args, username, **options):
-        if not settings.DEBUG:
-            raise CommandError("seed_demo only runs in the demo (MARKETOS_DEBUG=1).")
+        # Never a superuser with a known password on a real deployment by mistake.
+        if os.environ.get("MARKETOS_DEMO") != "1":
+            raise CommandError("seed_demo only runs in the demo (MARKETOS_DEMO=1, make demo).")
         password = os.environ.get("MARKETOS_DEMO_PASSWORD", "")
         if not password:
             raise CommandError("MARKETOS_DEMO_PASSWORD is not set (make demo writes it).")
