@@ -11,7 +11,7 @@ help:
 	@echo "make demo    set up everything and run the app offline on http://127.0.0.1:8000"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff check and format check"
-	@echo "make bench   benchmarks: 1 GiB clip copy, one worker polling 500 jobs, status panel load"
+	@echo "make bench   benchmarks: 1 GiB clip copy, 1 GiB campaign package, one worker polling 500 jobs, status panel load"
 	@echo "make chaos   fault campaign: 200 jobs, 3 workers on PostgreSQL, SIGKILL aimed at the work"
 	@echo "make oracles rebuild the google-genai 3.x request golden files (tests/oracles)"
 
@@ -50,6 +50,7 @@ clean:
 
 bench: venv
 	$(BIN)/python -m bench.collect
+	$(BIN)/python -m bench.package
 	$(BIN)/python -m bench.polling
 	$(BIN)/python -m bench.status
 
