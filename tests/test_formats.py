@@ -393,3 +393,12 @@ def test_the_library_finds_4_5_ads_by_their_format(user, alice):
     make_ready_clip(made_for), make_ready_clip(plain)
     page = alice.get(reverse("videos:library"), {"aspect": "4:5"}).content.decode()
     assert "Made for the feed" in page and "Plain vertical" not in page
+
+
+def test_a_clip_is_not_offered_an_export_in_the_shape_it_has(user):
+    from tests.factories import make_job, make_ready_clip
+
+    clip = make_ready_clip(make_job(user, status=VideoJob.Status.READY))
+    Clip.objects.filter(pk=clip.pk).update(width=1280, height=720)
+    clip.refresh_from_db()
+    assert [f.key for f in clip.export_offers] == ["vertical", "square", "portrait"]

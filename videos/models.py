@@ -1147,9 +1147,11 @@ class Clip(CompareAndSet, models.Model):
 
     @property
     def export_offers(self) -> list:
-        """The ad formats it has no export in yet (or only a failed one)."""
+        """The ad formats it has no export in yet (or only a failed one), but for the one it
+        already has the shape of."""
         taken = {r.format for r in self.renditions.all() if r.status != Rendition.Status.FAILED}
-        return [f for f in formats.FORMATS.values() if f.key not in taken]
+        own = self.shape_format
+        return [f for f in formats.FORMATS.values() if f.key not in taken and f != own]
 
     @classmethod
     def clean_title(cls, title: str) -> str:
