@@ -3,6 +3,7 @@ and priced first, started together once confirmed."""
 
 import hashlib
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -268,3 +269,12 @@ def follow_resubmitted(sender, old, new, **kwargs):
     """A campaign's video submitted again (after a failure) keeps its place in the campaign:
     the board, compare and the package show the new job."""
     Variant.objects.filter(job=old).update(job=new)
+
+
+@receiver(lifecycle.recovery_ran)
+def forget_unstarted_plans(sender, **kwargs):
+    """Plans nobody started or discarded within ``UNSTARTED_PLAN_DAYS`` are forgotten, with
+    their stored images (nothing of them was ever sent)."""
+    since = timezone.now() - timedelta(days=settings.UNSTARTED_PLAN_DAYS)
+    for campaign in Campaign.objects.drafts().filter(created_at__lt=since):
+        campaign.discard()

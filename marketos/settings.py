@@ -340,6 +340,8 @@ CLIP_RETRY_SECONDS = envfloat("MARKETOS_CLIP_RETRY_SECONDS", 5.0)
 CLIP_LEASE_SECONDS = envint("MARKETOS_CLIP_LEASE_SECONDS", 120)
 # Recovery: how often a worker looks for jobs whose task chain died with its worker.
 RECOVERY_INTERVAL_SECONDS = envint("MARKETOS_RECOVERY_INTERVAL_SECONDS", 60)
+# A campaign plan nobody starts or discards is forgotten after this many days.
+UNSTARTED_PLAN_DAYS = envint("MARKETOS_UNSTARTED_PLAN_DAYS", 14)
 # How late a step must be before recovery assumes its worker died.
 RECOVERY_GRACE_SECONDS = envint("MARKETOS_RECOVERY_GRACE_SECONDS", 120)
 

@@ -99,6 +99,19 @@ def until_ended(api, path: str, running: tuple[str, ...], timeout: float = 15.0)
     raise AssertionError(f"{path} never ended")
 
 
+def png_upload(colour="#4f46e5", name="frame.png"):
+    """A real 320x180 PNG as a file a form uploads (a named BytesIO)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 180), colour).save(buffer, format="PNG")
+    buffer.seek(0)
+    buffer.name = name
+    return buffer
+
+
 def png_b64(colour=(200, 20, 20), size=(32, 18)) -> str:
     """A small real PNG, base64-encoded as the APIs take it inline."""
     import base64

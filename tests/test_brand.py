@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 from django.urls import reverse
-from PIL import Image
 
 from brand import compose
 from brand.models import BrandImage, BrandKit, MissingValues, Preset, fill
@@ -22,18 +21,14 @@ from tests.factories import (
     make_workspace,
     member,
 )
-from tests.helpers import run_in_process
+from tests.helpers import png_upload, run_in_process
 from videos.models import VideoJob
 
 pytestmark = pytest.mark.django_db
 
 
-def png(colour="#4f46e5", name="logo.png") -> io.BytesIO:
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 180), colour).save(buffer, format="PNG")
-    buffer.seek(0)
-    buffer.name = name
-    return buffer
+def png(colour="#4f46e5", name="logo.png"):
+    return png_upload(colour, name)
 
 
 def png_bytes(colour="#4f46e5") -> bytes:

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from campaigns.models import Campaign, Variant
 from tests.factories import add_member, make_key, make_project, make_user, make_workspace
-from tests.helpers import run_in_process
+from tests.helpers import png_upload, run_in_process
 from videos.models import Clip, VideoJob
 from workspaces.models import Budget, Membership
 
@@ -158,9 +158,7 @@ def test_what_another_model_cannot_take_is_said_in_the_plan(alice, key):
 
 
 def test_a_discarded_plan_forgets_its_images(alice, key):
-    from tests.test_generate_flows import png
-
-    plan(alice, key, takes=2, first_frame=png())
+    plan(alice, key, takes=2, first_frame=png_upload())
     campaign = Campaign.objects.get()
     stored = [entry["path"] for entry in campaign.image_inputs]
     assert len(stored) == 1 and default_storage.exists(stored[0])  # one copy for both takes
@@ -463,3 +461,32 @@ def test_campaigns_are_not_made_or_moved_in_the_admin(user, key):
     model_admin = admin.site._registry[Campaign]
     assert not model_admin.has_add_permission(request)
     assert {"workspace", "project"} <= set(model_admin.get_readonly_fields(request))
+
+
+def test_plans_nobody_started_are_forgotten_by_the_recovery(alice, user, key, settings):
+    from datetime import timedelta
+
+    from django.dispatch import receiver
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from videos import lifecycle
+
+    plan(alice, key, takes=2, first_frame=png_upload())
+    plan(alice, key, takes=3)
+    old, recent = Campaign.objects.order_by("created_at")
+    Campaign.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=15))
+    image = old.image_inputs[0]["path"]
+
+    # Housekeeping that fails is logged; the recovery still comes back.
+    @receiver(lifecycle.recovery_ran, weak=False)
+    def broken(sender, **kwargs):
+        raise RuntimeError("housekeeping broke")
+
+    try:
+        lifecycle.recover_jobs.call()
+    finally:
+        lifecycle.recovery_ran.disconnect(broken)
+    assert list(Campaign.objects.all()) == [recent]
+    assert not default_storage.exists(image)
+    assert DBTaskResult.objects.filter(task_path=lifecycle.recover_jobs.module_path).exists()

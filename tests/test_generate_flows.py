@@ -2,15 +2,14 @@
 the provider, audio is said out loud, keys that cannot pay cannot start jobs, failures give
 one piece of advice, and clips carry on into their next version."""
 
-import io
 import uuid
 
 import pytest
 from django.urls import reverse
-from PIL import Image
 
 from providers.base import JobSpec
 from tests.factories import GEMINI_KEY, make_key, make_project
+from tests.helpers import png_upload as png
 from tests.helpers import run_in_process
 from videos import lifecycle
 from videos.models import ProviderKey, VideoJob
@@ -26,14 +25,6 @@ def key(user, reachable):
 @pytest.fixture
 def gemini_key(user, reachable):
     return make_key(user, GEMINI_KEY, "gemini", label="Gemini")
-
-
-def png(colour="#4f46e5", name="frame.png") -> io.BytesIO:
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 180), colour).save(buffer, format="PNG")
-    buffer.seek(0)
-    buffer.name = name
-    return buffer
 
 
 def generate(client, key, model, **data):

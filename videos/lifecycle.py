@@ -790,10 +790,19 @@ def recover() -> dict[str, int]:
     return counts
 
 
+# Sent (sender=VideoJob) after each periodic recovery run: the rooms above do their own
+# housekeeping with it (a campaign plan nobody started is forgotten in time).
+recovery_ran = Signal()
+
+
 @task
 def recover_jobs() -> dict:
     """Pick up work dead workers left behind, then come back in a while."""
     counts = recover()
+    # Robust: housekeeping that fails is logged and never stops the recovery coming back.
+    for receiver, outcome in recovery_ran.send_robust(sender=VideoJob):
+        if isinstance(outcome, Exception):
+            log.error("Housekeeping %s failed: %r", receiver.__qualname__, outcome)
     schedule_recovery()
     return counts
 
