@@ -17,7 +17,7 @@ from brand.models import BrandKit, Preset
 from providers.base import Estimate, JobSpec
 from videos import formats, lifecycle
 from videos.images import forget_inputs, save_inputs
-from videos.models import ProviderKey, VideoJob
+from videos.models import Clip, ProviderKey, VideoJob
 from workspaces.models import Project, Workspace
 
 from .package import folder_of
@@ -28,12 +28,29 @@ class CampaignQuerySet(models.QuerySet):
         """The campaigns of the workspaces ``user`` belongs to."""
         return self.filter(workspace__in=Workspace.objects.visible_to(user))
 
-    def started(self):
-        return self.filter(started_at__isnull=False)
-
     def drafts(self):
         """Plans nobody has started (or discarded) yet."""
         return self.filter(started_at__isnull=True)
+
+    def with_summary(self):
+        """Each with how many videos it made (``made``), how many are ready (``ready``), its
+        starred clips (``winners``) and what its videos count for in spend (``spent``)."""
+        spent = (
+            VideoJob.objects.filter(variant__campaign=models.OuterRef("pk"))
+            .order_by()
+            .values("variant__campaign")
+            .annotate(total=models.Sum(VideoJob.objects.charged_amount()))
+            .values("total")
+        )
+        # Distinct: the joins to jobs and clips would count a video once per clip.
+        ready = models.Q(variants__job__status=VideoJob.Status.READY)
+        starred = models.Q(variants__job__clips__starred=True)
+        return self.annotate(
+            made=models.Count("variants", distinct=True),
+            ready=models.Count("variants", filter=ready, distinct=True),
+            winners=models.Count("variants__job__clips", filter=starred, distinct=True),
+            spent=models.Subquery(spent),
+        )
 
 
 class CampaignNotStarted(Exception):
@@ -206,13 +223,46 @@ class Campaign(models.Model):
 
     @staticmethod
     def _spec(entry) -> JobSpec:
-        settings_ = {k: v for k, v in entry["parameters"].items() if k in VideoJob.SETTINGS}
         return JobSpec(
             model=entry["model"],
             prompt=entry["prompt"],
             negative_prompt=entry["negative_prompt"],
-            **settings_,
+            **VideoJob.spec_settings_of(entry["parameters"]),
         )
+
+    def videos(self) -> list["Variant"]:
+        """Its videos in order, each with its job and its ready clips (``clips``, each with
+        its exports and its ``job`` set): three queries, whatever the size."""
+        ready = Clip.objects.filter(status=Clip.Status.READY).prefetch_related("renditions")
+        variants = list(
+            self.variants.select_related("job").prefetch_related(
+                models.Prefetch("job__clips", queryset=ready, to_attr="ready_clips")
+            )
+        )
+        for variant in variants:
+            variant.clips = variant.job.ready_clips
+            for clip in variant.clips:
+                clip.job = variant.job
+        return variants
+
+    def spent(self):
+        """What its videos count for in spend and budgets."""
+        return VideoJob.objects.filter(variant__campaign=self).charged_total()
+
+    def ready_clips(self, picks) -> list:
+        """The ready clips of its videos named by ``picks`` ((job public id, clip number)
+        pairs), in that order, in one query; LookupError when one is not among them."""
+        wanted = {(str(job), number - 1) for job, number in picks}
+        found = {
+            (str(clip.job.public_id), clip.index): clip
+            for clip in Clip.objects.filter(
+                job__variant__campaign=self,
+                status=Clip.Status.READY,
+                job__public_id__in={job for job, _ in picks},
+            ).select_related("job__variant")
+            if (str(clip.job.public_id), clip.index) in wanted
+        }
+        return [found[(str(job), number - 1)] for job, number in picks]
 
     def discard(self) -> bool:
         """Forget a plan nobody started, and its stored images."""

@@ -2,7 +2,6 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +11,6 @@ from django_htmx.http import HttpResponseStopPolling
 
 from videos.forms import GenerateForm
 from videos.media import serving
-from videos.models import Clip, VideoJob
 from videos.views import generate_context, is_mobile
 from workspaces import access
 from workspaces.models import OverBudget, TeamRuleBroken
@@ -31,33 +29,13 @@ def _campaign(request, public_id, needs=None) -> Campaign:
     )
 
 
-# What a campaign's videos count for in spend (VideoJob.charged_amount), by the database.
-_spent = (
-    VideoJob.objects.filter(variant__campaign=OuterRef("pk"))
-    .order_by()
-    .values("variant__campaign")
-    .annotate(total=Sum(VideoJob.objects.charged_amount()))
-    .values("total")
-)
-
-
 def campaigns(request, workspace=None):
     """The campaigns of the visitor's workspaces (or of the one in the URL), newest first."""
     scope = access.workspace_in_url(request, workspace)
     found = Campaign.objects.visible_to(request.user).select_related("workspace", "project__client")
     if scope:
         found = found.filter(workspace=scope)
-    # Distinct: the joins to jobs and clips would count a video once per clip.
-    found = found.annotate(
-        made=Count("variants", distinct=True),
-        ready=Count(
-            "variants", filter=Q(variants__job__status=VideoJob.Status.READY), distinct=True
-        ),
-        winners=Count(
-            "variants__job__clips", filter=Q(variants__job__clips__starred=True), distinct=True
-        ),
-        spent=Subquery(_spent),
-    ).order_by("-created_at")
+    found = found.with_summary().order_by("-created_at")
     page = Paginator(found, 20).get_page(request.GET.get("page"))
     return render(request, "campaigns/list.html", {"page": page, "scope": scope})
 
@@ -118,22 +96,10 @@ def _plan_context(request, campaign) -> dict:
     }
 
 
-def campaign_jobs(campaign):
-    return VideoJob.objects.filter(variant__campaign=campaign)
-
-
 def _board_context(request, campaign) -> dict:
-    ready = Clip.objects.filter(status=Clip.Status.READY).prefetch_related("renditions")
-    variants = list(
-        campaign.variants.select_related("job").prefetch_related(
-            Prefetch("job__clips", queryset=ready, to_attr="ready_clips")
-        )
-    )
+    variants = campaign.videos()
     by_format = {}
     for variant in variants:
-        variant.clips = variant.job.ready_clips
-        for clip in variant.clips:
-            clip.job = variant.job
         by_format.setdefault(variant.format_name, []).append(variant)
     return {
         "campaign": campaign,
@@ -142,7 +108,7 @@ def _board_context(request, campaign) -> dict:
         "live": any(not v.job.is_terminal for v in variants),
         "winners": sum(1 for v in variants for clip in v.clips if clip.starred),
         "ready_clips": sum(len(v.clips) for v in variants),
-        "cost": campaign_jobs(campaign).charged_total(),
+        "cost": campaign.spent(),
         "can_star": access.can(request.user, campaign.workspace, "can_generate"),
         "desktop": not is_mobile(request),
     }
@@ -180,20 +146,11 @@ def compare(request, public_id):
     if not 2 <= len(wanted) <= MAX_COMPARED:
         messages.error(request, f"Tick 2 to {MAX_COMPARED} clips to compare them.")
         return redirect(campaign)
-    clips = []
-    for value in wanted:
-        job_id, _, number = value.partition(":")
-        clip = None
-        if number.isascii() and number.isdigit() and len(number) <= 4 and _is_uuid(job_id):
-            clip = (
-                Clip.objects.filter(job__variant__campaign=campaign, status=Clip.Status.READY)
-                .filter(job__public_id=job_id, index=int(number) - 1)
-                .select_related("job__variant")
-                .first()
-            )
-        if clip is None:
-            raise Http404("No such clip in this campaign.")
-        clips.append(clip)
+    picks = [_pick(value) for value in wanted]
+    try:
+        clips = campaign.ready_clips(picks)
+    except LookupError:
+        raise Http404("No such clip in this campaign.") from None
     context = {
         "campaign": campaign,
         "clips": clips,
@@ -203,12 +160,16 @@ def compare(request, public_id):
     return render(request, "campaigns/compare.html", context)
 
 
-def _is_uuid(value: str) -> bool:
+def _pick(value: str) -> tuple[uuid.UUID, int]:
+    """``<job public id>:<clip number>`` as a pair (Http404 for anything else)."""
+    job, _, number = value.partition(":")
     try:
-        uuid.UUID(value)
+        pick = uuid.UUID(job), int(number)
     except ValueError:
-        return False
-    return True
+        raise Http404("No such clip in this campaign.") from None
+    if not number.isascii() or not 1 <= pick[1] <= 9999:
+        raise Http404("No such clip in this campaign.")
+    return pick
 
 
 def package(request, public_id):
@@ -216,15 +177,7 @@ def package(request, public_id):
     manifest in JSON and CSV."""
     campaign = _campaign(request, public_id)
     winners_only = request.GET.get("winners") == "1"
-    ready = Clip.objects.filter(status=Clip.Status.READY).prefetch_related("renditions")
-    variants = list(
-        campaign.variants.select_related("job").prefetch_related(
-            Prefetch("job__clips", queryset=ready, to_attr="ready_clips")
-        )
-    )
-    for variant in variants:
-        variant.clips = variant.job.ready_clips
-    files, extras = packages.contents(campaign, variants, winners_only=winners_only)
+    files, extras = packages.contents(campaign, campaign.videos(), winners_only=winners_only)
     if not files:
         raise Http404("No starred clip yet." if winners_only else "No clip is ready yet.")
     name = f"{slugify(campaign.name)[:50] or 'campaign'}{'-winners' if winners_only else ''}"

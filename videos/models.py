@@ -549,7 +549,13 @@ class VideoJob(CompareAndSet, models.Model):
 
     def spec_settings(self) -> dict:
         """The stored settings as JobSpec keyword arguments."""
-        settings = {name: self.parameters.get(name) for name in self.SETTINGS}
+        return self.spec_settings_of(self.parameters)
+
+    @classmethod
+    def spec_settings_of(cls, parameters: dict) -> dict:
+        """Stored settings (``parameters``: a job's, or a planned one's) as JobSpec keyword
+        arguments."""
+        settings = {name: parameters.get(name) for name in cls.SETTINGS}
         settings["sample_count"] = settings["sample_count"] or 1
         return settings
 
