@@ -33,6 +33,27 @@ def providers(settings, sandbox):
 
 
 @pytest.fixture
+def signed_in(browser, live_server, reachable, user):
+    """(base URL, open_page): ``open_page(viewport)`` is a new browser page logged in as
+    alice, its console and page errors collected in ``page.errors``."""
+    from tests.helpers import browser_page, log_in
+
+    contexts = []
+
+    def open_page(viewport):
+        errors = []
+        context, page = browser_page(browser, viewport, errors)
+        contexts.append(context)
+        page.errors = errors
+        log_in(page, live_server.url)
+        return page
+
+    yield live_server.url, open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def reachable(providers, settings):
     """The sandbox, and the download guard letting clips come from it (it runs on loopback,
     which the guard refuses to anything not named here)."""

@@ -33,6 +33,15 @@ def run_in_process(job):
     return job
 
 
+def run_spec(user, key, idempotency, **spec):
+    """A job of ``spec`` (JobSpec fields) started with no estimate and run to its end in this
+    process, against the sandbox."""
+    from videos import lifecycle
+
+    job, _ = lifecycle.start_job(user, key, JobSpec(**spec), idempotency)
+    return run_in_process(job)
+
+
 def run_job(user, key, prompt="Spring launch teaser", model="sandbox/multi-clip", **spec):
     """Start a job as the form would (with its estimate) and run it whole in this process."""
     import uuid

@@ -14,7 +14,13 @@ import pytest
 
 from providers.base import JobSpec
 from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_job, make_key
-from tests.helpers import DESKTOP, PHONE, accessible, browser_page, log_in, run_in_process, until
+from tests.helpers import (
+    DESKTOP,
+    PHONE,
+    accessible,
+    run_spec,
+    until,
+)
 from videos import lifecycle
 from videos.models import Clip, VideoJob
 
@@ -23,29 +29,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DEVICES = {"desktop": DESKTOP, "phone": PHONE}
 PEOPLES_WORDS = {label for _, label in VideoJob.Status.choices}
 API_WORDS = re.compile(r"needs_attention|in_progress|\bcollecting\b|\bsubmitting\b|google/veo")
-
-
-@pytest.fixture
-def site(browser, live_server, reachable, user):
-    contexts = []
-
-    def open_page(device):
-        errors = []
-        context, page = browser_page(browser, DEVICES[device], errors)
-        contexts.append(context)
-        page.errors = errors
-        log_in(page, live_server.url)
-        return page
-
-    yield live_server.url, open_page
-    for context in contexts:
-        context.close()
-
-
-def start(user, key, idempotency, **spec):
-    """A job run to its end in this process, against the sandbox."""
-    job, _ = lifecycle.start_job(user, key, JobSpec(**spec), idempotency)
-    return run_in_process(job)
 
 
 def in_first_screen(page, locator) -> bool:
@@ -68,7 +51,7 @@ def jobs(user, providers, settings):
     """A job in every state the page shows, made once for both devices."""
     key = make_key(user, OPENROUTER_KEY, label="Agency")
     made = {
-        "ready-single": start(
+        "ready-single": run_spec(
             user,
             key,
             "single",
@@ -77,7 +60,7 @@ def jobs(user, providers, settings):
             duration=4,
             aspect_ratio="16:9",
         ),
-        "ready-three": start(
+        "ready-three": run_spec(
             user,
             key,
             "three",
@@ -87,7 +70,7 @@ def jobs(user, providers, settings):
             aspect_ratio="16:9",
         ),
     }
-    partial = start(
+    partial = run_spec(
         user,
         key,
         "partial",
@@ -110,11 +93,11 @@ def jobs(user, providers, settings):
         )
     made["copying"] = copying
     empty = make_key(user, "sk-or-v1-sandbox-nocredit-000000000000", label="Empty")
-    made["failed"] = start(
+    made["failed"] = run_spec(
         user, empty, "failed", model="google/veo-3.1", prompt="A launch film", duration=8
     )
     gemini = make_key(user, GEMINI_KEY, "gemini", label="Gemini")
-    made["blocked"] = start(
+    made["blocked"] = run_spec(
         user,
         gemini,
         "blocked",
@@ -133,9 +116,9 @@ def jobs(user, providers, settings):
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_every_state_puts_what_matters_first(site, jobs, screenshot, device):
-    base, open_page = site
-    page = open_page(device)
+def test_every_state_puts_what_matters_first(signed_in, jobs, screenshot, device):
+    base, open_page = signed_in
+    page = open_page(DEVICES[device])
 
     def visit(name):
         page.goto(f"{base}{jobs[name].get_absolute_url()}")
@@ -220,9 +203,9 @@ def test_every_state_puts_what_matters_first(site, jobs, screenshot, device):
     assert page.errors == []
 
 
-def test_the_arrows_move_the_carousel_but_not_inside_a_video_or_a_field(site, jobs):
-    base, open_page = site
-    page = open_page("desktop")
+def test_the_arrows_move_the_carousel_but_not_inside_a_video_or_a_field(signed_in, jobs):
+    base, open_page = signed_in
+    page = open_page(DEVICES["desktop"])
     page.goto(f"{base}{jobs['ready-three'].get_absolute_url()}")
     page.locator("[data-carousel].is-enhanced").wait_for()
     count = page.locator(".carousel-count")
@@ -252,13 +235,13 @@ def test_the_arrows_move_the_carousel_but_not_inside_a_video_or_a_field(site, jo
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_a_job_that_ends_while_its_page_is_open_says_so(
-    site, user, start_worker, screenshot, device
+    signed_in, user, start_worker, screenshot, device
 ):
     """The real worker and the sandbox: the page is open while the job runs, and says when it
     is ready: in the tab's title and in a polite live region."""
-    base, open_page = site
+    base, open_page = signed_in
     key = make_key(user, OPENROUTER_KEY, label="Agency")
-    page = open_page(device)
+    page = open_page(DEVICES[device])
     job, _ = lifecycle.start_job(
         user,
         key,

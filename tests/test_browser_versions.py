@@ -7,35 +7,11 @@ import time
 import pytest
 from PIL import Image
 
-from providers.base import JobSpec
 from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, PHONE, browser_page, log_in, run_in_process
-from videos import lifecycle
+from tests.helpers import DESKTOP, PHONE, run_in_process, run_spec
 from videos.models import Clip, VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def site(browser, live_server, reachable, user):
-    contexts = []
-
-    def open_page(device):
-        errors = []
-        context, page = browser_page(browser, device, errors)
-        contexts.append(context)
-        page.errors = errors
-        log_in(page, live_server.url)
-        return page
-
-    yield live_server.url, open_page
-    for context in contexts:
-        context.close()
-
-
-def start(user, key, idempotency, **spec):
-    job, _ = lifecycle.start_job(user, key, JobSpec(**spec), idempotency)
-    return run_in_process(job)
 
 
 def estimate_text(page) -> str:
@@ -49,8 +25,8 @@ def shows(page, text):
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_the_price_follows_the_settings(site, user, screenshot, device, tmp_path):
-    base, open_page = site
+def test_the_price_follows_the_settings(signed_in, user, screenshot, device, tmp_path):
+    base, open_page = signed_in
     make_key(user, OPENROUTER_KEY, label="Agency")
     page = open_page(DESKTOP if device == "desktop" else PHONE)
     page.goto(f"{base}/generate/")
@@ -84,10 +60,10 @@ def test_the_price_follows_the_settings(site, user, screenshot, device, tmp_path
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_a_clip_not_in_storage_has_no_save_button(site, user, screenshot, device):
-    base, open_page = site
+def test_a_clip_not_in_storage_has_no_save_button(signed_in, user, screenshot, device):
+    base, open_page = signed_in
     key = make_key(user, OPENROUTER_KEY)
-    job = start(
+    job = run_spec(
         user,
         key,
         f"partial-{device}",
@@ -112,14 +88,14 @@ def test_a_clip_not_in_storage_has_no_save_button(site, user, screenshot, device
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_failed_and_blocked_jobs_say_what_helps(site, user, screenshot, device):
-    base, open_page = site
+def test_failed_and_blocked_jobs_say_what_helps(signed_in, user, screenshot, device):
+    base, open_page = signed_in
     empty = make_key(user, "sk-or-v1-sandbox-nocredit-000000000000", label="Empty")
     gemini = make_key(user, GEMINI_KEY, "gemini", label="Gemini")
-    failed = start(
+    failed = run_spec(
         user, empty, f"f-{device}", model="google/veo-3.1", prompt="A launch", duration=8
     )
-    blocked = start(
+    blocked = run_spec(
         user,
         gemini,
         f"b-{device}",
@@ -140,10 +116,10 @@ def test_failed_and_blocked_jobs_say_what_helps(site, user, screenshot, device):
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_a_version_chain_and_its_comparison(site, user, screenshot, device):
-    base, open_page = site
+def test_a_version_chain_and_its_comparison(signed_in, user, screenshot, device):
+    base, open_page = signed_in
     key = make_key(user, GEMINI_KEY, "gemini", label="Gemini")
-    first = start(
+    first = run_spec(
         user,
         key,
         f"v1-{device}",
