@@ -379,6 +379,11 @@ def _copy_source(request) -> VideoJob | None:
 # --- jobs -------------------------------------------------------------------------------------
 
 
+# What the job page and its live panel show of a job, fetched with it (the campaign of a
+# campaign's video through its reverse one-to-one).
+JOB_PAGE_RELATED = ("key", "project__client", "owner", "brand_kit", "preset", "variant__campaign")
+
+
 def _job(request, public_id, *related, needs=None) -> VideoJob:
     """A job the visitor may see (else 404) and, if ``needs`` says so, act on (else 403)."""
     return access.get_for_user(
@@ -419,7 +424,7 @@ def _job_context(request, job):
 
 
 def job_detail(request, public_id):
-    job = _job(request, public_id, "key", "project__client", "owner", "brand_kit", "preset")
+    job = _job(request, public_id, *JOB_PAGE_RELATED)
     return _job_page(request, job)
 
 
@@ -525,7 +530,7 @@ def job_live(request, public_id):
         raise Http404("No such video.")
     if request.GET.get("v") == version and live.pass_holds(request, public_id):
         return HttpResponse(status=204)
-    job = _job(request, public_id, "key")
+    job = _job(request, public_id, *JOB_PAGE_RELATED)
     context = _job_context(request, job) | {"poll_url": live.poll_url(request, public_id, version)}
     response = render(request, "videos/job.html#live", context)
     if not context["live"]:
