@@ -1,0 +1,163 @@
+"""No overlap, anywhere: on every page the axe walk visits (the same list, from the access
+matrix), at desktop (1366x900) and phone (390x844) size, no visible control (link, button,
+field, label, disclosure) or piece of text lies over another, and none is cut off: clipped by
+an ancestor that hides its overflow, or partly off the screen's sides.
+
+Text is measured by its line boxes (a paragraph's text beside a link is not "over" it), and
+an element is never compared with what it contains. Text cut short on purpose, with an
+ellipsis, and what scrolls sideways inside its own scroller are not cut off.
+"""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_workspace
+from tests.helpers import DESKTOP, PHONE, browser_page, log_in
+from tests.test_access_matrix import url_for, world  # noqa: F401 (a fixture)
+from tests.test_browser_every_page_axe import guest_pages, member_pages, real_posters, scoped_pages
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Boxes that share less than this (px, each way) only touch: line boxes of neighbouring lines,
+# a focus ring's width.
+SLACK = 3
+
+# What the page shows, as boxes: every visible control, every visible run of text (per line),
+# then which of them overlap, and which are cut off. Returns findings as plain strings.
+FIND_PROBLEMS = """(slack) => {
+  const CONTROLS = "a[href], button, input:not([type=hidden]), select, textarea, label, summary";
+  const width = document.documentElement.clientWidth;
+  const name = (el) => {
+    const text = (el.innerText || el.value || el.getAttribute("aria-label") || el.alt || "")
+      .trim().replace(/\\s+/g, " ").slice(0, 40);
+    const id = el.id ? "#" + el.id : "";
+    const cls = el.classList.length ? "." + [...el.classList].slice(0, 2).join(".") : "";
+    return `${el.tagName.toLowerCase()}${id}${cls}${text ? ` "${text}"` : ""}`;
+  };
+  // Hidden from sight: not rendered, transparent, or inside something shrunk to a pixel
+  // (.visually-hidden) or clipped away on purpose.
+  const hidden = (el) => {
+    if (!el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return true;
+    for (let up = el; up && up !== document.body; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      if (style.clip !== "auto" && style.position === "absolute") return true;
+      if (style.clipPath !== "none") return true;
+      const box = up.getBoundingClientRect();
+      if (box.width <= 1 && box.height <= 1) return true;
+    }
+    return false;
+  };
+  const boxes = [];  // {owner, rects, what}
+  for (const el of document.querySelectorAll(CONTROLS)) {
+    if (hidden(el)) continue;
+    const rects = [...el.getClientRects()].filter((r) => r.width > 1 && r.height > 1);
+    if (rects.length) boxes.push({ owner: el, rects, what: name(el), text: false });
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !el) continue;
+    if (el.closest("script, style, template, option, select, textarea")) continue;
+    if (hidden(el)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const rects = [...range.getClientRects()].filter((r) => r.width > 1 && r.height > 1);
+    const words = node.textContent.trim().replace(/\\s+/g, " ").slice(0, 40);
+    const what = `text "${words}" in ${name(el)}`;
+    if (rects.length) boxes.push({ owner: el, rects, what, text: true });
+  }
+  const overlap = (a, b) =>
+    Math.min(a.right, b.right) - Math.max(a.left, b.left) > slack &&
+    Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > slack;
+  const related = (a, b) => a === b || a.contains(b) || b.contains(a);
+  // A label's own control and a control's own label are one thing.
+  const labelled = (a, b) =>
+    (a.tagName === "LABEL" && a.control === b) || (b.tagName === "LABEL" && b.control === a);
+  const found = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (related(a.owner, b.owner) || labelled(a.owner, b.owner)) continue;
+      if (a.rects.some((r) => b.rects.some((s) => overlap(r, s)))) {
+        found.push(`overlap: ${a.what} and ${b.what}`);
+      }
+    }
+  }
+  // Cut off: by an ancestor that clips its overflow, or by the sides of the screen.
+  for (const box of boxes) {
+    let sideways = false;
+    for (let up = box.owner.parentElement; up && up !== document.body; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      const shortened = style.textOverflow === "ellipsis" || style.webkitLineClamp !== "none";
+      if (shortened || ["auto", "scroll"].includes(style.overflowX)) { sideways = true; break; }
+      const clipsX = ["hidden", "clip"].includes(style.overflowX);
+      const clipsY = ["hidden", "clip"].includes(style.overflowY);
+      if (!clipsX && !clipsY) continue;
+      const edge = up.getBoundingClientRect();
+      for (const r of box.rects) {
+        const outX = clipsX && (r.left < edge.left - slack || r.right > edge.right + slack);
+        const outY = clipsY && (r.top < edge.top - slack || r.bottom > edge.bottom + slack);
+        const seen =
+          r.right > edge.left && r.left < edge.right && r.bottom > edge.top && r.top < edge.bottom;
+        if (seen && (outX || outY)) { found.push(`cut off by ${name(up)}: ${box.what}`); break; }
+      }
+    }
+    if (sideways || getComputedStyle(box.owner).textOverflow === "ellipsis") continue;
+    for (const r of box.rects) {
+      const partly =
+        (r.left < -slack && r.right > 0) || (r.right > width + slack && r.left < width);
+      const where = `${Math.round(r.left)} to ${Math.round(r.right)} px`;
+      if (partly) { found.push(`off the screen (${where}): ${box.what}`); break; }
+    }
+  }
+  return [...new Set(found)];
+}"""
+
+
+def problems_on(page, where: str, screenshot) -> list[str]:
+    """What overlaps or is cut off on ``page``; a page with problems is photographed."""
+    page.wait_for_load_state("networkidle")
+    found = [f"{where}: {problem}" for problem in page.evaluate(FIND_PROBLEMS, SLACK)]
+    if found:
+        screenshot(page, "overlap-" + "".join(c if c.isalnum() else "-" for c in where))
+    return found
+
+
+def test_no_control_or_text_overlaps_or_is_cut_off_on_any_page(
+    browser,
+    live_server,
+    world,  # noqa: F811
+    user,
+    screenshot,
+):
+    make_workspace(user, "Acme Agency")  # two workspaces: the top bar has its switcher
+    user.is_staff = True  # and the Admin link
+    user.save()
+    real_posters()
+    base = live_server.url
+    errors: list[str] = []
+    problems: list[str] = []
+    for viewport, size in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        context, page = browser_page(browser, viewport, errors)
+        log_in(page, base)
+        for name in member_pages():
+            page.goto(base + url_for(name, world))
+            problems += problems_on(page, f"{name} ({size})", screenshot)
+        for name in scoped_pages():
+            page.goto(base + reverse(name, args=[world["workspace"].slug]))
+            problems += problems_on(page, f"{name} in a workspace ({size})", screenshot)
+        context.close()
+
+        context, page = browser_page(browser, viewport, errors)
+        for name, path in (("login", "/login/"), ("404", "/no-such-page/")):
+            page.goto(base + path)
+            problems += problems_on(page, f"{name} ({size})", screenshot)
+        page.goto(base + url_for("share:gate", world))
+        problems += problems_on(page, f"share gate ({size})", screenshot)
+        page.get_by_label("Your name").fill("Dana")
+        page.get_by_role("button", name="Show me the videos").click()
+        for name in guest_pages():
+            page.goto(base + url_for(name, world, token=world["token"]))
+            problems += problems_on(page, f"{name} ({size})", screenshot)
+        context.close()
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
