@@ -11,6 +11,7 @@ ellipsis, and what scrolls sideways inside its own scroller are not cut off.
 import pytest
 from django.urls import reverse
 
+from brand.models import Preset
 from tests.factories import make_workspace
 from tests.helpers import DESKTOP, PHONE, browser_page, log_in
 from tests.test_access_matrix import url_for, world  # noqa: F401 (a fixture)
@@ -73,20 +74,31 @@ FIND_PROBLEMS = """(slack) => {
   // A label's own control and a control's own label are one thing.
   const labelled = (a, b) =>
     (a.tagName === "LABEL" && a.control === b) || (b.tagName === "LABEL" && b.control === a);
+  // A problem is told once per control (a button and the text in it are one thing).
+  const ids = new Map();
+  const root = (el) => {
+    const whole = el.closest(CONTROLS) || el;
+    if (!ids.has(whole)) ids.set(whole, ids.size);
+    return ids.get(whole);
+  };
+  const told = new Set();
+  const once = (key) => !told.has(key) && told.add(key);
   const found = [];
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
       const a = boxes[i], b = boxes[j];
       if (related(a.owner, b.owner) || labelled(a.owner, b.owner)) continue;
-      if (a.rects.some((r) => b.rects.some((s) => overlap(r, s)))) {
-        found.push(`overlap: ${a.what} and ${b.what}`);
-      }
+      if (!a.rects.some((r) => b.rects.some((s) => overlap(r, s)))) continue;
+      const pair = [root(a.owner), root(b.owner)].sort().join(" ");
+      if (once("overlap " + pair)) found.push(`overlap: ${a.what} and ${b.what}`);
     }
   }
   // Cut off: by an ancestor that clips its overflow, or by the sides of the screen.
   for (const box of boxes) {
     let sideways = false;
-    for (let up = box.owner.parentElement; up && up !== document.body; up = up.parentElement) {
+    // Text is clipped by the element holding it too; a control only by those around it.
+    const first = box.text ? box.owner : box.owner.parentElement;
+    for (let up = first; up && up !== document.body; up = up.parentElement) {
       const style = getComputedStyle(up);
       const shortened = style.textOverflow === "ellipsis" || style.webkitLineClamp !== "none";
       if (shortened || ["auto", "scroll"].includes(style.overflowX)) { sideways = true; break; }
@@ -99,7 +111,9 @@ FIND_PROBLEMS = """(slack) => {
         const outY = clipsY && (r.top < edge.top - slack || r.bottom > edge.bottom + slack);
         const seen =
           r.right > edge.left && r.left < edge.right && r.bottom > edge.top && r.top < edge.bottom;
-        if (seen && (outX || outY)) { found.push(`cut off by ${name(up)}: ${box.what}`); break; }
+        if (!seen || !(outX || outY)) continue;
+        if (once(`cut ${root(box.owner)}`)) found.push(`cut off by ${name(up)}: ${box.what}`);
+        break;
       }
     }
     if (sideways || getComputedStyle(box.owner).textOverflow === "ellipsis") continue;
@@ -107,10 +121,12 @@ FIND_PROBLEMS = """(slack) => {
       const partly =
         (r.left < -slack && r.right > 0) || (r.right > width + slack && r.left < width);
       const where = `${Math.round(r.left)} to ${Math.round(r.right)} px`;
-      if (partly) { found.push(`off the screen (${where}): ${box.what}`); break; }
+      if (!partly) continue;
+      if (once(`off ${root(box.owner)}`)) found.push(`off the screen (${where}): ${box.what}`);
+      break;
     }
   }
-  return [...new Set(found)];
+  return found;
 }"""
 
 
@@ -134,6 +150,13 @@ def test_no_control_or_text_overlaps_or_is_cut_off_on_any_page(
     user.is_staff = True  # and the Admin link
     user.save()
     real_posters()
+    # A preset with a prompt as long as those that come with the app (which a flushed
+    # database no longer has).
+    Preset.objects.create(
+        workspace=world["workspace"],
+        name="Kitchen morning",
+        prompt_template="A slow, low-angle dolly-in on {product} on a sunlit worktop, " * 4,
+    )
     base = live_server.url
     errors: list[str] = []
     problems: list[str] = []
@@ -161,3 +184,45 @@ def test_no_control_or_text_overlaps_or_is_cut_off_on_any_page(
             problems += problems_on(page, f"{name} ({size})", screenshot)
         context.close()
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+SAMPLE = """<!doctype html><html><body style="margin:0;font:16px sans-serif">
+<div style="position:relative;height:40px">
+  <a href="#" id="under">Under</a>
+  <button id="over" style="position:absolute;left:10px;top:0">Over</button>
+</div>
+<div style="width:80px;height:20px;overflow:hidden">
+  <button id="clipped" style="width:200px">Clipped</button>
+</div>
+<p id="short" style="width:90px;height:20px;overflow:hidden">Two lines of text here</p>
+<p style="margin-left:360px;white-space:nowrap">
+  <a href="#" id="offscreen">Beyond the right edge</a>
+</p>
+<p>Text beside <a href="#">a link</a> and text again, wrapping or not.</p>
+<label for="f">Name</label> <input id="f">
+<label>Wrapped <input></label>
+<div style="width:60px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap">
+  A name cut short
+</div>
+<div style="width:60px;overflow-x:auto">
+  <span style="white-space:nowrap">A table that scrolls</span>
+</div>
+<span style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)">
+  Hidden
+</span>
+<a href="#" style="position:absolute;left:-999px">Skip link</a>
+</body></html>"""
+
+
+def test_the_check_finds_overlaps_and_cut_offs_and_leaves_what_is_meant(browser):
+    """The check itself: what it must find, and what it must leave alone."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_content(SAMPLE)
+    found = page.evaluate(FIND_PROBLEMS, SLACK)
+    context.close()
+    assert len(found) == 4, found
+    assert any(f.startswith("cut off by p#short") for f in found), found
+    assert any("overlap" in f and "#under" in f and "#over" in f for f in found), found
+    assert any(f.startswith("cut off by div") and "#clipped" in f for f in found), found
+    assert any(f.startswith("off the screen") and "#offscreen" in f for f in found), found
