@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from brand.models import Preset
 from tests.factories import make_workspace
-from tests.helpers import DESKTOP, PHONE, browser_page, log_in
+from tests.helpers import DESKTOP, PHONE, browser_page, log_in, settled
 from tests.test_access_matrix import url_for, world  # noqa: F401 (a fixture)
 from tests.test_browser_every_page_axe import guest_pages, member_pages, real_posters, scoped_pages
 
@@ -132,7 +132,11 @@ FIND_PROBLEMS = """(slack) => {
 
 def problems_on(page, where: str, screenshot) -> list[str]:
     """What overlaps or is cut off on ``page``; a page with problems is photographed."""
-    page.wait_for_load_state("networkidle")
+    # Loaded, fonts and images laid out, no htmx request on its way (quicker than waiting for
+    # the network to stay idle, page after page).
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    settled(page)
     found = [f"{where}: {problem}" for problem in page.evaluate(FIND_PROBLEMS, SLACK)]
     if found:
         screenshot(page, "overlap-" + "".join(c if c.isalnum() else "-" for c in where))
