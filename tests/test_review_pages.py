@@ -405,8 +405,17 @@ def sandbox_clip(agency, user, project, reachable):
     return make_ready_clip(job)
 
 
-def revise_url(clip, comment):
-    return comment_url(clip, "review:revise", comment)
+def revise_url(clip, *comments):
+    """The revise page of ``clip``, with ``comments`` ticked (none named: every open one)."""
+    url = page_url(clip, "review:revise")
+    return url + "".join(
+        f"{'&' if n else '?'}comments={c.public_id}" for n, c in enumerate(comments)
+    )
+
+
+def answering(*comments, **data):
+    """A revise form's POST data answering ``comments``."""
+    return {"comments": [str(c.public_id) for c in comments], **data}
 
 
 def test_revise_shows_what_will_be_sent_and_what_it_costs(agency, sandbox_clip):
@@ -415,7 +424,7 @@ def test_revise_shows_what_will_be_sent_and_what_it_costs(agency, sandbox_clip):
     html = response.content.decode()
     assert response.status_code == 200
     assert (
-        "A lighthouse at dawn\n\nChange from the previous version (at 0:02): Make the sky pink"
+        "A lighthouse at dawn\n\nChanges from the previous version:\n- At 0:02: Make the sky pink"
         in html
     )
     assert re.search(r"Estimated cost: <strong>\$\d+\.\d\d</strong>", html)
@@ -426,9 +435,9 @@ def test_revise_shows_what_will_be_sent_and_what_it_costs(agency, sandbox_clip):
 def test_revise_starts_the_next_version_once(agency, user, project, sandbox_clip):
     comment = alice_says(agency, sandbox_clip, "Make the sky pink")
     client = as_role(agency, "member")
-    data = {"idempotency_key": "rev-1", "prompt": "A lighthouse at dawn, pink sky"}
-    first = client.post(revise_url(sandbox_clip, comment), data)
-    again = client.post(revise_url(sandbox_clip, comment), data)
+    data = answering(comment, idempotency_key="rev-1", prompt="A lighthouse at dawn, pink sky")
+    first = client.post(revise_url(sandbox_clip), data)
+    again = client.post(revise_url(sandbox_clip), data)
     new = VideoJob.objects.get(idempotency_key="rev-1")
     assert first["Location"] == again["Location"] == new.get_absolute_url()
     assert VideoJob.objects.count() == 2
@@ -452,11 +461,20 @@ def test_revise_refuses_viewers_strangers_and_bad_input(agency, sandbox_clip, ot
     )
     assert logged_in(other_user).get(url).status_code == 404
     member_client = as_role(agency, "member")
-    empty = member_client.post(url, {"idempotency_key": "e", "prompt": ""})
+    empty = member_client.post(url, answering(comment, idempotency_key="e", prompt=""))
     assert empty.status_code == 400 and "The prompt cannot be empty." in empty.content.decode()
-    missing = url.replace(str(comment.public_id), str(uuid.uuid4()))
+    none = member_client.post(url, {"idempotency_key": "n", "prompt": "Pinker"})
+    assert none.status_code == 400 and "Tick the comments this version answers." in (
+        none.content.decode()
+    )
+    unknown = member_client.post(url, answering(Comment(), idempotency_key="u", prompt="Pinker"))
+    assert unknown.status_code == 400 and 'value="Pinker"' not in unknown.content.decode()
+    missing = reverse("review:revise", args=[uuid.uuid4(), 1])
     assert member_client.get(missing).status_code == 404
     assert VideoJob.objects.count() == 1
+    comment.resolve(by=Reviewer.member(member(agency, "alice")))
+    nothing_open = member_client.get(url)
+    assert nothing_open.status_code == 302 and nothing_open["Location"] == page_url(sandbox_clip)
 
 
 def test_revise_needs_a_usable_key(agency, sandbox_clip):
@@ -484,7 +502,7 @@ def test_a_finished_revision_is_the_clip_s_next_version(agency, user, project, r
     clip = first.clips.get()
     comment = alice_says(agency, clip, "Make it red")
     alice = as_role(agency, "alice")
-    alice.post(revise_url(clip, comment), {"idempotency_key": "r1", "prompt": "A red kite"})
+    alice.post(revise_url(clip), answering(comment, idempotency_key="r1", prompt="A red kite"))
     second = run_in_process(VideoJob.objects.get(idempotency_key="r1"))
     assert second.status == VideoJob.Status.READY, second.error
     new_clip = second.clips.get()
@@ -525,9 +543,11 @@ def test_a_guest_sees_only_the_versions_their_link_shows(agency, user, project, 
         user, agency, project=project, status="ready", parent=clip, continuation="revise", version=2
     )
     newer = make_ready_clip(second)
+    unshared = make_ready_clip(make_job(user, agency, project=project, status="ready"))
     job_link, token = ShareLink.create(by=member(agency, "alice"), job=second)
     html = guest_client(job_link).get(guest_url("review:guest_clip", token, newer)).content
-    assert b"Version 1" not in html and b"Versions" not in html
+    assert guest_url("review:guest_clip", token, clip).encode() in html  # the video's versions
+    assert str(unshared.job.public_id).encode() not in html
     project_link, token = share(agency, project)
     html = guest_client(project_link).get(guest_url("review:guest_clip", token, newer)).content
     assert guest_url("review:guest_clip", token, clip).encode() in html
@@ -555,11 +575,12 @@ def test_where_the_model_edits_clips_a_revision_can_edit_the_clip_itself(
     client = as_role(agency, "member")
     url = revise_url(sandbox_clip, comment)
     assert "Edit this clip instead" in client.get(url).content.decode()
-    page = client.get(f"{url}?way=edit").content.decode()
-    assert "Edit instruction sent to the provider" in page and "Edit into version 2" in page
+    page = client.get(f"{url}&way=edit").content.decode()
+    assert "Edit instruction sent to the provider" in page
+    assert "\nAt 0:02: Make the sky pink</textarea>" in page and "Edit into version 2" in page
     assert re.search(r"Estimated cost: <strong>\$\d+\.\d\d</strong>", page)
-    data = {"idempotency_key": "edit-1", "prompt": "Make the sky pink"}
-    response = client.post(f"{url}?way=edit", data)
+    data = answering(comment, idempotency_key="edit-1", prompt="Make the sky pink")
+    response = client.post(f"{page_url(sandbox_clip, 'review:revise')}?way=edit", data)
     new = VideoJob.objects.get(idempotency_key="edit-1")
     assert response["Location"] == new.get_absolute_url()
     assert (new.continuation, new.parent, new.version, new.project) == (
@@ -576,5 +597,5 @@ def test_where_the_model_cannot_edit_the_revision_is_a_new_generation(agency, sa
     comment = alice_says(agency, sandbox_clip, "Pinker")
     VideoJob.objects.filter(pk=sandbox_clip.job.pk).update(provider_job_id="")  # nothing to edit
     client = as_role(agency, "member")
-    page = client.get(f"{revise_url(sandbox_clip, comment)}?way=edit").content.decode()
+    page = client.get(f"{revise_url(sandbox_clip, comment)}&way=edit").content.decode()
     assert "Edit this clip instead" not in page and "Make version 2" in page

@@ -364,13 +364,16 @@ def test_a_guest_reaches_only_what_their_link_shares(agency, work, user):
         assert guest.get(reverse(name, args=[other_token, first.public_id, 1])).status_code == 302
         assert guest.get(reverse(name, args=[project_token, first.public_id, 9])).status_code == 404
     assert status(guest, "share:overview", other_token) == 302
-    # A link to version 2 alone does not open version 1, nor a comparison with it.
+    # A link to one video opens its versions (version 1 too, from a link made on version 2),
+    # never another video of the project or workspace.
     one = admitted(job_token)
     assert status(one, "share:clip_file", job_token, second.public_id, 1) == 200
-    assert status(one, "share:clip_file", job_token, first.public_id, 1) == 404
-    assert status(one, "share:compare", job_token, second.public_id) == 404
+    assert status(one, "share:clip_file", job_token, first.public_id, 1) == 200
+    assert status(one, "share:compare", job_token, second.public_id) == 200
+    assert status(one, "share:clip_file", job_token, other.public_id, 1) == 404
+    assert status(one, "review:guest_clip", job_token, other.public_id, 1) == 404
     page = one.get(reverse("share:overview", args=[job_token])).content.decode()
-    assert "Version 2" in page and "Version 1" not in page and "Compare" not in page
+    assert str(other.public_id) not in page
     # A clip not (yet) in storage is not shared.
     Clip.objects.filter(pk=work["first_clip"].pk).update(status=Clip.Status.COPYING)
     assert status(guest, "share:clip_file", project_token, first.public_id, 1) == 404
