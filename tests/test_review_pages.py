@@ -599,3 +599,77 @@ def test_where_the_model_cannot_edit_the_revision_is_a_new_generation(agency, sa
     client = as_role(agency, "member")
     page = client.get(f"{revise_url(sandbox_clip, comment)}&way=edit").content.decode()
     assert "Edit this clip instead" not in page and "Make version 2" in page
+
+
+# --- links to a project's videos, sharing from the job page, revising from several comments -----
+
+
+def test_the_project_page_counts_links_to_its_videos_too(agency, project, clip):
+    alice = as_role(agency, "alice")
+    assert "No live share link" in alice.get(project_url(project)).content.decode()
+    ShareLink.create(by=member(agency, "alice"), job=clip.job, label="Dana's video")
+    html = alice.get(project_url(project)).content.decode()
+    assert "No live share link" not in html
+    assert "1 live share link: 1 to a single video (with every version of it)" in html
+    share(agency, project)
+    html = alice.get(project_url(project)).content.decode()
+    assert "2 live share links: 1 to the whole project" in html
+    # The project's links page lists the video's link, to revoke it there.
+    links = reverse("share:project_links", args=[agency.slug, project.public_id])
+    page = alice.get(links).content.decode()
+    assert "Links to single videos of this project" in page and "Dana&#x27;s video" in page
+
+
+def test_the_finished_job_s_panel_offers_sharing_beside_download(agency, clip):
+    live = reverse("videos:job_live", args=[clip.job.public_id])
+    panel = as_role(agency, "member").get(live, **HTMX).content.decode()
+    actions = panel.split('class="carousel-actions"')[1].split("</div>")[0]
+    share_url = reverse("share:job_links", args=[clip.job.public_id])
+    assert f'href="{share_url}">Share with a client</a>' in actions and "Download" in actions
+    assert share_url not in as_role(agency, "viewer").get(live, **HTMX).content.decode()
+
+
+def test_one_revision_answers_several_comments_each_quoted_with_its_moment(
+    agency, project, sandbox_clip
+):
+    link, token = share(agency, project, can_comment=True)
+    logo = Comment.add(
+        sandbox_clip, "Make the logo bigger", by=Reviewer.guest(link, "Dana"), at_seconds="0:02"
+    )
+    warmer = alice_says(agency, sandbox_clip, "Warmer colours\nthroughout")
+    later = alice_says(agency, sandbox_clip, "Maybe a new ending", at="0:06")
+    client = as_role(agency, "member")
+    page = client.get(revise_url(sandbox_clip, logo, warmer)).content.decode()
+    assert (
+        "A lighthouse at dawn\n\nChanges from the previous version:\n"
+        "- Whole clip: Warmer colours throughout\n- At 0:02: Make the logo bigger</textarea>"
+    ) in page
+    assert page.count('name="comments"') == 3 and page.count("checked") == 2
+    # Ticking another set writes the prompt again, and starts nothing.
+    rewrite = client.post(
+        revise_url(sandbox_clip), answering(later, idempotency_key="k", rewrite="1", prompt="x")
+    )
+    assert "- At 0:06: Maybe a new ending</textarea>" in rewrite.content.decode()
+    assert VideoJob.objects.count() == 1
+    data = answering(logo, warmer, idempotency_key="both", prompt="A lighthouse, bigger logo")
+    response = client.post(revise_url(sandbox_clip), data)
+    new = VideoJob.objects.get(idempotency_key="both")
+    assert response["Location"] == new.get_absolute_url() and new.version == 2
+    for comment in (logo, warmer, later):
+        comment.refresh_from_db()
+    assert logo.addressed_by == warmer.addressed_by == new and later.addressed_by is None
+    assert logo.resolved_at and warmer.resolved_at and later.resolved_at is None
+    event = ReviewEvent.objects.get(kind=ReviewEvent.Kind.REVISED)
+    assert "Dana, At 0:02: Make the logo bigger" in event.detail and "Warmer" in event.detail
+    # Version 1 says where each was answered; version 2 shows what it answers, to the client too.
+    newer = make_ready_clip(new)
+    VideoJob.objects.filter(pk=new.pk).update(status=VideoJob.Status.READY)
+    old_page = client.get(page_url(sandbox_clip)).content.decode()
+    assert old_page.count("Addressed in version 2") == 2 and page_url(newer) in old_page
+    dana = guest_client(link).get(guest_url("review:guest_clip", token, newer)).content.decode()
+    assert "Made from 2 comments on version 1" in dana
+    assert "Make the logo bigger" in dana and "Addressed in this version" in dana
+    # Reopened, a comment is open again and no longer answered.
+    logo.reopen(by=Reviewer.member(member(agency, "alice")))
+    logo.refresh_from_db()
+    assert logo.addressed_by is None and logo.resolved_at is None
