@@ -25,7 +25,7 @@ class CommentForm(forms.Form):
         max_length=12,
         help_text="Empty: about the whole clip.",
         widget=forms.TextInput(
-            attrs={"placeholder": "0:00", "autocomplete": "off", "data-comment-at": ""}
+            attrs={"placeholder": "Whole clip", "autocomplete": "off", "data-comment-at": ""}
         ),
     )
 

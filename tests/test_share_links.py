@@ -489,7 +489,7 @@ def test_a_guest_s_approval_stays_with_the_version_approved(agency, work):
     second = guest.get(guest_clip_url(token, work["second"])).content.decode()
     assert "Where version 2 stands" in second and "Nobody has approved" in second
     first = guest.get(guest_clip_url(token, work["first"])).content.decode()
-    assert "Dana</strong> <span class=\"muted small\">(guest)</span>: Approved version 1" in first
+    assert 'Dana</strong> <span class="muted small">(guest)</span>: Approved version 1' in first
 
 
 def test_revoking_a_video_link_closes_every_version_s_url(agency, work, alice):
