@@ -107,7 +107,8 @@ class ShareLinkQuerySet(models.QuerySet):
 
 
 class ShareLink(models.Model):
-    """A link that shows a client one project (or one job) without an account.
+    """A link that shows a client one project (or one video, with every version of it, those
+    made later too) without an account.
 
     Only a digest of its token is stored: the link itself is shown once, when it is made.
     """
