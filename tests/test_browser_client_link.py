@@ -66,6 +66,7 @@ def test_a_client_s_link_follows_the_video_to_version_2(
     actions.get_by_role("link", name="Download clip").wait_for()
     share = actions.get_by_role("link", name="Share with a client")
     assert share.is_visible()
+    assert page.get_by_role("link", name="Share with a client").count() == 1  # no second one
     screenshot(page, f"{shot}-1-ready")
     share.click()
     page.get_by_role("heading", name="Share this video with a client").wait_for()
