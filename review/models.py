@@ -94,6 +94,13 @@ class ShareLinkQuerySet(models.QuerySet):
         """The links to ``project`` and those to one of its videos."""
         return self.filter(models.Q(project=project) | models.Q(job__project=project))
 
+    def of_video(self, job: VideoJob):
+        """The links made on any version of ``job``'s video that share ``job`` too."""
+        links = self.filter(job__in=version_stack(job))
+        if job.project_id:
+            links = links.filter(job__project_id=job.project_id)
+        return links
+
     def from_token(self, token: str) -> "ShareLink | None":
         """The live link a token opens, or None (unknown, revoked and expired look the same)."""
         if not token or len(token) > 100:
@@ -240,10 +247,14 @@ class ShareLink(models.Model):
 
     def jobs(self):
         """The jobs this link shows: the project's, or every version of its video (those made
-        after the link too, so the link follows the work without a new one)."""
+        after the link too, so the link follows the work without a new one) filed under the
+        same project as the shared one."""
         if self.project_id:
             return VideoJob.objects.filter(project_id=self.project_id)
-        return VideoJob.objects.filter(pk__in=self.stack, workspace_id=self.workspace_id)
+        versions = VideoJob.objects.filter(pk__in=self.stack, workspace_id=self.workspace_id)
+        if self.job.project_id:  # a version filed under another client's project stays theirs
+            versions = versions.filter(project_id=self.job.project_id)
+        return versions
 
     @cached_property
     def stack(self) -> list[int]:

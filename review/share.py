@@ -27,7 +27,7 @@ from workspaces.models import Project
 
 from . import guests, throttle
 from .forms import GuestForm, ShareLinkForm
-from .models import ReviewRuleBroken, ShareLink, Verdict, chains, version_stack
+from .models import ReviewRuleBroken, ShareLink, Verdict, chains
 
 # --- members: making and revoking links -------------------------------------------------------
 
@@ -75,7 +75,7 @@ def _manage(request, workspace, *, project=None, job=None):
         links = ShareLink.objects.filter(project=project)
         video_links = ShareLink.objects.filter(job__project=project)
     else:  # a link made on any version shares this one too
-        links, video_links = ShareLink.objects.filter(job__in=version_stack(job)), None
+        links, video_links = ShareLink.objects.of_video(job), None
     context = {
         "workspace": workspace,
         "project": project,
