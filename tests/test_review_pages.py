@@ -626,6 +626,8 @@ def test_the_finished_job_s_panel_offers_sharing_beside_download(agency, clip):
     actions = panel.split('class="carousel-actions"')[1].split("</div>")[0]
     share_url = reverse("share:job_links", args=[clip.job.public_id])
     assert f'href="{share_url}">Share with a client</a>' in actions and "Download" in actions
+    # Without JavaScript (no carousel bar) it sits among the video's other actions.
+    assert f'class="button no-js-share" href="{share_url}"' in panel
     assert share_url not in as_role(agency, "viewer").get(live, **HTMX).content.decode()
 
 
