@@ -61,7 +61,16 @@ class ShareLinkAdmin(admin.ModelAdmin):
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["created_at", "who", "timecode", "clip", "resolved_at"]
     search_fields = ["body", "guest_name", "author__username"]
-    readonly_fields = ["public_id", "clip", "parent", "author", "guest_name", "link", "created_at"]
+    readonly_fields = [
+        "public_id",
+        "clip",
+        "parent",
+        "author",
+        "guest_name",
+        "link",
+        "created_at",
+        "addressed_by",
+    ]
 
 
 @admin.register(Verdict)

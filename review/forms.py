@@ -25,7 +25,7 @@ class CommentForm(forms.Form):
         max_length=12,
         help_text="Empty: about the whole clip.",
         widget=forms.TextInput(
-            attrs={"placeholder": "0:00", "autocomplete": "off", "data-comment-at": ""}
+            attrs={"placeholder": "Whole clip", "autocomplete": "off", "data-comment-at": ""}
         ),
     )
 
@@ -55,7 +55,23 @@ class VerdictForm(forms.Form):
     confirm = forms.BooleanField(required=False)
 
 
+class AnsweredComments(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, comment):
+        return f"{comment.who}, {comment.quoted}"
+
+
 class ReviseForm(ConfirmForm):
+    """The next version made from feedback: the open comments it answers (resolved by it) and
+    exactly what is sent."""
+
+    comments = AnsweredComments(
+        queryset=Comment.objects.none(),
+        to_field_name="public_id",
+        widget=forms.CheckboxSelectMultiple,
+        label="Comments this version answers",
+        help_text="Each is resolved by the new version; the client sees it answered there.",
+        error_messages={"required": "Tick the comments this version answers."},
+    )
     prompt = forms.CharField(
         label="Prompt sent to the provider",
         max_length=DEFAULT_MAX_PROMPT_CHARS,
@@ -63,6 +79,10 @@ class ReviseForm(ConfirmForm):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Exactly what will be sent. Change it as you like before starting.",
     )
+
+    def __init__(self, *args, comments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comments"].queryset = comments
 
 
 class ShareLinkForm(forms.Form):

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from inbox.models import Notification, notify
 from videos.models import Clip, VideoJob
@@ -89,6 +90,17 @@ class ShareLinkQuerySet(models.QuerySet):
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
         )
 
+    def of_project(self, project: Project):
+        """The links to ``project`` and those to one of its videos."""
+        return self.filter(models.Q(project=project) | models.Q(job__project=project))
+
+    def of_video(self, job: VideoJob):
+        """The links made on any version of ``job``'s video that share ``job`` too."""
+        links = self.filter(job__in=version_stack(job))
+        if job.project_id:
+            links = links.filter(job__project_id=job.project_id)
+        return links
+
     def from_token(self, token: str) -> "ShareLink | None":
         """The live link a token opens, or None (unknown, revoked and expired look the same)."""
         if not token or len(token) > 100:
@@ -102,7 +114,8 @@ class ShareLinkQuerySet(models.QuerySet):
 
 
 class ShareLink(models.Model):
-    """A link that shows a client one project (or one job) without an account.
+    """A link that shows a client one project (or one video, with every version of it, those
+    made later too) without an account.
 
     Only a digest of its token is stored: the link itself is shown once, when it is made.
     """
@@ -233,10 +246,20 @@ class ShareLink(models.Model):
         self.record(ReviewEvent.Kind.LINK_USED, reviewer)
 
     def jobs(self):
-        """The jobs this link shows: the project's, or the one job."""
+        """The jobs this link shows: the project's, or every version of its video (those made
+        after the link too, so the link follows the work without a new one) filed under the
+        same project as the shared one."""
         if self.project_id:
             return VideoJob.objects.filter(project_id=self.project_id)
-        return VideoJob.objects.filter(pk=self.job_id)
+        versions = VideoJob.objects.filter(pk__in=self.stack, workspace_id=self.workspace_id)
+        if self.job.project_id:  # a version filed under another client's project stays theirs
+            versions = versions.filter(project_id=self.job.project_id)
+        return versions
+
+    @cached_property
+    def stack(self) -> list[int]:
+        """The ids of the versions of the video a video link shares (asked once per visit)."""
+        return version_stack(self.job) if self.job_id else []
 
     def clips(self):
         """The clips this link shows: every ready clip of its jobs."""
@@ -253,6 +276,48 @@ class ShareLink(models.Model):
             link=self,
             detail=detail,
         )
+
+
+def version_stack(job: VideoJob, limit: int = 200) -> list[int]:
+    """The ids of every version of ``job``'s video: its first version and every job made from
+    it, directly or through later versions (other takes of a version included). One query per
+    step up and per generation down, bounded."""
+    root_id, parent_clip = job.pk, job.parent_id
+    for _ in range(50):
+        if parent_clip is None:
+            break
+        found = Clip.objects.filter(pk=parent_clip).values_list("job_id", "job__parent_id").first()
+        if found is None:
+            break
+        root_id, parent_clip = found
+    stack, step = [root_id], [root_id]
+    while step and len(stack) < limit:
+        made = VideoJob.objects.filter(parent__job_id__in=step).exclude(pk__in=stack)
+        step = list(made.values_list("pk", flat=True)[: limit - len(stack)])
+        stack += step
+    return stack
+
+
+def chains(jobs) -> list[list]:
+    """``jobs`` grouped by the video they are versions of, newest activity first, each chain
+    newest version first (``job.parent`` is read: select it along)."""
+    by_pk = {job.pk: job for job in jobs}
+
+    def first_version(job):
+        for _ in range(50):
+            earlier = by_pk.get(job.parent.job_id) if job.parent_id else None
+            if earlier is None:
+                return job
+            job = earlier
+        return job
+
+    grouped = {}
+    for job in jobs:
+        grouped.setdefault(first_version(job).pk, []).append(job)
+    ordered = sorted(grouped.values(), key=lambda c: max(j.created_at for j in c), reverse=True)
+    for chain in ordered:
+        chain.sort(key=lambda j: (j.version, j.created_at), reverse=True)
+    return ordered
 
 
 # --- comments and verdicts -----------------------------------------------------------------
@@ -289,6 +354,15 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by_name = models.CharField(max_length=150, blank=True)
+    # The next version made from this remark (it is resolved by it): the client, back on the
+    # link, sees the remark answered there.
+    addressed_by = models.ForeignKey(
+        VideoJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="addressed_comments",
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -318,6 +392,23 @@ class Comment(models.Model):
             return ""
         whole = int(self.at_seconds)
         return f"{whole // 60}:{whole % 60:02d}"
+
+    @property
+    def quoted(self) -> str:
+        """The remark as a revision quotes it, with its moment: "At 0:02: make the logo
+        bigger"."""
+        where = f"At {self.timecode}" if self.timecode else "Whole clip"
+        return f"{where}: {' '.join(self.body.split())}"
+
+    @classmethod
+    def address(cls, comments, version: VideoJob, *, by: "Reviewer") -> int:
+        """Mark the open ``comments`` resolved by ``version``, the next version made from them;
+        how many were (one already resolved is left as it is)."""
+        now = timezone.now()
+        ids = [comment.pk for comment in comments]
+        return cls.objects.filter(pk__in=ids, parent=None, resolved_at__isnull=True).update(
+            resolved_at=now, resolved_by_name=by.name, addressed_by=version
+        )
 
     @classmethod
     def add(
@@ -373,10 +464,10 @@ class Comment(models.Model):
     def reopen(self, *, by: Reviewer) -> bool:
         with transaction.atomic():
             done = Comment.objects.filter(pk=self.pk, resolved_at__isnull=False).update(
-                resolved_at=None, resolved_by_name=""
+                resolved_at=None, resolved_by_name="", addressed_by=None
             )
             if done:
-                self.resolved_at, self.resolved_by_name = None, ""
+                self.resolved_at, self.resolved_by_name, self.addressed_by = None, "", None
                 ReviewEvent.record(
                     ReviewEvent.Kind.REOPENED, by, clip=self.clip, detail=self.body[:200]
                 )

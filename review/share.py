@@ -27,7 +27,7 @@ from workspaces.models import Project
 
 from . import guests, throttle
 from .forms import GuestForm, ShareLinkForm
-from .models import ReviewRuleBroken, ShareLink
+from .models import ReviewRuleBroken, ShareLink, Verdict, chains
 
 # --- members: making and revoking links -------------------------------------------------------
 
@@ -71,12 +71,17 @@ def _manage(request, workspace, *, project=None, job=None):
         _, token = ShareLink.create(by=membership, project=project, job=job, **form.link_options())
         new_link_url = request.build_absolute_uri(reverse("share:gate", args=[token]))
         form = ShareLinkForm()
-    links = ShareLink.objects.filter(project=project) if project else job.share_links.all()
+    if project:
+        links = ShareLink.objects.filter(project=project)
+        video_links = ShareLink.objects.filter(job__project=project)
+    else:  # a link made on any version shares this one too
+        links, video_links = ShareLink.objects.of_video(job), None
     context = {
         "workspace": workspace,
         "project": project,
         "job": job,
         "links": links.select_related("workspace", "project", "job"),
+        "video_links": video_links.select_related("workspace", "job") if project else None,
         "form": form,
         "new_link_url": new_link_url,
         "create_url": request.path,
@@ -159,7 +164,8 @@ def gate(request, token):
 
 @guest_view
 def overview(request, guest, token):
-    """The ready clips the link shares, newest video first, each with its version."""
+    """What the link shares, video by video: the newest ready version first (its clips to
+    review), the earlier ones a click away, each with the guest's own verdict on it."""
     link = guest.link
     ready = Clip.objects.filter(status=Clip.Status.READY)
     jobs = [
@@ -170,9 +176,17 @@ def overview(request, guest, token):
         if job.ready
     ]
     shared = {clip.pk for job in jobs for clip in job.ready}
+    mine = {
+        verdict.clip_id: verdict
+        for verdict in Verdict.objects.filter(
+            link=link, guest_name=guest.guest_name, clip_id__in=shared
+        )
+    }
     for job in jobs:
         job.comparable = job.parent_id in shared
-    context = {"link": link, "guest": guest, "token": token, "jobs": jobs}
+        for clip in job.ready:
+            clip.my_verdict = mine.get(clip.pk)
+    context = {"link": link, "guest": guest, "token": token, "chains": chains(jobs)}
     return render(request, "review/share_overview.html", context)
 
 

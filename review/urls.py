@@ -16,7 +16,7 @@ urlpatterns = [
     path(f"{comment}/reply/", views.comment_reply, name="reply"),
     path(f"{comment}/resolve/", views.comment_resolve, name="resolve"),
     path(f"{comment}/reopen/", views.comment_reopen, name="reopen"),
-    path(f"{comment}/revise/", views.revise, name="revise"),
+    path(f"{clip}/revise/", views.revise, name="revise"),
     path(f"{clip}/verdict/", views.verdict, name="verdict"),
     path(
         "workspaces/<slug:slug>/projects/<uuid:public_id>/review/",

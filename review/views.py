@@ -7,7 +7,6 @@ and its actions are written once for both kinds of reviewer.
 
 import functools
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -30,7 +29,16 @@ from workspaces.models import OverBudget, Project
 
 from . import guests
 from .forms import CommentForm, ReplyForm, ReviseForm, VerdictForm
-from .models import Comment, Reviewer, ReviewEvent, ReviewRuleBroken, Verdict, standing
+from .models import (
+    Comment,
+    Reviewer,
+    ReviewEvent,
+    ReviewRuleBroken,
+    ShareLink,
+    Verdict,
+    chains,
+    standing,
+)
 
 CLIP_RELATED = ("job__workspace", "job__project__client", "job__key")
 
@@ -177,16 +185,19 @@ def _clip_context(
     thread_error="",
     oob=False,
 ) -> dict:
-    clip = desk.clip
+    clip, job = desk.clip, desk.clip.job
+    versions = _versions(desk)
     replies = Comment.objects.select_related("author").order_by("created_at")
     comments = list(
         clip.comments.filter(parent=None)
         .order_by(F("at_seconds").asc(nulls_first=True), "created_at")
-        .select_related("author")
+        .select_related("author", "addressed_by")
         .prefetch_related(Prefetch("replies", queryset=replies))
     )
+    version_urls = {version.pk: version.review_url for version in versions}
     for comment in comments:
         comment.clip = clip
+        comment.addressed_url = version_urls.get(comment.addressed_by_id, "")
         comment.reply_form = (reply_errors or {}).get(comment.pk) or ReplyForm.for_comment(comment)
         comment.reply_url = desk.url("reply", comment.public_id)
         comment.resolve_url = desk.url("resolve", comment.public_id)
@@ -194,11 +205,16 @@ def _clip_context(
         comment.percent = None
         if comment.at_seconds is not None and clip.duration:
             comment.percent = min(100.0, float(comment.at_seconds) / clip.duration * 100)
-        if desk.can_generate:
-            args = [clip.job.public_id, clip.number, comment.public_id]
-            comment.revise_url = reverse("review:revise", args=args)
     verdicts = list(clip.verdicts.all())
     open_comments = [c for c in comments if c.resolved_at is None]
+    # The remarks on earlier versions this version was made to answer.
+    addressed = list(
+        Comment.objects.filter(addressed_by=clip.job, parent=None)
+        .select_related("author", "clip__job")
+        .order_by("clip__job__version", F("at_seconds").asc(nulls_first=True), "created_at")
+    )
+    here = (job.version, job.created_at)
+    newer = [v for v in versions if v.review_url and (v.version, v.created_at) > here]
     return {
         "desk": desk,
         "clip": clip,
@@ -213,7 +229,12 @@ def _clip_context(
         "confirming": confirming,
         "verdict_error": verdict_error,
         "thread_error": thread_error,
-        "versions": _versions(desk),
+        "versions": versions,
+        "newest": newer[-1] if newer else None,
+        "addressed": addressed,
+        "revise_url": reverse("review:revise", args=[job.public_id, clip.number])
+        if desk.can_generate and open_comments
+        else "",
         "video_url": desk.media_url("file"),
         "poster_url": desk.media_url("poster") if clip.poster else "",
         "download_url": desk.media_url("download") if desk.can_download else "",
@@ -404,17 +425,61 @@ def guest_verdict(request, token, public_id, number):
 # --- revising a clip from feedback ------------------------------------------------------------
 
 
-def revision_prompt(prompt: str, comment: Comment) -> str:
-    """The clip's prompt with the comment added as what to change."""
-    where = f" (at {comment.timecode})" if comment.timecode else ""
-    return f"{prompt.rstrip()}\n\nChange from the previous version{where}: {comment.body}"
+def revision_prompt(prompt: str, comments) -> str:
+    """The clip's prompt with the comments added as what to change, each with its moment."""
+    changes = "\n".join(f"- {comment.quoted}" for comment in comments)
+    if not changes:
+        return prompt
+    return f"{prompt.rstrip()}\n\nChanges from the previous version:\n{changes}"
 
 
-def revise(request, public_id, number, comment):
-    """A new version of the clip made from a comment, the price shown before anything is sent:
-    by default a new generation with the same model, settings and key, the prompt with the
-    comment added (shown and editable); where the model can edit a clip, ``?way=edit`` sends
-    the clip itself to be edited, with the comment as the instruction."""
+def edit_instruction(comments) -> str:
+    return "\n".join(comment.quoted for comment in comments)
+
+
+def _written_from(request, job, open_comments, editing, *, rewrite) -> ReviseForm:
+    """The form with its prompt written from the ticked comments: on a first visit those named
+    by ``?comments=`` (or every open one), on a rewrite those ticked."""
+    named = request.POST.getlist("comments") if rewrite else request.GET.getlist("comments")
+    chosen = [c for c in open_comments if str(c.public_id) in named]
+    chosen = chosen or ([] if rewrite else list(open_comments))
+    prompt = edit_instruction(chosen) if editing else revision_prompt(job.prompt, chosen)
+    key = request.POST.get("idempotency_key", "")[:64] or uuid.uuid4().hex
+    initial = {"idempotency_key": key, "prompt": prompt, "comments": chosen}
+    return ReviseForm(comments=open_comments, initial=initial)
+
+
+def _start_revision(request, clip, form, editing):
+    """The next version of ``clip`` as ``form`` says (a replayed key: the one made the first
+    time), its comments resolved by it; None with the refusal added to ``form``."""
+    reviewer = Reviewer.member(access.membership_of(request.user, clip.workspace))
+    prompt, key = form.cleaned_data["prompt"], form.cleaned_data["idempotency_key"]
+    answered = list(form.cleaned_data["comments"])
+    try:
+        with transaction.atomic():
+            if editing:
+                new, created = lifecycle.continue_clip(clip, "edit", prompt, key, request.user)
+            else:
+                new, created = lifecycle.revise_clip(clip, prompt, key, by=request.user)
+            if created:
+                Comment.address(answered, new, by=reviewer)
+                detail = "; ".join(f"{c.who}, {c.quoted}" for c in answered)
+                ReviewEvent.record(
+                    ReviewEvent.Kind.REVISED, reviewer, clip=clip, detail=detail[:2000]
+                )
+    except (InvalidSpec, OverBudget) as exc:
+        form.add_error(None, exc.message)
+        return None
+    return new
+
+
+def revise(request, public_id, number):
+    """A new version of the clip made from its open comments (those ticked: by default every
+    one, or those named by ``?comments=``), the price shown before anything is sent: by
+    default a new generation with the same model, settings and key, the prompt with the
+    comments added (shown and editable); where the model can edit a clip, ``?way=edit`` sends
+    the clip itself to be edited, with the comments as the instruction. The comments are
+    resolved by the new version."""
     clip = access.get_for_user(
         Clip.objects.select_related(*CLIP_RELATED),
         request.user,
@@ -424,10 +489,14 @@ def revise(request, public_id, number, comment):
     )
     if clip.status != Clip.Status.READY:
         raise Http404("This clip is not in storage (yet).")
-    feedback = clip.comments.filter(public_id=comment, parent=None).first()
-    if feedback is None:
-        raise Http404("That comment no longer exists.")
     back = reverse("review:clip", args=[public_id, number])
+    # Offered: the open comments; taken (a replayed POST too): any remark on the clip.
+    remarks = clip.comments.filter(parent=None).select_related("author", "clip")
+    remarks = remarks.order_by(F("at_seconds").asc(nulls_first=True), "created_at")
+    open_comments = remarks.filter(resolved_at__isnull=True)
+    if request.method != "POST" and not open_comments:
+        messages.info(request, "There is no open comment to revise from.")
+        return redirect(back)
     edit = lifecycle.continuation_offer(clip, "edit")
     editing = edit.allowed and request.GET.get("way") == "edit"
     offer = edit if editing else lifecycle.revision_offer(clip)
@@ -435,31 +504,21 @@ def revise(request, public_id, number, comment):
         messages.error(request, offer.reason)
         return redirect(back)
     job = clip.job
-    prompt = feedback.body if editing else revision_prompt(job.prompt, feedback)
-    initial = {"idempotency_key": uuid.uuid4().hex, "prompt": prompt}
-    form = ReviseForm(request.POST or None, initial=initial)
+    rewrite = "rewrite" in request.POST
+    if request.method == "POST" and not rewrite:
+        form = ReviseForm(request.POST, comments=remarks)
+        if form.is_valid():
+            new = _start_revision(request, clip, form, editing)
+            if new is not None:
+                return redirect(new)
+        form.fields["comments"].queryset = open_comments  # offered again: the open ones
+    else:
+        form = _written_from(request, job, open_comments, editing, rewrite=rewrite)
     if editing:
         form.fields["prompt"].label = "Edit instruction sent to the provider"
-    if request.method == "POST" and form.is_valid():
-        reviewer = Reviewer.member(access.membership_of(request.user, clip.workspace))
-        prompt, key = form.cleaned_data["prompt"], form.cleaned_data["idempotency_key"]
-        try:
-            with transaction.atomic():
-                if editing:
-                    new, created = lifecycle.continue_clip(clip, "edit", prompt, key, request.user)
-                else:
-                    new, created = lifecycle.revise_clip(clip, prompt, key, by=request.user)
-                if created:
-                    detail = f"{feedback.who}: {feedback.body[:200]}"
-                    ReviewEvent.record(ReviewEvent.Kind.REVISED, reviewer, clip=clip, detail=detail)
-        except (InvalidSpec, OverBudget) as exc:
-            form.add_error(None, exc.message)
-        else:
-            return redirect(new)
     context = {
         "job": job,
         "clip": clip,
-        "comment": feedback,
         "form": form,
         "offer": offer,
         "editing": editing,
@@ -472,26 +531,17 @@ def revise(request, public_id, number, comment):
 # --- a project's review -----------------------------------------------------------------------
 
 
-def _chains(jobs) -> list[list]:
-    """The jobs grouped by the video they are versions of, newest activity first, each chain
-    newest version first."""
-    by_pk = {job.pk: job for job in jobs}
-
-    def first_version(job):
-        for _ in range(50):
-            earlier = by_pk.get(job.parent.job_id) if job.parent_id else None
-            if earlier is None:
-                return job
-            job = earlier
-        return job
-
-    chains = defaultdict(list)
-    for job in jobs:
-        chains[first_version(job).pk].append(job)
-    ordered = sorted(chains.values(), key=lambda c: max(j.created_at for j in c), reverse=True)
-    for chain in ordered:
-        chain.sort(key=lambda j: (j.version, j.created_at), reverse=True)
-    return ordered
+def _live_links(project) -> dict:
+    """How many live links show the project's work: to the whole project, to one video."""
+    counts = (
+        ShareLink.objects.of_project(project)
+        .live()
+        .aggregate(
+            project=Count("pk", filter=Q(project=project)),
+            video=Count("pk", filter=Q(job__isnull=False)),
+        )
+    )
+    return counts | {"total": counts["project"] + counts["video"]}
 
 
 @require_safe
@@ -525,9 +575,9 @@ def project_review(request, slug, public_id):
     context = {
         "project": project,
         "workspace": project.client.workspace,
-        "chains": _chains(jobs),
+        "chains": chains(jobs),
         "events": events,
-        "live_links": project.share_links.live().count(),
+        "live_links": _live_links(project),
         "can_share": access.can(request.user, project.client.workspace, "can_generate"),
     }
     return render(request, "review/project.html", context)

@@ -435,9 +435,9 @@ def url_for(name, world, token=None):
         "open": [world["notification"].pk],
     }
     short = name.split(":")[-1]
-    if short in ("reply", "resolve", "reopen", "revise"):
+    if short in ("reply", "resolve", "reopen"):
         return reverse(name, args=[job.public_id, 1, comment])
-    if name in ("review:clip", "review:comment", "review:verdict"):
+    if name in ("review:clip", "review:comment", "review:verdict", "review:revise"):
         return reverse(name, args=[job.public_id, 1])
     if short in args:
         return reverse(name, args=args[short])

@@ -1,6 +1,7 @@
 """In Chromium: a clip's review page with a few comments, desktop and phone. Markers sit on the
-timeline at their moment, a marker or a timecode seeks the video, a new comment takes the
-video's current time and joins the thread and the timeline without a page load."""
+timeline at their moment, a marker or a timecode seeks the video; a new comment is about the
+whole clip unless its writer picks a moment (never the playhead on its own), and joins the
+thread and the timeline without a page load."""
 
 import pytest
 
@@ -53,17 +54,30 @@ def test_the_clip_review_page(browser, live_server, reviewed_clip, screenshot, d
     page.locator(".comment a.timecode").first.click()
     assert video.evaluate("v => v.currentTime") == pytest.approx(1, abs=0.1)
 
-    # Writing a comment pins it to the moment on screen; it joins the thread and the timeline.
-
+    # Writing a comment leaves it about the whole clip, wherever the video stands.
     video.evaluate("v => { v.currentTime = 2; }")
     page.wait_for_timeout(200)
+    page.get_by_label("Comment", exact=True).click()
+    page.get_by_label("Comment", exact=True).fill("Lovely music all through.")
+    assert page.get_by_label("At (m:ss)").input_value() == ""
+    assert not page.get_by_role("button", name="Whole clip").is_visible()
+    page.get_by_role("button", name="Comment", exact=True).click()
+    page.locator(".comment", has_text="Lovely music all through.").wait_for()
+    assert Comment.objects.get(body="Lovely music all through.").at_seconds is None
+
+    # "At 0:02" pins the next one to the moment on screen; it joins the thread and the timeline.
     page.get_by_label("Comment", exact=True).fill("Hold this frame longer.")
-    assert page.get_by_label("At (m:ss)").input_value() == "0:02.0"
+    assert page.get_by_label("At (m:ss)").input_value() == ""
+    page.get_by_role("button", name="At 0:02").click()
+    assert page.get_by_label("At (m:ss)").input_value() == "0:02"
+    assert page.get_by_role("button", name="Whole clip").is_visible()
+    screenshot(page, f"review-clip-moment-chosen-{device}")
     page.get_by_role("button", name="Comment", exact=True).click()
     page.locator(".comment", has_text="Hold this frame longer.").wait_for()
     page.locator(".timeline-strip.is-placed .marker").nth(2).wait_for()  # once htmx settled
     assert page.locator(".timeline-strip.is-placed .marker").count() == 3
     assert Comment.objects.filter(body="Hold this frame longer.").get().at_seconds == 2
+    assert page.get_by_label("At (m:ss)").input_value() == ""  # the next one starts whole
     assert page.url.endswith("/review/")  # no page load: htmx swapped the thread
     assert not errors, errors
     context.close()

@@ -96,7 +96,11 @@ def test_a_client_opens_a_share_link_and_compares_versions(
     guest.get_by_role("button", name="Show me the videos").click()
     guest.get_by_role("heading", name="Acme Agency shares Spring launch with you").wait_for()
     assert guest.get_by_role("link", name="Download").count() == 2
-    assert guest.locator(".shared-clips img").count() == 2
+    # The newest version first, with its poster; version 1 one click away.
+    assert guest.locator(".shared-clips img").count() == 1
+    assert "Version 2" in guest.locator(".clip-card").inner_text()
+    earlier = guest.locator(".earlier-versions")
+    assert earlier.get_by_role("link", name="Version 1", exact=True).is_visible()
     screenshot(guest, f"share-overview-{device}")
     guest.get_by_role("link", name="Compare with version 1").click()
     videos = guest.locator("[data-compare-video]")

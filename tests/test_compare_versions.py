@@ -199,11 +199,15 @@ def test_a_guest_compares_only_what_the_link_shares(agency, chain):
     assert f'href="{compare_url(v3, v2, token)}">Compare with this version<' in html
     assert str(v1.public_id) not in html
     assert guest.get(compare_url(v3, chain["unrelated"], token)).status_code == 404
-    # A link to version 3 alone compares nothing, even with versions of its own video.
+    # A link to version 3 shares its video's versions of the same project: it compares them,
+    # never with another video, nor with the version filed under another client.
     _, one = ShareLink.create(by=member(agency, "alice"), job=v3)
-    alone = admitted(one)
-    assert alone.get(compare_url(v3, v2, one)).status_code == 404
-    assert alone.get(compare_url(v3, token=one)).status_code == 404
+    video = admitted(one)
+    assert video.get(compare_url(v3, v2, one)).status_code == 200
+    assert video.get(compare_url(v3, token=one)).status_code == 200
+    assert video.get(compare_url(v3, v1, one)).status_code == 404
+    assert video.get(compare_url(v3, chain["unrelated"], one)).status_code == 404
+    assert video.get(reverse("share:clip_file", args=[one, v1.public_id, 1])).status_code == 404
 
 
 # --- in Chromium ------------------------------------------------------------------------------

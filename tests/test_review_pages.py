@@ -405,8 +405,17 @@ def sandbox_clip(agency, user, project, reachable):
     return make_ready_clip(job)
 
 
-def revise_url(clip, comment):
-    return comment_url(clip, "review:revise", comment)
+def revise_url(clip, *comments):
+    """The revise page of ``clip``, with ``comments`` ticked (none named: every open one)."""
+    url = page_url(clip, "review:revise")
+    return url + "".join(
+        f"{'&' if n else '?'}comments={c.public_id}" for n, c in enumerate(comments)
+    )
+
+
+def answering(*comments, **data):
+    """A revise form's POST data answering ``comments``."""
+    return {"comments": [str(c.public_id) for c in comments], **data}
 
 
 def test_revise_shows_what_will_be_sent_and_what_it_costs(agency, sandbox_clip):
@@ -415,7 +424,7 @@ def test_revise_shows_what_will_be_sent_and_what_it_costs(agency, sandbox_clip):
     html = response.content.decode()
     assert response.status_code == 200
     assert (
-        "A lighthouse at dawn\n\nChange from the previous version (at 0:02): Make the sky pink"
+        "A lighthouse at dawn\n\nChanges from the previous version:\n- At 0:02: Make the sky pink"
         in html
     )
     assert re.search(r"Estimated cost: <strong>\$\d+\.\d\d</strong>", html)
@@ -426,9 +435,9 @@ def test_revise_shows_what_will_be_sent_and_what_it_costs(agency, sandbox_clip):
 def test_revise_starts_the_next_version_once(agency, user, project, sandbox_clip):
     comment = alice_says(agency, sandbox_clip, "Make the sky pink")
     client = as_role(agency, "member")
-    data = {"idempotency_key": "rev-1", "prompt": "A lighthouse at dawn, pink sky"}
-    first = client.post(revise_url(sandbox_clip, comment), data)
-    again = client.post(revise_url(sandbox_clip, comment), data)
+    data = answering(comment, idempotency_key="rev-1", prompt="A lighthouse at dawn, pink sky")
+    first = client.post(revise_url(sandbox_clip), data)
+    again = client.post(revise_url(sandbox_clip), data)
     new = VideoJob.objects.get(idempotency_key="rev-1")
     assert first["Location"] == again["Location"] == new.get_absolute_url()
     assert VideoJob.objects.count() == 2
@@ -452,11 +461,20 @@ def test_revise_refuses_viewers_strangers_and_bad_input(agency, sandbox_clip, ot
     )
     assert logged_in(other_user).get(url).status_code == 404
     member_client = as_role(agency, "member")
-    empty = member_client.post(url, {"idempotency_key": "e", "prompt": ""})
+    empty = member_client.post(url, answering(comment, idempotency_key="e", prompt=""))
     assert empty.status_code == 400 and "The prompt cannot be empty." in empty.content.decode()
-    missing = url.replace(str(comment.public_id), str(uuid.uuid4()))
+    none = member_client.post(url, {"idempotency_key": "n", "prompt": "Pinker"})
+    assert none.status_code == 400 and "Tick the comments this version answers." in (
+        none.content.decode()
+    )
+    unknown = member_client.post(url, answering(Comment(), idempotency_key="u", prompt="Pinker"))
+    assert unknown.status_code == 400 and 'value="Pinker"' not in unknown.content.decode()
+    missing = reverse("review:revise", args=[uuid.uuid4(), 1])
     assert member_client.get(missing).status_code == 404
     assert VideoJob.objects.count() == 1
+    comment.resolve(by=Reviewer.member(member(agency, "alice")))
+    nothing_open = member_client.get(url)
+    assert nothing_open.status_code == 302 and nothing_open["Location"] == page_url(sandbox_clip)
 
 
 def test_revise_needs_a_usable_key(agency, sandbox_clip):
@@ -484,7 +502,7 @@ def test_a_finished_revision_is_the_clip_s_next_version(agency, user, project, r
     clip = first.clips.get()
     comment = alice_says(agency, clip, "Make it red")
     alice = as_role(agency, "alice")
-    alice.post(revise_url(clip, comment), {"idempotency_key": "r1", "prompt": "A red kite"})
+    alice.post(revise_url(clip), answering(comment, idempotency_key="r1", prompt="A red kite"))
     second = run_in_process(VideoJob.objects.get(idempotency_key="r1"))
     assert second.status == VideoJob.Status.READY, second.error
     new_clip = second.clips.get()
@@ -525,9 +543,11 @@ def test_a_guest_sees_only_the_versions_their_link_shows(agency, user, project, 
         user, agency, project=project, status="ready", parent=clip, continuation="revise", version=2
     )
     newer = make_ready_clip(second)
+    unshared = make_ready_clip(make_job(user, agency, project=project, status="ready"))
     job_link, token = ShareLink.create(by=member(agency, "alice"), job=second)
     html = guest_client(job_link).get(guest_url("review:guest_clip", token, newer)).content
-    assert b"Version 1" not in html and b"Versions" not in html
+    assert guest_url("review:guest_clip", token, clip).encode() in html  # the video's versions
+    assert str(unshared.job.public_id).encode() not in html
     project_link, token = share(agency, project)
     html = guest_client(project_link).get(guest_url("review:guest_clip", token, newer)).content
     assert guest_url("review:guest_clip", token, clip).encode() in html
@@ -555,11 +575,12 @@ def test_where_the_model_edits_clips_a_revision_can_edit_the_clip_itself(
     client = as_role(agency, "member")
     url = revise_url(sandbox_clip, comment)
     assert "Edit this clip instead" in client.get(url).content.decode()
-    page = client.get(f"{url}?way=edit").content.decode()
-    assert "Edit instruction sent to the provider" in page and "Edit into version 2" in page
+    page = client.get(f"{url}&way=edit").content.decode()
+    assert "Edit instruction sent to the provider" in page
+    assert "\nAt 0:02: Make the sky pink</textarea>" in page and "Edit into version 2" in page
     assert re.search(r"Estimated cost: <strong>\$\d+\.\d\d</strong>", page)
-    data = {"idempotency_key": "edit-1", "prompt": "Make the sky pink"}
-    response = client.post(f"{url}?way=edit", data)
+    data = answering(comment, idempotency_key="edit-1", prompt="Make the sky pink")
+    response = client.post(f"{page_url(sandbox_clip, 'review:revise')}?way=edit", data)
     new = VideoJob.objects.get(idempotency_key="edit-1")
     assert response["Location"] == new.get_absolute_url()
     assert (new.continuation, new.parent, new.version, new.project) == (
@@ -576,5 +597,81 @@ def test_where_the_model_cannot_edit_the_revision_is_a_new_generation(agency, sa
     comment = alice_says(agency, sandbox_clip, "Pinker")
     VideoJob.objects.filter(pk=sandbox_clip.job.pk).update(provider_job_id="")  # nothing to edit
     client = as_role(agency, "member")
-    page = client.get(f"{revise_url(sandbox_clip, comment)}?way=edit").content.decode()
+    page = client.get(f"{revise_url(sandbox_clip, comment)}&way=edit").content.decode()
     assert "Edit this clip instead" not in page and "Make version 2" in page
+
+
+# --- links to a project's videos, sharing from the job page, revising from several comments -----
+
+
+def test_the_project_page_counts_links_to_its_videos_too(agency, project, clip):
+    alice = as_role(agency, "alice")
+    assert "No live share link" in alice.get(project_url(project)).content.decode()
+    ShareLink.create(by=member(agency, "alice"), job=clip.job, label="Dana's video")
+    html = alice.get(project_url(project)).content.decode()
+    assert "No live share link" not in html
+    assert "1 live share link: 1 to a single video (with every version of it)" in html
+    share(agency, project)
+    html = alice.get(project_url(project)).content.decode()
+    assert "2 live share links: 1 to the whole project" in html
+    # The project's links page lists the video's link, to revoke it there.
+    links = reverse("share:project_links", args=[agency.slug, project.public_id])
+    page = alice.get(links).content.decode()
+    assert "Links to single videos of this project" in page and "Dana&#x27;s video" in page
+
+
+def test_the_finished_job_s_panel_offers_sharing_beside_download(agency, clip):
+    live = reverse("videos:job_live", args=[clip.job.public_id])
+    panel = as_role(agency, "member").get(live, **HTMX).content.decode()
+    actions = panel.split('class="carousel-actions"')[1].split("</div>")[0]
+    share_url = reverse("share:job_links", args=[clip.job.public_id])
+    assert f'href="{share_url}">Share with a client</a>' in actions and "Download" in actions
+    # Without JavaScript (no carousel bar) it sits among the video's other actions.
+    assert f'class="button no-js-share" href="{share_url}"' in panel
+    assert share_url not in as_role(agency, "viewer").get(live, **HTMX).content.decode()
+
+
+def test_one_revision_answers_several_comments_each_quoted_with_its_moment(
+    agency, project, sandbox_clip
+):
+    link, token = share(agency, project, can_comment=True)
+    logo = Comment.add(
+        sandbox_clip, "Make the logo bigger", by=Reviewer.guest(link, "Dana"), at_seconds="0:02"
+    )
+    warmer = alice_says(agency, sandbox_clip, "Warmer colours\nthroughout")
+    later = alice_says(agency, sandbox_clip, "Maybe a new ending", at="0:06")
+    client = as_role(agency, "member")
+    page = client.get(revise_url(sandbox_clip, logo, warmer)).content.decode()
+    assert (
+        "A lighthouse at dawn\n\nChanges from the previous version:\n"
+        "- Whole clip: Warmer colours throughout\n- At 0:02: Make the logo bigger</textarea>"
+    ) in page
+    assert page.count('name="comments"') == 3 and page.count("checked") == 2
+    # Ticking another set writes the prompt again, and starts nothing.
+    rewrite = client.post(
+        revise_url(sandbox_clip), answering(later, idempotency_key="k", rewrite="1", prompt="x")
+    )
+    assert "- At 0:06: Maybe a new ending</textarea>" in rewrite.content.decode()
+    assert VideoJob.objects.count() == 1
+    data = answering(logo, warmer, idempotency_key="both", prompt="A lighthouse, bigger logo")
+    response = client.post(revise_url(sandbox_clip), data)
+    new = VideoJob.objects.get(idempotency_key="both")
+    assert response["Location"] == new.get_absolute_url() and new.version == 2
+    for comment in (logo, warmer, later):
+        comment.refresh_from_db()
+    assert logo.addressed_by == warmer.addressed_by == new and later.addressed_by is None
+    assert logo.resolved_at and warmer.resolved_at and later.resolved_at is None
+    event = ReviewEvent.objects.get(kind=ReviewEvent.Kind.REVISED)
+    assert "Dana, At 0:02: Make the logo bigger" in event.detail and "Warmer" in event.detail
+    # Version 1 says where each was answered; version 2 shows what it answers, to the client too.
+    newer = make_ready_clip(new)
+    VideoJob.objects.filter(pk=new.pk).update(status=VideoJob.Status.READY)
+    old_page = client.get(page_url(sandbox_clip)).content.decode()
+    assert old_page.count("Addressed in version 2") == 2 and page_url(newer) in old_page
+    dana = guest_client(link).get(guest_url("review:guest_clip", token, newer)).content.decode()
+    assert "Made from 2 comments on version 1" in dana
+    assert "Make the logo bigger" in dana and "Addressed in this version" in dana
+    # Reopened, a comment is open again and no longer answered.
+    logo.reopen(by=Reviewer.member(member(agency, "alice")))
+    logo.refresh_from_db()
+    assert logo.addressed_by is None and logo.resolved_at is None

@@ -314,13 +314,19 @@ def test_the_overview_shows_the_shared_versions_and_links_them(agency, work):
     assert str(work["elsewhere"].public_id) not in page
 
 
-def test_guest_pages_show_nothing_that_is_not_shared(agency, work, settings):
+@pytest.mark.parametrize("shared", ["project", "video"])
+def test_guest_pages_show_nothing_that_is_not_shared(agency, work, settings, shared):
     key = work["key"]
-    _, token = share(agency, project=work["project"], can_download=True, can_approve=True)
+    what = {"project": work["project"]} if shared == "project" else {"job": work["first"]}
+    _, token = share(agency, can_download=True, can_approve=True, **what)
     client = admitted(token)
     pages = [client.get(reverse("share:gate", args=["made-up"]))]
     pages.append(Client().get(reverse("share:gate", args=[token])))
     pages += [client.get(url, follow=True) for url in guest_urls(token, work)[:3]]
+    pages += [
+        client.get(reverse("review:guest_clip", args=[token, job.public_id, 1]))
+        for job in (work["first"], work["second"])
+    ]
     settings.GUEST_RATE = (1, 60)
     pages.append(client.get(reverse("share:overview", args=[token])))  # the 429 page
     forbidden = [
@@ -343,7 +349,7 @@ def test_guest_pages_show_nothing_that_is_not_shared(agency, work, settings):
         "admin",
         "viewer",
     ]
-    assert [page.status_code for page in pages] == [404, 200, 200, 200, 200, 429]
+    assert [page.status_code for page in pages] == [404, 200, 200, 200, 200, 200, 200, 429]
     for page in pages:
         # Without the page's random CSRF token, which may spell any short word by chance.
         text = re.sub(r'(csrftoken": "|value=")[a-z0-9]{32,}', "", page.content.decode().lower())
@@ -364,13 +370,16 @@ def test_a_guest_reaches_only_what_their_link_shares(agency, work, user):
         assert guest.get(reverse(name, args=[other_token, first.public_id, 1])).status_code == 302
         assert guest.get(reverse(name, args=[project_token, first.public_id, 9])).status_code == 404
     assert status(guest, "share:overview", other_token) == 302
-    # A link to version 2 alone does not open version 1, nor a comparison with it.
+    # A link to one video opens its versions (version 1 too, from a link made on version 2),
+    # never another video of the project or workspace.
     one = admitted(job_token)
     assert status(one, "share:clip_file", job_token, second.public_id, 1) == 200
-    assert status(one, "share:clip_file", job_token, first.public_id, 1) == 404
-    assert status(one, "share:compare", job_token, second.public_id) == 404
+    assert status(one, "share:clip_file", job_token, first.public_id, 1) == 200
+    assert status(one, "share:compare", job_token, second.public_id) == 200
+    assert status(one, "share:clip_file", job_token, other.public_id, 1) == 404
+    assert status(one, "review:guest_clip", job_token, other.public_id, 1) == 404
     page = one.get(reverse("share:overview", args=[job_token])).content.decode()
-    assert "Version 2" in page and "Version 1" not in page and "Compare" not in page
+    assert str(other.public_id) not in page
     # A clip not (yet) in storage is not shared.
     Clip.objects.filter(pk=work["first_clip"].pk).update(status=Clip.Status.COPYING)
     assert status(guest, "share:clip_file", project_token, first.public_id, 1) == 404
@@ -420,6 +429,96 @@ def test_downloads_need_the_permission_and_serve_the_right_bytes(agency, work):
         poster["Content-Type"] == "image/jpeg"
         and b"".join(poster.streaming_content) == b"\xff\xd8poster"
     )
+
+
+# --- a video link follows the work -------------------------------------------------------------
+
+
+def later_version(work, clip, version):
+    """A ready version made (after the link) from ``clip``, with its own clip; (job, clip)."""
+    job = make_job(
+        clip.job.owner,
+        key=work["key"],
+        project=work["project"],
+        status=VideoJob.Status.READY,
+        prompt=PROMPT,
+        parent=clip,
+        continuation="revise",
+        version=version,
+    )
+    return job, stored_clip(job, content=VIDEO[:512])
+
+
+def guest_clip_url(token, job, number=1):
+    return reverse("review:guest_clip", args=[token, job.public_id, number])
+
+
+def test_a_video_link_shows_the_versions_made_after_it_newest_first(agency, work):
+    first, second = work["first"], work["second"]
+    _, token = share(agency, job=first, password="open sesame")
+    guest = admitted(token, password="open sesame")
+    third, _ = later_version(work, work["second_clip"], 3)  # made after the link
+    page = guest.get(reverse("share:overview", args=[token])).content.decode()
+    newest = page.index(guest_clip_url(token, third))
+    earlier = page.index("Earlier versions")
+    assert newest < earlier < page.index(guest_clip_url(token, second))
+    assert earlier < page.index(guest_clip_url(token, first))
+    assert "Version 3</strong> <span" in page and ">newest</span>" in page
+    assert str(work["elsewhere"].public_id) not in page
+    # Every version plays through the same link; nothing else does.
+    for job in (first, second, third):
+        assert status(guest, "share:clip_file", token, job.public_id, 1) == 200
+        assert guest.get(guest_clip_url(token, job)).status_code == 200
+    assert status(guest, "share:clip_file", token, work["elsewhere"].public_id, 1) == 404
+    assert guest.get(guest_clip_url(token, work["elsewhere"])).status_code == 404
+    # Version 1's page says a newer one is there.
+    old = guest.get(guest_clip_url(token, first)).content.decode()
+    assert "There is a newer version of this video" in old
+    assert f'href="{guest_clip_url(token, third)}">see version 3</a>' in old
+
+
+def test_a_guest_s_approval_stays_with_the_version_approved(agency, work):
+    _, token = share(agency, job=work["first"], can_approve=True)
+    guest = admitted(token)
+    verdict = reverse("review:guest_verdict", args=[token, work["first"].public_id, 1])
+    guest.post(verdict, {"state": "approved", "confirm": "on"})
+    assert work["first_clip"].verdicts.get().state == "approved"
+    assert not work["second_clip"].verdicts.exists()
+    page = guest.get(reverse("share:overview", args=[token])).content.decode()
+    assert "You approved version 1" in page and "You approved version 2" not in page
+    second = guest.get(guest_clip_url(token, work["second"])).content.decode()
+    assert "Where version 2 stands" in second and "Nobody has approved" in second
+    first = guest.get(guest_clip_url(token, work["first"])).content.decode()
+    assert 'Dana</strong> <span class="muted small">(guest)</span>: Approved version 1' in first
+
+
+def test_revoking_a_video_link_closes_every_version_s_url(agency, work, alice):
+    link, token = share(agency, job=work["second"], can_download=True, can_approve=True)
+    client = admitted(token)
+    urls = [reverse("share:overview", args=[token])]
+    urls.append(reverse("share:compare", args=[token, work["second"].public_id]))
+    for job in (work["first"], work["second"]):
+        urls.append(guest_clip_url(token, job))
+        urls += [
+            reverse(name, args=[token, job.public_id, 1])
+            for name in ("share:clip_file", "share:clip_poster", "share:clip_download")
+        ]
+    comment = reverse("review:guest_comment", args=[token, work["first"].public_id, 1])
+    assert all(client.get(url).status_code == 200 for url in urls)
+    assert client.post(comment, {"body": "Lovely"}).status_code == 302
+    response = alice.post(reverse("share:link_revoke", args=[agency.slug, link.public_id]))
+    assert response["Location"] == reverse("share:job_links", args=[work["second"].public_id])
+    for url in [reverse("share:gate", args=[token]), *urls]:
+        assert client.get(url).status_code == 404, url
+    assert client.post(comment, {"body": "Again"}).status_code == 404
+
+
+def test_a_video_s_share_page_lists_the_links_made_on_any_of_its_versions(agency, work, alice):
+    share(agency, job=work["first"], label="Made on version 1")
+    share(agency, job=work["elsewhere"], label="Another video")
+    page = alice.get(reverse("share:job_links", args=[work["second"].public_id])).content.decode()
+    assert "Made on version 1" in page and "Another video" not in page
+    assert "versions made later appear on the same link" in page
 
 
 # --- rate limits ------------------------------------------------------------------------------

@@ -422,8 +422,12 @@ def test_revising_from_feedback_past_the_budget_is_refused_on_the_page(user, ali
     Budget.set(workspace, None, Decimal("5"), by=member(workspace, "alice"))
     offer = lifecycle.Offer(True, spec=spec(), estimate=Estimate(Decimal("2.10"), "test"))
     monkeypatch.setattr(lifecycle, "revision_offer", lambda clip: offer)
-    url = reverse("review:revise", args=[earlier.public_id, 1, comment.public_id])
-    data = {"idempotency_key": uuid.uuid4().hex, "prompt": "A brighter harbour"}
+    url = reverse("review:revise", args=[earlier.public_id, 1])
+    data = {
+        "idempotency_key": uuid.uuid4().hex,
+        "prompt": "A brighter harbour",
+        "comments": [str(comment.public_id)],
+    }
     response = alice.post(url, data)
     assert response.status_code == 400
     html = response.content.decode()

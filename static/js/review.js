@@ -1,6 +1,7 @@
-// Clip review: timecodes and timeline markers seek the video; the comment form's moment is
-// filled with the video's current time when someone starts writing (or asks for it). Without
-// JavaScript the links open the video at that moment (#t=) and the moment is typed as m:ss.
+// Clip review: timecodes and timeline markers seek the video. A comment is about the whole clip
+// unless its writer picks a moment: the "At 0:03" button (it follows the playhead) or a click on
+// the timeline strip sets it, "Whole clip" clears it. Without JavaScript the links open the
+// video at that moment (#t=) and the moment is typed as m:ss.
 (function () {
   "use strict";
 
@@ -9,41 +10,54 @@
   }
 
   function timecode(seconds) {
-    const tenths = Math.floor(seconds * 10) / 10;
-    const minutes = Math.floor(tenths / 60);
-    const rest = (tenths - minutes * 60).toFixed(1).padStart(4, "0");
-    return minutes + ":" + rest;
+    const whole = Math.max(0, Math.floor(seconds || 0));
+    return Math.floor(whole / 60) + ":" + String(whole % 60).padStart(2, "0");
   }
 
-  // Markers sit along the strip at their moment (a list of links until then).
+  function momentField() {
+    return document.querySelector("[data-comment-form] [data-comment-at]");
+  }
+
+  // The buttons say what they do now: "At <playhead>", and "Whole clip" only once a moment is set.
+  function refresh() {
+    const player = video();
+    const field = momentField();
+    const form = field && field.closest("[data-comment-form]");
+    if (!form) return;
+    const now = form.querySelector("[data-current-time]");
+    const clear = form.querySelector("[data-clear-moment]");
+    if (now && player) {
+      now.hidden = false;
+      now.querySelector("[data-playhead]").textContent = timecode(player.currentTime);
+    }
+    if (clear) clear.hidden = field.value.trim() === "";
+  }
+
+  function setMoment(seconds) {
+    const field = momentField();
+    if (!field) return;
+    field.value = timecode(seconds);
+    refresh();
+  }
+
+  // Markers sit along the strip at their moment (a list of links until then); where one may
+  // comment, a click on the strip picks that moment.
   function placeMarkers(root) {
     root.querySelectorAll("[data-timeline]").forEach((strip) => {
       strip.classList.add("is-placed");
       strip.querySelectorAll("[data-percent]").forEach((marker) => {
         marker.style.left = marker.dataset.percent + "%";
       });
-    });
-  }
-
-  function fillMoment(form, always) {
-    const player = video();
-    const field = form.querySelector("[data-comment-at]");
-    if (!player || !field) return;
-    if (always || (field.value === "" && !field.dataset.touched)) {
-      field.value = timecode(player.currentTime || 0);
-      if (!player.paused) player.pause();
-    }
-  }
-
-  function enhanceForms(root) {
-    root.querySelectorAll("[data-comment-form] [data-current-time]").forEach((button) => {
-      if (video()) button.hidden = false;
+      if (momentField() && video()) {
+        strip.classList.add("is-pickable");
+        document.querySelectorAll("[data-timeline-hint]").forEach((hint) => { hint.hidden = false; });
+      }
     });
   }
 
   document.addEventListener("click", (event) => {
-    const seek = event.target.closest("[data-seek]");
     const player = video();
+    const seek = event.target.closest("[data-seek]");
     if (seek && player) {
       event.preventDefault();
       player.currentTime = Number(seek.dataset.seek);
@@ -51,22 +65,44 @@
       player.focus();
       return;
     }
-    const now = event.target.closest("[data-current-time]");
-    if (now) fillMoment(now.closest("form"), true);
+    const strip = event.target.closest("[data-timeline].is-pickable");
+    if (strip && player && player.duration) {
+      const box = strip.getBoundingClientRect();
+      const share = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+      player.currentTime = share * player.duration;
+      if (!player.paused) player.pause();
+      setMoment(player.currentTime);
+      return;
+    }
+    if (event.target.closest("[data-current-time]") && player) {
+      if (!player.paused) player.pause();
+      setMoment(player.currentTime);
+      return;
+    }
+    if (event.target.closest("[data-clear-moment]")) {
+      const field = momentField();
+      if (field) field.value = "";
+      refresh();
+      const body = document.querySelector("[data-comment-body]");
+      if (body) body.focus();
+    }
   });
 
-  // The first keystroke (or focus) in the comment pins it to the moment on screen.
-  document.addEventListener("focusin", (event) => {
-    if (event.target.matches("[data-comment-body]")) fillMoment(event.target.form, false);
-  });
   document.addEventListener("input", (event) => {
-    if (event.target.matches("[data-comment-at]")) event.target.dataset.touched = "1";
-    if (event.target.matches("[data-comment-body]")) fillMoment(event.target.form, false);
+    if (event.target.matches("[data-comment-at]")) refresh();
   });
+
+  function watchPlayer() {
+    const player = video();
+    if (!player || player.dataset.watched) return;
+    player.dataset.watched = "1";
+    ["timeupdate", "seeked", "loadedmetadata"].forEach((name) => player.addEventListener(name, refresh));
+  }
 
   function enhance(root) {
     placeMarkers(root);
-    enhanceForms(root);
+    watchPlayer();
+    refresh();
   }
 
   document.addEventListener("DOMContentLoaded", () => enhance(document));
