@@ -104,6 +104,10 @@ class NewAccountForm(UserCreationForm):
         self.fields["password2"].label = "Password again"
         self.fields["password2"].help_text = ""
 
+    def validate_password_for_user(self, user, **kwargs):
+        # A refused password is said under the password, not under its repetition.
+        super().validate_password_for_user(user, "password1")
+
     def clean(self):
         email = self.instance.email or self.cleaned_data.get("email")
         if email and get_user_model().objects.filter(email__iexact=email).exists():

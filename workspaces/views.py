@@ -74,7 +74,9 @@ def _members_page(request, workspace, actor, invite_form=None, status=200):
             and not (workspace.personal and member.role == Membership.Role.OWNER)
         )
         if member.manageable:
-            member.role_form = RoleForm(initial={"role": member.role}, auto_id=f"role-{member.pk}")
+            member.role_form = RoleForm(
+                initial={"role": member.role}, auto_id=f"member-{member.pk}-%s"
+            )
             member.role_form.fields["role"].choices = choices
     context = {
         "workspace": workspace,
