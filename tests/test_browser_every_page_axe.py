@@ -47,6 +47,7 @@ ALSO_SHOWN = {
     "brand:kit_edit": "brand-kit",
     "workspaces:members": "members",
     "workspaces:clients": "clients",
+    "account": "account",
 }
 
 

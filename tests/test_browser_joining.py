@@ -109,6 +109,15 @@ def test_a_teammate_joins_from_the_invitation_email(
     screenshot(page, f"joining-6-used-link-{size}")
     context.close()
     owner_context.close()
+
+    # In the demo, the login page says where its password is printed.
+    settings.DEMO = True
+    context, page = browser_page(browser, viewport, errors)
+    page.goto(base + reverse("login"))
+    assert page.get_by_text("with the password printed in the terminal").is_visible()
+    assert page.get_by_label("Username").input_value() == "demo"
+    screenshot(page, f"joining-7-demo-login-{size}")
+    context.close()
     # The refused password and the used link are answered 400, as a refused form is.
     assert (
         errors

@@ -147,6 +147,13 @@ class LogInView(LoginView):
     def get_initial(self):
         return {"username": "demo"} if settings.DEMO else {}
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if settings.DEMO:  # the user name is filled in: on to the password
+            form.fields["username"].widget.attrs.pop("autofocus", None)
+            form.fields["password"].widget.attrs["autofocus"] = True
+        return form
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         return context | {"demo": settings.DEMO, "open_signup": settings.OPEN_SIGNUP}
