@@ -82,6 +82,15 @@ def test_e_mailed_links_are_whole_on_one_line_as_the_console_prints_them(alice, 
     assert "“Acme Agency”" in text
 
 
+def test_what_goes_to_the_smtp_server_keeps_the_link_whole_too(alice, agency):
+    import email.policy
+
+    message = invite(alice, agency)
+    sent = message.message(policy=email.policy.SMTP).as_bytes().decode()
+    assert link_of(message) + "\r\n" in sent
+    assert "Content-Transfer-Encoding: 8bit" in sent
+
+
 def test_a_notification_e_mail_links_to_the_public_url_and_prints_whole(
     user, agency, settings, django_capture_on_commit_callbacks
 ):
@@ -269,6 +278,19 @@ def test_someone_logged_in_with_the_invited_address_accepts(alice, agency):
     response = carol.post(link)
     assert response["Location"] == reverse("videos:videos", args=[agency.slug])
     assert member(agency, "carol").role == Role.MEMBER
+
+
+def test_an_invitation_is_accepted_only_by_the_account_of_its_address(agency):
+    from workspaces.models import InvitationForSomeoneElse
+
+    invitation = agency.invite("Carol@Example.com", Role.MEMBER, by=member(agency, "alice"))
+    with pytest.raises(InvitationForSomeoneElse, match=r"for carol@example\.com"):
+        invitation.accept(make_user("bob"))
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+    carol = make_user("carol")
+    carol.email = "CAROL@example.com"  # addresses compare without case
+    assert invitation.accept(carol).role == Role.MEMBER
 
 
 # --- links that cannot be used ----------------------------------------------------------------

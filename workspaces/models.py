@@ -327,11 +327,6 @@ class Invitation(models.Model):
             self.revoked_at = now
         return bool(revoked)
 
-    @property
-    def is_open(self) -> bool:
-        """Neither withdrawn nor used (its link's signature tells whether it expired)."""
-        return self.revoked_at is None and self.accepted_at is None
-
     def is_for(self, user) -> bool:
         """Whether ``user``'s account has the address this invitation was sent to."""
         return bool(user.is_authenticated and user.email and user.email.lower() == self.email)
