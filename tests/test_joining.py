@@ -115,6 +115,12 @@ def test_production_requires_the_public_url_through_check_deploy(settings):
         call_command("check", "--deploy", "--tag", "security", stdout=io.StringIO())
     settings.PUBLIC_URL = "https://video.example.com"
     call_command("check", "--deploy", "--tag", "security", stdout=io.StringIO())
+    # Plain http is warned about: the links would open unencrypted.
+    from workspaces.mail import check_public_url
+
+    assert check_public_url(None) == []
+    settings.PUBLIC_URL = "http://video.example.com"
+    assert [problem.id for problem in check_public_url(None)] == ["marketos.W002"]
 
 
 def test_the_demo_sets_the_public_url_where_it_answers(tmp_path):

@@ -61,6 +61,14 @@ def send(recipients, subject: str, body: str) -> bool:
 @checks.register(checks.Tags.security, deploy=True)
 def check_public_url(app_configs, **kwargs):
     """In production, e-mailed links need the app's public address."""
+    if settings.PUBLIC_URL.startswith("http://"):
+        return [
+            checks.Warning(
+                f"MARKETOS_PUBLIC_URL is plain http ({settings.PUBLIC_URL}).",
+                hint="E-mailed links then open over an unencrypted connection: use https.",
+                id="marketos.W002",
+            )
+        ]
     if settings.PUBLIC_URL:
         return []
     return [
