@@ -142,6 +142,9 @@ def test_every_page_is_accessible(browser, live_server, world, user, screenshot,
                 page.goto(base + reverse(name, args=[world["workspace"].slug]))
                 page.wait_for_load_state("networkidle")
                 check(page, f"{name} in a workspace ({size})")
+            # An invitation to another address, opened while logged in: whom it is for.
+            page.goto(base + url_for("workspaces:invitation", world))
+            check(page, f"someone else's invitation ({size})")
             page.goto(base + url_for("videos:generate", world))
             top_bar_keeps_to_one_line(page)
         context.close()
