@@ -63,9 +63,12 @@ def test_the_invitation_email_invites_a_newcomer_to_make_an_account(alice, agenc
     message = invite(alice, agency)
     assert "ask for an account" not in message.body
     assert "make one there" in message.body and "carol@example.com" in message.body
-    # The pending invitation's link, to copy when the e-mail went astray, is the same.
+    # The pending invitation's link, to copy when the e-mail went astray, is absolute too (and
+    # names the same invitation; its signature carries the moment it was made).
     page = alice.get(reverse("workspaces:members", args=[agency.slug])).content.decode()
-    assert f'href="{link_of(message)}"' in page
+    public_id = Invitation.objects.get().public_id
+    assert link_of(message).startswith(f"http://testserver/invitations/{public_id}:")
+    assert f'href="http://testserver/invitations/{public_id}:' in page
 
 
 def test_e_mailed_links_are_whole_on_one_line_as_the_console_prints_them(alice, agency):
@@ -164,6 +167,7 @@ def test_a_newcomer_makes_an_account_from_the_invitation_and_lands_in_the_worksp
     html = page.content.decode()
     assert "Make your account" in html and "carol@example.com" in html and "viewer" in html
     assert 'name="email"' not in html  # the address is the invitation's, not a field
+    assert 'name="username" value="carol"' in html  # suggested from the address
 
     # The address cannot be changed by sending another one.
     response = visitor.post(link, NEWCOMER | {"email": "mallory@example.com"})

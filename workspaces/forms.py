@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -95,6 +97,8 @@ class NewAccountForm(UserCreationForm):
         # The address is known before validation, so the password validators compare the
         # password with it too.
         self.instance.email = email
+        if email and not self.is_bound:
+            self.initial.setdefault("username", _free_username(email))
         self.fields[
             "username"
         ].help_text = "You log in with it: letters, digits and @ . + - _ only."
@@ -122,6 +126,13 @@ class NewAccountForm(UserCreationForm):
         self.instance.first_name = self.cleaned_data["name"].strip()
         self.instance.last_name = ""
         return super().save(commit=commit)
+
+
+def _free_username(email: str) -> str:
+    """A username made from the address (its part before the @), if nobody has it yet."""
+    name = re.sub(r"[^\w.@+-]", "", email.partition("@")[0])[:150]
+    taken = get_user_model().objects.filter(username__iexact=name).exists()
+    return "" if taken else name
 
 
 class SignupForm(NewAccountForm):
