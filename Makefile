@@ -1,4 +1,5 @@
 # MarketOS Video. `make demo` runs the app offline; `make test` runs every test.
+# `make venv` installs everything (the app, the demo and the test tools).
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,25 +9,33 @@ DEMO_ENV := var/demo.env
 .PHONY: help venv demo test lint format bench chaos clean oracles
 
 help:
-	@echo "make demo    set up everything and run the app offline on http://127.0.0.1:8000"
-	@echo "make test    run the whole test suite"
+	@echo "make demo    install what the app needs and run it offline on http://127.0.0.1:8000"
+	@echo "make test    install the test tools too and run the whole test suite"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   benchmarks: 1 GiB clip copy, 1 GiB campaign package, one worker polling 500 jobs, status panel load"
 	@echo "make chaos   fault campaign: 200 jobs, 3 workers on PostgreSQL, SIGKILL aimed at the work"
 	@echo "make oracles rebuild the google-genai 3.x request golden files (tests/oracles)"
 
-$(BIN)/.installed: pyproject.toml
+# What the app needs to run, and honcho, which runs the demo's processes: all `make demo` waits
+# for on a first run.
+$(BIN)/.installed-app: pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12+ needed"' \
 		|| { echo "Python 3.12 or newer is needed (found $(PYTHON)); set PYTHON=/path/to/python3.13"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
+	touch $@
+
+# The test toolchain (pytest, Playwright, moto, the providers' SDKs, ruff) on top, for
+# `make test` and `make lint`.
+$(BIN)/.installed: $(BIN)/.installed-app
+	$(BIN)/python -m pip install --quiet -e '.[demo,dev]'
 	touch $@
 
 venv: $(BIN)/.installed
 
 # Ctrl-C is how the demo stops: honcho exits 130 then, which is no failure.
-demo: venv
+demo: $(BIN)/.installed-app
 	$(BIN)/python -m marketos.demo_env $(DEMO_ENV)
 	set -a && source $(DEMO_ENV) && set +a && \
 		$(BIN)/python manage.py migrate --no-input && \

@@ -20,6 +20,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 
+def shipped(name: str) -> Path:
+    """templates/ or static/: at the top of a checkout, or inside this package when installed
+    from a built wheel (which carries them there: see setup.py)."""
+    installed = Path(__file__).resolve().parent / name
+    return installed if installed.is_dir() else BASE_DIR / name
+
+
 def envstr(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
@@ -167,7 +174,7 @@ WSGI_APPLICATION = "marketos.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [shipped("templates")],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -241,7 +248,7 @@ FORMAT_MODULE_PATH = ["marketos.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(envstr("MARKETOS_STATIC_ROOT") or VAR_DIR / "static")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [shipped("static")]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(envstr("MARKETOS_MEDIA_ROOT") or VAR_DIR / "media")
 # Behind nginx: an internal location that serves MEDIA_ROOT, e.g. "/protected-media/".

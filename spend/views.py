@@ -2,6 +2,7 @@ import csv
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -9,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from videos.models import VideoJob
 from videos.spreadsheet import text_cell
 from workspaces import access
 from workspaces.models import Budget, TeamRuleBroken, Workspace, month_of
@@ -74,64 +74,77 @@ def _amount(value) -> str:
 
 HEADER = [
     "date",
+    "title",
     "workspace",
     "client",
     "project",
+    "campaign",
     "key",
     "model",
     "status",
     "estimated (USD)",
     "reported (USD)",
     "counted (USD)",
+    "prompt",
+    "link",
 ]
 
 
-def _rows(jobs):
+def _rows(jobs, site: str):
     writer = csv.writer(_Echo())
     yield writer.writerow(HEADER)
-    statuses = dict(VideoJob.Status.choices)
-    for row in jobs.iterator(chunk_size=500):
-        created, workspace, client, project, key, model, status, estimated, cost, charged = row
+    for job in jobs.iterator(chunk_size=500):
+        project = job.project
+        variant = getattr(job, "variant", None)
         yield writer.writerow(
             [
-                timezone.localtime(created).date().isoformat(),
-                text_cell(workspace),
-                text_cell(client),
-                text_cell(project),
-                text_cell(key) if key is not None else "(deleted key)",
-                text_cell(model),
-                statuses.get(status, status),
-                _amount(estimated),
-                _amount(cost),
-                _amount(charged if charged is not None else Decimal(0)),
+                timezone.localtime(job.created_at).date().isoformat(),
+                text_cell(job.short_title),
+                text_cell(job.workspace.name if job.workspace else ""),
+                text_cell(project.client.name if project else ""),
+                text_cell(project.name if project else ""),
+                text_cell(variant.campaign.name if variant else ""),
+                text_cell(job.key.label) if job.key is not None else "(deleted key)",
+                text_cell(job.model),
+                job.get_status_display(),
+                _amount(job.estimated_cost),
+                _amount(job.cost),
+                _amount(job.charged if job.charged is not None else Decimal(0)),
+                text_cell(job.prompt),
+                site + job.get_absolute_url(),
             ]
         )
 
 
 def export(request, workspace=None):
-    """The filtered month's jobs as CSV, one row per job, streamed (the key by its label
-    only)."""
+    """The filtered month's jobs as CSV, one row per job (its title, prompt and a link to it),
+    streamed in a fixed number of queries (the key by its label only)."""
     scope = access.workspace_in_url(request, workspace)
     filters = SpendFilter(request.GET, user=request.user, workspace=scope)
     jobs = (
         SpendReport(request.user, scope, filters)
         .month_jobs.with_charged()
-        .order_by("created_at", "pk")
-        .values_list(
+        .select_related("workspace", "project__client", "key", "variant__campaign")
+        .only(
+            "public_id",
             "created_at",
-            "workspace__name",
-            "project__client__name",
-            "project__name",
-            "key__label",
+            "prompt",
             "model",
             "status",
             "estimated_cost",
             "cost",
-            "charged",
+            "workspace__name",
+            "project__name",
+            "project__client__name",
+            "key__label",
+            "variant__campaign__name",
         )
+        .order_by("created_at", "pk")
     )
+    # Links open from a spreadsheet: absolute, on the public address when one is set.
+    site = settings.PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
     name = f"spend-{scope.slug + '-' if scope else ''}{filters.period:%Y-%m}.csv"
-    response = StreamingHttpResponse(_rows(jobs), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_rows(jobs, site), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -2,9 +2,10 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_job, make_key
-from videos.models import ProviderKey
+from tests.factories import GEMINI_KEY, OPENROUTER_KEY, logged_in, make_job, make_key, make_user
+from videos.models import ProviderKey, VideoJob
 from workspaces.access import personal_workspace
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +251,45 @@ def test_deleting_a_key_with_running_jobs_says_what_happens_first(alice, user):
     page = alice.get(reverse("videos:key_delete", args=[key.public_id])).content.decode()
     assert "1 video is still being made with this key" in page
     assert "may still make and charge for it" in page
+
+
+def test_the_key_list_names_the_workspace_of_every_key(alice, user, agency):
+    mine = make_key(user, label="Mine")
+    team = make_key(user, workspace=agency, label="Team")
+    page = alice.get(reverse("videos:keys")).content.decode()
+    row = page.split(f'id="key-{mine.public_id}"')[1].split("</li>")[0]
+    assert "in your personal workspace" in row
+    row = page.split(f'id="key-{team.public_id}"')[1].split("</li>")[0]
+    assert "in Acme Agency" in row
+    # Also on a workspace's own keys page, and for someone with one workspace only.
+    page = alice.get(reverse("videos:keys", args=[agency.slug])).content.decode()
+    assert "in Acme Agency" in page and "Mine" not in page
+    solo = make_user("solo")
+    make_key(solo, label="Solo")
+    page = logged_in(solo).get(reverse("videos:keys")).content.decode()
+    assert "in your personal workspace" in page
+
+
+def test_a_refused_key_is_listed_disabled_with_why_and_never_chosen_nor_accepted(
+    alice, user, providers
+):
+    good = make_key(user, label="Good")
+    refused = make_key(user, label="Refused")
+    refused.mark_refused("OpenRouter refused this key (401).")
+    # Used last, the refused key was the form's first choice.
+    ProviderKey.objects.filter(pk=refused.pk).update(last_used_at=timezone.now())
+    page = alice.get(reverse("videos:generate")).content.decode()
+    select = page.split('<select name="key"')[1].split("</select>")[0]
+    options = {o.split('value="')[1].split('"')[0]: o for o in select.split("<option")[1:]}
+    assert " disabled" in options[str(refused.pk)]
+    assert "refused by the provider, verify it again on the Keys page" in options[str(refused.pk)]
+    assert " selected" in options[str(good.pk)] and " disabled" not in options[str(good.pk)]
+    assert " selected" not in options[str(refused.pk)]
+    assert "This key cannot start a job" not in page
+    # Sent anyway, the server refuses it, and nothing is created.
+    response = alice.post(
+        reverse("videos:generate"),
+        {"idempotency_key": "x" * 32, "key": refused.pk, "model": "google/veo-3.1", "prompt": "p"},
+    )
+    assert "cannot start a job" in response.content.decode()
+    assert not VideoJob.objects.exists()

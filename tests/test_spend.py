@@ -191,23 +191,28 @@ def test_the_csv_has_one_row_per_job_with_the_filters_and_never_the_secret(work,
     rows = csv_rows(response)
     assert rows[0] == [
         "date",
+        "title",
         "workspace",
         "client",
         "project",
+        "campaign",
         "key",
         "model",
         "status",
         "estimated (USD)",
         "reported (USD)",
         "counted (USD)",
+        "prompt",
+        "link",
     ]
     assert len(rows) == 1 + 11  # this month's jobs only
-    assert sum(Decimal(r[-1]) for r in rows[1:]) == Decimal("7.95")
-    first = next(r for r in rows[1:] if r[8] == "2.00")
-    assert first[1:8] == [
+    assert sum(Decimal(r[11]) for r in rows[1:]) == Decimal("7.95")
+    first = next(r for r in rows[1:] if r[10] == "2.00")
+    assert first[2:10] == [
         "Acme Agency",
         "Northwind",
         "Spring launch",
+        "",
         "Agency key",
         "google/veo-3.1",
         "Ready",
@@ -219,15 +224,44 @@ def test_the_csv_has_one_row_per_job_with_the_filters_and_never_the_secret(work,
     filtered = csv_rows(
         alice.get(reverse("spend:export"), {"project": str(work["summer"].public_id)})
     )
-    assert [r[3] for r in filtered[1:]] == ["Summer ads", "Summer ads"]
+    assert [r[4] for r in filtered[1:]] == ["Summer ads", "Summer ads"]
+
+
+def test_the_csv_names_each_video_by_its_title_prompt_link_and_campaign(
+    work, alice, user, settings
+):
+    from campaigns.models import Campaign, Variant
+
+    prompt = "A slow dolly shot across a sunlit kitchen where the new kettle steams, warm light"
+    made = job(user, work["workspace"], work["key"], "1.00", status=S.READY, prompt=prompt)
+    made.project = work["spring"]
+    made.save(update_fields=["project"])
+    campaign = Campaign.objects.create(
+        workspace=work["workspace"], key=work["key"], name="Kettle launch"
+    )
+    Variant.objects.create(campaign=campaign, job=made, number=1, ad_format="landscape")
+    rows = csv_rows(alice.get(reverse("spend:export")))
+    row = next(r for r in rows[1:] if r[12] == prompt)
+    # The title is the one the job's pages show: the prompt's first words.
+    assert row[1] == made.short_title == "A slow dolly shot across a sunlit…"
+    assert row[3:6] == ["Northwind", "Spring launch", "Kettle launch"]
+    # The link is absolute (a spreadsheet has no page to be relative to) and opens the video.
+    assert row[13] == f"http://testserver/videos/{made.public_id}/"
+    assert alice.get(row[13].removeprefix("http://testserver")).status_code == 200
+    settings.PUBLIC_URL = "https://video.example.com"
+    rows = csv_rows(alice.get(reverse("spend:export")))
+    assert f"https://video.example.com/videos/{made.public_id}/" in [r[13] for r in rows]
 
 
 def test_the_csv_never_hands_a_spreadsheet_a_formula(work, alice, user):
     project = make_project(work["workspace"], '=HYPERLINK("http://evil")', "+cmd")
-    job(user, work["workspace"], work["key"], "1.00", status=S.QUEUED, project=project)
+    made = job(user, work["workspace"], work["key"], "1.00", status=S.QUEUED, project=project)
+    made.prompt = "=cmd|' /C calc'!A0 and a long tail after the formula"
+    made.save(update_fields=["prompt"])
     rows = csv_rows(alice.get(reverse("spend:export")))
-    row = next(r for r in rows if "HYPERLINK" in r[2])
-    assert row[2].startswith("'=") and row[3] == "'+cmd"
+    row = next(r for r in rows if "HYPERLINK" in r[3])
+    assert row[3].startswith("'=") and row[4] == "'+cmd"
+    assert row[1].startswith("'=cmd") and row[12].startswith("'=cmd")
 
 
 # --- a constant number of queries -------------------------------------------------------------
@@ -241,11 +275,15 @@ def test_the_page_and_the_csv_take_as_many_queries_for_twenty_jobs_as_for_one(
     client = logged_in(user)
     job(user, agency, key, "1.00", status=S.READY, project=make_project(agency))
     urls = [reverse("spend:overview", args=[agency.slug]), reverse("spend:overview")]
+    export = reverse("spend:export", args=[agency.slug])
     counts = {}
     for url in urls:
         with CaptureQueriesContext(connection) as one:
             assert client.get(url).status_code == 200
         counts[url] = len(one)
+    with CaptureQueriesContext(connection) as one:
+        assert len(csv_rows(client.get(export))) == 1 + 1
+    counts[export] = len(one)
     for number in range(19):
         project = make_project(agency, f"Client {number % 5}", f"Project {number}")
         other = make_key(user, workspace=agency, label=f"Key {number}")
@@ -255,6 +293,9 @@ def test_the_page_and_the_csv_take_as_many_queries_for_twenty_jobs_as_for_one(
         with django_assert_max_num_queries(counts[url]):
             html = client.get(url).content.decode()
         assert "20 videos" in html
+    with django_assert_max_num_queries(counts[export]):
+        rows = csv_rows(client.get(export))
+    assert len(rows) == 1 + 20 and {r[5] for r in rows[1:]} == {""}
 
 
 # --- budgets ----------------------------------------------------------------------------------

@@ -242,8 +242,10 @@ class GenerateForm(forms.Form):
                 return keys.get(pk=wanted)
             except (ProviderKey.DoesNotExist, ValueError, TypeError):
                 return None
-        # The key used last is the likeliest next choice; one that cannot pay comes last.
-        return keys.order_by(F("last_used_at").desc(nulls_last=True), "provider", "label").first()
+        # The key used last is the likeliest next choice, among those that can start a job
+        # (a refused key is listed, disabled, and chosen only when no other is left).
+        keys = keys.order_by(F("last_used_at").desc(nulls_last=True), "provider", "label")
+        return keys.exclude(status__in=ProviderKey.UNUSABLE).first() or keys.first()
 
     def value(self, name):
         """What the form holds for ``name`` now: the submitted data (where a missing name is

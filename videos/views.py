@@ -118,8 +118,6 @@ def keys(request, workspace=None):
     context = {
         "form": form,
         "keys": keys.filter(workspace=scope) if scope else keys,
-        "several_workspaces": scope is None
-        and Workspace.objects.visible_to(request.user).count() > 1,
         "managed": set(Workspace.objects.managed_by(request.user).values_list("pk", flat=True)),
         "providers": registry.ADAPTERS.values(),
     }
@@ -157,7 +155,6 @@ def key_verify(request, public_id):
                 "key": key,
                 "verdict": (works, message),
                 "managed": {key.workspace_id},
-                "several_workspaces": Workspace.objects.visible_to(request.user).count() > 1,
             },
         )
     _report(request, works, f"“{key.label}”: {message}")
