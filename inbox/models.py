@@ -5,18 +5,13 @@ This app sits below ``videos`` and ``review``: they call ``notify``; it knows on
 workspaces.
 """
 
-import logging
-import smtplib
-
 from django.conf import settings
-from django.core.mail import EmailMessage, mailers
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from workspaces import mail
 from workspaces.models import Workspace
-
-log = logging.getLogger(__name__)
 
 
 def is_local_path(url: str) -> bool:
@@ -110,21 +105,15 @@ def notify(
     )
     addresses = [user.email for user in people.values() if user.email]
     if addresses:
-        # One line: a header cannot hold a line break (a provider's error text may).
-        subject = " ".join((email_subject or text).split())[:120]
+        subject = (email_subject or text)[:120]
         transaction.on_commit(lambda: _send(addresses, subject, text, url), robust=True)
     return rows
 
 
 def _send(addresses: list[str], subject: str, text: str, url: str) -> None:
-    link = (settings.PUBLIC_URL + url) if settings.PUBLIC_URL else url
     body = (
         f"{text}\n\n"
-        f"Open it here: {link}\n\n"
-        "You get this e-mail because you are a member of the workspace on MarketOS Video."
+        f"Open it here:\n{mail.link(url)}\n\n"
+        "You get this e-mail because you are a member of the workspace on MarketOS Video.\n"
     )
-    messages = [EmailMessage(subject, body, None, [address]) for address in addresses]
-    try:
-        mailers.default.send_messages(messages)
-    except (OSError, smtplib.SMTPException):
-        log.exception("Could not e-mail a notification to %d people", len(addresses))
+    mail.send(addresses, subject, body)

@@ -19,12 +19,14 @@ DEMO_SETTINGS = {
     "MARKETOS_SSL_REDIRECT": "0",
     "MARKETOS_HSTS_SECONDS": "0",
     "MARKETOS_ALLOWED_HOSTS": "localhost,127.0.0.1",
+    # Where the demo answers (see Procfile): the links of the e-mails it prints are built on it.
+    "MARKETOS_PUBLIC_URL": "http://127.0.0.1:8000",
     # Both providers are played by the offline sandbox (see Procfile).
     "MARKETOS_OPENROUTER_BASE_URL": f"http://{SANDBOX}/api/v1",
     "MARKETOS_GEMINI_BASE_URL": f"http://{SANDBOX}",
     "MARKETOS_ALLOW_PRIVATE_HOSTS": f"{SANDBOX},localhost:8100",
     "SANDBOX_PORT": "8100",
-    # Invitation mails are printed to the web process's console.
+    # E-mails (invitations, password resets, notifications) are printed to the console.
     "MARKETOS_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
 }
 

@@ -372,9 +372,31 @@ GUEST_PASSWORD_RATE = envrate("MARKETOS_GUEST_PASSWORD_RATE", "10/15min")
 # no metrics endpoint.
 METRICS_TOKEN = envstr("MARKETOS_METRICS_TOKEN")
 
+# The public origin people reach this app at (e.g. https://video.example.com): every link an
+# e-mail carries is built from it (invitations, password resets, notifications), and so is the
+# webhook address given to providers. Required in production (``check --deploy`` says so: a
+# worker sending a notification has no request to take a host from).
+PUBLIC_URL = envstr("MARKETOS_PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if PUBLIC_URL:
+    PUBLIC_URL = envurl("MARKETOS_PUBLIC_URL", PUBLIC_URL)
+    if urlsplit(PUBLIC_URL)._replace(scheme="", netloc="").geturl():
+        raise ImproperlyConfigured(
+            f"MARKETOS_PUBLIC_URL must be an origin such as https://video.example.com, with no "
+            f"path, query or fragment, not {PUBLIC_URL!r}."
+        )
+# `make demo` (its login page says where the demo's password is printed).
+DEMO = envbool("MARKETOS_DEMO", False)
+# Anyone may make an account at /signup/ (otherwise people join by invitation, or an admin
+# makes their account).
+OPEN_SIGNUP = envbool("MARKETOS_OPEN_SIGNUP", False)
+
 # Workspace invitations are e-mailed with a signed link that expires after this many days.
 INVITATION_DAYS = envint("MARKETOS_INVITATION_DAYS", 7)
-# E-mail (invitations): debug prints mails to the console, production sends them over SMTP.
+# A password reset link works once, for a day (Django's default is three).
+PASSWORD_RESET_TIMEOUT = 24 * 3600
+# E-mail (invitations, password resets, notifications): debug prints mails to the console,
+# production sends them over SMTP. Bodies are plain text, sent 8-bit (workspaces/mail.py) so
+# that a long link stays whole on one line.
 # Django 6.1 configures mail through MAILERS (the EMAIL_* settings are deprecated).
 _email_backend = envstr(
     "MARKETOS_EMAIL_BACKEND",
@@ -394,9 +416,8 @@ if _email_backend == "django.core.mail.backends.smtp.EmailBackend":
     }
 DEFAULT_FROM_EMAIL = envstr("MARKETOS_DEFAULT_FROM_EMAIL", "MarketOS Video <noreply@localhost>")
 
-# OpenRouter webhooks: with both set, submissions carry a callback_url and the receiver at
+# OpenRouter webhooks: with PUBLIC_URL, submissions carry a callback_url and the receiver at
 # /webhooks/openrouter/ moves jobs forward as soon as OpenRouter reports a terminal state.
-PUBLIC_URL = envstr("MARKETOS_PUBLIC_URL").rstrip("/")
 OPENROUTER_WEBHOOK_SECRET = envstr("MARKETOS_OPENROUTER_WEBHOOK_SECRET")
 
 # Security. Behind a TLS-terminating proxy set MARKETOS_SECURE_PROXY_SSL_HEADER=1.

@@ -1,20 +1,51 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from videos.webhooks import provider_webhook
+from workspaces import joining
+from workspaces.forms import NewPasswordForm, PasswordResetByEmailForm
 
 admin.site.site_header = "MarketOS Video administration"
 admin.site.site_title = "MarketOS Video"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", joining.LogInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", joining.signup, name="signup"),
+    path("account/", joining.account, name="account"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "account/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    # A forgotten password: a link e-mailed to the account's address sets a new one.
+    path(
+        "account/reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetByEmailForm,
+            email_template_name="registration/password_reset_email.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "account/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            extra_context={"reset_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "account/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=NewPasswordForm),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
     path("webhooks/<slug:provider>/", provider_webhook, name="provider_webhook"),

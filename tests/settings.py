@@ -19,6 +19,8 @@ os.environ.setdefault("MARKETOS_SSL_REDIRECT", "0")
 os.environ.setdefault("MARKETOS_SECURE_COOKIES", "0")  # plain http on loopback in browser tests
 os.environ.setdefault("MARKETOS_HSTS_SECONDS", "0")
 os.environ.setdefault("MARKETOS_VERIFY_TIMEOUT", "1.5")
+# E-mailed links are built on it (the browser tests point it at their live server).
+os.environ.setdefault("MARKETOS_PUBLIC_URL", "http://testserver")
 _run_dir = Path(
     os.environ.setdefault("MARKETOS_TEST_RUN_DIR", tempfile.mkdtemp(prefix="marketos-"))
 )

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from tests.factories import OPENROUTER_KEY, make_key
 from videos.models import ProviderKey
+from workspaces.access import membership_of, personal_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,7 @@ def every_page(key):
         reverse("videos:key_replace", args=[key.public_id]),
         reverse("videos:key_verify", args=[key.public_id]),
         reverse("videos:key_delete", args=[key.public_id]),
+        reverse("account"),
         reverse("password_change"),
         reverse("password_change_done"),
     ]
@@ -68,12 +70,19 @@ def test_every_post_needs_a_csrf_token(user, key):
         reverse("videos:key_replace", args=[key.public_id]): {"secret": OPENROUTER_KEY},
         reverse("videos:key_verify", args=[key.public_id]): {},
         reverse("videos:key_delete", args=[key.public_id]): {},
+        reverse("account"): {"name": "Alice"},
         reverse("password_change"): {},
         reverse("logout"): {},
     }
     for url, data in posts.items():
         assert client.post(url, data).status_code == 403, url
-    assert Client(enforce_csrf_checks=True).post(reverse("login"), {}).status_code == 403
+    # Logged-out forms too: logging in, joining from an invitation, a forgotten password.
+    anonymous = Client(enforce_csrf_checks=True)
+    invitation = personal_workspace(user).invite(
+        "carol@example.com", "member", by=membership_of(user, personal_workspace(user))
+    )
+    for url in (reverse("login"), invitation.get_absolute_url(), reverse("password_reset")):
+        assert anonymous.post(url, {}).status_code == 403, url
     assert ProviderKey.objects.count() == 1
 
 

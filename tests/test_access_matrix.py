@@ -59,6 +59,7 @@ OWNER = {
     "videos:key_replace": ("POST", 400),
     "videos:key_verify": ("POST", 302),
     "videos:key_delete": ("GET", 200),
+    "account": ("GET", 200),
     "password_change": ("GET", 200),
     "password_change_done": ("GET", 200),
     "logout": ("POST", 302),
@@ -68,7 +69,6 @@ OWNER = {
     "workspaces:member_remove": ("POST", 302),
     "workspaces:invite": ("POST", 400),  # no e-mail address given
     "workspaces:invitation_revoke": ("POST", 302),
-    "workspaces:invitation": ("GET", 200),
     "workspaces:clients": ("GET", 200),
     "workspaces:client_add": ("POST", 400),  # no name given
     "workspaces:project_add": ("POST", 400),  # no client or name given
@@ -110,6 +110,14 @@ OWNER = {
 # anonymous visitors.
 PUBLIC = {
     "login": ("GET", 200),
+    # Getting in: an invitation link (its holder makes an account or logs in there), a
+    # forgotten password, and open sign-up (off unless MARKETOS_OPEN_SIGNUP: no such page).
+    "workspaces:invitation": ("GET", 200),
+    "password_reset": ("GET", 200),
+    "password_reset_done": ("GET", 200),
+    "password_reset_confirm": ("GET", 200),  # a made-up link: the page says it cannot be used
+    "password_reset_complete": ("GET", 200),
+    "signup": ("GET", 404),
     "videos:health": ("GET", 200),
     "videos:ready": ("GET", 503),  # no worker runs during this test
     "videos:metrics": ("GET", 404),  # no metrics token configured
@@ -151,12 +159,11 @@ PERSONAL = {
     "videos:videos",
     "videos:library",
     "videos:keys",
+    "account",
     "password_change",
     "password_change_done",
     "logout",
     "workspaces:list",
-    # An invitation link is for whoever holds it (a bearer token), once logged in.
-    "workspaces:invitation",
     "inbox:list",
     "inbox:mark_all_read",
     # Spend is not secret inside a workspace: every member, viewers too, sees its spend.
@@ -432,6 +439,7 @@ def url_for(name, world, token=None):
         "rendition_file": [job.public_id, 1, "vertical"],
         "rendition_download": [job.public_id, 1, "vertical"],
         "provider_webhook": ["openrouter"],
+        "password_reset_confirm": ["MQ", "made-up-token"],
         "open": [world["notification"].pk],
     }
     short = name.split(":")[-1]

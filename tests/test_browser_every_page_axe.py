@@ -16,7 +16,15 @@ from PIL import Image
 
 from tests.factories import make_workspace
 from tests.helpers import DESKTOP, PHONE, accessible, browser_page, log_in
-from tests.test_access_matrix import GUEST, GUEST_REVIEW, OWNER, SCOPED, url_for, world  # noqa: F401 (a fixture)
+from tests.test_access_matrix import (  # noqa: F401 (world is a fixture)
+    GUEST,
+    GUEST_REVIEW,
+    OWNER,
+    PUBLIC,
+    SCOPED,
+    url_for,
+    world,
+)
 from videos.models import Clip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,6 +47,7 @@ ALSO_SHOWN = {
     "brand:kit_edit": "brand-kit",
     "workspaces:members": "members",
     "workspaces:clients": "clients",
+    "account": "account",
 }
 
 
@@ -61,6 +70,28 @@ def guest_pages() -> list[str]:
     return sorted(name for name in pages if not any(word in name for word in NOT_PAGES))
 
 
+def anonymous_pages() -> list[str]:
+    """The pages of visitors who are not logged in (an invitation, a forgotten password), and
+    open sign-up (turned on for the walk); the login page is checked on its own."""
+    pages = {name for name, (method, status) in PUBLIC.items() if (method, status) == ("GET", 200)}
+    return sorted(pages - {"login", "videos:health"} | {"signup"})
+
+
+def anonymous_url(name, world, user):  # noqa: F811
+    """A real password reset link (its form), else the matrix's URL."""
+    if name == "password_reset_confirm":
+        from django.contrib.auth.tokens import default_token_generator
+        from django.utils.http import urlsafe_base64_encode
+
+        uid = urlsafe_base64_encode(str(user.pk).encode())
+        return reverse(name, args=[uid, default_token_generator.make_token(user)])
+    return url_for(name, world)
+
+
+# Anonymous pages photographed at both sizes.
+ANONYMOUS_SHOWN = {"workspaces:invitation": "invitation", "password_reset": "password-reset"}
+
+
 def real_posters():
     """Poster frames that are pictures (the matrix's are a few bytes), for the screenshots."""
     for clip in Clip.objects.exclude(poster=""):
@@ -73,10 +104,13 @@ def real_posters():
 
 def test_the_page_list_covers_the_main_pages():
     assert set(MAIN) <= set(member_pages())
+    assert {"workspaces:invitation", "password_reset", "signup"} <= set(anonymous_pages())
+    assert "account" in member_pages()
     assert "review:clip" in member_pages() and "share:overview" in guest_pages()
 
 
-def test_every_page_is_accessible(browser, live_server, world, user, screenshot):  # noqa: F811
+def test_every_page_is_accessible(browser, live_server, world, user, screenshot, settings):  # noqa: F811
+    settings.OPEN_SIGNUP = True
     make_workspace(user, "Acme Agency")  # two workspaces: the top bar has its switcher
     user.is_staff = True  # and the Admin link
     user.save()
@@ -108,6 +142,9 @@ def test_every_page_is_accessible(browser, live_server, world, user, screenshot)
                 page.goto(base + reverse(name, args=[world["workspace"].slug]))
                 page.wait_for_load_state("networkidle")
                 check(page, f"{name} in a workspace ({size})")
+            # An invitation to another address, opened while logged in: whom it is for.
+            page.goto(base + url_for("workspaces:invitation", world))
+            check(page, f"someone else's invitation ({size})")
             page.goto(base + url_for("videos:generate", world))
             top_bar_keeps_to_one_line(page)
         context.close()
@@ -120,6 +157,11 @@ def test_every_page_is_accessible(browser, live_server, world, user, screenshot)
         check(page, f"404 ({size})")
         assert page.get_by_role("heading", name="Not found").is_visible()
         screenshot(page, f"every-page-404-{size}")
+        for name in anonymous_pages():
+            page.goto(base + anonymous_url(name, world, user))
+            check(page, f"{name}, logged out ({size})")
+            if shown := ANONYMOUS_SHOWN.get(name):
+                screenshot(page, f"every-page-{shown}-{size}")
         # A guest of the share link: its gate, then every page it opens.
         page.goto(base + url_for("share:gate", world))
         check(page, f"share gate ({size})")

@@ -15,7 +15,14 @@ from brand.models import Preset
 from tests.factories import make_workspace
 from tests.helpers import DESKTOP, PHONE, browser_page, log_in, settled
 from tests.test_access_matrix import url_for, world  # noqa: F401 (a fixture)
-from tests.test_browser_every_page_axe import guest_pages, member_pages, real_posters, scoped_pages
+from tests.test_browser_every_page_axe import (
+    anonymous_pages,
+    anonymous_url,
+    guest_pages,
+    member_pages,
+    real_posters,
+    scoped_pages,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -149,7 +156,9 @@ def test_no_control_or_text_overlaps_or_is_cut_off_on_any_page(
     world,  # noqa: F811
     user,
     screenshot,
+    settings,
 ):
+    settings.OPEN_SIGNUP = True  # its page is walked too
     make_workspace(user, "Acme Agency")  # two workspaces: the top bar has its switcher
     user.is_staff = True  # and the Admin link
     user.save()
@@ -179,6 +188,9 @@ def test_no_control_or_text_overlaps_or_is_cut_off_on_any_page(
         for name, path in (("login", "/login/"), ("404", "/no-such-page/")):
             page.goto(base + path)
             problems += problems_on(page, f"{name} ({size})", screenshot)
+        for name in anonymous_pages():
+            page.goto(base + anonymous_url(name, world, user))
+            problems += problems_on(page, f"{name}, logged out ({size})", screenshot)
         page.goto(base + url_for("share:gate", world))
         problems += problems_on(page, f"share gate ({size})", screenshot)
         page.get_by_label("Your name").fill("Dana")

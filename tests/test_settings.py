@@ -24,6 +24,7 @@ PRODUCTION = {
     "MARKETOS_SECRET_KEY": "a" * 20 + "production-secret-key-with-enough-entropy-8d7f6e5c4b3a",
     "MARKETOS_VAULT_KEYS": Fernet.generate_key().decode(),
     "MARKETOS_ALLOWED_HOSTS": "video.example.com",
+    "MARKETOS_PUBLIC_URL": "https://video.example.com",
 }
 
 
@@ -64,6 +65,22 @@ def test_check_deploy_passes_in_production_configuration(tmp_path):
     result = run("manage.py", "check", "--deploy", "--fail-level", "WARNING", env_extra=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_requires_the_public_url_of_e_mailed_links(tmp_path):
+    env = {k: v for k, v in PRODUCTION.items() if k != "MARKETOS_PUBLIC_URL"}
+    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}"}
+    result = run("manage.py", "check", "--deploy", env_extra=env)
+    assert result.returncode != 0
+    assert "marketos.E001" in result.stderr and "MARKETOS_PUBLIC_URL is not set" in result.stderr
+    # A plain check (migrate, the worker) still runs: only a deployment is refused.
+    assert run("manage.py", "check", env_extra=env).returncode == 0
+    result = run(
+        "manage.py",
+        "check",
+        env_extra=PRODUCTION | {"MARKETOS_PUBLIC_URL": "https://video.example.com/app/"},
+    )
+    assert "MARKETOS_PUBLIC_URL must be an origin" in result.stderr
 
 
 def test_debug_defaults_to_off():

@@ -15,6 +15,8 @@ class WorkspacesConfig(AppConfig):
     verbose_name = "Workspaces"
 
     def ready(self):
+        from . import mail  # noqa: F401 (registers its deploy check)
+
         post_save.connect(
             give_new_user_a_workspace,
             sender=settings.AUTH_USER_MODEL,

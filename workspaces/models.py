@@ -25,6 +25,10 @@ class InvitationInvalid(Exception):
         self.message = message
 
 
+class InvitationForSomeoneElse(InvitationInvalid):
+    """An invitation opened by someone logged in with another address than the invited one."""
+
+
 def _require_member_manager(by: "Membership") -> None:
     # The capability itself is decided by the role (Membership.can_manage_members); views ask
     # access.require for it, and the methods below check the acting membership they are given.
@@ -323,17 +327,41 @@ class Invitation(models.Model):
             self.revoked_at = now
         return bool(revoked)
 
+    def is_for(self, user) -> bool:
+        """Whether ``user``'s account has the address this invitation was sent to."""
+        return bool(user.is_authenticated and user.email and user.email.lower() == self.email)
+
+    def check_open(self) -> None:
+        """InvitationInvalid unless it can still be used by someone: not withdrawn, not used."""
+        if self.revoked_at is not None:
+            raise InvitationInvalid(
+                "This invitation was withdrawn. Ask the person who invited you for a new one."
+            )
+        if self.accepted_at is not None:
+            raise InvitationInvalid(
+                "This invitation has already been used. If it was you, log in to reach the "
+                "workspace; otherwise ask the person who invited you for a new one."
+            )
+
     def check_open_to(self, user) -> None:
         """InvitationInvalid unless ``user`` may (still) accept: not revoked, not used by
-        someone else."""
-        if self.revoked_at is not None:
-            raise InvitationInvalid("This invitation was withdrawn.")
-        if self.accepted_at is not None and self.accepted_by_id != user.pk:
-            raise InvitationInvalid("This invitation has already been used.")
+        someone else, and ``user``'s account has the invited address."""
+        if self.accepted_at is None or self.accepted_by_id != user.pk:
+            self.check_open()
+        if not self.is_for(user):
+            raise InvitationForSomeoneElse(
+                f"This invitation is for {self.email}, and you are logged in as "
+                f"{user.get_username()}{f' ({user.email})' if user.email else ''}. Log out, "
+                f"then open the link again to join with the account of {self.email} (or to "
+                "make one)."
+            )
 
     def accept(self, user) -> Membership:
-        """``user`` joins the workspace with the invitation's role, once. Accepting again (the
-        same user) is harmless; a revoked or used invitation says so."""
+        """``user`` (whose account has the invited address) joins the workspace with the
+        invitation's role, once. Accepting again (the same user) is harmless; a revoked or used
+        invitation, or another address, says so."""
+        if not self.is_for(user):
+            self.check_open_to(user)
         with transaction.atomic():
             Invitation.objects.filter(
                 pk=self.pk, accepted_at__isnull=True, revoked_at__isnull=True

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import joining, views
 
 app_name = "workspaces"
 
@@ -22,5 +22,5 @@ urlpatterns = [
     path(f"{workspace}/projects/add/", views.project_add, name="project_add"),
     path(f"{workspace}/clients/<uuid:public_id>/", views.client_edit, name="client_edit"),
     path(f"{workspace}/projects/<uuid:public_id>/", views.project_edit, name="project_edit"),
-    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("invitations/<str:token>/", joining.invitation, name="invitation"),
 ]

@@ -1,13 +1,9 @@
-import logging
-import smtplib
-
 from django.contrib import messages
-from django.core.mail import send_mail
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.views.decorators.http import require_POST
 
-from . import access
+from . import access, mail
 from .forms import (
     ClientForm,
     InvitationForm,
@@ -17,15 +13,11 @@ from .forms import (
     WorkspaceForm,
 )
 from .models import (
-    Invitation,
-    InvitationInvalid,
     Membership,
     Project,
     TeamRuleBroken,
     Workspace,
 )
-
-log = logging.getLogger(__name__)
 
 
 def workspaces(request):
@@ -82,20 +74,26 @@ def _members_page(request, workspace, actor, invite_form=None, status=200):
             and not (workspace.personal and member.role == Membership.Role.OWNER)
         )
         if member.manageable:
-            member.role_form = RoleForm(initial={"role": member.role}, auto_id=f"role-{member.pk}")
+            member.role_form = RoleForm(
+                initial={"role": member.role}, auto_id=f"member-{member.pk}-%s"
+            )
             member.role_form.fields["role"].choices = choices
     context = {
         "workspace": workspace,
         "actor": actor,
         "members": members,
-        "invitations": (
-            workspace.invitations.pending().select_related("invited_by")
-            if actor.can_manage_members
-            else []
-        ),
+        "invitations": _pending_invitations(request, workspace) if actor.can_manage_members else [],
         "invite_form": invite_form or InvitationForm(),
     }
     return render(request, "workspaces/members.html", context, status=status)
+
+
+def _pending_invitations(request, workspace) -> list:
+    """The workspace's pending invitations, each with its link as e-mailed (to copy)."""
+    invitations = list(workspace.invitations.pending().select_related("invited_by"))
+    for invitation in invitations:
+        invitation.link = mail.link(invitation.get_absolute_url(), request)
+    return invitations
 
 
 def members(request, slug):
@@ -173,26 +171,20 @@ def _moment(value) -> str:
 
 
 def _send_invitation(request, invitation) -> bool:
-    link = request.build_absolute_uri(invitation.get_absolute_url())
     inviter = request.user.get_full_name() or request.user.get_username()
     body = (
         f"{inviter} invites you to join “{invitation.workspace.name}” on MarketOS Video as "
         f"{invitation.get_role_display().lower()}.\n\n"
-        f"Accept the invitation here (log in or ask for an account first):\n{link}\n\n"
+        f"Open this link to join. If you have no account yet, you make one there (with this "
+        f"address, {invitation.email}); if you have one, you log in with it:\n\n"
+        f"{mail.link(invitation.get_absolute_url(), request)}\n\n"
         f"The link works until {_moment(invitation.expires_at)} "
-        f"({timezone.get_current_timezone_name()}). If you did not expect it, ignore this e-mail."
+        f"({timezone.get_current_timezone_name()}). If you did not expect it, ignore this "
+        "e-mail.\n"
     )
-    try:
-        send_mail(
-            f"Join {invitation.workspace.name} on MarketOS Video",
-            body,
-            None,
-            [invitation.email],
-        )
-    except (OSError, smtplib.SMTPException):
-        log.exception("Could not send the invitation %s", invitation.public_id)
-        return False
-    return True
+    return mail.send(
+        [invitation.email], f"Join {invitation.workspace.name} on MarketOS Video", body
+    )
 
 
 @require_POST
@@ -204,27 +196,6 @@ def invitation_revoke(request, slug, public_id):
     else:
         messages.error(request, "That invitation was already accepted or withdrawn.")
     return redirect(workspace)
-
-
-def invitation(request, token):
-    """An invitation link: the workspace and role offered (GET), joining it (POST)."""
-    try:
-        found = Invitation.objects.from_token(token)
-        found.check_open_to(request.user)
-        if request.method == "POST":
-            membership = found.accept(request.user)
-            messages.success(
-                request,
-                f"You are in “{found.workspace.name}” as {membership.get_role_display().lower()}.",
-            )
-            return redirect("videos:videos")
-    except InvitationInvalid as exc:
-        return render(request, "workspaces/invitation.html", {"problem": exc.message}, status=400)
-    context = {
-        "invitation": found,
-        "membership": access.membership_of(request.user, found.workspace),
-    }
-    return render(request, "workspaces/invitation.html", context)
 
 
 # --- clients and projects ---------------------------------------------------------------------
