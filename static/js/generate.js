@@ -4,15 +4,27 @@
   "use strict";
   const FRAMES = ["id_first_frame", "id_last_frame"];
 
+  // Chosen: a file in the input, or an image kept on the server (a hidden input with its id).
+  function chosen(form, input) {
+    const kept = form.querySelectorAll(`input[type=hidden][name="${input.name}"]`).length;
+    return kept > 0 || (input.files && input.files.length > 0);
+  }
+
   function separate(form) {
     const references = form.querySelector("#id_reference");
     const frames = FRAMES.map((id) => form.querySelector(`#${id}`)).filter(Boolean);
     if (!references || !frames.length || references.dataset.combinable === "true") return;
-    const framesChosen = frames.some((input) => input.files && input.files.length);
-    const referencesChosen = references.files && references.files.length > 0;
+    const framesChosen = frames.some((input) => chosen(form, input));
+    const referencesChosen = chosen(form, references);
     references.disabled = framesChosen;
     frames.forEach((input) => (input.disabled = referencesChosen));
   }
+
+  // An image kept, removed or re-rendered: which inputs may be used follows.
+  document.addEventListener("htmx:afterSettle", () => {
+    const form = document.querySelector("form[data-generate]");
+    if (form) separate(form);
+  });
 
   document.addEventListener("change", (event) => {
     const input = event.target;
