@@ -49,7 +49,9 @@ def test_the_product_image_stays_until_the_job_is_made(
     page.get_by_label("Model", exact=True).select_option("minimax/hailuo-2.3")
     settled(page)
     note = page.locator(".settings-note")
-    assert note.inner_text().startswith("MiniMax: Hailuo 2.3 takes no negative prompt: removed.")
+    assert note.inner_text().startswith(
+        "MiniMax: Hailuo 2.3 does not take a negative prompt: removed."
+    )
     assert thumbnails(page, "first_frame").count() == 1
     assert page.get_by_label("Negative prompt").count() == 0
     screenshot(page, f"nothing-lost-{device}-2-model-changed")

@@ -117,7 +117,9 @@ def test_changing_the_model_keeps_what_it_takes_and_says_what_it_cannot(alice, k
     hailuo = options(alice, key, model="minimax/hailuo-2.3", changed="model", **before)
     assert kept_ids(hailuo, "first_frame") == [frame]  # the thumbnail stays
     note = html.unescape(re.search(r'class="notice settings-note"[^>]*>([^<]*)<', hailuo)[1])
-    assert note.startswith("MiniMax: Hailuo 2.3 takes no negative prompt or seed: removed.")
+    assert note.startswith(
+        "MiniMax: Hailuo 2.3 does not take a negative prompt or a seed: removed."
+    )
     assert "Duration: 6 s (it does not offer 8 s)." in note
     assert 'name="negative_prompt"' not in hailuo and 'name="seed"' not in hailuo
     # Back to a model that takes them all: nothing is lost on the way.

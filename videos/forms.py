@@ -286,48 +286,38 @@ class GenerateForm(forms.Form):
             ids[name] = [str(upload.public_id) for upload in kept]
         return ids
 
-    # What a change of model or key may take away, as people name it.
-    CARRIED = {
-        "negative_prompt": "negative prompt",
-        "seed": "seed",
-        "person_generation": "people setting",
-        "first_frame": "first frame",
-        "last_frame": "last frame",
-        "reference": "reference images",
-    }
-    ADJUSTED = {"duration": "duration", "resolution": "resolution", "aspect_ratio": "aspect ratio"}
-
     def note_changes(self, before: dict) -> str:
-        """After a change of model or key, the settings carried over from ``before`` (what the
-        form held) that this model cannot take, in one line, e.g. "Hailuo 2.3 takes no
-        negative prompt: removed." Those it offers otherwise are set to its nearest."""
+        """After a change of model or key, what of ``before`` (what the form held) this model
+        cannot take, in one line, e.g. "MiniMax: Hailuo 2.3 does not take a negative prompt:
+        removed. Duration: 6 s (it does not offer 8 s)." The rest is kept as it was; a setting
+        it offers other values of is set to its own default. Inputs are named as the submit's
+        own check names them (OPTIONAL_INPUTS), settings as the job stores them
+        (VideoJob.SETTINGS)."""
         m = self.model_info
         if m is None:
             return ""
         removed = [
             what
-            for name, what in self.CARRIED.items()
-            if as_list(before.get(name)) and name not in self.fields
+            for name, what in self.OPTIONAL_INPUTS.items()
+            if name != "generate_audio" and as_list(before.get(name)) and name not in self.fields
         ]
         references = as_list(self.initial.get("reference"))
         if "reference" in self.fields and len(references) > m.max_reference_images:
             self.initial["reference"] = references[: m.max_reference_images]
-            extra = len(references) - m.max_reference_images
-            removed.append(f"more than {m.max_reference_images} reference images ({extra})")
+            removed.append(f"more than {m.max_reference_images} reference images")
         words = []
         if removed:
             listed = ", ".join(removed[:-1]) + " or " + removed[-1] if len(removed) > 1 else ""
-            words.append(f"{m.name} takes no {listed or removed[0]}: removed.")
-        for name, what in self.ADJUSTED.items():
+            words.append(f"{m.name} does not take {listed or removed[0]}: removed.")
+        for name in VideoJob.SETTINGS:
             was, now = before.get(name), self.initial.get(name)
-            if was in (None, "") or name not in self.fields or str(was) == str(now):
+            field = self.fields.get(name)
+            if was in (None, "") or field is None or field.disabled or str(was) == str(now):
                 continue
             unit = " s" if name == "duration" else ""
-            words.append(f"{what.capitalize()}: {now}{unit} (it does not offer {was}{unit}).")
+            words.append(f"{field.label}: {now}{unit} (it does not offer {was}{unit}).")
         text = " ".join(words)
-        if text and not removed:
-            text = f"{m.name}: {text}"
-        return text
+        return text if removed or not text else f"{m.name}: {text}"
 
     AD_FORMAT_HTMX = {
         "hx-trigger": "change consume",
