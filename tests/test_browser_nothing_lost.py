@@ -8,7 +8,7 @@ from PIL import Image
 
 from brand.models import BrandKit
 from tests.factories import make_key
-from tests.helpers import DESKTOP, PHONE, run_in_process, settled
+from tests.helpers import DESKTOP, PHONE, accessible, run_in_process, settled
 from videos.models import VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,6 +54,7 @@ def test_the_product_image_stays_until_the_job_is_made(
     )
     assert thumbnails(page, "first_frame").count() == 1
     assert page.get_by_label("Negative prompt").count() == 0
+    accessible(page, f"generate with a kept image and a notice ({device})")
     screenshot(page, f"nothing-lost-{device}-2-model-changed")
 
     # Another model again, and another ad format: the image is still there.
@@ -123,6 +124,7 @@ def test_a_refused_brand_kit_keeps_its_product_images(
     page.get_by_role("button", name="Save brand kit").click()
     page.locator(".field-error", has_text="is not a colour code").wait_for()
     assert thumbnails(page, "products").count() == 2
+    accessible(page, f"brand kit refused with kept images ({device})")
     screenshot(page, f"nothing-lost-{device}-kit-refused")
 
     page.get_by_label("Colours").fill("#123456")
