@@ -273,3 +273,18 @@ def test_images_nobody_used_are_forgotten_after_a_day(alice, key):
     lifecycle.recovery_ran.send_robust(sender=VideoJob)
     assert list(PendingUpload.objects.all()) == [recent]
     assert not default_storage.exists(old.path) and default_storage.exists(recent.path)
+
+
+def test_a_submit_refused_by_the_budget_keeps_the_image(alice, user, key):
+    from workspaces.access import membership_of, personal_workspace
+    from workspaces.models import Budget
+
+    workspace = personal_workspace(user)
+    Budget.set(workspace, None, 1, by=membership_of(user, workspace))
+    (frame,) = kept_ids(keep(alice, "first_frame", png()).content.decode(), "first_frame")
+    path = PendingUpload.objects.get().path
+    refused = generate(alice, key, first_frame=frame)
+    assert refused.status_code == 400 and "budget" in refused.content.decode()
+    assert kept_ids(refused.content.decode(), "first_frame") == [frame]
+    assert PendingUpload.objects.filter(public_id=frame).exists()
+    assert default_storage.exists(path) and not VideoJob.objects.exists()

@@ -20,11 +20,14 @@
     frames.forEach((input) => (input.disabled = referencesChosen));
   }
 
-  // An image kept, removed or re-rendered: which inputs may be used follows.
-  document.addEventListener("htmx:afterSettle", () => {
+  // An image kept, removed or re-rendered (or kept by a refused submit): which inputs may be
+  // used follows.
+  function separateAll() {
     const form = document.querySelector("form[data-generate]");
     if (form) separate(form);
-  });
+  }
+  document.addEventListener("htmx:afterSettle", separateAll);
+  document.addEventListener("DOMContentLoaded", separateAll);
 
   document.addEventListener("change", (event) => {
     const input = event.target;
