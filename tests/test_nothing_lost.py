@@ -288,3 +288,17 @@ def test_a_submit_refused_by_the_budget_keeps_the_image(alice, user, key):
     assert kept_ids(refused.content.decode(), "first_frame") == [frame]
     assert PendingUpload.objects.filter(public_id=frame).exists()
     assert default_storage.exists(path) and not VideoJob.objects.exists()
+
+
+def test_showing_what_the_kit_adds_without_javascript_keeps_the_image(alice, user, key):
+    from workspaces.access import personal_workspace
+
+    kit = BrandKit.objects.create(
+        workspace=personal_workspace(user), name="House style", voice_notes="Warm."
+    )
+    page = generate(
+        alice, key, preview="1", brand_kit=str(kit.public_id), first_frame=png(name="bottle.png")
+    ).content.decode()
+    assert "What the brand kit adds" in page and not VideoJob.objects.exists()
+    (frame,) = kept_ids(page, "first_frame")
+    assert PendingUpload.objects.get(public_id=frame).name == "bottle.png"
