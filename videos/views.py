@@ -212,36 +212,37 @@ def generate(request, workspace=None):
             f"These settings make {form.variant_count} videos: press “Plan the campaign” "
             "to see each of them and their total cost before anything is sent.",
         )
-    if request.method == "POST" and form.is_valid():
-        job = VideoJob.objects.filter(
-            owner=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
-        ).first()
-        if job is None:  # not a replay of a form already sent
-            # The job goes to its key's workspace, which must let the visitor generate.
-            access.require(request.user, form.cleaned_data["key"].workspace, "can_generate")
-            images = save_inputs(form.spec.images, form.kept_paths)
-            try:
-                job, _ = lifecycle.start_job(
-                    request.user,
-                    form.cleaned_data["key"],
-                    form.spec,
-                    form.cleaned_data["idempotency_key"],
-                    images,
-                    estimate=form.estimate,
-                    project=form.cleaned_data.get("project"),
-                    brand_kit=form.kit,
-                    preset=form.preset,
-                )
-            except OverBudget as exc:
-                forget_inputs(images, kept=form.kept_paths.values())
-                form.add_error(None, exc.message)
-            else:
-                PendingUpload.objects.consume(form.pending)  # the job's now
-        if not form.errors:
-            return redirect(job)
+    if request.method == "POST" and form.is_valid() and (job := _start(request, form)):
+        return redirect(job)
     status = 400 if form.errors else 200
     context = generate_context(request, form, scope)
     return render(request, "videos/generate.html", context, status=status)
+
+
+def _start(request, form) -> VideoJob | None:
+    """The job a checked generate form asks for, with the images it holds (pending uploads
+    taken over, no copy); None, and the reason on the form, when a budget refuses it."""
+    # The job goes to its key's workspace, which must let the visitor generate.
+    access.require(request.user, form.cleaned_data["key"].workspace, "can_generate")
+    images = save_inputs(form.spec.images, form.kept_paths)
+    try:
+        job, _ = lifecycle.start_job(
+            request.user,
+            form.cleaned_data["key"],
+            form.spec,
+            form.cleaned_data["idempotency_key"],
+            images,
+            estimate=form.estimate,
+            project=form.cleaned_data.get("project"),
+            brand_kit=form.kit,
+            preset=form.preset,
+        )
+    except OverBudget as exc:
+        forget_inputs(images, kept=form.kept_paths.values())
+        form.add_error(None, exc.message)
+        return None
+    PendingUpload.objects.consume(form.pending)  # the job's now
+    return job
 
 
 def generate_context(request, form, scope=None) -> dict:
