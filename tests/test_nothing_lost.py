@@ -302,3 +302,34 @@ def test_showing_what_the_kit_adds_without_javascript_keeps_the_image(alice, use
     assert "What the brand kit adds" in page and not VideoJob.objects.exists()
     (frame,) = kept_ids(page, "first_frame")
     assert PendingUpload.objects.get(public_id=frame).name == "bottle.png"
+
+
+def test_an_extension_refused_when_sent_keeps_what_was_typed(alice, user, key):
+    """The provider stopped keeping the clip between showing the form and sending it."""
+    from django.core.files.base import ContentFile
+
+    from tests.factories import make_job
+    from videos.models import Clip
+
+    job = make_job(
+        user,
+        key=key,
+        parameters={"duration": 8, "sample_count": 1},
+        status=VideoJob.Status.READY,
+        provider_job_id="gen-vid-1-kept-then-gone",
+    )
+    Clip.objects.create(
+        job=job,
+        index=0,
+        source_url="https://openrouter.ai/api/v1/videos/x/content?index=0",
+        status=Clip.Status.READY,
+        file=default_storage.save(f"clips/{job.public_id}/clip-1.mp4", ContentFile(b"\0" * 64)),
+        source_expires_at=timezone.now() - timedelta(minutes=1),
+    )
+    url = reverse("videos:clip_continue", args=[job.public_id, 1, "extend"])
+    response = alice.post(url, {"idempotency_key": uuid.uuid4().hex, "prompt": "The pan goes on"})
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "which it no longer does" in page and "The pan goes on</textarea>" in page
+    assert "Make the extended version" not in page  # it would be refused again
+    assert VideoJob.objects.count() == 1

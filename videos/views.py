@@ -581,15 +581,17 @@ def clip_continue(request, public_id, number, kind):
     clip = _ready_clip(request, public_id, number, needs="can_generate")
     job = clip.job
     offer = lifecycle.continuation_offer(clip, kind)
-    if not offer.allowed:
-        messages.error(request, offer.reason)
-        return redirect(job)
     form = ContinueForm(
         request.POST or None,
         kind=kind,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
-    if request.method == "POST" and form.is_valid():
+    if not offer.allowed and request.method != "POST":
+        messages.error(request, offer.reason)
+        return redirect(job)
+    if not offer.allowed:  # it was, when the form was shown: said there, what was typed kept
+        form.add_error(None, offer.reason)
+    elif request.method == "POST" and form.is_valid():
         try:
             new, _ = lifecycle.continue_clip(
                 clip,
