@@ -1,4 +1,4 @@
-"""Form fields for files: several files under one name, and images kept as pending uploads.
+"""Image fields whose images are kept as pending uploads.
 
 An image field of a form is a ``PendingImagesField``: choosing a file sends it at once (htmx)
 to ``common:upload``, which keeps it as the person's pending upload and answers with its
@@ -18,20 +18,6 @@ from django.urls import reverse
 
 from .images import ACCEPT, MAX_IMAGE_BYTES
 from .models import PendingUpload
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name: cleans to a list (empty when none was chosen)."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 @dataclass

@@ -1,5 +1,6 @@
-// Generate form: preview chosen images, keep frame images and references apart (a model that
-// cannot combine them would drop the references), and send one job per click.
+// Generate form: keep frame images and references apart (a model that cannot combine them would
+// drop the references), and send one job per click. Chosen images are kept and shown by the
+// server (common/pending_images.html).
 (function () {
   "use strict";
   const FRAMES = ["id_first_frame", "id_last_frame"];
@@ -34,17 +35,6 @@
     if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
     const form = input.closest("form");
     if (form) separate(form);
-    const preview = document.querySelector(`[data-preview-for="${input.id}"]`);
-    if (!preview) return;
-    preview.replaceChildren();
-    Array.from(input.files || []).forEach((file) => {
-      if (!file.type.startsWith("image/")) return;
-      const img = document.createElement("img");
-      img.src = URL.createObjectURL(file);
-      img.alt = `Preview of ${file.name}`;
-      img.onload = () => URL.revokeObjectURL(img.src);
-      preview.append(img);
-    });
   });
   // One click, one job: the server would also ignore a replay of the same form.
   document.addEventListener("submit", (event) => {
