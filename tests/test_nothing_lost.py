@@ -333,3 +333,22 @@ def test_an_extension_refused_when_sent_keeps_what_was_typed(alice, user, key):
     assert "which it no longer does" in page and "The pan goes on</textarea>" in page
     assert "Make the extended version" not in page  # it would be refused again
     assert VideoJob.objects.count() == 1
+
+
+def test_a_refused_campaign_plan_keeps_the_image(alice, key):
+    payload = {
+        "idempotency_key": uuid.uuid4().hex,
+        "key": key.pk,
+        "model": "google/veo-3.1",
+        "resolution": "720p",
+        "aspect_ratio": "16:9",
+        "duration": 8,
+        "prompt": "Our bottle on a beach",
+        "seed": "-3",
+        "also_formats": ["vertical"],
+        "first_frame": png(name="bottle.png"),
+    }
+    refused = alice.post(reverse("campaigns:plan"), payload)
+    assert refused.status_code == 400 and not Campaign.objects.exists()
+    (frame,) = kept_ids(refused.content.decode(), "first_frame")
+    assert PendingUpload.objects.get(public_id=frame).name == "bottle.png"

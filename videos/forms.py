@@ -301,10 +301,6 @@ class GenerateForm(forms.Form):
             for name, what in self.OPTIONAL_INPUTS.items()
             if name != "generate_audio" and as_list(before.get(name)) and name not in self.fields
         ]
-        references = as_list(self.initial.get("reference"))
-        if "reference" in self.fields and len(references) > m.max_reference_images:
-            self.initial["reference"] = references[: m.max_reference_images]
-            removed.append(f"more than {m.max_reference_images} reference images")
         words = []
         if removed:
             listed = ", ".join(removed[:-1]) + " or " + removed[-1] if len(removed) > 1 else ""
