@@ -22,13 +22,13 @@
   }
 
   // An image kept, removed or re-rendered (or kept by a refused submit): which inputs may be
-  // used follows.
-  function separateAll() {
+  // used follows. A removed image's events never reach the document, so the form is watched.
+  document.addEventListener("DOMContentLoaded", () => {
     const form = document.querySelector("form[data-generate]");
-    if (form) separate(form);
-  }
-  document.addEventListener("htmx:afterSettle", separateAll);
-  document.addEventListener("DOMContentLoaded", separateAll);
+    if (!form) return;
+    separate(form);
+    new MutationObserver(() => separate(form)).observe(form, { childList: true, subtree: true });
+  });
 
   document.addEventListener("change", (event) => {
     const input = event.target;
