@@ -7,6 +7,7 @@ without a second copy. One nobody used within ``KEPT_FOR`` is forgotten by the p
 housekeeping.
 """
 
+import io
 import uuid
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
+from PIL import Image
 
 from .images import EXTENSIONS, checked_image
 
@@ -106,6 +108,17 @@ class PendingUpload(models.Model):
             path=stored,
             size=len(data),
         )
+
+    def thumbnail(self, side: int = 320) -> tuple[str, bytes]:
+        """(mime type, bytes) of a copy at most ``side`` pixels a side, for showing it: a
+        phone need not fetch a 10 MB image to show it at 96 pixels."""
+        with Image.open(io.BytesIO(self.read())) as image:
+            image.thumbnail((side, side))
+            buffer = io.BytesIO()
+            if image.mode not in ("RGB", "RGBA"):
+                image = image.convert("RGBA")
+            image.save(buffer, format="PNG", optimize=True)
+        return "image/png", buffer.getvalue()
 
     def read(self) -> bytes:
         with default_storage.open(self.path, "rb") as handle:

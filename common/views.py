@@ -1,7 +1,7 @@
 import re
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 
 from .forms import Chosen, PendingImagesField, render_pending
 from .models import PendingUpload
@@ -42,14 +42,14 @@ def _own(request, public_id) -> PendingUpload:
 
 
 def upload_file(request, public_id):
-    """The image itself, for its thumbnail."""
+    """The image, made small, for its thumbnail."""
     pending = _own(request, public_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     if not default_storage.exists(pending.path):
         raise Http404("No such image.")
-    handle = default_storage.open(pending.path, "rb")
-    response = FileResponse(handle, content_type=pending.mime_type)
+    mime_type, data = pending.thumbnail()
+    response = HttpResponse(data, content_type=mime_type)
     response["Cache-Control"] = "private, max-age=86400"
     return response
 

@@ -4,6 +4,7 @@ a change of model or key keeps the settings the new model takes and says what it
 saving a preset leaves the form as it was."""
 
 import html
+import io
 import re
 import uuid
 from datetime import timedelta
@@ -13,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from brand.models import BrandKit
 from campaigns.models import Campaign
@@ -52,8 +54,16 @@ def options(client, key, **data):
     return client.get(reverse("videos:generate_options"), query).content.decode()
 
 
+def big_png(name="bottle.png"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (1280, 720), "#3355aa").save(buffer, format="PNG")
+    buffer.seek(0)
+    buffer.name = name
+    return buffer
+
+
 def test_a_chosen_image_is_kept_for_that_person_only(alice, user, other_user, key):
-    response = keep(alice, "first_frame", png(name="bottle.png"))
+    response = keep(alice, "first_frame", big_png())
     assert response.status_code == 200
     page = response.content.decode()
     (public_id,) = kept_ids(page, "first_frame")
@@ -63,7 +73,9 @@ def test_a_chosen_image_is_kept_for_that_person_only(alice, user, other_user, ke
     thumbnail = reverse("common:upload_file", args=[public_id])
     assert f'src="{thumbnail}"' in page and 'alt="First frame: bottle.png"' in page
     assert ">Remove<" in page
-    assert alice.get(thumbnail).status_code == 200
+    shown = alice.get(thumbnail)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(shown.content)).size == (320, 180)  # made small to be shown
     bob = Client()
     bob.force_login(other_user)
     assert bob.get(thumbnail).status_code == 404
