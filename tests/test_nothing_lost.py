@@ -125,6 +125,7 @@ def test_changing_the_model_keeps_what_it_takes_and_says_what_it_cannot(alice, k
         "resolution": "720p",
         "first_frame": frame,
         "prompt": "Our bottle on a beach",
+        "generate_audio": "on",
     }
     hailuo = options(alice, key, model="minimax/hailuo-2.3", changed="model", **before)
     assert kept_ids(hailuo, "first_frame") == [frame]  # the thumbnail stays

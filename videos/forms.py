@@ -308,7 +308,9 @@ class GenerateForm(forms.Form):
         for name in VideoJob.SETTINGS:
             was, now = before.get(name), self.initial.get(name)
             field = self.fields.get(name)
-            if was in (None, "") or field is None or field.disabled or str(was) == str(now):
+            if not isinstance(field, forms.ChoiceField) or field.disabled:
+                continue  # not a choice among values this model offers
+            if was in (None, "") or str(was) == str(now):
                 continue
             unit = " s" if name == "duration" else ""
             words.append(f"{field.label}: {now}{unit} (it does not offer {was}{unit}).")
