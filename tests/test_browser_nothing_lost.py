@@ -43,6 +43,7 @@ def test_the_product_image_stays_until_the_job_is_made(
     thumbnails(page, "first_frame").wait_for()
     settled(page)
     assert thumbnails(page, "first_frame").get_attribute("alt") == "First frame: bottle.png"
+    assert page.locator(".settings-note").count() == 0  # Veo takes everything chosen
     screenshot(page, f"nothing-lost-{device}-1-image-chosen")
 
     # A model without a negative prompt: the image stays, the notice says what went.
