@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from brand.models import BrandKit, Preset
+from common.models import PendingUpload
 from providers.base import Estimate, JobSpec
 from videos import formats, lifecycle
 from videos.images import forget_inputs, save_inputs
@@ -148,10 +149,11 @@ class Campaign(models.Model):
             )
         amounts = [item.estimate.amount for item in planned if item.estimate]
         key = form.cleaned_data["key"]
-        saved = save_inputs(tuple(stored))
+        # The images chosen on the form are pending uploads: the plan takes their files over.
+        saved = save_inputs(tuple(stored), form.kept_paths)
         try:
             with transaction.atomic():
-                return cls.objects.create(
+                campaign = cls.objects.create(
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     workspace=key.workspace,
                     project=form.cleaned_data.get("project"),
@@ -165,8 +167,10 @@ class Campaign(models.Model):
                     image_inputs=saved,
                     estimated_total=sum(amounts, Decimal(0)) if amounts else None,
                 )
+                PendingUpload.objects.consume(form.pending)
+                return campaign
         except IntegrityError:  # the same form, sent twice at once: its first plan
-            forget_inputs(saved)
+            forget_inputs(saved, kept=form.kept_paths.values())
             return cls.objects.get(
                 created_by=by, idempotency_key=form.cleaned_data["idempotency_key"]
             )

@@ -58,4 +58,5 @@ urlpatterns = [
     path("", include("brand.urls")),
     path("", include("inbox.urls")),
     path("", include("campaigns.urls")),
+    path("", include("common.urls")),
 ]

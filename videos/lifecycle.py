@@ -16,13 +16,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.dispatch import Signal
+from django.dispatch import Signal, receiver
 from django.tasks import TaskResultStatus, task
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
+from common.models import PendingUpload
 from providers import registry
 from providers.base import (
     CONTINUATIONS,
@@ -795,14 +796,20 @@ def recover() -> dict[str, int]:
 recovery_ran = Signal()
 
 
+@receiver(recovery_ran)
+def forget_unused_uploads(sender, **kwargs):
+    """Images chosen on a form and never used within a day are forgotten, with their files."""
+    PendingUpload.objects.forget_stale()
+
+
 @task
 def recover_jobs() -> dict:
     """Pick up work dead workers left behind, then come back in a while."""
     counts = recover()
     # Robust: housekeeping that fails is logged and never stops the recovery coming back.
-    for receiver, outcome in recovery_ran.send_robust(sender=VideoJob):
+    for housekeeping, outcome in recovery_ran.send_robust(sender=VideoJob):
         if isinstance(outcome, Exception):
-            log.error("Housekeeping %s failed: %r", receiver.__qualname__, outcome)
+            log.error("Housekeeping %s failed: %r", housekeeping.__qualname__, outcome)
     schedule_recovery()
     return counts
 
