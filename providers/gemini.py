@@ -540,7 +540,8 @@ class GeminiProvider(HttpProvider):
                     "refused the request."
                     + (f" Gemini said: {said}" if said else "")
                     + (
-                        f" Its usage comes to about ${cost:.2f} (the tokens it read and thought)."
+                        f" It may still have charged about ${cost:.2f} for the tokens it read "
+                        "and thought."
                         if cost
                         else " Nothing was charged."
                     )

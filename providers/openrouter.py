@@ -522,8 +522,8 @@ def error_for(response: httpx.Response) -> ProviderError:
     message = str(error_message(response).get("message") or "")
     if response.status_code == 400 and ("content policy" in message.lower() or "SAFETY" in message):
         return SafetyRefused(
-            "The provider's safety rules refused this request before starting it. Rephrase "
-            "the prompt or change the images.",
+            "The provider's safety rules refused this request before starting it; nothing "
+            "was charged. Rephrase the prompt or change the images.",
             raw=response.text[:1000],
             status_code=400,
         )

@@ -1,4 +1,5 @@
 import contextlib
+import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -109,10 +110,18 @@ class ProviderKey(models.Model):
         return registry.get_provider(self.provider, self.reveal())
 
     def models(self) -> list:
-        """The key's video models (cached). Raises ProviderError or vault.VaultError."""
+        """The key's video models (cached), each priced for as many clips a job of it makes
+        (a model that decides that itself: as many as its latest job here made). Raises
+        ProviderError or vault.VaultError."""
         from providers.catalog import models_for
 
-        return models_for(self.provider, self.reveal())
+        models = models_for(self.provider, self.reveal())
+        decides = [m.id for m in models if m.max_outputs == 1]
+        made = VideoJob.objects.outputs_per_job(self.provider, decides) if decides else {}
+        return [
+            dataclasses.replace(m, outputs_per_job=made[m.id]) if made.get(m.id, 1) > 1 else m
+            for m in models
+        ]
 
     def model_name(self, model_id: str) -> str:
         """``model_id``'s name from the key's cached catalogue ("" when not cached): the
@@ -284,6 +293,22 @@ class VideoJobQuerySet(models.QuerySet):
     def charged_total(self) -> Decimal:
         total = self.aggregate(total=Sum(self.charged_amount()))["total"]
         return total if total is not None else Decimal(0)
+
+    def outputs_per_job(self, provider: str, models) -> dict[str, int]:
+        """How many clips the latest finished job of each of ``models`` made (one query,
+        over the latest jobs only): what a model that decides it will likely make again."""
+        rows = (
+            Clip.objects.filter(
+                job__provider=provider, job__model__in=models, job__status=VideoJob.Status.READY
+            )
+            .values("job__model", "job_id")
+            .annotate(clips=Count("pk"))
+            .order_by("-job__finished_at", "-job_id")[:200]
+        )
+        found: dict[str, int] = {}
+        for row in rows:
+            found.setdefault(row["job__model"], row["clips"])
+        return found
 
     def budget_standings(self, budgets, moment=None) -> list["BudgetStanding"]:
         """Each of ``budgets`` with what its month (that of ``moment``, this month if None)
