@@ -545,8 +545,7 @@ class GeminiProvider(HttpProvider):
                         if cost
                         else " Nothing was charged."
                     )
-                    + " Submitting it again would be refused again: rephrase the prompt or "
-                    "change the images first.",
+                    + " The same prompt would be refused again.",
                     raw_error=str(body.get("steps"))[:2000],
                 )
             if video.get("uri"):
@@ -567,8 +566,7 @@ class GeminiProvider(HttpProvider):
                     cost_is_estimate=cost is not None,
                     error="Gemini's safety rules refused to make this video"
                     + (f" (Gemini said: {raw.rstrip('.')})" if raw else "")
-                    + ". Submitting it again would be refused again: rephrase the prompt or "
-                    "change the images first.",
+                    + ". The same prompt would be refused again.",
                     raw_error=raw[:2000],
                 )
             return JobState(

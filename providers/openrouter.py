@@ -500,8 +500,7 @@ def blocked_message(raw: str, cost: Decimal | None) -> str:
     said = f" OpenRouter said: “{raw.rstrip('.')}”." if raw else ""
     return (
         f"The model's provider refused to make this video under its safety rules.{said} "
-        f"{charged} Submitting the same prompt again would be refused again: rephrase the "
-        "prompt or change the images first."
+        f"{charged} The same prompt would be refused again."
     )
 
 

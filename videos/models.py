@@ -20,7 +20,7 @@ from inbox.models import Notification, notify
 from providers import registry
 from providers.base import InvalidKey, KeyCheck, ProviderError
 from workspaces import access
-from workspaces.models import Budget, OverBudget, Project, Workspace, month_of
+from workspaces.models import Budget, OverBudget, Project, Workspace, cents, month_of
 
 from . import formats, vault
 
@@ -385,7 +385,9 @@ class BudgetStanding:
         return self.spent - self.budget.monthly_amount
 
     def fits(self, amount) -> bool:
-        return self.spent + (amount or Decimal(0)) <= self.budget.monthly_amount
+        """Counted to the cent, as the spend page shows it: raising a budget by the shortfall
+        a refusal names is always enough."""
+        return cents(self.spent) + cents(amount or 0) <= self.budget.monthly_amount
 
     def refusal(self, amount, what: str = "This video") -> OverBudget:
         return OverBudget(self.budget.refusal(self.spent, amount, what), self, amount)

@@ -1,6 +1,6 @@
 import uuid
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core import signing
@@ -514,6 +514,12 @@ def month_of(moment=None) -> tuple:
     return start, following
 
 
+def cents(amount) -> Decimal:
+    """An amount to the cent, as the app shows money and counts it against a budget (a
+    token-priced job costs fractions of a cent, which nobody can see or budget for)."""
+    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def money(amount) -> str:
     """An amount as the app shows money: "$47.10"."""
     return f"${amount:,.2f}"
@@ -619,6 +625,7 @@ class Budget(models.Model):
     def refusal(self, spent, amount, what: str = "This video") -> str:
         """Why ``what``, estimated at ``amount``, cannot start when the month has ``spent`` (as
         the spend page counts it): the budget, what is left and how far it falls short."""
+        spent, amount = cents(spent), cents(amount)
         left = max(self.monthly_amount - spent, Decimal(0))
         short = amount - left
         return (
