@@ -80,7 +80,15 @@ PASSTHROUGH_NAMES = {
 # Veo's rules, which the model list has no field for (the same on OpenRouter as at Google).
 VEO_RULES = {
     "last_frame_needs_first": True,
-    "required_durations": {"1080p": 8, "4K": 8, "last_frame": 8, "reference_images": 8},
+    "required_durations": {
+        "1080p": 8,
+        "4K": 8,
+        "last_frame": 8,
+        "reference_images": 8,
+        # Carrying on from a Veo video is Veo's extension underneath: 8 s, as at Google.
+        "extend": 8,
+        "edit": 8,
+    },
     "prompt_required_with_references": True,
     # previous_job_id carries on from a completed job of the same model: the prompt says
     # whether to extend it or change it.
