@@ -275,9 +275,22 @@ class OpenRouterProvider(HttpProvider):
         cost = parse_cost(body.get("usage"))
         if status == JobStatus.COMPLETED:
             outputs = self.outputs(body)
-            if not outputs:
-                raise shape_error("the job is completed but lists no video")
-            return JobState(status, status_text, outputs=outputs, cost=cost)
+            if outputs:
+                return JobState(status, status_text, outputs=outputs, cost=cost)
+            # Finished without a video: the model's safety rules held the output back when it
+            # says so, else a failure; either way an answer, not a reply to ask again about.
+            raw = str(body.get("error") or "")
+            if is_safety_refusal(raw):
+                return JobState(
+                    JobStatus.BLOCKED, status_text, cost=cost, error=blocked_message(raw, cost)
+                )
+            return JobState(
+                JobStatus.FAILED,
+                status_text,
+                cost=cost,
+                error="OpenRouter finished the job without any video and gave no reason.",
+                raw_error=raw or "completed without unsigned_urls",
+            )
         if status.is_terminal:
             raw = str(body.get("error") or "")
             if status == JobStatus.FAILED and is_safety_refusal(raw):

@@ -76,6 +76,10 @@ def test_a_marketers_outcomes_tell_the_truth(signed_in, user, start_worker, scre
     screenshot(page, f"{shot}-3-extended")
     second = VideoJob.objects.exclude(pk=first.pk).get()
     assert f"${second.cost:.2f}" == estimate
+    # The spend page counts both as they were priced before they were made.
+    page.goto(f"{base}/w/{workspace.slug}/spend/")
+    total = page.locator(".card", has_text="Gemini").first.inner_text()
+    assert "$1.22" in total, total  # $0.41 + $0.81
 
     # 3. The safety rules refuse a prompt while it is made: blocked, one action that helps.
     page.goto(f"{base}/generate/")

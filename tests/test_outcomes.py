@@ -238,3 +238,21 @@ def test_with_no_budget_the_summary_says_so(alice, key):
         reverse("videos:generate_options"), {"key": key.pk, "model": "google/veo-3.1"}
     ).content.decode()
     assert "No budget set" in page
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "said"),
+    [
+        ("Output blocked by content moderation", "blocked", "Nothing was charged"),
+        ("", "failed", "without any video"),
+    ],
+)
+def test_an_openrouter_job_completed_without_a_video_is_an_answer(monkeypatch, error, status, said):
+    """It raised "unexpected reply" and was asked again until the deadline."""
+    from providers.openrouter import OpenRouterProvider
+
+    adapter = OpenRouterProvider("sk-or-v1-x", base_url="https://openrouter.ai/api/v1")
+    body = {"id": "gen-1", "status": "completed", "unsigned_urls": [], "error": error or None}
+    monkeypatch.setattr(adapter, "_call", lambda *args, **kwargs: body)
+    state = adapter.poll("https://openrouter.ai/api/v1/videos/gen-1")
+    assert state.status == status and said in state.error
