@@ -256,3 +256,19 @@ def test_an_openrouter_job_completed_without_a_video_is_an_answer(monkeypatch, e
     monkeypatch.setattr(adapter, "_call", lambda *args, **kwargs: body)
     state = adapter.poll("https://openrouter.ai/api/v1/videos/gen-1")
     assert state.status == status and said in state.error
+
+
+def test_an_omni_interaction_failed_by_the_safety_rules_is_blocked(monkeypatch):
+    from providers.gemini import GeminiProvider
+
+    adapter = GeminiProvider("AIza-x", base_url="https://generativelanguage.googleapis.com")
+    body = {
+        "id": "v1_1",
+        "status": "failed",
+        "steps": [{"type": "model_output", "error": {"code": "SAFETY", "message": "SAFETY"}}],
+    }
+    monkeypatch.setattr(adapter, "_read_interaction", lambda interaction: body)
+    state = adapter.poll("interactions/v1_1")
+    assert state.status == "blocked" and "safety rules" in state.error
+    body["steps"][0]["error"] = {"code": "INTERNAL", "message": "Something broke"}
+    assert adapter.poll("interactions/v1_1").status == "failed"
