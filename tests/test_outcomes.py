@@ -144,6 +144,7 @@ def test_an_omni_extension_and_its_edit_cost_what_they_were_estimated_and_show_t
     )
     assert first.clips.get().whole_seconds == 4
     form, token = continue_form(alice, first, "extend")
+    assert "(asking to extend this 4 s clip by 4 s)" in form
     estimate = form.split("Estimated cost: <strong>")[1].split("<")[0]
     alice.post(
         reverse("videos:clip_continue", args=[first.public_id, 1, "extend"]),
@@ -157,6 +158,7 @@ def test_an_omni_extension_and_its_edit_cost_what_they_were_estimated_and_show_t
     assert "<dt>Settings</dt><dd>8 s</dd>" in page
 
     form, token = continue_form(alice, second, "edit")
+    assert "(as long as this clip: 8 s)" in form
     estimate = form.split("Estimated cost: <strong>")[1].split("<")[0]
     alice.post(
         reverse("videos:clip_continue", args=[second.public_id, 1, "edit"]),
