@@ -229,6 +229,7 @@ def test_the_generate_summary_shows_the_budget_left_as_spend_counts_it(alice, us
     assert f'$15.20</strong> <span class="muted small">of {workspace.name}\u2019s $20.00' in page
     page = alice.get(options, {**query, "project": project.public_id}).content.decode()
     assert "$1.80</strong>" in page and "not enough for this video" in page
+    assert "$15.20</strong>" in page  # and the workspace's, which the video must fit too
     spend = alice.get(reverse("spend:overview", args=[workspace.slug])).content.decode()
     assert "$15.20" in spend and "$1.80" in spend
     page = alice.get(reverse("videos:generate")).content.decode()

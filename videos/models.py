@@ -607,11 +607,14 @@ class VideoJob(CompareAndSet, models.Model):
                 raise standing.refusal(estimate, what)
 
     @classmethod
-    def budget_left(cls, workspace, client=None) -> BudgetStanding | None:
-        """The budget that leaves least this month for a job of ``workspace`` (for
-        ``client``), with its standing; None when no budget applies."""
-        standings = cls.objects.budget_standings(Budget.objects.applying_to(workspace, client))
-        return min(standings, key=lambda s: s.left, default=None)
+    def budgets_left(cls, workspace, client=None) -> list[BudgetStanding]:
+        """Every budget a job of ``workspace`` (for ``client``) must fit, with what this month
+        has left of it: the client's first, then the workspace's."""
+        budgets = Budget.objects.applying_to(workspace, client).select_related(
+            "workspace", "client"
+        )
+        standings = cls.objects.budget_standings(budgets)
+        return sorted(standings, key=lambda s: s.budget.client_id is None)
 
     @property
     def is_terminal(self) -> bool:

@@ -256,11 +256,11 @@ def _summary(request, form) -> dict:
     and what is left this month of the budget the video must fit (the chosen key's
     workspace's, or the chosen project's client's), counted as the spend page counts it."""
     if form.model_info is None:
-        return {"typical_wait": None, "budget": None}
+        return {"typical_wait": None, "budgets": []}
     wait = VideoJob.objects.visible_to(request.user).typical_wait(form.model_info.id)
     project = next((p for p in form.projects if str(p.public_id) == form.value("project")), None)
-    budget = VideoJob.budget_left(form.chosen_key.workspace, project.client if project else None)
-    return {"typical_wait": _in_words(wait) if wait is not None else None, "budget": budget}
+    budgets = VideoJob.budgets_left(form.chosen_key.workspace, project.client if project else None)
+    return {"typical_wait": _in_words(wait) if wait is not None else None, "budgets": budgets}
 
 
 def _in_words(span) -> str:
