@@ -169,6 +169,9 @@ def test_an_omni_extension_and_its_edit_cost_what_they_were_estimated_and_show_t
     assert "duration" not in sent(reachable, third)["request"]["response_format"]
     assert third.clips.get().whole_seconds == 8
     assert cents(third.cost) == estimate == "$0.81"
+    # A revision from feedback of the extended clip is as long as the clip, not as its job asked.
+    revision = lifecycle.revision_offer(second.clips.get())
+    assert revision.spec.duration == 8 and str(revision.estimate) == "$0.81"
 
 
 def test_an_extension_is_offered_only_while_it_fits_the_models_length(user, gemini_key):

@@ -346,6 +346,10 @@ def revision_offer(clip: Clip) -> Offer:
     except (ProviderError, VaultError):
         model = None
     if model is not None:
+        if clip.whole_seconds in model.durations:
+            # As long as the clip being revised (an extended clip is longer than its job
+            # asked), where the model makes that length.
+            spec = replace(spec, duration=clip.whole_seconds)
         estimate = registry.adapter(job.provider).estimate(spec, model)
     else:  # the catalogue did not answer: the first version's own estimate is the best guide
         estimate = Estimate(job.estimated_cost, "") if job.estimated_cost is not None else None
@@ -360,7 +364,9 @@ def revise_clip(clip: Clip, prompt: str, idempotency_key: str, by=None) -> tuple
     if not offer.allowed:
         raise InvalidSpec({"parent": offer.reason})
     job = clip.job
-    spec = replace(spec_for(job), prompt=prompt, parent=None, callback_url=None)
+    spec = replace(
+        spec_for(job), prompt=prompt, parent=None, callback_url=None, duration=offer.spec.duration
+    )
     return start_job(
         by or job.owner,
         job.key,
