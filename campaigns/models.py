@@ -180,6 +180,15 @@ class Campaign(models.Model):
         return self.started_at is None
 
     @property
+    def priced_total(self) -> Decimal:
+        """What its planned videos are estimated at in all (those with no price count
+        nothing until the provider reports their cost)."""
+        return sum(
+            (Decimal(entry["estimate"]) for entry in self.plan if entry["estimate"] is not None),
+            Decimal(0),
+        )
+
+    @property
     def unpriced(self) -> int:
         """How many planned videos have no published price."""
         return sum(1 for entry in self.plan if entry["estimate"] is None)
@@ -200,6 +209,14 @@ class Campaign(models.Model):
             )
             if not claimed:
                 return False
+            # The whole campaign must fit, counted once against what the month has spent or
+            # is still making (as the spend page counts it): its own videos are not there yet.
+            VideoJob.check_budgets(
+                key.workspace,
+                self.project,
+                self.priced_total,
+                what=f"This campaign of {len(self.plan)} videos",
+            )
             for number, entry in enumerate(self.plan, start=1):
                 job, _ = lifecycle.start_job(
                     by,
@@ -213,6 +230,7 @@ class Campaign(models.Model):
                     project=self.project,
                     brand_kit=self.brand_kit,
                     preset=self.preset,
+                    budget_checked=True,
                 )
                 Variant.objects.create(
                     campaign=self,

@@ -121,7 +121,9 @@ def start(request, public_id):
     try:
         if not campaign.start(by=request.user):
             messages.info(request, "This campaign had already started.")
-    except (OverBudget, TeamRuleBroken, CampaignNotStarted) as exc:
+    except OverBudget as exc:
+        messages.error(request, exc.message)  # it says what was (not) started and why
+    except (TeamRuleBroken, CampaignNotStarted) as exc:
         messages.error(request, f"{exc.message} Nothing was sent.")
     return redirect(campaign)
 

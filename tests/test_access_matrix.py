@@ -275,9 +275,13 @@ def url_names(resolver=None, namespace=""):
 
 
 @pytest.fixture
-def world(user, providers, settings):
+def world(user, providers, settings, monkeypatch):
     """An owner with a key, a ready job whose clip has a next version, both with files."""
+    from providers.openrouter import OpenRouterProvider
+
     key = make_key(user)
+    # The provider still keeps the jobs these rows stand for (the sandbox never made them).
+    monkeypatch.setattr(OpenRouterProvider, "source_kept", lambda self, parent: True)
 
     def job_with_clip(**fields):
         job = make_job(

@@ -259,11 +259,15 @@ def generate_context(request, form, scope=None) -> dict:
 
 def _summary(request, form) -> dict:
     """What the summary beside the form needs besides the form (which knows the format, kit
-    and price): how long a job of the chosen model usually takes among the visitor's jobs."""
+    and price): how long a job of the chosen model usually takes among the visitor's jobs,
+    and what is left this month of the budget the video must fit (the chosen key's
+    workspace's, or the chosen project's client's), counted as the spend page counts it."""
     if form.model_info is None:
-        return {"typical_wait": None}
+        return {"typical_wait": None, "budgets": []}
     wait = VideoJob.objects.visible_to(request.user).typical_wait(form.model_info.id)
-    return {"typical_wait": _in_words(wait) if wait is not None else None}
+    project = next((p for p in form.projects if str(p.public_id) == form.value("project")), None)
+    budgets = VideoJob.budgets_left(form.chosen_key.workspace, project.client if project else None)
+    return {"typical_wait": _in_words(wait) if wait is not None else None, "budgets": budgets}
 
 
 def _in_words(span) -> str:
@@ -577,7 +581,8 @@ def clip_continue(request, public_id, number, kind):
     version. The price is shown before anything is sent."""
     clip = _ready_clip(request, public_id, number, needs="can_generate")
     job = clip.job
-    offer = lifecycle.continuation_offer(clip, kind)
+    # Asked of the provider before anything is offered: it may have forgotten the clip's job.
+    offer = lifecycle.kept_offer(clip, kind)
     form = ContinueForm(
         request.POST or None,
         kind=kind,
@@ -596,6 +601,7 @@ def clip_continue(request, public_id, number, kind):
                 form.cleaned_data["prompt"],
                 form.cleaned_data["idempotency_key"],
                 by=request.user,
+                offer=offer,
             )
         except (InvalidSpec, OverBudget) as exc:
             form.add_error(None, exc.message)
