@@ -112,7 +112,10 @@ def test_a_clip_the_provider_forgot_is_not_carried_on_and_no_version_is_left(
     assert "no longer does" in page and "not found" not in page
     assert VideoJob.objects.count() == 1  # no failed version left behind
     assert url not in page  # and it is not offered again
-    assert alice.post(url, {"idempotency_key": "again", "prompt": "Snow"}).status_code == 302
+    # A form sent anyway (from a page opened earlier) says why, keeping what was typed.
+    response = alice.post(url, {"idempotency_key": "again", "prompt": "Snow"})
+    assert response.status_code == 400
+    assert "no longer does" in response.content.decode() and "Snow" in response.content.decode()
     assert VideoJob.objects.count() == 1 and not sum(reachable.stats()["submissions"].values())
 
 
