@@ -122,6 +122,8 @@ def test_an_agency_invites_shares_revises_and_gets_approval(
     open_as_guest(client, share_link, "Dana", "spring-2026")
     client.get_by_role("link", name="Review").click()
     until(client, PLAYABLE)
+    bar = client.locator("header.topbar").inner_text()  # the link's frame, not the app's
+    assert "Acme Agency" in bar and "Viewing as Dana" in bar and "MarketOS" not in bar
     assert comment_at_the_playhead(client, "Make the logo bigger", 1.5) == "0:01"
     assert comment_on_the_timeline(client, "Warmer colours at the end", 0.8) == "0:03"
     assert sorted(client.locator(".comments .timecode").all_inner_texts()) == ["0:01", "0:03"]

@@ -80,6 +80,8 @@ def test_a_client_comes_back_days_later_to_the_newest_version(
     shot(client, "day-0-the-shared-video")
     client.get_by_role("link", name="Review").click()
     until(client, PLAYABLE)
+    bar = client.locator("header.topbar").inner_text()  # the link's frame, not the app's
+    assert "Acme Agency" in bar and "Viewing as Dana" in bar and "MarketOS" not in bar
     assert comment_at_the_playhead(client, "Make the logo bigger", 1.5) == "0:01"
     assert comment_on_the_timeline(client, "Warmer colours at the end", 0.8) == "0:03"
     client.get_by_role("button", name="Request changes").click()

@@ -615,3 +615,16 @@ def test_a_malformed_budget_setting_is_reported(monkeypatch, value):
     monkeypatch.setenv("MARKETOS_GUEST_RATE", value)
     with pytest.raises(ImproperlyConfigured, match="MARKETOS_GUEST_RATE must be a budget"):
         envrate("MARKETOS_GUEST_RATE", "1/min")
+
+
+def test_a_guest_reviews_a_clip_in_the_guest_s_frame_with_no_way_into_the_app(agency, work):
+    """The clip page a guest comments on wears the same top bar as the link's other pages:
+    the sharing workspace and the guest's name, not the app's name linking to its login."""
+    _, token = share(agency, job=work["first"])
+    guest = admitted(token)
+    overview = guest.get(reverse("share:overview", args=[token])).content.decode()
+    clip = guest.get(guest_clip_url(token, work["first"])).content.decode()
+    for page in (overview, clip):
+        bar = page[page.index("<header") : page.index("</header>")]
+        assert "Acme Agency" in bar and "Viewing as Dana" in bar
+        assert "MarketOS Video" not in bar and "href" not in bar
