@@ -322,3 +322,20 @@ def make_the_version(page, base, version: int):
     page.get_by_role("button", name=f"Make version {version}").click()
     page.wait_for_url(f"{base}/videos/*/")
     page.locator(".badge-job-ready").wait_for(timeout=60_000)
+
+
+def read_everything(context) -> list[tuple[str, str]]:
+    """Every page and fragment the server sends ``context`` from now on, as (url, text): to
+    look for what must never reach a browser. Redirects reach the browser as they were sent."""
+    bodies: list[tuple[str, str]] = []
+
+    def keep(route, request):
+        if request.resource_type not in ("document", "xhr", "fetch"):
+            route.continue_()
+            return
+        response = route.fetch(max_redirects=0)
+        bodies.append((request.url, response.text()))
+        route.fulfill(response=response)
+
+    context.route("**/*", keep)
+    return bodies

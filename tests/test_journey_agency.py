@@ -32,6 +32,7 @@ from tests.helpers import (
     make_the_version,
     open_as_guest,
     open_the_revision,
+    read_everything,
     share_with_a_client,
     until,
 )
@@ -62,7 +63,7 @@ def test_an_agency_invites_shares_revises_and_gets_approval(
     step = 0
 
     def seen(page, name):
-        """A step Carol lives: the team key's secret is nowhere on what she sees."""
+        """A step Carol lives: the team key's secret is nowhere on the page she sees."""
         html = page.content()
         assert OPENROUTER_KEY not in html and OPENROUTER_KEY[-12:] not in html, name
         shot(page, name)
@@ -81,6 +82,7 @@ def test_an_agency_invites_shares_revises_and_gets_approval(
 
     # Carol opens the e-mail's link in her own browser and makes her account.
     carol_context, carol = browser_page(browser, viewport, errors)
+    carol_read = read_everything(carol_context)
     carol.goto(link)
     assert carol.get_by_role("heading", name="Join Acme Agency").is_visible()
     assert carol.get_by_label("E-mail address").input_value() == "carol@example.com"
@@ -193,6 +195,9 @@ def test_an_agency_invites_shares_revises_and_gets_approval(
     assert dollars(northwind) == sum(costs)
     shot(owner, "owner-sees-the-spend")
 
+    # Nothing Carol's browser was sent (pages, fragments, answers) carried the key's secret.
+    assert len(carol_read) >= 10 and any("Team key" in text for _, text in carol_read)
+    assert not [url for url, text in carol_read if OPENROUTER_KEY[-12:] in text]
     assert errors == []
     for context in (client_context, carol_context, owner_context):
         context.close()
