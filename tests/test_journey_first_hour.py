@@ -166,12 +166,17 @@ def test_a_marketers_first_hour(
     page.get_by_role("button", name="Generate", exact=True).click()
     page.wait_for_url(JOB_PAGE)
     done(page)
+    failed = VideoJob.objects.get(status=VideoJob.Status.FAILED)
     problem = page.locator("section.problem")
     assert problem.get_by_role("heading").inner_text() == "This video could not be made"
-    assert problem.locator(".problem-why").inner_text().strip()
+    assert "could not make this video" in problem.locator(".problem-why").inner_text()
     actions = problem.locator(".actions a")
-    assert actions.count() == 1, actions.all_inner_texts()
+    assert actions.all_inner_texts() == [f"Submit again ({money(failed.estimated_cost)})"]
     shot(page, "failed")
+    actions.first.click()  # the same settings, priced again before anything is sent
+    page.get_by_role("heading", name="Submit again?").wait_for()
+    assert VideoJob.objects.count() == 3
+    shot(page, "failed-submit-again")
 
     # A prompt the safety rules refuse: blocked, what was charged, no "Submit again".
     page.goto(f"{base}/generate/")
@@ -222,7 +227,10 @@ def test_a_marketers_first_hour(
     left = budget - spent
     short = total - left
     assert f"This campaign of 4 videos is estimated at {money(total)}" in refusal, refusal
-    assert f"{money(spent)} spent or still being made this month, {money(left)} left" in refusal
+    assert (
+        f"{money(budget)} a month, {money(spent)} spent or still being made this month, "
+        f"{money(left)} left" in refusal
+    ), refusal
     assert f"so it is {money(short)} short" in refusal, refusal
     assert VideoJob.objects.count() == 4  # nothing more was sent
     shot(page, "campaign-refused")
@@ -237,6 +245,9 @@ def test_a_marketers_first_hour(
     page.goto(f"{base}{campaign.get_absolute_url()}")
     page.get_by_role("button", name="Start 4 videos").click()
     until(page, "document.querySelectorAll('.board input[name=clip]').length === 4", 60)
+    # Made, and their 1:1 exports rendered: the board stops saying it is still making some.
+    page.locator(".board-head", has_text="4 clips ready").wait_for()
+    page.locator(".board-head", has_text="still making some").wait_for(state="detached")
     assert VideoJob.objects.count() == 8
     shot(page, "campaign-made")
 
@@ -260,4 +271,7 @@ def test_a_marketers_first_hour(
         body = archive.read(entry["file"])
         assert len(body) == entry["bytes"] and hashlib.sha256(body).hexdigest() == entry["sha256"]
         assert body[4:8] == b"ftyp"  # an MP4
+    # The square folder holds square videos: each take's 1:1 export beside its original.
+    square = [e for e in manifest["files"] if e["file"].startswith("1x1")]
+    assert sum(e["width"] == e["height"] for e in square) == 2, square
     assert errors == [], errors
