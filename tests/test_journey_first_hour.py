@@ -119,6 +119,9 @@ def test_a_marketers_first_hour(
     page.get_by_label("Duration").select_option("4")
     settled(page)
     still_there()
+    # Never run here: priced for one clip, and said to be per clip (the model decides).
+    estimate_line = page.locator(".estimate").inner_text()
+    assert "for each clip: the model decides how many clips it makes" in estimate_line
     shot(page, "model-and-format-changed-twice")
     page.get_by_role("button", name="Generate", exact=True).click()
     page.wait_for_url(JOB_PAGE)
