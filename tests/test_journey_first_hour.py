@@ -159,6 +159,16 @@ def test_a_marketers_first_hour(
     assert money(spent) in by_key, by_key
     shot(page, "spend-after-extend")
 
+    # A monthly budget on the workspace, set on the spend page (with nothing left
+    # yet for what comes later).
+    budget = spent + Decimal("1.00")
+    page.goto(f"{base}/w/{workspace.slug}/spend/#budgets")
+    page.get_by_label("Monthly budget (USD)").fill(f"{budget:.2f}")
+    page.get_by_role("button", name="Save budget").click()
+    page.get_by_role("heading", name="Monthly budgets").wait_for()
+    row = page.locator("#budgets tbody tr").first.inner_text()
+    assert money(spent) in row and money(budget - spent) in row, row
+
     # A prompt the provider fails on: a plain heading, the reason, one action.
     page.goto(f"{base}/generate/")
     page.get_by_label("Model", exact=True).select_option("google/veo-3.1-fast")
@@ -200,21 +210,16 @@ def test_a_marketers_first_hour(
     assert actions.all_inner_texts() == ["Change the prompt or settings"]
     shot(page, "blocked")
 
-    # A monthly budget on the workspace, set on the spend page.
-    budget = spent + Decimal("1.00")
-    page.goto(f"{base}/w/{workspace.slug}/spend/#budgets")
-    page.get_by_label("Monthly budget (USD)").fill(f"{budget:.2f}")
-    page.get_by_role("button", name="Save budget").click()
-    page.get_by_role("heading", name="Monthly budgets").wait_for()
-    row = page.locator("#budgets tbody tr").first.inner_text()
-    assert money(spent) in row and money(budget - spent) in row, row
+    # Its action: the form again with that prompt and those settings, and the budget left.
+    actions.first.click()
+    page.get_by_role("heading", name="Generate a video").wait_for()
+    assert page.get_by_label("Prompt", exact=True).input_value().startswith("[sandbox:safety]")
+    assert page.get_by_label("Model", exact=True).input_value() == "google/veo-3.1-fast"
+    assert page.get_by_label("Duration").input_value() == "4"
+    left = budget - spent
+    assert money(left) in page.locator("#generate-summary").inner_text()
 
     # A campaign of two formats, two takes each: refused, with figures that add up.
-    page.goto(f"{base}/generate/")
-    page.get_by_label("Model", exact=True).select_option("google/veo-3.1-fast")
-    settled(page)
-    page.get_by_label("Duration").select_option("4")
-    settled(page)
     page.get_by_label("Prompt", exact=True).fill("Fizz sparkling water, a picnic in the sun")
     page.locator("summary", has_text="Make a campaign").click()
     page.get_by_label("Feed square (1:1)").check()
@@ -227,7 +232,6 @@ def test_a_marketers_first_hour(
     shot(page, "campaign-plan")
     page.get_by_role("button", name="Start 4 videos").click()
     refusal = page.locator(".messages").inner_text()
-    left = budget - spent
     short = total - left
     assert f"This campaign of 4 videos is estimated at {money(total)}" in refusal, refusal
     assert (
