@@ -99,7 +99,7 @@ def _rows(jobs, site: str):
         yield writer.writerow(
             [
                 timezone.localtime(job.created_at).date().isoformat(),
-                text_cell(job.short_title),
+                text_cell(job.label),
                 text_cell(job.workspace.name if job.workspace else ""),
                 text_cell(project.client.name if project else ""),
                 text_cell(project.name if project else ""),
