@@ -42,8 +42,8 @@ LINK_LABEL = "Northwind review"
 BUDGET = Decimal(50)
 
 HERO = (
-    "Summer sale hero: a tall glass of iced coffee on a sunny café terrace, the camera slowly "
-    "pushing in as ice settles"
+    "Summer sale hero: a tall glass of iced coffee on a sunny terrace, the camera slowly "
+    "pushing in as the ice settles"
 )
 MULTI = (
     "Cold brew pour in slow motion, three angles: close-up on the bottle, the pour over ice, "
@@ -376,7 +376,7 @@ def _campaign(studio: _Studio, membership: Membership, project: Project) -> Camp
             key=studio.key,
             created_by=studio.user,
             idempotency_key="demo-campaign",
-            name=Campaign.name_from(BRIEF),
+            name=CAMPAIGN_PROJECT,
             brief=BRIEF,
             plan=entries,
             estimated_total=sum((Decimal(e["estimate"]) for e in entries), Decimal(0)),

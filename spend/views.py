@@ -129,6 +129,8 @@ def export(request, workspace=None):
             "public_id",
             "created_at",
             "prompt",
+            "version",
+            "parent",
             "model",
             "status",
             "estimated_cost",
@@ -139,6 +141,7 @@ def export(request, workspace=None):
             "key__label",
             "variant__campaign__name",
         )
+        .with_takes()
         .order_by("created_at", "pk")
     )
     # Links open from a spreadsheet: absolute, on the public address when one is set.

@@ -51,8 +51,7 @@ def test_a_guest_comment_tells_the_team_that_makes_videos_and_mails_them_after_c
     assert recipients() == {"alice", "admin", "member"}
     note = Notification.objects.filter(recipient__username="member").get()
     assert (
-        note.text
-        == "Dana (client, via “Spring link”) commented on “Dawn · version 2”, clip 1 "
+        note.text == "Dana (client, via “Spring link”) commented on “Dawn · version 2”, clip 1 "
         "in Spring launch"
     )
     assert note.kind == Notification.Kind.CLIENT_COMMENT and note.read_at is None
