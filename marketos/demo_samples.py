@@ -37,7 +37,7 @@ AGENCY = "Demo Agency"
 CLIENT = "Northwind Coffee"
 PROJECT = "Summer sale"
 CAMPAIGN_PROJECT = "Autumn blend launch"
-GUEST = "Dana (Northwind Coffee)"
+GUEST = "Dana at Northwind"
 LINK_LABEL = "Northwind review"
 BUDGET = Decimal(50)
 

@@ -97,7 +97,7 @@ def test_the_demo_shows_real_work_on_first_run(
         page.goto(f"{base}/notifications/")
         inbox = page.locator("main").inner_text()
         assert inbox.count("Your campaign “Autumn blend launch") == 1
-        assert "all 3 videos are ready" in inbox and "Dana (Northwind Coffee)" in inbox
+        assert "all 3 videos are ready" in inbox and "Dana at Northwind (client" in inbox
         screenshot(page, f"demo-{size}-7-inbox")
         assert errors == []
     finally:

@@ -81,11 +81,12 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb} the demo user.")
         for what in made.created:
             self.stdout.write(f"  Made {what}.")
+        base = settings.PUBLIC_URL or "http://127.0.0.1:8000"
         self.stdout.write(
-            f"\n  Open   {settings.PUBLIC_URL or 'http://127.0.0.1:8000'}/\n"
+            f"\n  Open   {base}/\n"
             f"  Log in as  {username}  with password  {password}\n"
-            f"  A client's view of “{made.shared.short_title}”:  /s/{token}/"
-            f"  password  {link_password}\n"
+            f"  The client's view of “{made.shared.short_title}”:\n"
+            f"         {base}/s/{token}/  with password  {link_password}\n"
         )
 
     @staticmethod
