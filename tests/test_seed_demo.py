@@ -3,6 +3,7 @@ the same figures everywhere (spend counts what the videos cost)."""
 
 import io
 import re
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -148,6 +149,10 @@ def test_the_campaign_board_shows_its_videos(demo):
     assert "take 2" in page and "★" in page  # the second take, starred the winner
     package = demo.get(reverse("campaigns:package", args=[campaign.public_id]))
     assert package.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(b"".join(package.streaming_content))) as archive:
+        videos = [name for name in archive.namelist() if name.endswith(".mp4")]
+        assert len(videos) == 3
+        assert all(archive.read(name)[4:8] == b"ftyp" for name in videos)
 
 
 def test_spend_counts_what_the_samples_cost(demo):

@@ -75,7 +75,14 @@ class Command(BaseCommand):
         if not user.check_password(password):
             user.set_password(password)
             user.save()
-        made = seed(user, sandbox_models(), self.sandbox_keys(user))
+        try:
+            models = sandbox_models()
+        except ImportError:
+            raise CommandError(
+                "seed_demo renders the sample clips with the sandbox, which comes with a "
+                "checkout of MarketOS Video (make demo), not with the installed app."
+            ) from None
+        made = seed(user, models, self.sandbox_keys(user))
         token, link_password = client_link(settings.SECRET_KEY)
         verb = "Created" if created else "Found"
         self.stdout.write(f"{verb} the demo user.")
