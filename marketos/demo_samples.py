@@ -104,18 +104,19 @@ class _LocalOutputs:
 
 
 class _Clock:
-    """Moments of the samples' story, minutes ago, kept inside this month (so that this
-    month's spend counts all of them, whenever the demo is first run) and in order."""
+    """Moments of the samples' story, minutes ago, in order and inside this month (so that this
+    month's spend counts all of them, whenever the demo is first run)."""
+
+    SPAN = 140  # minutes: the story's first moment
 
     def __init__(self):
         self.now = timezone.now()
-        self.floor = month_of(self.now)[0]
+        elapsed = self.now - month_of(self.now)[0]
+        # Squeezed into the month's first moments when it has only just begun.
+        self.minute = min(timedelta(minutes=1), elapsed / (self.SPAN + 1))
 
-    def ago(self, minutes: int):
-        moment = self.now - timedelta(minutes=minutes)
-        if moment >= self.floor:
-            return moment
-        return self.floor + timedelta(seconds=max(1, 600 - minutes))
+    def ago(self, minutes: float):
+        return self.now - self.minute * minutes
 
 
 def seed(user, models: Models, key_for: Callable[[Workspace], ProviderKey]) -> Made:
@@ -221,7 +222,7 @@ class _Studio:
                 attach(job)
             self._clips(job, prompt, settings, outputs, started)
             job.finish_if_collected()
-            finished = started + timedelta(seconds=95)
+            finished = min(started + timedelta(seconds=95), self.clock.now)
             VideoJob.objects.filter(pk=job.pk).update(finished_at=finished, updated_at=finished)
             Notification.objects.filter(recipient=self.user, url=job.get_absolute_url()).update(
                 created_at=finished
@@ -255,7 +256,8 @@ class _Studio:
                 partial_prefix=ingest.partial_prefix(job.public_id, index, 1),
             )
             clip.mark_ready(**facts)
-            Clip.objects.filter(pk=clip.pk).update(ready_at=started + timedelta(seconds=90))
+            ready = min(started + timedelta(seconds=90), self.clock.now)
+            Clip.objects.filter(pk=clip.pk).update(ready_at=ready)
 
 
 def _shared_video(studio: _Studio, membership: Membership, project: Project):
@@ -288,8 +290,10 @@ def _shared_video(studio: _Studio, membership: Membership, project: Project):
         with _at(first.workspace, clock.ago(70)):
             link.opened_by(guest)
             comment = Comment.add(clip, FEEDBACK, by=guest, at_seconds="2")
-            Comment.objects.filter(pk=comment.pk).update(created_at=clock.ago(70))
-            Verdict.decide(clip, Verdict.State.CHANGES_REQUESTED, by=guest)
+            verdict = Verdict.decide(clip, Verdict.State.CHANGES_REQUESTED, by=guest)
+        Comment.objects.filter(pk=comment.pk).update(created_at=clock.ago(70))
+        Verdict.objects.filter(pk=verdict.pk).update(decided_at=clock.ago(69))
+        ShareLink.objects.filter(pk=link.pk).update(last_used_at=clock.ago(70))
     else:
         _keep_known(link, token, password)
     second = studio.find("demo-shared-v2")

@@ -115,7 +115,7 @@ def test_the_job_page_shows_every_clip_of_the_multi_clip_video(demo):
         response = demo.get(reverse("videos:clip_file", args=[job.public_id, number]))
         assert response.status_code == 200
         assert b"".join(response.streaming_content)[4:8] == b"ftyp"
-    assert f"<title>{job.short_title} · MarketOS Video" in page or job.short_title in page
+    assert f"<title>Ready · {job.short_title} · MarketOS Video</title>" in page
 
 
 def test_the_generate_form_offers_the_readme_key_and_model(demo):
