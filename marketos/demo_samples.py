@@ -187,6 +187,7 @@ class _Studio:
         minutes_ago: int,
         parent: Clip | None = None,
         attach: Callable[[VideoJob], object] | None = None,
+        take: int = 1,
     ) -> VideoJob:
         """The ready job of ``idempotency_key``, made once. ``attach``: called with the new job
         before it ends (a campaign files it as one of its videos, as starting one does)."""
@@ -220,7 +221,9 @@ class _Studio:
             )
             if attach is not None:
                 attach(job)
-            self._clips(job, prompt, settings, outputs, started)
+            # Another take of the same prompt is another video, as a provider's would be.
+            shown = f"Take {take}: {prompt}" if take > 1 else prompt
+            self._clips(job, shown, settings, outputs, started)
             job.finish_if_collected()
             finished = min(started + timedelta(seconds=95), self.clock.now)
             VideoJob.objects.filter(pk=job.pk).update(finished_at=finished, updated_at=finished)
@@ -404,6 +407,7 @@ def _campaign(studio: _Studio, membership: Membership, project: Project) -> Camp
                 project=project,
                 minutes_ago=130 - number,
                 attach=_filed_as(variant),
+                take=entry["take"],
             )
             jobs.append(job)
         jobs[1].clips.get(index=0).star(True)

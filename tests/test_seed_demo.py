@@ -96,6 +96,9 @@ def test_the_samples_are_what_the_readme_promises(seeded):
         assert default_storage.exists(clip.file.name) and default_storage.exists(clip.poster.name)
         with default_storage.open(clip.file.name) as handle:
             assert handle.read(12)[4:8] == b"ftyp"  # a real MP4
+    # Every clip is a video of its own (two takes of one prompt too).
+    digests = list(Clip.objects.filter(job__in=jobs).values_list("sha256", flat=True))
+    assert len(set(digests)) == len(digests) == 8
     multi = jobs.get(idempotency_key="demo-multi-clip")
     assert multi.clips.count() == 3
     campaign = Campaign.objects.get(workspace=agency)
