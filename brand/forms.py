@@ -2,38 +2,26 @@ import re
 
 from django import forms
 
-from .images import ACCEPT, checked_image
+from common.forms import PendingImagesField
+
 from .models import BrandImage, BrandKit
 
 MAX_PRODUCT_IMAGES = 6
 COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name: cleans to a list (empty when none was chosen)."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
-
-
 class BrandKitForm(forms.ModelForm):
-    logo = forms.FileField(
+    """A kit's words and images. Images chosen are kept as the visitor's pending uploads at
+    once, so a kit refused for another field keeps them; saving the kit takes them over."""
+
+    logo = PendingImagesField(
         label="Logo",
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         help_text="PNG, JPEG or WebP up to 10 MB; a new one replaces the old.",
     )
-    products = MultipleFileField(
+    products = PendingImagesField(
         label="Product images",
-        required=False,
-        widget=MultipleFileInput(attrs={"accept": ACCEPT, "multiple": True}),
+        multiple=True,
+        item_label="Product image",
         help_text=f"Added to those the kit has (at most {MAX_PRODUCT_IMAGES}).",
     )
 
@@ -47,8 +35,10 @@ class BrandKitForm(forms.ModelForm):
         }
         help_texts = {"client": "A client's kit is offered only for that client's projects."}
 
-    def __init__(self, *args, workspace, **kwargs):
+    def __init__(self, *args, workspace, owner, **kwargs):
+        """``owner``: the visitor, whose pending uploads the image fields hold."""
         super().__init__(*args, **kwargs)
+        self.fields["logo"].owner = self.fields["products"].owner = owner
         self.workspace = workspace
         self.instance.workspace = workspace
         self.fields["client"].queryset = workspace.clients.all()
@@ -81,14 +71,6 @@ class BrandKitForm(forms.ModelForm):
             )
         return ", ".join(colours)
 
-    def clean_logo(self):
-        upload = self.cleaned_data.get("logo")
-        return checked_image(upload, "Logo") if upload else None
-
-    def clean_products(self):
-        uploads = self.cleaned_data.get("products") or []
-        return [checked_image(u, f"Product image {n}") for n, u in enumerate(uploads, start=1)]
-
     def clean(self):
         cleaned = super().clean()
         removed = set(cleaned.get("remove_images") or [])
@@ -110,10 +92,10 @@ class BrandKitForm(forms.ModelForm):
         for image in self.existing:
             if str(image.pk) in removed:
                 image.delete()
-        if self.cleaned_data.get("logo"):
-            kit.add_image(BrandImage.Kind.LOGO, *self.cleaned_data["logo"])
-        for mime_type, data in self.cleaned_data.get("products") or []:
-            kit.add_image(BrandImage.Kind.PRODUCT, mime_type, data)
+        if logo := self.cleaned_data.get("logo"):
+            kit.adopt_image(BrandImage.Kind.LOGO, logo)
+        for upload in self.cleaned_data.get("products") or []:
+            kit.adopt_image(BrandImage.Kind.PRODUCT, upload)
         return kit
 
 

@@ -9,10 +9,10 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
 
+from common.images import EXTENSIONS
+from common.models import PendingUpload
 from providers.base import ImageInput
 from workspaces.models import Client, TeamRuleBroken, Workspace
-
-from .images import EXTENSIONS
 
 
 class BrandKitQuerySet(models.QuerySet):
@@ -104,6 +104,18 @@ class BrandKit(models.Model):
         name = f"brand/{self.public_id}/{uuid.uuid4().hex}.{EXTENSIONS.get(mime_type, 'bin')}"
         path = default_storage.save(name, ContentFile(data))
         return BrandImage.objects.create(kit=self, kind=kind, mime_type=mime_type, path=path)
+
+    def adopt_image(self, kind: str, upload: PendingUpload) -> "BrandImage | None":
+        """Take a pending upload over as one of the kit's images (its file, not a copy); None
+        when it was taken over or forgotten meanwhile. A new logo replaces the old one."""
+        if not PendingUpload.objects.consume([upload]):
+            return None
+        if kind == BrandImage.Kind.LOGO:
+            for old in self.images.filter(kind=kind):
+                old.delete()
+        return BrandImage.objects.create(
+            kit=self, kind=kind, mime_type=upload.mime_type, path=upload.path
+        )
 
 
 class BrandImage(models.Model):

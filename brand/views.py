@@ -59,7 +59,11 @@ def kit_image(request, slug, public_id, number):
 
 def _kit_page(request, workspace, kit):
     form = BrandKitForm(
-        request.POST or None, request.FILES or None, instance=kit, workspace=workspace
+        request.POST or None,
+        request.FILES or None,
+        instance=kit,
+        workspace=workspace,
+        owner=request.user,
     )
     if request.method == "POST" and form.is_valid():
         kit = form.save(by=request.user)

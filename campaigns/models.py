@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from brand.models import BrandKit, Preset
+from common.models import PendingUpload
 from inbox.models import Notification, notify
 from providers.base import Estimate, JobSpec
 from videos import formats, lifecycle
@@ -152,10 +153,11 @@ class Campaign(models.Model):
             )
         amounts = [item.estimate.amount for item in planned if item.estimate]
         key = form.cleaned_data["key"]
-        saved = save_inputs(tuple(stored))
+        # The images chosen on the form are pending uploads: the plan takes their files over.
+        saved = save_inputs(tuple(stored), form.kept_paths)
         try:
             with transaction.atomic():
-                return cls.objects.create(
+                campaign = cls.objects.create(
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     workspace=key.workspace,
                     project=form.cleaned_data.get("project"),
@@ -169,8 +171,10 @@ class Campaign(models.Model):
                     image_inputs=saved,
                     estimated_total=sum(amounts, Decimal(0)) if amounts else None,
                 )
+                PendingUpload.objects.consume(form.pending)
+                return campaign
         except IntegrityError:  # the same form, sent twice at once: its first plan
-            forget_inputs(saved)
+            forget_inputs(saved, kept=form.kept_paths.values())
             return cls.objects.get(
                 created_by=by, idempotency_key=form.cleaned_data["idempotency_key"]
             )
@@ -217,6 +221,15 @@ class Campaign(models.Model):
         return f"{ready} of {total} {videos} {verb} ready, {total - ready} did not finish"
 
     @property
+    def priced_total(self) -> Decimal:
+        """What its planned videos are estimated at in all (those with no price count
+        nothing until the provider reports their cost)."""
+        return sum(
+            (Decimal(entry["estimate"]) for entry in self.plan if entry["estimate"] is not None),
+            Decimal(0),
+        )
+
+    @property
     def unpriced(self) -> int:
         """How many planned videos have no published price."""
         return sum(1 for entry in self.plan if entry["estimate"] is None)
@@ -237,6 +250,14 @@ class Campaign(models.Model):
             )
             if not claimed:
                 return False
+            # The whole campaign must fit, counted once against what the month has spent or
+            # is still making (as the spend page counts it): its own videos are not there yet.
+            VideoJob.check_budgets(
+                key.workspace,
+                self.project,
+                self.priced_total,
+                what=f"This campaign of {len(self.plan)} videos",
+            )
             for number, entry in enumerate(self.plan, start=1):
                 job, _ = lifecycle.start_job(
                     by,
@@ -250,6 +271,7 @@ class Campaign(models.Model):
                     project=self.project,
                     brand_kit=self.brand_kit,
                     preset=self.preset,
+                    budget_checked=True,
                 )
                 Variant.objects.create(
                     campaign=self,

@@ -44,14 +44,14 @@ def campaigns(request, workspace=None):
 def plan(request):
     """The generate form, sent to plan a campaign: every video it makes and their total,
     shown on the campaign's page before anything is sent (nothing is sent here)."""
+    replayed = Campaign.objects.filter(
+        created_by=request.user, idempotency_key=request.POST.get("idempotency_key") or "-"
+    ).first()
+    if replayed is not None:  # the same form sent again (a double click): its images are
+        return redirect(replayed)  # the plan's now, so it is not checked again
     form = GenerateForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         access.require(request.user, form.cleaned_data["key"].workspace, "can_generate")
-        replayed = Campaign.objects.filter(
-            created_by=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
-        ).first()
-        if replayed is not None:  # the same form sent again (a double click)
-            return redirect(replayed)
         try:
             planned = planning.fan_out(form)
         except planning.NotPlannable as exc:
@@ -121,7 +121,9 @@ def start(request, public_id):
     try:
         if not campaign.start(by=request.user):
             messages.info(request, "This campaign had already started.")
-    except (OverBudget, TeamRuleBroken, CampaignNotStarted) as exc:
+    except OverBudget as exc:
+        messages.error(request, exc.message)  # it says what was (not) started and why
+    except (TeamRuleBroken, CampaignNotStarted) as exc:
         messages.error(request, f"{exc.message} Nothing was sent.")
     return redirect(campaign)
 

@@ -132,6 +132,8 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "axes",
+    # The ground floor: pending uploads and the image checks every form shares.
+    "common",
     "workspaces",
     "brand",
     "inbox",

@@ -9,6 +9,8 @@ from workspaces.forms import NewPasswordForm, PasswordResetByEmailForm
 
 admin.site.site_header = "MarketOS Video administration"
 admin.site.site_title = "MarketOS Video"
+# A dead share link's guest is told plainly what to do; every other 404 gets 404.html.
+handler404 = "review.share.not_found"
 
 urlpatterns = [
     path("login/", joining.LogInView.as_view(), name="login"),
@@ -58,4 +60,5 @@ urlpatterns = [
     path("", include("brand.urls")),
     path("", include("inbox.urls")),
     path("", include("campaigns.urls")),
+    path("", include("common.urls")),
 ]

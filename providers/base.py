@@ -41,6 +41,11 @@ class SafetyRefused(BadRequest):
     """The provider's safety rules refused the request before starting it (nothing charged)."""
 
 
+class SourceGone(BadRequest):
+    """The provider no longer keeps the earlier job a continuation (extend, edit) carries on
+    from: it expired, was deleted, or was forgotten. Nothing was started or charged."""
+
+
 class RateLimited(ProviderError):
     """Too many requests (429, or 503 with Retry-After); try again after ``retry_after`` seconds."""
 
@@ -171,6 +176,11 @@ class ModelInfo:
     continuations: tuple[str, ...] = ()
     # Extending needs this resolution (Veo: 720p); a needed duration is in required_durations.
     extend_resolution: str | None = None
+    # The longest an extended clip may become in all (Omni: about 40 s), None: no known limit.
+    max_extended_seconds: int | None = None
+    # How many clips one job makes when the model decides it (OpenRouter lists no count):
+    # learnt from the jobs this server has seen; 1 until then.
+    outputs_per_job: int = 1
     # Our option ("negative_prompt") -> the provider's own parameter name for it.
     passthrough: dict[str, str] = field(default_factory=dict)
     # Said on the form: what we do not know about this model, or why an option is missing.
@@ -208,6 +218,9 @@ class Continuation:
     kind: str  # "extend" or "edit"
     job_id: str
     video_uri: str = ""
+    # How long the earlier clip really is (probed, in whole seconds), when known: what an
+    # extension adds to, and how long an edit of it comes out.
+    source_seconds: int | None = None
 
 
 CONTINUATIONS = {"extend": "Extend", "edit": "Edit with a prompt"}

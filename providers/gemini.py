@@ -29,6 +29,7 @@ from .base import (
     BadRequest,
     Continuation,
     Estimate,
+    InvalidSpec,
     JobSpec,
     JobState,
     JobStatus,
@@ -39,6 +40,7 @@ from .base import (
     ProviderError,
     ProviderUnavailable,
     SafetyRefused,
+    SourceGone,
     SubmitResult,
     UnexpectedResponse,
 )
@@ -106,6 +108,9 @@ FAMILIES: tuple[tuple[str, dict], ...] = (
             "audio_always": True,
             "seed": True,
             "continuations": ("extend", "edit"),
+            # An extension adds to the earlier video: about 40 s in all on 1.1 (30 s reported
+            # for 1.2, see EXTENDED_SECONDS).
+            "max_extended_seconds": 40,
         },
     ),
     (
@@ -143,6 +148,10 @@ VEO_PRICES = {
 # assumed to scale with their pixel count (an estimate until Google says otherwise).
 OMNI_TOKENS_PER_SECOND = 5792
 PIXELS_VS_720P = {"360p": Decimal("0.25"), "720p": 1, "1080p": Decimal("2.25"), "4k": 9}
+# How Google names a safety refusal (in a 400 at submit, or a failed step's error).
+SAFETY_WORDS = ("SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII")
+# The longest an extended Omni video may become, by model id where it differs from the family's.
+EXTENDED_SECONDS = {"gemini-omni-1.2-": 30}
 OMNI_FAILURES = {
     "incomplete": "Gemini stopped before the video was finished.",
     "budget_exceeded": "Gemini stopped: the request ran over its budget.",
@@ -221,6 +230,9 @@ class GeminiProvider(HttpProvider):
         for entry in self._video_models():
             model_id = entry["name"].removeprefix("models/")
             known = family_of(model_id) or UNKNOWN | {"family": model_id}
+            for prefix, seconds in EXTENDED_SECONDS.items():
+                if model_id.startswith(prefix):
+                    known = known | {"max_extended_seconds": seconds}
             description = str(entry.get("description") or "")
             result.append(
                 ModelInfo(
@@ -250,7 +262,16 @@ class GeminiProvider(HttpProvider):
             request = client.build_request("POST", self._url(path), headers=self._auth(), json=body)
             response = send_submit(client, request, NAME)
             if not response.is_success:
-                raise error_for(response)
+                error = error_for(response)
+                if spec.parent and source_is_gone(response):
+                    raise SourceGone(
+                        "Gemini no longer keeps the clip this version carries on from (it was "
+                        "deleted or has expired), so it cannot be extended or edited any more. "
+                        "Nothing was started or charged.",
+                        raw=error.raw,
+                        status_code=response.status_code,
+                    )
+                raise error
             reply = accepted_json(response, NAME)
         if uses_interactions(model_id):
             interaction = reply.get("id")
@@ -339,11 +360,12 @@ class GeminiProvider(HttpProvider):
     def estimate(spec: JobSpec, model: ModelInfo) -> Estimate | None:
         seconds = spec.duration or (model.durations[-1] if model.durations else 0)
         if uses_interactions(spec.model):
+            seconds, what = omni_output_seconds(spec, seconds)
             factor = PIXELS_VS_720P.get(spec.resolution or "720p", 1)
             tokens = Decimal(OMNI_TOKENS_PER_SECOND * seconds) * Decimal(factor)
             rate = Decimal(str(settings.OMNI_VIDEO_OUTPUT_USD_PER_MILLION))
             amount = tokens * rate / 1_000_000
-            basis = f"about {tokens:,.0f} video tokens at ${rate}/million"
+            basis = f"{what}: about {tokens:,.0f} video tokens at ${rate}/million"
             return Estimate.of(amount, basis)
         price = veo_price(spec.model, spec.resolution)
         if price is None or not seconds:
@@ -359,6 +381,41 @@ class GeminiProvider(HttpProvider):
         if not OPERATION_NAME.match(polling_url):
             raise BadRequest(f"{polling_url!r} is not a Gemini operation or interaction.")
         return self._poll_operation(polling_url)
+
+    @staticmethod
+    def continuation_duration(
+        kind: str, model: ModelInfo, source_seconds: int | None, wanted: int | None
+    ) -> int | None:
+        """Omni: an extension adds a duration the model offers to the earlier video, as long
+        as the whole stays within the model's limit; an edit keeps the earlier video's length,
+        so no duration is asked. Veo: what the model requires (8 s to extend)."""
+        if not uses_interactions(model.id):
+            return HttpProvider.continuation_duration(kind, model, source_seconds, wanted)
+        if kind == "edit":
+            return None
+        room = (model.max_extended_seconds or 10**6) - (source_seconds or 0)
+        fits = [seconds for seconds in model.durations if seconds <= room]
+        if not fits:
+            raise InvalidSpec(
+                {
+                    "duration": f"This clip is already {source_seconds} s long; {model.name} "
+                    f"extends videos to {model.max_extended_seconds} s in all."
+                }
+            )
+        return wanted if wanted in fits else fits[-1]
+
+    def source_kept(self, parent: Continuation) -> bool:
+        """Omni: ask for the earlier interaction (an unknown one answers 400 "Invalid
+        interaction name"). Veo files are kept 2 days, which the clip's expiry says."""
+        if OPERATION_NAME.match(parent.job_id):
+            return True
+        try:
+            body = self._read_interaction(parent.job_id)
+        except ProviderError as exc:
+            if exc.status_code in (400, 404) and "interaction" in (exc.raw or "").lower():
+                return False
+            raise
+        return body.get("status") == "completed" and last_video(body) is not None
 
     @staticmethod
     def can_cancel(polling_url: str) -> bool:
@@ -480,8 +537,15 @@ class GeminiProvider(HttpProvider):
                     cost=cost,
                     cost_is_estimate=cost is not None,
                     error="Gemini finished without a video, which means its safety rules "
-                    "refused the request. Rephrase the prompt or change the images."
-                    + (f" Gemini said: {said}" if said else ""),
+                    "refused the request."
+                    + (f" Gemini said: {said}" if said else "")
+                    + (
+                        f" It may still have charged about ${cost:.2f} for the tokens it read "
+                        "and thought."
+                        if cost
+                        else " Nothing was charged."
+                    )
+                    + " The same prompt would be refused again.",
                     raw_error=str(body.get("steps"))[:2000],
                 )
             if video.get("uri"):
@@ -494,6 +558,17 @@ class GeminiProvider(HttpProvider):
             )
         if status == "failed":
             raw = "; ".join(step_errors(body)) or "no reason given"
+            if any(word in raw.upper() for word in SAFETY_WORDS):
+                return JobState(
+                    JobStatus.BLOCKED,
+                    status,
+                    cost=cost,
+                    cost_is_estimate=cost is not None,
+                    error="Gemini's safety rules refused to make this video"
+                    + (f" (Gemini said: {raw.rstrip('.')})" if raw else "")
+                    + ". The same prompt would be refused again.",
+                    raw_error=raw[:2000],
+                )
             return JobState(
                 JobStatus.FAILED,
                 status,
@@ -578,6 +653,26 @@ class InlineVideo:
         finally:
             for item in spooled:
                 item.close()
+
+
+def omni_output_seconds(spec: JobSpec, asked: int) -> tuple[int, str]:
+    """How many seconds of video an Omni job makes, and so is billed for: an extension
+    makes the earlier video plus what it adds, an edit the earlier video's length."""
+    parent = spec.parent
+    if parent is None or not parent.source_seconds:
+        return asked, f"{asked} s"
+    if parent.kind == "extend":
+        total = parent.source_seconds + asked
+        return total, f"{parent.source_seconds} s clip + {asked} s = {total} s"
+    if parent.kind == "edit":
+        return parent.source_seconds, f"the {parent.source_seconds} s clip edited"
+    return asked, f"{asked} s"
+
+
+def source_is_gone(response: httpx.Response) -> bool:
+    """Whether a refused continuation names an earlier interaction the API does not know."""
+    message = str(error_message(response).get("message") or "").lower()
+    return "previous_interaction_id" in message and "not found" in message
 
 
 def last_video(body: dict) -> dict | None:
@@ -669,9 +764,7 @@ def error_for(response: httpx.Response) -> ProviderError:
             raw=response.text[:1000],
             status_code=400,
         )
-    if response.status_code == 400 and any(
-        word in message.upper() for word in ("SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII")
-    ):
+    if response.status_code == 400 and any(word in message.upper() for word in SAFETY_WORDS):
         return SafetyRefused(
             "Gemini's safety rules refused this request before starting it (nothing was "
             "charged). Rephrase the prompt or change the images.",

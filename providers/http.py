@@ -29,6 +29,7 @@ from .base import (
     BadRequest,
     Continuation,
     InvalidKey,
+    ModelInfo,
     Output,
     OutputGone,
     OutputTooLarge,
@@ -551,6 +552,28 @@ class HttpProvider:
     def continuation(kind: str, job_id: str, output_url: str) -> Continuation:
         """How a new job refers to an earlier one it extends or edits: by its job id."""
         return Continuation(kind=kind, job_id=job_id)
+
+    @staticmethod
+    def continuation_duration(
+        kind: str, model: ModelInfo, source_seconds: int | None, wanted: int | None
+    ) -> int | None:
+        """The duration to ask for when a job carries on (``kind``) from a clip that is
+        really ``source_seconds`` long, ``wanted`` being what the clip's own job asked for.
+        By default the new clip is an ordinary clip of the duration asked: a duration the
+        model requires for it, else for an edit the source's own length where the model
+        offers it, else ``wanted`` where the model offers it, else its longest."""
+        if needed := model.required_durations.get(kind):
+            return needed
+        if not model.durations:
+            return wanted
+        if kind == "edit" and source_seconds in model.durations:
+            return source_seconds
+        return wanted if wanted in model.durations else model.durations[-1]
+
+    def source_kept(self, parent: Continuation) -> bool:
+        """Whether the provider still keeps the job ``parent`` carries on from (asked where the
+        API can say; else assumed, the clip's own expiry being checked by the caller)."""
+        return True
 
     @staticmethod
     def can_cancel(polling_url: str) -> bool:

@@ -17,6 +17,7 @@ import httpx
 
 from .base import (
     BadRequest,
+    Continuation,
     Estimate,
     JobSpec,
     JobState,
@@ -28,6 +29,7 @@ from .base import (
     ProviderError,
     ProviderUnavailable,
     SafetyRefused,
+    SourceGone,
     SubmitResult,
     UnexpectedResponse,
     WebhookEvent,
@@ -78,7 +80,15 @@ PASSTHROUGH_NAMES = {
 # Veo's rules, which the model list has no field for (the same on OpenRouter as at Google).
 VEO_RULES = {
     "last_frame_needs_first": True,
-    "required_durations": {"1080p": 8, "4K": 8, "last_frame": 8, "reference_images": 8},
+    "required_durations": {
+        "1080p": 8,
+        "4K": 8,
+        "last_frame": 8,
+        "reference_images": 8,
+        # Carrying on from a Veo video is Veo's extension underneath: 8 s, as at Google.
+        "extend": 8,
+        "edit": 8,
+    },
     "prompt_required_with_references": True,
     # previous_job_id carries on from a completed job of the same model: the prompt says
     # whether to extend it or change it.
@@ -221,6 +231,14 @@ class OpenRouterProvider(HttpProvider):
                 content=content,
             )
             response = send_submit(client, request, NAME)
+            if response.status_code == 404 and spec.parent:
+                raise SourceGone(
+                    f"{NAME} no longer keeps the clip this version carries on from (it was "
+                    "deleted or has expired), so it cannot be extended or edited any more. "
+                    "Nothing was started or charged.",
+                    raw=response.text[:1000],
+                    status_code=404,
+                )
             if not response.is_success:
                 raise error_for(response)
             body = accepted_json(response, NAME)
@@ -257,15 +275,46 @@ class OpenRouterProvider(HttpProvider):
         cost = parse_cost(body.get("usage"))
         if status == JobStatus.COMPLETED:
             outputs = self.outputs(body)
-            if not outputs:
-                raise shape_error("the job is completed but lists no video")
-            return JobState(status, status_text, outputs=outputs, cost=cost)
+            if outputs:
+                return JobState(status, status_text, outputs=outputs, cost=cost)
+            # Finished without a video: the model's safety rules held the output back when it
+            # says so, else a failure; either way an answer, not a reply to ask again about.
+            raw = str(body.get("error") or "")
+            if is_safety_refusal(raw):
+                return JobState(
+                    JobStatus.BLOCKED, status_text, cost=cost, error=blocked_message(raw, cost)
+                )
+            return JobState(
+                JobStatus.FAILED,
+                status_text,
+                cost=cost,
+                error="OpenRouter finished the job without any video and gave no reason.",
+                raw_error=raw or "completed without unsigned_urls",
+            )
         if status.is_terminal:
             raw = str(body.get("error") or "")
+            if status == JobStatus.FAILED and is_safety_refusal(raw):
+                return JobState(
+                    JobStatus.BLOCKED,
+                    status_text,
+                    cost=cost,
+                    error=blocked_message(raw, cost),
+                    raw_error=raw,
+                )
             return JobState(
                 status, status_text, cost=cost, error=user_message(status, raw), raw_error=raw
             )
         return JobState(status, status_text, cost=cost)
+
+    def source_kept(self, parent: Continuation) -> bool:
+        """Ask for the earlier job: OpenRouter answers 404 for a job it no longer keeps."""
+        try:
+            body = self._call("GET", f"{self.base_url}/videos/{parent.job_id}")
+        except ProviderError as exc:
+            if exc.status_code in (404, 410):
+                return False
+            raise
+        return body.get("status") == "completed"
 
     def outputs(self, body: dict) -> tuple[Output, ...]:
         """One output per video: the signed copy (no key needed) while it lasts, and the keyed
@@ -385,6 +434,9 @@ def estimate(model: ModelInfo, spec: JobSpec) -> Estimate | None:
     if not skus or not seconds:
         return None
     audio = bool(spec.generate_audio) if model.audio else False
+    # OpenRouter bills every clip a job makes, and the model decides how many it makes.
+    outputs = spec.sample_count * model.outputs_per_job
+    clips = f", for each of {outputs} clips" if outputs > 1 else ""
     sound = "with_audio" if audio else "without_audio"
     res = _resolution_key(spec.resolution)
     framed = any(image.role == "first_frame" for image in spec.images)
@@ -400,17 +452,18 @@ def estimate(model: ModelInfo, spec: JobSpec) -> Estimate | None:
     ]
     for sku, scale in per_second:
         if sku and (rate := _decimal(skus.get(sku))) is not None:
-            amount = rate * scale * seconds * spec.sample_count
+            amount = rate * scale * seconds * outputs
             what = "with" if audio else "without"
             basis = f"{seconds} s at ${rate * scale:.3f}/s"
             basis += f" {what} audio" if model.audio else ""
-            return Estimate.of(amount, basis + (f" at {spec.resolution}" if res else ""))
+            basis += f" at {spec.resolution}" if res else ""
+            return Estimate.of(amount, basis + clips)
     if (rate := _decimal(skus.get(f"video_tokens_{res}") or skus.get("video_tokens"))) is not None:
         width, height = _pixels(spec.resolution, spec.aspect_ratio)
         # Token-priced models count (width x height x 24 fps x seconds) / 1024 tokens.
         tokens = Decimal(width * height * 24 * seconds) / 1024
-        amount = rate * tokens * spec.sample_count
-        return Estimate.of(amount, f"about {tokens:,.0f} video tokens at ${rate}/token")
+        amount = rate * tokens * outputs
+        return Estimate.of(amount, f"about {tokens:,.0f} video tokens at ${rate}/token" + clips)
     return None
 
 
@@ -449,10 +502,30 @@ def parse_expiry(value) -> datetime | None:
     return None
 
 
+# How OpenRouter says that the model's provider refused the content (a failed job's ``error``).
+SAFETY_WORDS = ("content policy", "safety", "moderation", "prohibited content")
+
+
+def is_safety_refusal(raw: str) -> bool:
+    text = raw.lower()
+    return any(word in text for word in SAFETY_WORDS)
+
+
+def blocked_message(raw: str, cost: Decimal | None) -> str:
+    """A safety refusal during generation: what happened, what was charged, what to change."""
+    charged = (
+        f"OpenRouter reports a charge of ${cost:.2f} for it."
+        if cost
+        else "Nothing was charged for it."
+    )
+    said = f" OpenRouter said: “{raw.rstrip('.')}”." if raw else ""
+    return (
+        f"The model's provider refused to make this video under its safety rules.{said} "
+        f"{charged} The same prompt would be refused again."
+    )
+
+
 def user_message(status: JobStatus, raw: str) -> str:
-    if status == JobStatus.FAILED and "content policy" in raw.lower():
-        reason = raw.rstrip(".")
-        return f"The provider refused to make this video under its content policy ({reason})."
     if status == JobStatus.EXPIRED:
         return "OpenRouter let this job expire before it finished. Submit it again to retry."
     if status == JobStatus.CANCELLED:
@@ -469,8 +542,8 @@ def error_for(response: httpx.Response) -> ProviderError:
     message = str(error_message(response).get("message") or "")
     if response.status_code == 400 and ("content policy" in message.lower() or "SAFETY" in message):
         return SafetyRefused(
-            "The provider's safety rules refused this request before starting it. Rephrase "
-            "the prompt or change the images.",
+            "The provider's safety rules refused this request before starting it; nothing "
+            "was charged. Rephrase the prompt or change the images.",
             raw=response.text[:1000],
             status_code=400,
         )

@@ -13,6 +13,11 @@ from .models import Reviewer, ShareLink
 SESSION_KEY = "review.guests"  # {token digest: guest name}
 
 
+class DeadLink(Http404):
+    """No live link has this token. Unknown, revoked and expired look the same to the visitor,
+    who is told plainly to ask for a new link (``share.not_found``)."""
+
+
 class NotAdmitted(Exception):
     """The visitor holds a live link but has not given their name (or password) yet."""
 
@@ -22,10 +27,10 @@ class NotAdmitted(Exception):
 
 
 def live_link(token: str) -> ShareLink:
-    """The live link ``token`` opens, else Http404."""
+    """The live link ``token`` opens, else DeadLink (a 404)."""
     link = ShareLink.objects.from_token(token)
     if link is None:
-        raise Http404("This link does not exist, has expired or was revoked.")
+        raise DeadLink("This link does not exist, has expired or was revoked.")
     return link
 
 

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.views import defaults
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -112,6 +113,15 @@ def link_revoke(request, slug, public_id):
 
 
 # --- guests -----------------------------------------------------------------------------------
+
+
+def not_found(request, exception):
+    """The 404 page. A share link that opens nothing tells its guest, who has no account, what
+    to do, in the guest's frame and in the same words whether it never existed, was revoked
+    or has expired."""
+    if isinstance(exception, guests.DeadLink):
+        return render(request, "review/share_dead.html", status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def guest_view(view):

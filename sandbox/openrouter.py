@@ -386,7 +386,7 @@ class OpenRouterAPI:
                 raise Refused(400, f"{name}: Expected string")
         frame_types = {item["frame_type"] for item in frame_images}
         if model.is_veo:
-            _check_veo(model, duration, resolution, frame_types)
+            _check_veo(model, duration, resolution, frame_types, parent is not None)
         passthrough = _check_passthrough(model, body.get("provider"))
 
         if model.kind == "avatar":
@@ -597,12 +597,21 @@ def _check_shape(
 
 
 def _check_veo(
-    model: OpenRouterModel, duration: int | None, resolution: str | None, frame_types: set[str]
+    model: OpenRouterModel,
+    duration: int | None,
+    resolution: str | None,
+    frame_types: set[str],
+    continues: bool = False,
 ) -> None:
-    """Veo's own rules, which the catalogue has no field for."""
+    """Veo's own rules, which the catalogue has no field for (8 s with a last frame, at
+    1080p/4K and to extend a video, as at Google)."""
     if "last_frame" in frame_types and "first_frame" not in frame_types:
         raise Refused(400, f"{model.id}: a last_frame image requires a first_frame image")
     if duration != 8:
+        if continues:
+            raise Refused(
+                400, f"{model.id}: continuing a previous job requires duration 8 (got {duration})"
+            )
         if "last_frame" in frame_types:
             raise Refused(
                 400, f"{model.id}: a last_frame image requires duration 8 (got {duration})"

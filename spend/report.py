@@ -130,44 +130,15 @@ class SpendReport:
             )
         return bars
 
-    def budgets(self) -> list[dict]:
+    def budgets(self) -> list:
         """Each budget in view with the chosen month's spend (every job of its workspace or
-        client, whatever the filters) and what is left."""
-        budgets = list(
+        client, whatever the filters) and what is left: ``budget_standings``, the one count
+        that also decides whether a job or a campaign may start."""
+        budgets = (
             Budget.objects.visible_to(self.user)
             .select_related("workspace", "client")
             .order_by("workspace__name", "client__name")
         )
         if self.scope is not None:
-            budgets = [b for b in budgets if b.workspace_id == self.scope.pk]
-        if not budgets:
-            return []
-        spent = (
-            VideoJob.objects.filter(workspace__in={b.workspace_id for b in budgets})
-            .in_month(self.month)
-            .values("workspace_id", "project__client_id")
-            .annotate(total=Sum(VideoJob.objects.charged_amount()))
-            .order_by()
-        )
-        spent = list(spent)
-        shown = []
-        for budget in budgets:
-            total = sum(
-                (
-                    row["total"]
-                    for row in spent
-                    if row["workspace_id"] == budget.workspace_id
-                    and (not budget.client_id or row["project__client_id"] == budget.client_id)
-                ),
-                ZERO,
-            )
-            shown.append(
-                {
-                    "budget": budget,
-                    "spent": total,
-                    "left": budget.monthly_amount - total,
-                    "over": total > budget.monthly_amount,
-                    "over_by": total - budget.monthly_amount,
-                }
-            )
-        return shown
+            budgets = budgets.filter(workspace=self.scope)
+        return VideoJob.objects.budget_standings(budgets, self.month)

@@ -183,3 +183,159 @@ def log_in(page, base, username="alice"):
     page.get_by_label("Password").fill(f"{username}-pw-1234")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base}/generate/")
+
+
+# --- e-mails, as the demo's console prints them --------------------------------------------------
+
+
+def printed(message) -> str:
+    """``message`` as the console backend prints it (the demo's e-mails)."""
+    import io
+
+    from django.core.mail.backends.console import EmailBackend as ConsoleBackend
+
+    stream = io.StringIO()
+    ConsoleBackend(stream=stream).send_messages([message])
+    return stream.getvalue()
+
+
+def link_of(message, start="http://testserver/") -> str:
+    """The one link of ``message`` as printed, found whole on a line of its own."""
+    lines = [line.strip() for line in printed(message).splitlines()]
+    found = [line for line in lines if line.startswith(start)]
+    assert len(found) == 1, printed(message)
+    return found[0]
+
+
+# --- steps people take in the browser -------------------------------------------------------------
+
+
+def invite_from_the_members_page(page, base, workspace, email, role):
+    """Invite ``email`` as ``role`` (its label) from the members page; returns the link of the
+    e-mail Django sent, whole and absolute on the live server."""
+    from django.core import mail
+    from django.urls import reverse
+
+    page.goto(base + reverse("workspaces:members", args=[workspace.slug]))
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Role", exact=True).select_option(label=role)
+    page.get_by_role("button", name="Send invitation").click()
+    page.wait_for_load_state()
+    assert page.get_by_text(f"Invited {email}").is_visible()
+    message = mail.outbox[-1]
+    assert message.to == [email]
+    # The e-mail as the demo's console prints it: the link whole, on one line, on the app.
+    return link_of(message, start=base + "/invitations/")
+
+
+def generate_in_project(page, base, workspace, project: str, prompt: str):
+    """Generate a 4 s sandbox video in ``project`` (its label in the form) of ``workspace``
+    from the generate page, and wait on the job page until it is ready."""
+    from django.urls import reverse
+
+    page.goto(f"{base}{reverse('videos:generate', args=[workspace.slug])}")
+    # Each choice re-renders part of the form: let each answer land before the next choice.
+    page.get_by_label("Model").select_option("sandbox/multi-clip")
+    page.locator("#id_duration option[value='4']").wait_for(state="attached")
+    settled(page)
+    page.get_by_label("Duration").select_option("4")
+    settled(page)
+    page.get_by_label("Project").select_option(label=project)
+    settled(page)
+    page.get_by_label("Prompt", exact=True).fill(prompt)
+    page.get_by_role("button", name="Generate").click()
+    page.wait_for_url(f"{base}/videos/*/")
+    page.locator(".badge-job-ready").wait_for(timeout=60_000)
+
+
+def open_as_guest(page, link: str, name: str, password: str = ""):
+    """Open a share link as a client: give a name (and the password) at its gate."""
+    page.goto(link)
+    page.get_by_label("Your name").fill(name)
+    if password:
+        page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Show me the videos").click()
+
+
+def moment(page) -> str:
+    """The moment the comment being written is about (empty: the whole clip)."""
+    return page.get_by_label("At (m:ss)").input_value()
+
+
+def comment_on_the_timeline(page, text: str, fraction: float) -> str:
+    """Write a comment whose moment is chosen by a click on the review timeline at
+    ``fraction`` of its width; returns the moment the form took."""
+    page.get_by_role("textbox", name="Comment").fill(text)
+    assert moment(page) == ""  # writing does not pin the comment to the playhead
+    strip = page.locator("[data-timeline]")
+    box = strip.bounding_box()
+    strip.click(position={"x": box["width"] * fraction, "y": box["height"] / 2})
+    chosen = moment(page)
+    page.get_by_role("button", name="Comment", exact=True).click()
+    page.locator(".comment", has_text=text).wait_for()
+    return chosen
+
+
+def comment_at_the_playhead(page, text: str, seconds: float) -> str:
+    """Write a comment, move the review video's playhead to ``seconds`` and choose that
+    moment with the "At m:ss" button; returns the moment the form took."""
+    page.get_by_role("textbox", name="Comment").fill(text)
+    assert moment(page) == ""  # writing does not pin the comment to the playhead
+    page.evaluate(f"document.querySelector('[data-review-video]').currentTime = {seconds}")
+    shown = f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+    page.get_by_role("button", name=f"At {shown}").click()
+    chosen = moment(page)
+    page.get_by_role("button", name="Comment", exact=True).click()
+    page.locator(".comment", has_text=text).wait_for()
+    return chosen
+
+
+def share_with_a_client(page, label: str, password: str = "", works_for_days: int | None = None):
+    """From a ready video's page, "Share with a client" (beside Download): a link that lets
+    the client comment, approve and ask for changes; returns the link to send."""
+    actions = page.locator(".carousel-actions")
+    actions.get_by_role("link", name="Download clip").wait_for()
+    actions.get_by_role("link", name="Share with a client").click()
+    page.get_by_role("heading", name="Share this video with a client").wait_for()
+    page.get_by_label("Label").fill(label)
+    page.get_by_label("Guests may approve or request changes").check()
+    if password:
+        page.get_by_label("Password").fill(password)
+    if works_for_days is not None:
+        page.get_by_label("Works for (days)").fill(str(works_for_days))
+    page.get_by_role("button", name="Make the link").click()
+    return page.get_by_label("Send this link to your client").input_value()
+
+
+def open_the_revision(page, base, job) -> str:
+    """From the review of ``job``'s first clip, "Revise from feedback"; returns the prompt
+    the form wrote from the ticked comments."""
+    from django.urls import reverse
+
+    page.goto(base + reverse("review:clip", args=[job.public_id, 1]))
+    page.get_by_role("link", name="Revise from feedback").click()
+    return page.get_by_label("Prompt sent to the provider").input_value()
+
+
+def make_the_version(page, base, version: int):
+    """Send the revision form and wait on the new version's page until it is ready."""
+    page.get_by_role("button", name=f"Make version {version}").click()
+    page.wait_for_url(f"{base}/videos/*/")
+    page.locator(".badge-job-ready").wait_for(timeout=60_000)
+
+
+def read_everything(context) -> list[tuple[str, str]]:
+    """Every page and fragment the server sends ``context`` from now on, as (url, text): to
+    look for what must never reach a browser. Redirects reach the browser as they were sent."""
+    bodies: list[tuple[str, str]] = []
+
+    def keep(route, request):
+        if request.resource_type not in ("document", "xhr", "fetch"):
+            route.continue_()
+            return
+        response = route.fetch(max_redirects=0)
+        bodies.append((request.url, response.text()))
+        route.fulfill(response=response)
+
+    context.route("**/*", keep)
+    return bodies

@@ -12,16 +12,19 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from brand.models import BrandKit, Preset
 from campaigns.models import Campaign, Variant
+from common.models import PendingUpload
 from inbox.models import notify
 from review import guests
 from review.models import Comment, Reviewer, ShareLink
 from tests.factories import add_member, make_job, make_key, make_project, make_user
+from tests.helpers import png_upload
 from videos.models import Clip, Rendition, VideoJob
 from workspaces.access import membership_of, personal_workspace
 from workspaces.models import Budget, Membership
@@ -105,6 +108,9 @@ OWNER = {
     "campaigns:discard": ("POST", 302),  # started: its videos stay, said so
     "campaigns:compare": ("GET", 302),  # no clips ticked: back to the campaign, said so
     "campaigns:package": ("GET", 200),
+    "common:upload": ("POST", 400),  # no field named
+    "common:upload_file": ("GET", 200),
+    "common:upload_remove": ("POST", 200),
 }
 # Pages that are the same for everybody, or nobody's in particular: (method, status) for
 # anonymous visitors.
@@ -172,9 +178,11 @@ PERSONAL = {
     "campaigns:list",
     # The generate form sent to plan a campaign: the key it names decides the workspace.
     "campaigns:plan",
+    # Choosing an image keeps it as the visitor's own pending upload.
+    "common:upload",
 }
 # What belongs to one user, not to a workspace: everybody else, teammates included, gets 404.
-OWN = {"inbox:open"}
+OWN = {"inbox:open", "common:upload_file", "common:upload_remove"}
 
 
 # Everything else belongs to a workspace: what a member of it must be allowed to do there to
@@ -267,9 +275,13 @@ def url_names(resolver=None, namespace=""):
 
 
 @pytest.fixture
-def world(user, providers, settings):
+def world(user, providers, settings, monkeypatch):
     """An owner with a key, a ready job whose clip has a next version, both with files."""
+    from providers.openrouter import OpenRouterProvider
+
     key = make_key(user)
+    # The provider still keeps the jobs these rows stand for (the sandbox never made them).
+    monkeypatch.setattr(OpenRouterProvider, "source_kept", lambda self, parent: True)
 
     def job_with_clip(**fields):
         job = make_job(
@@ -348,7 +360,12 @@ def world(user, providers, settings):
         workspace=workspace, key=key, name="Harbour launch", started_at=timezone.now()
     )
     Variant.objects.create(campaign=campaign, job=first, number=1, ad_format="landscape")
+    # An image the owner chose on a form and has not used yet.
+    image = png_upload(name="bottle.png")
+    image = SimpleUploadedFile(image.name, image.getvalue(), content_type="image/png")
+    pending = PendingUpload.keep(user, image, "First frame")
     return {
+        "pending": pending,
         "campaign": campaign,
         "kit": kit,
         "logo": logo,
@@ -441,6 +458,8 @@ def url_for(name, world, token=None):
         "provider_webhook": ["openrouter"],
         "password_reset_confirm": ["MQ", "made-up-token"],
         "open": [world["notification"].pk],
+        "upload_file": [world["pending"].public_id],
+        "upload_remove": [world["pending"].public_id],
     }
     short = name.split(":")[-1]
     if short in ("reply", "resolve", "reopen"):

@@ -315,12 +315,16 @@ def test_gemini_safety_filter_says_not_charged(gemini):
     assert "You have not been charged for this attempt." in state.error
 
 
-def test_openrouter_safety_is_a_failure_without_cost(openrouter):
+def test_openrouter_safety_during_generation_is_blocked_without_cost(openrouter):
+    """A content-policy failure is the provider's safety rules, not a failure that can be
+    temporary: blocked, saying nothing was charged and what to change."""
     state = wait(
         openrouter, submit(openrouter, spec("google/veo-3.1", "[sandbox:safety]")).polling_url
     )
-    assert state.status == JobStatus.FAILED
+    assert state.status == JobStatus.BLOCKED
     assert state.cost in (None, 0)
+    assert "safety rules" in state.error and "Nothing was charged" in state.error
+    assert "would be refused again" in state.error
 
 
 @pytest.mark.parametrize("name", ["openrouter", "gemini"])

@@ -358,12 +358,13 @@ def test_settings_saved_as_a_preset_come_back(agency, alice, reachable):
     nameless = alice.post(save, {**data, "preset_name": ""})
     assert nameless.status_code == 400 and "Give the preset a name." in nameless.content.decode()
     response = alice.post(save, {**data, "preset_name": "Dawn"})
-    assert response.status_code == 302
+    assert response.status_code == 200  # the form as it was, the new preset among the choices
     preset = Preset.objects.get(workspace=agency, name="Dawn")
     assert preset.prompt_template == "Our {product} at dawn"
     assert preset.parameters == {"aspect_ratio": "9:16", "duration": 6}
     assert preset.model_hint == "google/veo-3.1"
-    page = alice.get(response["Location"]).content.decode()
+    assert f'<option value="{preset.public_id}">Dawn (saved)</option>' in response.content.decode()
+    page = alice.get(f"{reverse('videos:generate')}?preset={preset.public_id}").content.decode()
     assert "Our {product} at dawn" in page and 'name="fill_product"' in page
 
 

@@ -15,17 +15,25 @@ from django.urls import reverse
 
 from review.models import Comment, Verdict
 from tests.factories import add_member, make_key, make_project, make_user, make_workspace
-from tests.helpers import DESKTOP, PHONE, accessible, browser_page, log_in, settled, until
+from tests.helpers import (
+    DESKTOP,
+    PHONE,
+    accessible,
+    browser_page,
+    comment_on_the_timeline,
+    generate_in_project,
+    log_in,
+    moment,
+    open_as_guest,
+    share_with_a_client,
+    until,
+)
 from videos.models import VideoJob
 from workspaces.models import Membership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PLAYABLE = "document.querySelector('[data-review-video]').duration > 3"
-
-
-def moment(page) -> str:
-    return page.get_by_label("At (m:ss)").input_value()
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
@@ -45,20 +53,13 @@ def test_a_client_s_link_follows_the_video_to_version_2(
     # A member generates in the client's project and watches it finish on the job page.
     member_context, page = browser_page(browser, viewport, errors)
     log_in(page, base, "member")
-    page.goto(f"{base}{reverse('videos:generate', args=[agency.slug])}")
-    page.get_by_label("Model").select_option("sandbox/multi-clip")
-    page.locator("#id_duration option[value='4']").wait_for(state="attached")
-    settled(page)
-    page.get_by_label("Duration").select_option("4")
-    settled(page)
-    page.get_by_label("Project").select_option(label="Northwind — Spring launch")
-    settled(page)
-    page.get_by_label("Prompt", exact=True).fill(
-        "[sandbox:clips=1] Spring launch teaser: sneakers on a sunny street"
+    generate_in_project(
+        page,
+        base,
+        agency,
+        "Northwind — Spring launch",
+        "[sandbox:clips=1] Spring launch teaser: sneakers on a sunny street",
     )
-    page.get_by_role("button", name="Generate").click()
-    page.wait_for_url(f"{base}/videos/*/")
-    page.locator(".badge-job-ready").wait_for(timeout=60_000)
     first = VideoJob.objects.get()
 
     # Without a reload, "Share with a client" sits beside Download.
@@ -68,13 +69,7 @@ def test_a_client_s_link_follows_the_video_to_version_2(
     assert share.is_visible()
     assert page.get_by_role("link", name="Share with a client").count() == 1  # no second one
     screenshot(page, f"{shot}-1-ready")
-    share.click()
-    page.get_by_role("heading", name="Share this video with a client").wait_for()
-    page.get_by_label("Label").fill("Northwind review")
-    page.get_by_label("Guests may approve or request changes").check()
-    page.get_by_label("Password").fill("spring-2026")
-    page.get_by_role("button", name="Make the link").click()
-    link_url = page.get_by_label("Send this link to your client").input_value()
+    link_url = share_with_a_client(page, "Northwind review", "spring-2026")
 
     # The project's review page counts the video's link.
     project_review = f"{base}{reverse('review:project', args=[agency.slug, project.public_id])}"
@@ -83,10 +78,7 @@ def test_a_client_s_link_follows_the_video_to_version_2(
 
     # The client opens the link with the password and reviews version 1.
     guest_context, guest = browser_page(browser, viewport, errors)
-    guest.goto(link_url)
-    guest.get_by_label("Your name").fill("Dana")
-    guest.get_by_label("Password").fill("spring-2026")
-    guest.get_by_role("button", name="Show me the videos").click()
+    open_as_guest(guest, link_url, "Dana", "spring-2026")
     guest.get_by_role("link", name="Review").click()
     until(guest, PLAYABLE)
     assert guest.get_by_text("Empty: about the whole clip.").is_visible()
@@ -107,14 +99,7 @@ def test_a_client_s_link_follows_the_video_to_version_2(
     guest.locator(".comment", has_text="Make the logo bigger").wait_for()
 
     # The second comment's moment comes from a click on the timeline, at three quarters.
-    guest.get_by_role("textbox", name="Comment").fill("Warmer colours at the end")
-    assert moment(guest) == ""
-    strip = guest.locator("[data-timeline]")
-    box = strip.bounding_box()
-    strip.click(position={"x": box["width"] * 0.8, "y": box["height"] / 2})
-    assert moment(guest) == "0:03"
-    guest.get_by_role("button", name="Comment", exact=True).click()
-    guest.locator(".comment", has_text="Warmer colours at the end").wait_for()
+    assert comment_on_the_timeline(guest, "Warmer colours at the end", 0.8) == "0:03"
     stamps = sorted(guest.locator(".comments .timecode").all_inner_texts())
     assert stamps == ["0:01", "0:03"]
     guest.get_by_role("button", name="Request changes").click()

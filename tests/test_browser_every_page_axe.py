@@ -157,6 +157,9 @@ def test_every_page_is_accessible(browser, live_server, world, user, screenshot,
         check(page, f"404 ({size})")
         assert page.get_by_role("heading", name="Not found").is_visible()
         screenshot(page, f"every-page-404-{size}")
+        page.goto(f"{base}/s/no-such-link/")  # a share link that opens nothing
+        check(page, f"dead share link ({size})")
+        assert page.get_by_role("heading", name="This link does not open anything now").is_visible()
         for name in anonymous_pages():
             page.goto(base + anonymous_url(name, world, user))
             check(page, f"{name}, logged out ({size})")

@@ -8,25 +8,18 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import make_job, make_user
-from tests.helpers import DESKTOP, PHONE, browser_page, log_in
-from tests.test_joining import link_of
+from tests.helpers import (
+    DESKTOP,
+    PHONE,
+    browser_page,
+    invite_from_the_members_page,
+    link_of,
+    log_in,
+)
 from videos.models import VideoJob
 from workspaces.models import Membership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def invite_from_the_members_page(page, base, workspace, email, role):
-    page.goto(base + reverse("workspaces:members", args=[workspace.slug]))
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Role", exact=True).select_option(label=role)
-    page.get_by_role("button", name="Send invitation").click()
-    page.wait_for_load_state()
-    assert page.get_by_text(f"Invited {email}").is_visible()
-    message = mail.outbox[-1]
-    assert message.to == [email]
-    # The e-mail as the demo's console prints it: the link whole, on one line, on the app.
-    return link_of(message, start=base + "/invitations/")
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

@@ -54,9 +54,11 @@ def agency_round(user):
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_only_working_keys_are_offered_presets_read_and_the_csv_names_videos(
-    signed_in, agency_round, screenshot, size
+    signed_in, agency_round, screenshot, size, settings
 ):
     base, open_page = signed_in
+    # The CSV's links are built on the public address, here the live server's.
+    settings.PUBLIC_URL = base
     page = open_page(DESKTOP if size == "desktop" else PHONE)
 
     # 1. Generate: the team key is chosen; the refused key is listed, disabled, with why.

@@ -185,7 +185,11 @@ def test_no_control_or_text_overlaps_or_is_cut_off_on_any_page(
         context.close()
 
         context, page = browser_page(browser, viewport, errors)
-        for name, path in (("login", "/login/"), ("404", "/no-such-page/")):
+        for name, path in (
+            ("login", "/login/"),
+            ("404", "/no-such-page/"),
+            ("dead share link", "/s/no-such-link/"),
+        ):
             page.goto(base + path)
             problems += problems_on(page, f"{name} ({size})", screenshot)
         for name in anonymous_pages():

@@ -15,7 +15,15 @@ from django.urls import reverse
 
 from inbox.models import Notification
 from tests.factories import add_member, make_key, make_project, make_user, make_workspace
-from tests.helpers import DESKTOP, PHONE, accessible, browser_page, log_in, settled, until
+from tests.helpers import (
+    DESKTOP,
+    PHONE,
+    accessible,
+    browser_page,
+    generate_in_project,
+    log_in,
+    until,
+)
 from videos.models import VideoJob
 from workspaces.models import Membership
 
@@ -38,21 +46,13 @@ def test_a_client_reviews_and_the_next_version_comes_from_their_feedback(
     # A member generates in the client's project, inside the agency's workspace.
     member_context, page = browser_page(browser, viewport, errors)
     log_in(page, base, "member")
-    page.goto(f"{base}{reverse('videos:generate', args=[agency.slug])}")
-    # Each choice re-renders part of the form: let each answer land before the next choice.
-    page.get_by_label("Model").select_option("sandbox/multi-clip")
-    page.locator("#id_duration option[value='4']").wait_for(state="attached")
-    settled(page)
-    page.get_by_label("Duration").select_option("4")
-    settled(page)
-    page.get_by_label("Project").select_option(label="Northwind — Spring launch")
-    settled(page)
-    page.get_by_label("Prompt", exact=True).fill(
-        "[sandbox:clips=1] Spring launch teaser: sneakers on a sunny street"
+    generate_in_project(
+        page,
+        base,
+        agency,
+        "Northwind — Spring launch",
+        "[sandbox:clips=1] Spring launch teaser: sneakers on a sunny street",
     )
-    page.get_by_role("button", name="Generate").click()
-    page.wait_for_url(f"{base}/videos/*/")
-    page.locator(".badge-job-ready").wait_for(timeout=60_000)
     first = VideoJob.objects.get()
     assert first.project == project and first.owner.username == "member"
 

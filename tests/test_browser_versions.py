@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_key
-from tests.helpers import DESKTOP, PHONE, run_in_process, run_spec
+from tests.helpers import DESKTOP, PHONE, run_in_process, run_spec, settled
 from videos.models import Clip, VideoJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,7 +53,13 @@ def test_the_price_follows_the_settings(signed_in, user, screenshot, device, tmp
     page.locator("#id_reference").set_input_files(str(image))
     assert page.locator("#id_first_frame").is_disabled()
     assert page.locator("#id_last_frame").is_disabled()
-    page.locator("#id_reference").set_input_files([])
+    # Kept on the server at once: the frames stay unavailable until it is removed.
+    references = page.locator("#id_reference_images")
+    references.locator(".pending-image img").wait_for()
+    settled(page)
+    assert page.locator("#id_first_frame").is_disabled()
+    references.get_by_role("button", name="Remove").click()
+    settled(page)
     assert page.locator("#id_first_frame").is_enabled()
     screenshot(page, f"generate-estimate-{device}")
     assert page.errors == []

@@ -98,16 +98,32 @@ def test_starting_makes_every_job_once_and_a_second_click_nothing(alice, key):
 
 
 def test_a_campaign_that_would_pass_the_budget_starts_nothing(alice, user, key):
+    """The refusal counts what the month really spent (as the spend page does, not the
+    campaign's own first video, which is never made) and names the campaign's whole total,
+    the budget, what is left and how far it falls short; raised by that much, it starts."""
+    from tests.factories import make_job
+
+    make_job(user, key.workspace, key=key, status="ready", cost=Decimal("3.20"))
     plan(alice, key, also_formats=["vertical"], takes=2)
     campaign = Campaign.objects.get()
-    # Room for one video of the four, not for the campaign.
-    Budget.objects.create(workspace=key.workspace, monthly_amount=campaign.estimated_total / 2)
+    assert campaign.estimated_total == Decimal("12.80")  # 4 videos of 8 s at $0.40
+    # Room for one more video of the four, not for the campaign.
+    Budget.objects.create(workspace=key.workspace, monthly_amount=Decimal("8.00"))
     response = alice.post(reverse("campaigns:start", args=[campaign.public_id]), follow=True)
-    page = response.content.decode()
-    assert "Nothing was sent" in page and "budget" in page.lower()
-    assert not VideoJob.objects.exists() and not Variant.objects.exists()
+    page = response.content.decode().replace("&#x27;", "'")
+    assert (
+        "This campaign of 4 videos is estimated at $12.80, more than is left of "
+        f"{key.workspace.name}'s monthly budget: $8.00 a month, $3.20 spent or still being "
+        "made this month, $4.80 left, so it is $8.00 short. Nothing was started"
+    ) in page
+    assert VideoJob.objects.count() == 1 and not Variant.objects.exists()
     campaign.refresh_from_db()
     assert campaign.is_draft  # it can start once the budget allows it
+    spend = alice.get(reverse("spend:overview", args=[key.workspace.slug])).content.decode()
+    assert "$3.20" in spend and "$6.40" not in spend
+    Budget.objects.update(monthly_amount=Decimal("16.00"))
+    alice.post(reverse("campaigns:start", args=[campaign.public_id]))
+    assert VideoJob.objects.count() == 5 and Variant.objects.count() == 4
 
 
 def test_two_campaigns_cannot_both_pass_a_budget_that_fits_one(alice, user, key):
@@ -119,7 +135,7 @@ def test_two_campaigns_cannot_both_pass_a_budget_that_fits_one(alice, user, key)
     )
     alice.post(reverse("campaigns:start", args=[first.public_id]))
     page = alice.post(reverse("campaigns:start", args=[second.public_id]), follow=True)
-    assert "Nothing was sent" in page.content.decode()
+    assert "Nothing was started" in page.content.decode()
     assert VideoJob.objects.count() == 2
 
 

@@ -10,11 +10,11 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 from django.test import Client
 from django.urls import reverse
 
 from tests.factories import add_member, logged_in, make_job, make_user, member
+from tests.helpers import link_of, printed
 from workspaces.models import Invitation, Membership
 
 pytestmark = pytest.mark.django_db
@@ -35,21 +35,6 @@ def invite(client, workspace, email="carol@example.com", role=Role.MEMBER):
     )
     assert response.status_code == 302, response.content
     return mail.outbox[-1]
-
-
-def printed(message) -> str:
-    """``message`` as the console backend prints it (the demo's e-mails)."""
-    stream = io.StringIO()
-    ConsoleBackend(stream=stream).send_messages([message])
-    return stream.getvalue()
-
-
-def link_of(message, start="http://testserver/") -> str:
-    """The one link of ``message`` as printed, found whole on a line of its own."""
-    lines = [line.strip() for line in printed(message).splitlines()]
-    found = [line for line in lines if line.startswith(start)]
-    assert len(found) == 1, printed(message)
-    return found[0]
 
 
 def path_of(link: str) -> str:

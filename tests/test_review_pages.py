@@ -391,18 +391,15 @@ def test_clients_and_job_pages_link_to_review(agency, project, clip):
 @pytest.fixture
 def sandbox_clip(agency, user, project, reachable):
     """A clip made at the sandbox with a key of the agency, so revisions can be sent."""
+    from tests.helpers import run_spec
+
     key = make_key(user, workspace=agency, label="Agency key")
-    job = make_job(
-        user,
-        agency,
-        key=key,
-        project=project,
-        status=VideoJob.Status.READY,
-        prompt="A lighthouse at dawn",
-        parameters={"duration": 8, "sample_count": 1},
-        provider_job_id="gen-vid-1",
+    # Made there for real: an edit is only offered while the provider keeps the job.
+    job = run_spec(
+        user, key, "lighthouse", model="google/veo-3.1", prompt="A lighthouse at dawn", duration=8
     )
-    return make_ready_clip(job)
+    VideoJob.objects.filter(pk=job.pk).update(project=project)
+    return job.clips.get()
 
 
 def revise_url(clip, *comments):

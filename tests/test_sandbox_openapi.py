@@ -187,8 +187,10 @@ def test_models_declare_input_modalities(api: httpx.Client) -> None:
 def test_continuations_and_their_refusals_conform(api: httpx.Client) -> None:
     done = submit(api, "first")
     poll_until_done(api, done)
-    body = {"model": "google/veo-3.1", "prompt": "more", "duration": 4, "previous_job_id": done}
+    body = {"model": "google/veo-3.1", "prompt": "more", "duration": 8, "previous_job_id": done}
     assert assert_conforms(api.post("/videos", json=body)).status_code == 202
+    short = {**body, "duration": 4}  # Veo extends by 8 s only
+    assert assert_conforms(api.post("/videos", json=short)).status_code == 400
     running = submit(api, "x [sandbox:slow=30]")
     conflict = {**body, "previous_job_id": running}
     assert assert_conforms(api.post("/videos", json=conflict)).status_code == 409

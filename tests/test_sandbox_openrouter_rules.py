@@ -378,8 +378,11 @@ def test_previous_job_id(api: httpx.Client, sandbox: SandboxProcess) -> None:
     extended = submit(api, prompt="Continue the shot", duration=8, previous_job_id=done)
     assert job_stats(sandbox, extended)["parent"] == done
     assert finish(api, extended)["status"] == "completed"
-    no_prompt = submit(api, prompt=..., duration=4, previous_job_id=done)
+    no_prompt = submit(api, prompt=..., duration=8, previous_job_id=done)
     assert job_stats(sandbox, no_prompt)["parent"] == done
+    # Veo's extension underneath: 8 s, as at Google.
+    message = refused(post(api, duration=4, previous_job_id=done))
+    assert message == "google/veo-3.1: continuing a previous job requires duration 8 (got 4)"
 
 
 # --- body limit -----------------------------------------------------------------------------------

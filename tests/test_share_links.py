@@ -265,15 +265,26 @@ def test_wrong_passwords_are_throttled_per_address_and_link(agency, work, settin
     admitted(other_token, password="open sesame", client=client)
 
 
+def main_text(response) -> str:
+    html = response.content.decode()
+    return re.sub(r"\s+", " ", html[html.index("<main") : html.index("</main>")])
+
+
 def test_an_expired_link_is_a_plain_404_even_for_an_admitted_guest(agency, work):
     link, token = share(agency, project=work["project"], expires_in_days=1)
     client = admitted(token)
     ShareLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    made_up = main_text(Client().get(reverse("share:gate", args=["made-up-token"])))
     for url in guest_urls(token, work):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Spring launch" not in response.content.decode()
-        assert "expired" not in response.content.decode().lower()
+        # The guest is told plainly what to do, in the words a made-up link gets: nothing
+        # says this link ever opened something.
+        assert main_text(response) == made_up, url
+    assert "This link does not open anything now" in made_up
+    assert "Ask whoever sent it to you for a new one." in made_up
+    assert "another account" not in made_up and "Back to the app" not in made_up
 
 
 def test_revoking_closes_every_guest_url_at_once(agency, work, alice):
@@ -604,3 +615,16 @@ def test_a_malformed_budget_setting_is_reported(monkeypatch, value):
     monkeypatch.setenv("MARKETOS_GUEST_RATE", value)
     with pytest.raises(ImproperlyConfigured, match="MARKETOS_GUEST_RATE must be a budget"):
         envrate("MARKETOS_GUEST_RATE", "1/min")
+
+
+def test_a_guest_reviews_a_clip_in_the_guest_s_frame_with_no_way_into_the_app(agency, work):
+    """The clip page a guest comments on wears the same top bar as the link's other pages:
+    the sharing workspace and the guest's name, not the app's name linking to its login."""
+    _, token = share(agency, job=work["first"])
+    guest = admitted(token)
+    overview = guest.get(reverse("share:overview", args=[token])).content.decode()
+    clip = guest.get(guest_clip_url(token, work["first"])).content.decode()
+    for page in (overview, clip):
+        bar = page[page.index("<header") : page.index("</header>")]
+        assert "Acme Agency" in bar and "Viewing as Dana" in bar
+        assert "MarketOS Video" not in bar and "href" not in bar

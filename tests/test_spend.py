@@ -325,8 +325,10 @@ def test_a_job_past_a_clients_budget_is_refused_with_a_clear_message_and_nothing
     with pytest.raises(OverBudget) as refused:
         start(user, key, "3.20", spring)
     assert refused.value.message == (
-        "This video would take Northwind past its monthly budget of $50.00: $47.10 spent or "
-        "committed this month, this one is estimated at $3.20."
+        "This video is estimated at $3.20, more than is left of Northwind's monthly budget: "
+        "$50.00 a month, $47.10 spent or still being made this month, $2.90 left, so it is "
+        "$0.30 short. Nothing was started: raise the budget by at least $0.30, or choose "
+        "cheaper settings."
     )
     assert VideoJob.objects.count() == 1 and DBTaskResult.objects.count() == tasks
     # What fits exactly is started; a video for another client, or none, is not held back.
@@ -342,7 +344,9 @@ def test_the_workspace_budget_counts_every_client_and_what_is_committed(user, ag
     start(user, key, "4.00", make_project(agency))
     job(user, agency, key, "50.00", status=S.BLOCKED, failure=F.SAFETY)  # never charged
     job(user, agency, key, "5.00", "6.00", status=S.READY)  # reported: 6.00 counts
-    with pytest.raises(OverBudget, match=r"take Acme Agency past .* \$10\.00: \$10\.00 spent"):
+    with pytest.raises(
+        OverBudget, match=r"Acme Agency's monthly budget: \$10\.00 a month, \$10\.00 spent"
+    ):
         start(user, key, "0.01")
     # Last month's spend does not count.
     VideoJob.objects.update(created_at=month_of()[0] - timedelta(days=1))
@@ -377,7 +381,7 @@ def test_the_generate_form_says_why_and_keeps_the_prompt(user, alice, reachable)
     response = alice.post(reverse("videos:generate"), data)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "past its monthly budget of $0.01: $0.00 spent or committed this month" in html
+    assert "$0.01 a month, $0.00 spent or still being made this month, $0.01 left" in html
     assert "Our bottle on a beach at golden hour" in html
     assert not VideoJob.objects.exists()
 
@@ -390,9 +394,8 @@ def test_submitting_again_past_the_budget_is_refused_on_the_page(user, alice):
     url = reverse("videos:job_resubmit", args=[earlier.public_id])
     response = alice.post(url, {"idempotency_key": uuid.uuid4().hex})
     assert response.status_code == 400
-    assert "$3.00 spent or committed this month, this one is estimated at $3.00" in (
-        response.content.decode()
-    )
+    assert "This video is estimated at $3.00" in response.content.decode()
+    assert "$3.00 spent or still being made this month, $2.00 left" in response.content.decode()
     assert VideoJob.objects.count() == 1
 
 
@@ -407,7 +410,7 @@ def test_extending_past_the_budget_is_refused_on_the_page(user, alice, monkeypat
     url = reverse("videos:clip_continue", args=[earlier.public_id, 1, "extend"])
     response = alice.post(url, {"idempotency_key": uuid.uuid4().hex, "prompt": ""})
     assert response.status_code == 400
-    assert "this one is estimated at $2.50" in response.content.decode()
+    assert "This video is estimated at $2.50" in response.content.decode()
     assert VideoJob.objects.count() == 1
 
 
@@ -431,7 +434,7 @@ def test_revising_from_feedback_past_the_budget_is_refused_on_the_page(user, ali
     response = alice.post(url, data)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "this one is estimated at $2.10" in html and "A brighter harbour" in html
+    assert "This video is estimated at $2.10" in html and "A brighter harbour" in html
     assert VideoJob.objects.count() == 1
     assert not ReviewEvent.objects.filter(kind=ReviewEvent.Kind.REVISED).exists()
 

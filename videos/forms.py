@@ -1,3 +1,4 @@
+import hashlib
 import json
 from dataclasses import replace
 
@@ -7,9 +8,8 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
 from brand import compose
-from brand.forms import MultipleFileField, MultipleFileInput
-from brand.images import ACCEPT, checked_image
 from brand.models import BrandKit, MissingValues, Preset, fill, placeholders
+from common.forms import PendingImages, PendingImagesField, as_list, pending_fields
 from providers import registry
 from providers.base import (
     ASPECT_RATIOS,
@@ -185,6 +185,14 @@ class GenerateForm(forms.Form):
         """``workspace``: the one the page is in (its keys and projects only), else all the
         user's."""
         super().__init__(*args, **kwargs)
+        self.user = user
+        # The images the form holds, once cleaned (pending uploads a saved job takes over).
+        self.pending = []
+        # Their storage names by the SHA-256 of their bytes: what a saved job or plan takes
+        # over instead of storing a copy (videos.images.save_inputs).
+        self.kept_paths: dict[str, str] = {}
+        # One line on what a change of model or key removed or changed (generate_options).
+        self.settings_note = ""
         # A job goes to its key's workspace: only keys of workspaces the user may generate in.
         keys = ProviderKey.objects.usable_by(user)
         self.projects = Project.objects.generating_for(user).select_related("client__workspace")
@@ -262,6 +270,63 @@ class GenerateForm(forms.Form):
         if self.is_bound:
             return self.data.get(name)
         return self.initial.get(name)
+
+    # Settings sent as several values: their values are lists.
+    LISTED = ("also_formats", "also_models", *IMAGE_FIELDS, "reference")
+
+    @classmethod
+    def values_of(cls, data) -> dict:
+        """What a sent form (a QueryDict) holds, as initial values for showing it again."""
+        values = data.dict()
+        values.update({name: data.getlist(name) for name in cls.LISTED})
+        return values
+
+    def shown_values(self) -> dict:
+        """The sent form as initial values, to show it again exactly as it was: the images it
+        brings (a form sent without JavaScript) kept as pending uploads like those it names."""
+        values = self.values_of(self.data)
+        values["generate_audio"] = self.data.get("generate_audio", "")  # unticked: no audio
+        return values | self.kept_ids()
+
+    def kept_ids(self) -> dict[str, list[str]]:
+        """The images the sent form holds, by field: the pending uploads it names, and the
+        files it brings kept as new ones (public ids)."""
+        ids = {}
+        for name, field in pending_fields(self).items():
+            kept, _ = field.keep(field.widget.value_from_datadict(self.data, self.files, name))
+            ids[name] = [str(upload.public_id) for upload in kept]
+        return ids
+
+    def note_changes(self, before: dict) -> str:
+        """After a change of model or key, what of ``before`` (what the form held) this model
+        cannot take, in one line, e.g. "MiniMax: Hailuo 2.3 does not take a negative prompt:
+        removed. Duration: 6 s (it does not offer 8 s)." The rest is kept as it was; a setting
+        it offers other values of is set to its own default. Inputs are named as the submit's
+        own check names them (OPTIONAL_INPUTS), settings as the job stores them
+        (VideoJob.SETTINGS)."""
+        m = self.model_info
+        if m is None:
+            return ""
+        removed = [
+            what
+            for name, what in self.OPTIONAL_INPUTS.items()
+            if name != "generate_audio" and as_list(before.get(name)) and name not in self.fields
+        ]
+        words = []
+        if removed:
+            listed = ", ".join(removed[:-1]) + " or " + removed[-1] if len(removed) > 1 else ""
+            words.append(f"{m.name} does not take {listed or removed[0]}: removed.")
+        for name in VideoJob.SETTINGS:
+            was, now = before.get(name), self.initial.get(name)
+            field = self.fields.get(name)
+            if not isinstance(field, forms.ChoiceField) or field.disabled:
+                continue  # not a choice among values this model offers
+            if was in (None, "") or str(was) == str(now):
+                continue
+            unit = " s" if name == "duration" else ""
+            words.append(f"{field.label}: {now}{unit} (it does not offer {was}{unit}).")
+        text = " ".join(words)
+        return text if removed or not text else f"{m.name}: {text}"
 
     AD_FORMAT_HTMX = {
         "hx-trigger": "change consume",
@@ -377,28 +442,25 @@ class GenerateForm(forms.Form):
                 help_text="Leave at the default unless you need it: some regions refuse "
                 "the other settings.",
             )
+        # Kept as the visitor's pending uploads the moment they are chosen (common.forms).
         for role, label in IMAGE_FIELDS.items():
             if role in m.frame_images:
-                self.fields[role] = forms.FileField(
-                    label=f"{label} image",
-                    required=False,
-                    widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+                self.fields[role] = PendingImagesField(
+                    label=f"{label} image", item_label=label, owner=self.user
                 )
         if m.max_reference_images:
             help_text = "Products, logos or characters to keep in the video."
             if not m.references_with_frames and m.frame_images:
                 help_text += " Not together with a first or last frame."
-            self.fields["reference"] = MultipleFileField(
+            self.fields["reference"] = PendingImagesField(
                 label=f"Reference images (up to {m.max_reference_images})",
-                required=False,
+                multiple=True,
+                item_label="Reference",
+                owner=self.user,
                 help_text=help_text,
-                widget=MultipleFileInput(
-                    attrs={
-                        "accept": ACCEPT,
-                        "multiple": True,
-                        # The page keeps frames and references apart when they cannot mix.
-                        "data-combinable": "true" if m.references_with_frames else "false",
-                    }
+                # The page keeps frames and references apart when they cannot mix.
+                widget=PendingImages(
+                    attrs={"data-combinable": "true" if m.references_with_frames else "false"}
                 ),
             )
 
@@ -676,20 +738,16 @@ class GenerateForm(forms.Form):
                 self.add_error(None, f"{self.model_info.name} does not take {what}.")
         if self.errors:
             return cleaned
+        # Checked with Pillow when they were kept; each is read once, here.
+        chosen = [(role, cleaned.get(role)) for role in IMAGE_FIELDS if role in self.fields]
+        chosen += [("reference", upload) for upload in cleaned.get("reference") or []]
         images = []
-        for role, label in IMAGE_FIELDS.items():
-            if upload := cleaned.get(role) if role in self.fields else None:
-                try:
-                    images.append(ImageInput(role, *checked_image(upload, label)))
-                except forms.ValidationError as exc:
-                    self.add_error(role, exc)
-        for number, upload in enumerate(cleaned.get("reference") or [], start=1):
-            try:
-                images.append(
-                    ImageInput("reference", *checked_image(upload, f"Reference {number}"))
-                )
-            except forms.ValidationError as exc:
-                self.add_error("reference", exc)
+        for role, upload in chosen:
+            if upload is not None:
+                data = upload.read()
+                images.append(ImageInput(role, upload.mime_type, data))
+                self.pending.append(upload)
+                self.kept_paths[hashlib.sha256(data).hexdigest()] = upload.path
         try:
             prompt = self.filled_prompt
         except MissingValues as exc:

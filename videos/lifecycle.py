@@ -16,13 +16,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.dispatch import Signal
+from django.dispatch import Signal, receiver
 from django.tasks import TaskResultStatus, task
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
+from common.models import PendingUpload
 from providers import registry
 from providers.base import (
     CONTINUATIONS,
@@ -41,6 +42,7 @@ from providers.base import (
     ProviderUnavailable,
     RateLimited,
     SafetyRefused,
+    SourceGone,
     SubmitOutcomeUnknown,
 )
 from workspaces.models import Project
@@ -98,13 +100,15 @@ def start_job(
     continuation: str | None = None,
     brand_kit=None,
     preset=None,
+    budget_checked: bool = False,
 ) -> tuple:
     """Create the job for this idempotency key once and queue its submit; a replay gets the
     job created the first time. The job belongs to the key's workspace, and so must its
     ``project`` (TeamRuleBroken otherwise), and the job must fit the budgets that apply
-    (OverBudget otherwise, and nothing is created). A ``parent`` clip makes the job that clip's next
-    version: ``continuation`` says how (by default ``spec.parent``'s kind: extend or edit;
-    "revise" for a new generation made from feedback). Returns (job, created)."""
+    (OverBudget otherwise, and nothing is created; unless the caller has checked them for
+    this job and others at once: ``budget_checked``). A ``parent`` clip makes the job that
+    clip's next version: ``continuation`` says how (by default ``spec.parent``'s kind:
+    extend or edit; "revise" for a new generation made from feedback). Returns (job, created)."""
     if project is not None:
         project.check_in(key.workspace)
     parameters = VideoJob.parameters_of(spec)
@@ -115,7 +119,9 @@ def start_job(
         if replayed is not None:
             return replayed, False
         # Nothing is created (or sent) for a job that does not fit a budget: OverBudget.
-        VideoJob.check_budgets(key.workspace, project, estimate.amount if estimate else None)
+        # (A campaign checks its whole total once instead: ``budget_checked``.)
+        if not budget_checked:
+            VideoJob.check_budgets(key.workspace, project, estimate.amount if estimate else None)
         job, created = VideoJob.objects.get_or_create(
             owner=owner,
             idempotency_key=idempotency_key,
@@ -190,9 +196,14 @@ def continuation_of(job: VideoJob) -> Continuation | None:
     for a revision: a new generation that only follows on from the clip in our records)."""
     if job.continuation not in CONTINUATIONS or job.parent is None:
         return None
-    earlier = job.parent.job
-    adapter = registry.adapter(job.provider)
-    return adapter.continuation(job.continuation, earlier.provider_job_id, job.parent.source_url)
+    return continuation_from(job.parent, job.continuation)
+
+
+def continuation_from(clip: Clip, kind: str) -> Continuation:
+    """How a job carrying on (``kind``) from ``clip`` names it to the clip's provider."""
+    adapter = registry.adapter(clip.job.provider)
+    parent = adapter.continuation(kind, clip.job.provider_job_id, clip.source_url)
+    return replace(parent, source_seconds=clip.whole_seconds)
 
 
 def callback_url(job: VideoJob) -> str | None:
@@ -235,23 +246,49 @@ def continuation_offer(clip: Clip, kind: str, model=None) -> Offer:
             f"{what} works only while {registry.label(job.provider)} still keeps the clip, "
             f"which it no longer does (it kept it until {kept_until}).",
         )
+    adapter = registry.adapter(job.provider)
     base = spec_for(job, with_images=False)  # carrying on from a clip takes no images
-    changes: dict = {
-        "parent": registry.adapter(job.provider).continuation(
-            kind, job.provider_job_id, clip.source_url
-        ),
-    }
-    if kind == "extend":
-        if model.extend_resolution:
-            changes["resolution"] = model.extend_resolution
-        if needed := model.required_durations.get("extend"):
-            changes["duration"] = needed
-    spec = replace(base, **changes)
+    parent = continuation_from(clip, kind)
+    changes: dict = {"parent": parent}
+    if kind == "extend" and model.extend_resolution:
+        changes["resolution"] = model.extend_resolution
     try:
+        # What the model allows for a source this long (not what the clip's job asked for:
+        # an extended clip is longer than that).
+        changes["duration"] = adapter.continuation_duration(
+            kind, model, parent.source_seconds, base.duration
+        )
+        spec = replace(base, **changes)
         spec.validate(model)
     except InvalidSpec as exc:
         return Offer(False, f"{what} is not possible for this clip: {exc.message}")
-    return Offer(True, spec=spec, estimate=registry.adapter(job.provider).estimate(spec, model))
+    return Offer(True, spec=spec, estimate=adapter.estimate(spec, model))
+
+
+def kept_offer(clip: Clip, kind: str) -> Offer:
+    """``continuation_offer``, once the provider has said it still keeps the clip's job (it
+    forgets jobs: then the clip is marked as no longer kept, and nothing is started)."""
+    offer = continuation_offer(clip, kind)
+    if not offer.allowed or offer.spec.parent is None:
+        return offer
+    what = CONTINUATIONS[kind]
+    label = registry.label(clip.job.provider)
+    try:
+        kept = clip.job.provider_client().source_kept(offer.spec.parent)
+    except (ProviderError, VaultError):
+        return Offer(
+            False,
+            f"{what} is not possible right now: {label} did not say whether it still keeps "
+            "this clip. Try again in a moment.",
+        )
+    if not kept:
+        clip.forget_source()
+        return Offer(
+            False,
+            f"{what} works only while {label} still keeps the clip, and it no longer does. "
+            "Your copy of the clip is safe here; to carry on from it, generate a new video.",
+        )
+    return offer
 
 
 def clip_offers(clips) -> list[tuple[Clip, str, str, Offer]]:
@@ -272,10 +309,13 @@ def clip_offers(clips) -> list[tuple[Clip, str, str, Offer]]:
     ]
 
 
-def continue_clip(clip: Clip, kind: str, prompt: str, idempotency_key: str, by=None) -> tuple:
-    """Start the clip's next version (``by`` whom: the clip's job's starter if not given).
+def continue_clip(
+    clip: Clip, kind: str, prompt: str, idempotency_key: str, by=None, offer=None
+) -> tuple:
+    """Start the clip's next version (``by`` whom: the clip's job's starter if not given),
+    as ``offer`` (``kept_offer``'s, asked now if not given) says.
     Raises InvalidSpec when the request does not fit."""
-    offer = continuation_offer(clip, kind)
+    offer = offer or kept_offer(clip, kind)
     if not offer.allowed:
         raise InvalidSpec({"parent": offer.reason})
     spec = replace(offer.spec, prompt=prompt or offer.spec.prompt, callback_url=None)
@@ -307,6 +347,10 @@ def revision_offer(clip: Clip) -> Offer:
     except (ProviderError, VaultError):
         model = None
     if model is not None:
+        if clip.whole_seconds in model.durations:
+            # As long as the clip being revised (an extended clip is longer than its job
+            # asked), where the model makes that length.
+            spec = replace(spec, duration=clip.whole_seconds)
         estimate = registry.adapter(job.provider).estimate(spec, model)
     else:  # the catalogue did not answer: the first version's own estimate is the best guide
         estimate = Estimate(job.estimated_cost, "") if job.estimated_cost is not None else None
@@ -321,7 +365,9 @@ def revise_clip(clip: Clip, prompt: str, idempotency_key: str, by=None) -> tuple
     if not offer.allowed:
         raise InvalidSpec({"parent": offer.reason})
     job = clip.job
-    spec = replace(spec_for(job), prompt=prompt, parent=None, callback_url=None)
+    spec = replace(
+        spec_for(job), prompt=prompt, parent=None, callback_url=None, duration=offer.spec.duration
+    )
     return start_job(
         by or job.owner,
         job.key,
@@ -459,6 +505,8 @@ def end_with(job: VideoJob, exc: Exception) -> bool:
         return job.fail(
             exc.message, exc.raw, status=VideoJob.Status.BLOCKED, failure=VideoJob.Failure.SAFETY
         )
+    if isinstance(exc, SourceGone) and job.parent is not None:
+        job.parent.forget_source()  # so that carrying on from it is not offered again
     if isinstance(exc, BadRequest):
         return job.fail(exc.message, exc.raw, failure=VideoJob.Failure.REQUEST)
     if isinstance(exc, ProviderError):
@@ -795,14 +843,20 @@ def recover() -> dict[str, int]:
 recovery_ran = Signal()
 
 
+@receiver(recovery_ran)
+def forget_unused_uploads(sender, **kwargs):
+    """Images chosen on a form and never used within a day are forgotten, with their files."""
+    PendingUpload.objects.forget_stale()
+
+
 @task
 def recover_jobs() -> dict:
     """Pick up work dead workers left behind, then come back in a while."""
     counts = recover()
     # Robust: housekeeping that fails is logged and never stops the recovery coming back.
-    for receiver, outcome in recovery_ran.send_robust(sender=VideoJob):
+    for housekeeping, outcome in recovery_ran.send_robust(sender=VideoJob):
         if isinstance(outcome, Exception):
-            log.error("Housekeeping %s failed: %r", receiver.__qualname__, outcome)
+            log.error("Housekeeping %s failed: %r", housekeeping.__qualname__, outcome)
     schedule_recovery()
     return counts
 

@@ -1,13 +1,15 @@
 import contextlib
+import dataclasses
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.urls import reverse
@@ -19,7 +21,7 @@ from inbox.models import Notification, notify
 from providers import registry
 from providers.base import InvalidKey, KeyCheck, ProviderError
 from workspaces import access
-from workspaces.models import Budget, OverBudget, Project, Workspace, month_of
+from workspaces.models import Budget, OverBudget, Project, Workspace, cents, month_of
 
 from . import formats, vault
 
@@ -109,10 +111,18 @@ class ProviderKey(models.Model):
         return registry.get_provider(self.provider, self.reveal())
 
     def models(self) -> list:
-        """The key's video models (cached). Raises ProviderError or vault.VaultError."""
+        """The key's video models (cached), each priced for as many clips a job of it makes
+        (a model that decides that itself: as many as its latest job here made). Raises
+        ProviderError or vault.VaultError."""
         from providers.catalog import models_for
 
-        return models_for(self.provider, self.reveal())
+        models = models_for(self.provider, self.reveal())
+        decides = [m.id for m in models if m.max_outputs == 1]
+        made = VideoJob.objects.outputs_per_job(self.provider, decides) if decides else {}
+        return [
+            dataclasses.replace(m, outputs_per_job=made[m.id]) if made.get(m.id, 1) > 1 else m
+            for m in models
+        ]
 
     def model_name(self, model_id: str) -> str:
         """``model_id``'s name from the key's cached catalogue ("" when not cached): the
@@ -285,6 +295,53 @@ class VideoJobQuerySet(models.QuerySet):
         total = self.aggregate(total=Sum(self.charged_amount()))["total"]
         return total if total is not None else Decimal(0)
 
+    def outputs_per_job(self, provider: str, models) -> dict[str, int]:
+        """How many clips the latest finished job of each of ``models`` made (one query,
+        over the latest jobs only): what a model that decides it will likely make again."""
+        rows = (
+            Clip.objects.filter(
+                job__provider=provider, job__model__in=models, job__status=VideoJob.Status.READY
+            )
+            .values("job__model", "job_id")
+            .annotate(clips=Count("pk"))
+            .order_by("-job__finished_at", "-job_id")[:200]
+        )
+        found: dict[str, int] = {}
+        for row in rows:
+            found.setdefault(row["job__model"], row["clips"])
+        return found
+
+    def budget_standings(self, budgets, moment=None) -> list["BudgetStanding"]:
+        """Each of ``budgets`` with what its month (that of ``moment``, this month if None)
+        has spent or is still making: every job of its workspace, or of its client's projects,
+        counted as ``charged_amount`` counts it, in one query. The spend page, the generate
+        page and the refusal of what does not fit all read these same figures."""
+        budgets = list(budgets)
+        if not budgets:
+            return []
+        rows = list(
+            VideoJob.objects.filter(workspace__in={b.workspace_id for b in budgets})
+            .in_month(moment)
+            .values("workspace_id", "project__client_id")
+            .annotate(total=Sum(self.charged_amount()))
+            .order_by()
+        )
+        return [
+            BudgetStanding(
+                budget,
+                sum(
+                    (
+                        row["total"]
+                        for row in rows
+                        if row["workspace_id"] == budget.workspace_id
+                        and (not budget.client_id or row["project__client_id"] == budget.client_id)
+                    ),
+                    Decimal(0),
+                ),
+            )
+            for budget in budgets
+        ]
+
     def typical_wait(self, model: str, last: int = 20) -> timedelta | None:
         """How long a job of ``model`` usually takes from the click to its clips being ready:
         the median over the last ``last`` ready jobs of that model among these (one query);
@@ -324,6 +381,34 @@ class VideoJobQuerySet(models.QuerySet):
         state, or any of its clips'): one indexed lookup of one column, nothing rendered."""
         version = self.filter(public_id=public_id).values_list("panel_version", flat=True).first()
         return None if version is None else str(version)
+
+
+@dataclass(frozen=True)
+class BudgetStanding:
+    """A budget and what its month has spent or is still making (``budget_standings``)."""
+
+    budget: Budget
+    spent: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return self.budget.monthly_amount - self.spent
+
+    @property
+    def over(self) -> bool:
+        return self.spent > self.budget.monthly_amount
+
+    @property
+    def over_by(self) -> Decimal:
+        return self.spent - self.budget.monthly_amount
+
+    def fits(self, amount) -> bool:
+        """Counted to the cent, as the spend page shows it: raising a budget by the shortfall
+        a refusal names is always enough."""
+        return cents(self.spent) + cents(amount or 0) <= self.budget.monthly_amount
+
+    def refusal(self, amount, what: str = "This video") -> OverBudget:
+        return OverBudget(self.budget.refusal(self.spent, amount, what), self, amount)
 
 
 # Sent (sender=VideoJob, job=...) when a job ends, in the transaction of its last move. A
@@ -549,27 +634,34 @@ class VideoJob(CompareAndSet, models.Model):
         return self.project.client if self.project else None
 
     @classmethod
-    def check_budgets(cls, workspace, project, estimate) -> None:
-        """OverBudget unless a job of ``workspace`` for ``project`` estimated at ``estimate``
-        fits every budget that applies (the workspace's, and its client's), counting what this
-        month's jobs spent or have committed. Call inside the transaction that creates the job:
+    def check_budgets(cls, workspace, project, estimate, what: str = "This video") -> None:
+        """OverBudget unless ``what`` (a job, or a campaign's jobs) of ``workspace`` for
+        ``project`` estimated at ``estimate`` in all fits every budget that applies (the
+        workspace's, and its client's), counting what this month's jobs spent or are still
+        making, as the spend page does. Call inside the transaction that creates the jobs:
         the budget rows stay locked until it ends (PostgreSQL; SQLite's IMMEDIATE transaction
-        holds the whole file), so two jobs started at once are counted one after the other."""
+        holds the whole file), so two starts at once are counted one after the other."""
         client = project.client if project is not None else None
-        budgets = list(
+        budgets = (
             Budget.objects.applying_to(workspace, client)
             .select_for_update(of=("self",))
             .select_related("workspace", "client")
             .order_by("pk")
         )
         estimate = estimate or Decimal(0)
-        for budget in budgets:
-            jobs = cls.objects.filter(workspace=workspace).in_month()
-            if budget.client_id:
-                jobs = jobs.filter(project__client_id=budget.client_id)
-            spent = jobs.charged_total()
-            if spent + estimate > budget.monthly_amount:
-                raise OverBudget(budget.refusal(spent, estimate))
+        for standing in cls.objects.budget_standings(budgets):
+            if not standing.fits(estimate):
+                raise standing.refusal(estimate, what)
+
+    @classmethod
+    def budgets_left(cls, workspace, client=None) -> list[BudgetStanding]:
+        """Every budget a job of ``workspace`` (for ``client``) must fit, with what this month
+        has left of it: the client's first, then the workspace's."""
+        budgets = Budget.objects.applying_to(workspace, client).select_related(
+            "workspace", "client"
+        )
+        standings = cls.objects.budget_standings(budgets)
+        return sorted(standings, key=lambda s: s.budget.client_id is None)
 
     @property
     def is_terminal(self) -> bool:
@@ -623,10 +715,23 @@ class VideoJob(CompareAndSet, models.Model):
         return {k: v for k, v in parameters.items() if k in cls.SETTINGS and v is not None}
 
     @property
+    def made_seconds(self) -> int | None:
+        """How long the job's video really is (its first ready clip, probed): an extension
+        is longer than the seconds it asked for, an edit as long as its source."""
+        lengths = [
+            clip.duration
+            for clip in self.clips.all()
+            if clip.status == Clip.Status.READY and clip.duration
+        ]
+        return round(lengths[0]) if lengths else None
+
+    @property
     def settings_summary(self) -> list[str]:
-        """The settings as people read them: ["8 s", "720p", "16:9", "no audio"]."""
+        """The settings as people read them: ["8 s", "720p", "16:9", "no audio"], the length
+        being the video's real one once it is made."""
         p = self.parameters
-        words = [f"{p['duration']} s"] if p.get("duration") else []
+        seconds = self.made_seconds or p.get("duration")
+        words = [f"{seconds} s"] if seconds else []
         words += [p[name] for name in ("resolution", "aspect_ratio") if p.get(name)]
         if ad_format := formats.get(p.get("ad_format")):
             words.append(f"for {ad_format.name}")
@@ -1173,6 +1278,19 @@ class Clip(CompareAndSet, models.Model):
         # older count, so whatever it tries to record about the clip changes nothing. (A claim
         # is fenced too: two workers that read the same count cannot both win it.)
         return {"attempts": self.attempts}
+
+    @property
+    def whole_seconds(self) -> int | None:
+        """Its probed length in whole seconds (None before it is copied)."""
+        return round(self.duration) if self.duration else None
+
+    def forget_source(self) -> bool:
+        """The provider no longer keeps this clip (it said so): from now on nothing is offered
+        that needs it there. Our own copy stays."""
+        now = timezone.now()
+        kept = models.Q(source_expires_at__isnull=True) | models.Q(source_expires_at__gt=now)
+        self.source_expires_at = now
+        return bool(Clip.objects.filter(kept, pk=self.pk).update(source_expires_at=now))
 
     @property
     def name(self) -> str:

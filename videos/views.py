@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from brand.models import Preset
+from common.models import PendingUpload
 from providers import registry
 from providers.base import InvalidSpec
 from workspaces import access
@@ -184,10 +185,16 @@ def generate(request, workspace=None):
         messages.info(
             request, "The images of that video are not copied: choose them again to use them."
         )
+    if request.method == "POST":
+        replayed = VideoJob.objects.filter(
+            owner=request.user, idempotency_key=request.POST.get("idempotency_key", "")
+        ).first()
+        if replayed is not None:  # a form already sent (a double click): its job
+            return redirect(replayed)
     if request.method == "POST" and request.POST.get("preview"):
         # Without JavaScript: the page again with what the kit adds, nothing sent.
-        shown = {**request.POST.dict(), "generate_audio": request.POST.get("generate_audio", "")}
-        form = GenerateForm(user=request.user, workspace=scope, initial=shown)
+        sent = GenerateForm(request.POST, request.FILES, user=request.user, workspace=scope)
+        form = GenerateForm(user=request.user, workspace=scope, initial=sent.shown_values())
         return render(request, "videos/generate.html", generate_context(request, form, scope))
     form = GenerateForm(
         request.POST or None,
@@ -202,34 +209,37 @@ def generate(request, workspace=None):
             f"These settings make {form.variant_count} videos: press “Plan the campaign” "
             "to see each of them and their total cost before anything is sent.",
         )
-    if request.method == "POST" and form.is_valid():
-        job = VideoJob.objects.filter(
-            owner=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
-        ).first()
-        if job is None:  # not a replay of a form already sent
-            # The job goes to its key's workspace, which must let the visitor generate.
-            access.require(request.user, form.cleaned_data["key"].workspace, "can_generate")
-            images = save_inputs(form.spec.images)
-            try:
-                job, _ = lifecycle.start_job(
-                    request.user,
-                    form.cleaned_data["key"],
-                    form.spec,
-                    form.cleaned_data["idempotency_key"],
-                    images,
-                    estimate=form.estimate,
-                    project=form.cleaned_data.get("project"),
-                    brand_kit=form.kit,
-                    preset=form.preset,
-                )
-            except OverBudget as exc:
-                forget_inputs(images)
-                form.add_error(None, exc.message)
-        if not form.errors:
-            return redirect(job)
+    if request.method == "POST" and form.is_valid() and (job := _start(request, form)):
+        return redirect(job)
     status = 400 if form.errors else 200
     context = generate_context(request, form, scope)
     return render(request, "videos/generate.html", context, status=status)
+
+
+def _start(request, form) -> VideoJob | None:
+    """The job a checked generate form asks for, with the images it holds (pending uploads
+    taken over, no copy); None, and the reason on the form, when a budget refuses it."""
+    # The job goes to its key's workspace, which must let the visitor generate.
+    access.require(request.user, form.cleaned_data["key"].workspace, "can_generate")
+    images = save_inputs(form.spec.images, form.kept_paths)
+    try:
+        job, _ = lifecycle.start_job(
+            request.user,
+            form.cleaned_data["key"],
+            form.spec,
+            form.cleaned_data["idempotency_key"],
+            images,
+            estimate=form.estimate,
+            project=form.cleaned_data.get("project"),
+            brand_kit=form.kit,
+            preset=form.preset,
+        )
+    except OverBudget as exc:
+        forget_inputs(images, kept=form.kept_paths.values())
+        form.add_error(None, exc.message)
+        return None
+    PendingUpload.objects.consume(form.pending)  # the job's now
+    return job
 
 
 def generate_context(request, form, scope=None) -> dict:
@@ -249,11 +259,15 @@ def generate_context(request, form, scope=None) -> dict:
 
 def _summary(request, form) -> dict:
     """What the summary beside the form needs besides the form (which knows the format, kit
-    and price): how long a job of the chosen model usually takes among the visitor's jobs."""
+    and price): how long a job of the chosen model usually takes among the visitor's jobs,
+    and what is left this month of the budget the video must fit (the chosen key's
+    workspace's, or the chosen project's client's), counted as the spend page counts it."""
     if form.model_info is None:
-        return {"typical_wait": None}
+        return {"typical_wait": None, "budgets": []}
     wait = VideoJob.objects.visible_to(request.user).typical_wait(form.model_info.id)
-    return {"typical_wait": _in_words(wait) if wait is not None else None}
+    project = next((p for p in form.projects if str(p.public_id) == form.value("project")), None)
+    budgets = VideoJob.budgets_left(form.chosen_key.workspace, project.client if project else None)
+    return {"typical_wait": _in_words(wait) if wait is not None else None, "budgets": budgets}
 
 
 def _in_words(span) -> str:
@@ -275,38 +289,18 @@ def _chosen_preset(request) -> Preset | None:
         raise Http404("No such preset.") from None
 
 
-# What a change of key, model or preset keeps (the rest starts again from the defaults).
-KEPT_ON_CHANGE = (
-    "key",
-    "model",
-    "project",
-    "prompt",
-    "preset",
-    "brand_kit",
-    "brand_images",
-    "also_formats",
-    "also_models",
-    "takes",
-    "wordings",
-)
-# Settings chosen with several boxes: their values are lists.
-MANY_VALUES = ("also_formats", "also_models")
-
-
 def generate_options(request):
     """The model list, the fields the chosen model accepts and the price of the settings as
     they stand (htmx, whenever a setting changes); choices that would be invalid are gone.
-    A preset chosen fills in its prompt template and settings."""
-    current = request.GET.dict()
-    current.update({name: request.GET.getlist(name) for name in MANY_VALUES})
+    A preset chosen fills in its prompt template and settings. Another model or key keeps
+    every setting and image it can take (its nearest where it offers others), and says in one
+    line what it cannot take."""
+    current = GenerateForm.values_of(request.GET)
+    before = dict(current)
     changed = current.get("changed")
     if changed in ("key", "model", "preset"):
-        # Another model: start from its defaults rather than carry the old one's values over.
-        current = {
-            name: value
-            for name, value in current.items()
-            if name in KEPT_ON_CHANGE or name.startswith("fill_")
-        }
+        # Whether audio was ticked for another model says nothing of this one: its default.
+        current.pop("generate_audio", None)
         if changed == "key":
             current.pop("model", None)
             current.pop("also_models", None)  # another key offers other models
@@ -319,6 +313,8 @@ def generate_options(request):
         if current.get("changed") == "ad_format":
             current.pop("duration", None)  # the format's usual length, where the model has it
     form = GenerateForm(initial=current, user=request.user, initial_model=current.get("model"))
+    if changed in ("key", "model"):
+        form.settings_note = form.note_changes(before)
     if changed != "preset":
         # What the person typed while this answer was on its way stays as typed (htmx keeps
         # the element on the page); only choosing a preset rewrites the prompt.
@@ -339,11 +335,16 @@ def _chosen_preset_of(request, current) -> Preset | None:
 @require_POST
 def preset_save(request, slug):
     """The generate form's prompt (placeholders kept) and settings, saved as a preset of the
-    workspace; the form comes back as it was if the preset cannot be saved."""
+    workspace. The form comes back exactly as it was (key, model, brand kit, the values typed
+    for placeholders, images), saved or not: with htmx only its model options, which then
+    list the new preset; without, the whole page."""
     workspace = access.get_for_user(Workspace.objects, request.user, slug=slug)
     access.require(request.user, workspace, "can_generate")
-    form = GenerateForm(request.POST, user=request.user, workspace=workspace)
-    spec = form.draft_spec()
+    sent = GenerateForm(request.POST, request.FILES, user=request.user)
+    spec = sent.draft_spec()
+    data = request.POST.copy()
+    for name, ids in sent.kept_ids().items():
+        data.setlist(name, ids)
     try:
         preset = Preset.save_as(
             workspace,
@@ -354,15 +355,24 @@ def preset_save(request, slug):
             by=request.user,
         )
     except TeamRuleBroken as exc:
-        form.full_clean()
-        form.errors.clear()
-        field = "preset_name" if "preset_name" in form.fields else None
-        form.add_error(field, exc.message)
-        context = generate_context(request, form)
-        return render(request, "videos/generate.html", context, status=400)
-    messages.success(request, f"Saved the preset “{preset.name}”; choose it under Preset.")
-    url = reverse("videos:generate", args=[workspace.slug])
-    return redirect(f"{url}?preset={preset.public_id}")
+        error, saved = exc.message, None
+    else:
+        error, saved = None, f"Saved the preset “{preset.name}”; choose it under Preset."
+        data["preset_name"] = ""
+    # Shown as sent (the new preset now among the choices); its refusals wait for Generate.
+    form = GenerateForm(data, user=request.user)
+    form.full_clean()
+    form.errors.clear()
+    if error:
+        form.add_error("preset_name" if "preset_name" in form.fields else None, error)
+    if request.htmx:  # 200 even with an error: htmx swaps in nothing else
+        context = {"form": form, "summary_oob": True, "preset_saved": saved}
+        context |= _summary(request, form)
+        return render(request, "videos/generate.html#model-options", context)
+    if saved:
+        messages.success(request, saved)
+    context = generate_context(request, form)
+    return render(request, "videos/generate.html", context, status=200 if saved else 400)
 
 
 def _copy_source(request) -> VideoJob | None:
@@ -571,16 +581,19 @@ def clip_continue(request, public_id, number, kind):
     version. The price is shown before anything is sent."""
     clip = _ready_clip(request, public_id, number, needs="can_generate")
     job = clip.job
-    offer = lifecycle.continuation_offer(clip, kind)
-    if not offer.allowed:
-        messages.error(request, offer.reason)
-        return redirect(job)
+    # Asked of the provider before anything is offered: it may have forgotten the clip's job.
+    offer = lifecycle.kept_offer(clip, kind)
     form = ContinueForm(
         request.POST or None,
         kind=kind,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
-    if request.method == "POST" and form.is_valid():
+    if not offer.allowed and request.method != "POST":
+        messages.error(request, offer.reason)
+        return redirect(job)
+    if not offer.allowed:  # it was, when the form was shown: said there, what was typed kept
+        form.add_error(None, offer.reason)
+    elif request.method == "POST" and form.is_valid():
         try:
             new, _ = lifecycle.continue_clip(
                 clip,
@@ -588,6 +601,7 @@ def clip_continue(request, public_id, number, kind):
                 form.cleaned_data["prompt"],
                 form.cleaned_data["idempotency_key"],
                 by=request.user,
+                offer=offer,
             )
         except (InvalidSpec, OverBudget) as exc:
             form.add_error(None, exc.message)

@@ -1,5 +1,6 @@
 import uuid
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core import signing
@@ -541,17 +542,27 @@ def month_of(moment=None) -> tuple:
     return start, following
 
 
+def cents(amount) -> Decimal:
+    """An amount to the cent, as the app shows money and counts it against a budget (a
+    token-priced job costs fractions of a cent, which nobody can see or budget for)."""
+    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def money(amount) -> str:
     """An amount as the app shows money: "$47.10"."""
     return f"${amount:,.2f}"
 
 
 class OverBudget(Exception):
-    """Starting a job would take a workspace or client past its monthly budget."""
+    """Starting a job (or a campaign's jobs) would take a workspace or client past its monthly
+    budget. ``standing`` is the budget's month as the spend page counts it; ``amount`` what
+    was to be started."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, standing=None, amount=None):
         super().__init__(message)
         self.message = message
+        self.standing = standing
+        self.amount = amount
 
 
 class BudgetQuerySet(models.QuerySet):
@@ -639,10 +650,16 @@ class Budget(models.Model):
             raise PermissionDenied("Your role in this workspace does not allow setting budgets.")
         Budget.objects.filter(pk=self.pk).delete()
 
-    def refusal(self, spent, estimate) -> str:
-        """Why a job estimated at ``estimate`` cannot start, with ``spent`` this month."""
+    def refusal(self, spent, amount, what: str = "This video") -> str:
+        """Why ``what``, estimated at ``amount``, cannot start when the month has ``spent`` (as
+        the spend page counts it): the budget, what is left and how far it falls short."""
+        spent, amount = cents(spent), cents(amount)
+        left = max(self.monthly_amount - spent, Decimal(0))
+        short = amount - left
         return (
-            f"This video would take {self.name} past its monthly budget of "
-            f"{money(self.monthly_amount)}: {money(spent)} spent or committed this month, "
-            f"this one is estimated at {money(estimate)}."
+            f"{what} is estimated at {money(amount)}, more than is left of {self.name}'s "
+            f"monthly budget: {money(self.monthly_amount)} a month, {money(spent)} spent or "
+            f"still being made this month, {money(left)} left, so it is {money(short)} short. "
+            f"Nothing was started: raise the budget by at least {money(short)}, or choose "
+            "cheaper settings."
         )

@@ -105,6 +105,39 @@
     refresh();
   }
 
+  // A comment, reply or verdict the server refuses (a link that has expired or was withdrawn
+  // meanwhile, too many tries) or that never reaches it is not swapped in: the form keeps what
+  // was typed, and says why above its buttons, in the words of the page the server answered.
+  function refused(form, words) {
+    let note = form.querySelector("[data-request-error]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "form-error";
+      note.setAttribute("role", "alert");
+      note.dataset.requestError = "";
+      form.prepend(note);
+    }
+    note.textContent = words;
+  }
+
+  function answeredWords(xhr) {
+    const page = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    const main = page.querySelector("main h1");
+    const said = main ? [main, main.nextElementSibling].filter(Boolean) : [];
+    const words = said.map((element) => element.textContent.trim()).join(". ");
+    return words || "That did not go through (the server answered " + xhr.status + ").";
+  }
+
+  document.addEventListener("htmx:responseError", (event) => {
+    const form = event.detail.elt.closest("form");
+    if (form) refused(form, answeredWords(event.detail.xhr));
+  });
+
+  document.addEventListener("htmx:sendError", (event) => {
+    const form = event.detail.elt.closest("form");
+    if (form) refused(form, "The server could not be reached: nothing was sent. Try again in a moment.");
+  });
+
   document.addEventListener("DOMContentLoaded", () => enhance(document));
   document.addEventListener("htmx:afterSettle", () => enhance(document));
 })();

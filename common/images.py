@@ -1,5 +1,5 @@
-"""Uploaded images checked with Pillow: the generate form's frames and references, and the
-logos and product shots of brand kits."""
+"""Uploaded images checked with Pillow: the generate form's frames and references, the logos
+and product shots of brand kits, and every pending upload (common.models.PendingUpload)."""
 
 import io
 
