@@ -15,10 +15,11 @@ from django.utils.text import slugify
 
 from brand.models import BrandKit, Preset
 from common.models import PendingUpload
+from inbox.models import Notification, notify
 from providers.base import Estimate, JobSpec
 from videos import formats, lifecycle
 from videos.images import forget_inputs, save_inputs
-from videos.models import Clip, ProviderKey, VideoJob
+from videos.models import Clip, ProviderKey, VideoJob, job_ended
 from workspaces.models import Project, Workspace
 
 from .package import folder_of
@@ -92,6 +93,9 @@ class Campaign(models.Model):
     estimated_total = models.DecimalField(max_digits=10, decimal_places=2, null=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When its starter was told that all its videos had ended (once per campaign; a video
+    # submitted again after that clears it, so its end is told too).
+    told_finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = CampaignQuerySet.as_manager()
 
@@ -178,6 +182,43 @@ class Campaign(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.started_at is None
+
+    def tell_if_finished(self) -> bool:
+        """Once every video has ended (ready, partly ready, failed), tell whoever started the
+        campaign, once, how many are ready (True if this call told)."""
+        statuses = list(
+            VideoJob.objects.filter(variant__campaign=self).values_list("status", flat=True)
+        )
+        if not statuses or any(status not in VideoJob.TERMINAL for status in statuses):
+            return False
+        if self.created_by is None:
+            return False
+        with transaction.atomic():
+            first = Campaign.objects.filter(pk=self.pk, told_finished_at__isnull=True).update(
+                told_finished_at=timezone.now()
+            )
+            if not first:
+                return False
+            total, ready = len(statuses), statuses.count(VideoJob.Status.READY)
+            notify(
+                [self.created_by],
+                workspace=self.workspace,
+                kind=Notification.Kind.CAMPAIGN_FINISHED,
+                text=f"Your campaign “{self.name}” is finished: {self.outcome(ready, total)}",
+                url=self.get_absolute_url(),
+            )
+        return True
+
+    @staticmethod
+    def outcome(ready: int, total: int) -> str:
+        """ "2 of 3 videos are ready, 1 did not finish", in words."""
+        videos = f"video{'s' if total != 1 else ''}"
+        if ready == total:
+            return f"all {total} {videos} are ready" if total > 1 else "its video is ready"
+        if ready == 0:
+            return f"none of its {total} {videos} could be made"
+        verb = "is" if ready == 1 else "are"
+        return f"{ready} of {total} {videos} {verb} ready, {total - ready} did not finish"
 
     @property
     def priced_total(self) -> Decimal:
@@ -340,7 +381,21 @@ class Variant(models.Model):
 def follow_resubmitted(sender, old, new, **kwargs):
     """A campaign's video submitted again (after a failure) keeps its place in the campaign:
     the board, compare and the package show the new job."""
-    Variant.objects.filter(job=old).update(job=new)
+    if Variant.objects.filter(job=old).update(job=new):
+        # Its end will be told again, with the whole campaign's outcome.
+        Campaign.objects.filter(variants__job=new).update(told_finished_at=None)
+
+
+@receiver(job_ended)
+def tell_once_per_campaign(sender, job, **kwargs) -> bool:
+    """A campaign's video is not told about on its own: once the last of the campaign's videos
+    has ended, its starter is told once about all of them. Checked after the job's end is
+    committed, so that two videos ending at the same moment cannot each miss the other."""
+    campaign = Campaign.objects.filter(variants__job=job).first()
+    if campaign is None:
+        return False
+    transaction.on_commit(campaign.tell_if_finished, robust=True)
+    return True
 
 
 @receiver(lifecycle.recovery_ran)

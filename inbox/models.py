@@ -47,6 +47,7 @@ class Notification(models.Model):
         CLIENT_VERDICT = "client_verdict", "A client approved or asked for changes"
         JOB_READY = "job_ready", "A video is ready"
         JOB_FAILED = "job_failed", "A video did not finish"
+        CAMPAIGN_FINISHED = "campaign_finished", "A campaign's videos are finished"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

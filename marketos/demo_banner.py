@@ -14,6 +14,8 @@ import time
 import urllib.error
 import urllib.request
 
+from marketos.demo_env import client_link
+
 READY_PATHS = ("/readyz", "/healthz")  # a worker alive too, else at least the web process
 
 
@@ -53,19 +55,21 @@ def main() -> None:
     base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
     wait_until_up(base)
     password = os.environ.get("MARKETOS_DEMO_PASSWORD", "(see var/demo.env)")
-    print(
-        frame(
-            [
-                "MarketOS Video is ready.",
-                "",
-                f"Open        {base}/",
-                f"Log in as   demo     password   {password}",
-                "",
-                "Ctrl-C stops every process. The password is kept in var/demo.env.",
-            ]
-        ),
-        flush=True,
-    )
+    lines = [
+        "MarketOS Video is ready.",
+        "",
+        f"Open        {base}/",
+        f"Log in as   demo     password   {password}",
+    ]
+    if secret_key := os.environ.get("MARKETOS_SECRET_KEY"):
+        token, link_password = client_link(secret_key)
+        lines += [
+            "",
+            "A client's view of the sample video (open it in a private window):",
+            f"            {base}/s/{token}/     password   {link_password}",
+        ]
+    lines += ["", "Ctrl-C stops every process. The password is kept in var/demo.env."]
+    print(frame(lines), flush=True)
     while True:
         signal.pause()
 

@@ -3,6 +3,9 @@
 Usage: python -m marketos.demo_env var/demo.env
 """
 
+import base64
+import hashlib
+import hmac
 import secrets
 import sys
 from pathlib import Path
@@ -37,6 +40,18 @@ def generated() -> dict[str, str]:
         "MARKETOS_VAULT_KEYS": Fernet.generate_key().decode(),
         "MARKETOS_DEMO_PASSWORD": secrets.token_urlsafe(9),
     }
+
+
+def client_link(secret_key: str) -> tuple[str, str]:
+    """The token and password of the demo's sample client link. Made from the demo's secret
+    key, so that ``seed_demo`` (which makes the link) and the banner (which prints it) agree
+    without either being written down anywhere (only a digest of a token is ever stored)."""
+
+    def derived(purpose: bytes) -> bytes:
+        return hmac.new(secret_key.encode(), purpose, hashlib.sha256).digest()
+
+    token = base64.urlsafe_b64encode(derived(b"demo client link token")).decode().rstrip("=")
+    return token[:32], "client-" + derived(b"demo client link password").hex()[:6]
 
 
 def write(path: Path) -> None:

@@ -170,9 +170,11 @@ class ShareLink(models.Model):
         can_download=False,
         password: str = "",
         expires_in_days: int | None = None,
+        token: str = "",
     ) -> tuple["ShareLink", str]:
         """A new link to ``project`` or ``job`` of ``by``'s workspace, and its token (shown to
-        its maker once; only its digest is kept)."""
+        its maker once; only its digest is kept). ``token``: one the caller already knows (the
+        demo's sample link), else a fresh random one."""
         if not by.can_generate:
             raise PermissionDenied("Your role in this workspace does not allow sharing.")
         if (project is None) == (job is None):
@@ -180,7 +182,7 @@ class ShareLink(models.Model):
         workspace_id = project.workspace.pk if project else job.workspace_id
         if workspace_id != by.workspace_id:
             raise PermissionDenied("That belongs to another workspace.")
-        token = secrets.token_urlsafe(24)
+        token = token or secrets.token_urlsafe(24)
         now = timezone.now()
         with transaction.atomic():
             link = cls.objects.create(
@@ -664,8 +666,8 @@ class ReviewEvent(models.Model):
         job = clip.job
         verb, notification_kind = self.TOLD_TO_TEAM[self.kind]
         via = f", via “{self.link.label}”" if self.link.label else ""
-        title = job.project.name if job.project_id else job.short_title
-        text = f"{self.actor_name} (client{via}) {verb} {title} v{job.version}, clip {clip.number}"
+        where = f" in {job.project.name}" if job.project_id else ""
+        text = f"{self.actor_name} (client{via}) {verb} “{job.label}”, clip {clip.number}{where}"
         url = reverse("review:clip", args=[job.public_id, clip.number])
         team = get_user_model().objects.filter(
             models.Q(memberships__role__in=Membership.GENERATORS) | models.Q(pk=job.owner_id),

@@ -182,6 +182,7 @@ def overview(request, guest, token):
         job
         for job in link.jobs()
         .select_related("parent__job")
+        .with_takes()
         .prefetch_related(Prefetch("clips", queryset=ready, to_attr="ready"))
         if job.ready
     ]

@@ -563,6 +563,7 @@ def project_review(request, slug, public_id):
     )
     jobs = list(
         project.video_jobs.select_related("parent")
+        .with_takes()
         .prefetch_related(Prefetch("clips", queryset=ready, to_attr="ready_clips"))
         .order_by("created_at")
     )

@@ -99,7 +99,7 @@ def _rows(jobs, site: str):
         yield writer.writerow(
             [
                 timezone.localtime(job.created_at).date().isoformat(),
-                text_cell(job.short_title),
+                text_cell(job.label),
                 text_cell(job.workspace.name if job.workspace else ""),
                 text_cell(project.client.name if project else ""),
                 text_cell(project.name if project else ""),
@@ -129,6 +129,8 @@ def export(request, workspace=None):
             "public_id",
             "created_at",
             "prompt",
+            "version",
+            "parent",
             "model",
             "status",
             "estimated_cost",
@@ -139,6 +141,7 @@ def export(request, workspace=None):
             "key__label",
             "variant__campaign__name",
         )
+        .with_takes()
         .order_by("created_at", "pk")
     )
     # Links open from a spreadsheet: absolute, on the public address when one is set.

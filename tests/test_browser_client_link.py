@@ -153,7 +153,7 @@ def test_a_client_s_link_follows_the_video_to_version_2(
     assert approval.clip.job == second and approval.reviewer_name == "Dana"
     page.goto(project_review)
     latest, earlier = page.locator(".review-version").all()
-    assert "v2" in latest.inner_text() and "Dana (guest): Approved" in latest.inner_text()
+    assert "Version 2" in latest.inner_text() and "Dana (guest): Approved" in latest.inner_text()
     assert "Changes requested" in earlier.inner_text() and "Approved" not in earlier.inner_text()
     assert "approved on version 2" in page.locator(".trail-list").inner_text().lower()
     screenshot(page, f"{shot}-7-member-project")

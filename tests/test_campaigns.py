@@ -523,3 +523,73 @@ def test_the_board_keeps_watching_while_its_exports_are_rendered(alice, key):
     rendition.save()
     response = alice.get(campaign.get_absolute_url(), HTTP_HX_REQUEST="true")
     assert response.status_code == 286  # all made: polling stops
+
+
+def _campaign_of(user, statuses):
+    """A started campaign whose videos are in ``statuses``."""
+    from tests.factories import make_job
+
+    campaign = Campaign.objects.create(
+        workspace=make_workspace(user, "Told once"), created_by=user, name="Autumn launch"
+    )
+    for number, status in enumerate(statuses, start=1):
+        job = make_job(user, campaign.workspace, status=status, prompt=f"Take {number}")
+        Variant.objects.create(campaign=campaign, job=job, number=number)
+    return campaign
+
+
+def _end(job, ready: bool):
+    if ready:
+        VideoJob.objects.filter(pk=job.pk).update(status=VideoJob.Status.COLLECTING)
+        job.refresh_from_db()
+        Clip.objects.create(job=job, index=0, source_url="", status=Clip.Status.READY)
+        assert job.finish_if_collected()
+    else:
+        assert job.fail("The provider could not make it.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_campaign_tells_its_starter_once_when_all_its_videos_have_ended(user):
+    """Each video of a campaign used to send its own notification (and e-mail): three videos,
+    three messages. Now one, when the last has ended, saying how many are ready."""
+    from inbox.models import Notification
+
+    user.email = "owner@example.com"
+    user.save()
+    campaign = _campaign_of(user, ["waiting", "waiting", "collecting"])
+    jobs = [variant.job for variant in campaign.variants.select_related("job")]
+    told = Notification.objects.filter(recipient=user)
+    _end(jobs[0], ready=True)
+    _end(jobs[1], ready=False)
+    assert not told.exists()  # one video is still being made
+    _end(jobs[2], ready=True)
+    assert [(n.kind, n.text, n.url) for n in told] == [
+        (
+            "campaign_finished",
+            "Your campaign “Autumn launch” is finished: 2 of 3 videos are ready, 1 did not finish",
+            campaign.get_absolute_url(),
+        )
+    ]
+    # Its end being recorded again (a clip copied again) tells nobody a second time.
+    assert jobs[2].reopen_for_collecting() and jobs[2].finish_if_collected()
+    assert told.all().count() == 1
+    # A video on its own still tells its starter.
+    from tests.factories import make_job
+
+    alone = make_job(user, campaign.workspace, status="waiting", prompt="On its own")
+    _end(alone, ready=False)
+    assert told.all().count() == 2 and told.all().first().kind == "job_failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_campaign_without_any_ready_video_says_so_once(user):
+    campaign = _campaign_of(user, ["waiting", "queued"])
+    first, second = (variant.job for variant in campaign.variants.select_related("job"))
+    _end(first, ready=False)
+    assert second.cancel_before_sending()  # cancelled: an end too
+    from inbox.models import Notification
+
+    texts = list(Notification.objects.filter(recipient=user).values_list("text", flat=True))
+    assert texts == [
+        "Your campaign “Autumn launch” is finished: none of its 2 videos could be made"
+    ]

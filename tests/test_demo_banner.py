@@ -10,6 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from marketos.demo_banner import frame
+from marketos.demo_env import client_link
 
 
 class ReadyAfterTwoTries(BaseHTTPRequestHandler):
@@ -40,13 +41,20 @@ def test_the_banner_waits_for_the_app_then_stops_quietly():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "MARKETOS_DEMO_PASSWORD": "s3cret-demo"},
+        env={
+            **os.environ,
+            "MARKETOS_DEMO_PASSWORD": "s3cret-demo",
+            "MARKETOS_SECRET_KEY": "demo-secret-key",
+        },
     )
     try:
-        shown = [banner.stdout.readline() for _ in range(9)]
+        shown = [banner.stdout.readline() for _ in range(12)]
         assert ReadyAfterTwoTries.asked >= 3  # not before the app was ready
         text = "".join(shown)
         assert f"Open        {base}/" in text and "demo     password   s3cret-demo" in text
+        # The sample client link seed_demo made with the same secret key, and its password.
+        token, password = client_link("demo-secret-key")
+        assert f"{base}/s/{token}/     password   {password}" in text
         banner.send_signal(signal.SIGTERM)
         assert banner.wait(timeout=10) == 0
         assert "Traceback" not in banner.stderr.read()

@@ -50,7 +50,10 @@ def test_a_guest_comment_tells_the_team_that_makes_videos_and_mails_them_after_c
     # The owner (who also started the job), the admin and the member; not the viewer.
     assert recipients() == {"alice", "admin", "member"}
     note = Notification.objects.filter(recipient__username="member").get()
-    assert note.text == "Dana (client, via “Spring link”) commented on Spring launch v2, clip 1"
+    assert (
+        note.text == "Dana (client, via “Spring link”) commented on “Dawn · version 2”, clip 1 "
+        "in Spring launch"
+    )
     assert note.kind == Notification.Kind.CLIENT_COMMENT and note.read_at is None
     assert note.url == reverse("review:clip", args=[clip.job.public_id, 1])
     assert note.workspace == agency
@@ -69,7 +72,8 @@ def test_a_guest_verdict_says_what_they_decided(agency, clip, link):
     Verdict.decide(clip, Verdict.State.CHANGES_REQUESTED, by=Reviewer.guest(link, "Dana"))
     note = Notification.objects.filter(recipient__username="admin").get()
     assert note.text == (
-        "Dana (client, via “Spring link”) requested changes on Spring launch v2, clip 1"
+        "Dana (client, via “Spring link”) requested changes on “Dawn · version 2”, clip 1 "
+        "in Spring launch"
     )
     assert note.kind == Notification.Kind.CLIENT_VERDICT
 

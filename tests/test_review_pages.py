@@ -341,7 +341,7 @@ def test_the_project_page_shows_every_video_newest_version_first(agency, user, p
     html = response.content.decode()
     assert response.status_code == 200
     assert html.index("Lighthouse v2") < html.index("A lighthouse at dawn")
-    assert ">v2</span>" in html and ">v1</span>" in html
+    assert ">Version 2</span>" in html and ">Version 1</span>" in html
     assert "Dana (guest): Approved" in html and "viewer: Changes requested" in html
     assert "1 open comment" in html and page_url(newer) in html
     trail = html.split('id="trail-title"')[1]

@@ -229,6 +229,7 @@ class GenerateForm(forms.Form):
         self.model_info = (
             next((m for m in self.models if m.id == wanted), None)
             or next((m for m in self.models if hint and hint in m.id.lower()), None)
+            or next((m for m in self.models if m.id == self._last_model(user)), None)
             or (self.models[0] if self.models else None)
         )
         if self.model_info:
@@ -241,6 +242,14 @@ class GenerateForm(forms.Form):
             self._add_brand_fields(self.chosen_key.workspace)
         if self.model_info is not None:
             self._add_variant_fields()
+
+    def _last_model(self, user) -> str | None:
+        """The model ``user`` last used with the chosen key: like the key, the likeliest next
+        choice."""
+        if self.chosen_key is None:
+            return None
+        jobs = VideoJob.objects.filter(owner=user, key=self.chosen_key).order_by("-created_at")
+        return jobs.values_list("model", flat=True).first()
 
     def _chosen_key(self) -> ProviderKey | None:
         keys = self.fields["key"].queryset

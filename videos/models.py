@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -360,6 +361,23 @@ class VideoJobQuerySet(models.QuerySet):
         middle = len(spans) // 2
         return spans[middle] if len(spans) % 2 else (spans[middle - 1] + spans[middle]) / 2
 
+    def with_takes(self):
+        """Each with ``take_number``: which take of its version it is (1 for the first),
+        counting the jobs made from the same clip at the same version before it."""
+        earlier = (
+            VideoJob.objects.filter(
+                parent=models.OuterRef("parent"),
+                version=models.OuterRef("version"),
+                created_at__lt=models.OuterRef("created_at"),
+            )
+            .order_by()
+            .values("parent")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
+        count = models.Subquery(earlier, output_field=models.IntegerField())
+        return self.annotate(take_number=Coalesce(count, 0) + 1)
+
     def live_version(self, public_id) -> str | None:
         """A tag that changes whenever anything the status panel shows changes (the job's own
         state, or any of its clips'): one indexed lookup of one column, nothing rendered."""
@@ -393,6 +411,12 @@ class BudgetStanding:
 
     def refusal(self, amount, what: str = "This video") -> OverBudget:
         return OverBudget(self.budget.refusal(self.spent, amount, what), self, amount)
+
+
+# Sent (sender=VideoJob, job=...) when a job ends, in the transaction of its last move. A
+# receiver that tells people about the job itself (a campaign, once all its videos have ended)
+# returns True; then its starter is not told about this one video.
+job_ended = Signal()
 
 
 class VideoJob(CompareAndSet, models.Model):
@@ -563,11 +587,34 @@ class VideoJob(CompareAndSet, models.Model):
 
     @property
     def short_title(self) -> str:
-        """The prompt in 40 characters at most, cut at a word, for notifications."""
-        prompt = " ".join(self.prompt.split())
+        """The video's title: its prompt's first line in 40 characters at most, cut at a word.
+        The one title every page, list, notification and export gives it."""
+        lines = [line for line in self.prompt.splitlines() if line.strip()]
+        prompt = " ".join(lines[0].split()) if lines else ""
         if len(prompt) <= 40:
             return prompt or "Untitled video"
         return prompt[:40].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+
+    @property
+    def take_label(self) -> str:
+        """Which take of its version this is ("take 2"), when it is not the first: from
+        ``versions()`` (``take``), or ``with_takes()`` (``take_number``)."""
+        take = getattr(self, "take", None) or getattr(self, "take_number", None)
+        return f"take {take}" if take and take > 1 else ""
+
+    @property
+    def version_label(self) -> str:
+        """Which version and take of its video this is: "version 2", "version 2, take 2", ""
+        for the first take of a first version."""
+        words = [f"version {self.version}"] if self.version > 1 else []
+        if take := self.take_label:
+            words.append(take)
+        return ", ".join(words)
+
+    @property
+    def label(self) -> str:
+        """What a list calls the video: "Summer sale hero · version 2, take 2"."""
+        return " · ".join(filter(None, [self.short_title, self.version_label]))
 
     @property
     def model_label(self) -> str:
@@ -901,21 +948,27 @@ class VideoJob(CompareAndSet, models.Model):
         # Only the move that wins the compare-and-set tells, in the same transaction (a move
         # rolled back tells nobody); a job that had ended already (an admin resolving one that
         # needed attention) was told about then.
-        tells = (
-            to_status in self.TOLD_TO_OWNER
-            and self.owner_id is not None
-            and any(status not in self.TERMINAL for status in from_statuses)
+        ends = to_status in self.TERMINAL and any(
+            status not in self.TERMINAL for status in from_statuses
         )
-        if not tells:
+        if not ends:
             return super()._move(from_statuses, to_status, condition, **fields)
         with transaction.atomic():
             moved = super()._move(from_statuses, to_status, condition, **fields)
             if moved:
-                self._tell_owner()
+                self._ended()
         return moved
 
+    def _ended(self) -> None:
+        """The job has just ended: the room it was made for (a campaign) tells about it, once
+        for the whole; else its starter hears of it."""
+        if any(told for _, told in job_ended.send(sender=VideoJob, job=self)):
+            return
+        if self.status in self.TOLD_TO_OWNER and self.owner_id is not None:
+            self._tell_owner()
+
     def _tell_owner(self) -> None:
-        title = self.short_title
+        title = self.label
         if self.status == self.Status.READY:
             kind, text = Notification.Kind.JOB_READY, f"Your video “{title}” is ready"
             if self.error:

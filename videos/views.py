@@ -643,7 +643,7 @@ def videos(request, workspace=None):
     if provider in registry.ADAPTERS:
         jobs = jobs.filter(provider=provider)
     work = ClientProjectFilter(request.GET, user=request.user, workspace=scope)
-    jobs = work.apply(jobs.select_related("project__client"))
+    jobs = work.apply(jobs.select_related("project__client", "variant__campaign").with_takes())
     page = Paginator(jobs, 12).get_page(request.GET.get("page"))
     return render(
         request,
