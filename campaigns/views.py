@@ -72,7 +72,7 @@ def campaign(request, public_id):
     context = _board_context(request, campaign)
     if request.htmx:
         response = render(request, "campaigns/campaign.html#board", context)
-        # Every video has ended: this board is the last, and polling stops (HTTP 286).
+        # Every video and export is made: this board is the last, polling stops (HTTP 286).
         return response if context["live"] else HttpResponseStopPolling(response.content)
     return render(request, "campaigns/campaign.html", context)
 
@@ -105,7 +105,10 @@ def _board_context(request, campaign) -> dict:
         "campaign": campaign,
         "by_format": by_format,
         "variants": variants,
-        "live": any(not v.job.is_terminal for v in variants),
+        # Until every video has ended and every reframed export is rendered (the package
+        # takes the exports ready when it is downloaded).
+        "live": any(not v.job.is_terminal for v in variants)
+        or any(r.in_progress for v in variants for c in v.clips for r in c.renditions.all()),
         "winners": sum(1 for v in variants for clip in v.clips if clip.starred),
         "ready_clips": sum(len(v.clips) for v in variants),
         "cost": campaign.spent(),

@@ -181,6 +181,9 @@ class ModelInfo:
     # How many clips one job makes when the model decides it (OpenRouter lists no count):
     # learnt from the jobs this server has seen; 1 until then.
     outputs_per_job: int = 1
+    # False while that count is not known (the model decides it and has not finished a job
+    # here yet): the estimate is then for one clip, and says that it is per clip.
+    outputs_known: bool = True
     # Our option ("negative_prompt") -> the provider's own parameter name for it.
     passthrough: dict[str, str] = field(default_factory=dict)
     # Said on the form: what we do not know about this model, or why an option is missing.

@@ -415,6 +415,7 @@ def model_info(entry) -> ModelInfo | None:
         # Frame images win and references are silently dropped: never send both.
         references_with_frames=False,
         passthrough=passthrough,
+        outputs_known=False,  # no count field: the model decides how many clips it makes
         **(VEO_RULES if veo else {}),
     )
 
@@ -437,6 +438,8 @@ def estimate(model: ModelInfo, spec: JobSpec) -> Estimate | None:
     # OpenRouter bills every clip a job makes, and the model decides how many it makes.
     outputs = spec.sample_count * model.outputs_per_job
     clips = f", for each of {outputs} clips" if outputs > 1 else ""
+    if not model.outputs_known:
+        clips = " for each clip: the model decides how many clips it makes"
     sound = "with_audio" if audio else "without_audio"
     res = _resolution_key(spec.resolution)
     framed = any(image.role == "first_frame" for image in spec.images)

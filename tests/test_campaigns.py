@@ -508,6 +508,23 @@ def test_plans_nobody_started_are_forgotten_by_the_recovery(alice, user, key, se
     assert DBTaskResult.objects.filter(task_path=lifecycle.recover_jobs.module_path).exists()
 
 
+def test_the_board_keeps_watching_while_its_exports_are_rendered(alice, key):
+    """Every video has ended but a reframed export is still being rendered: the board says
+    so and keeps polling, so that the package is not taken for whole before its exports."""
+    from videos.models import Rendition
+
+    campaign = _made(alice, key, ad_format="square", prompt="Picnic")
+    (rendition,) = Rendition.objects.all()
+    assert rendition.in_progress  # the worker renders it; none runs here
+    response = alice.get(campaign.get_absolute_url(), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "still making some" in response.content.decode()
+    rendition.status = Rendition.Status.READY
+    rendition.save()
+    response = alice.get(campaign.get_absolute_url(), HTTP_HX_REQUEST="true")
+    assert response.status_code == 286  # all made: polling stops
+
+
 def _campaign_of(user, statuses):
     """A started campaign whose videos are in ``statuses``."""
     from tests.factories import make_job

@@ -218,6 +218,21 @@ def test_a_model_that_makes_several_clips_is_priced_for_all_of_them(alice, user,
     assert info.outputs_per_job == 3
 
 
+def test_a_model_never_run_here_says_it_decides_how_many_clips_and_the_price_is_per_clip(
+    alice, user, key
+):
+    """Its first job was estimated for one clip, with nothing to say three would be charged."""
+    options = reverse("videos:generate_options")
+    query = {"key": key.pk, "model": "sandbox/multi-clip", "duration": 4}
+    first = alice.get(options, query).content.decode()
+    assert "$0.04</strong>" in first
+    assert "without audio at 720p for each clip: the model decides how many clips it makes" in first
+    run_job(user, key)  # it made three
+    known = alice.get(options, query).content.decode()
+    assert "$0.12</strong>" in known and "for each of 3 clips" in known
+    assert "the model decides" not in known
+
+
 # --- the budget left, where the video is made --------------------------------------------
 
 

@@ -120,7 +120,9 @@ class ProviderKey(models.Model):
         decides = [m.id for m in models if m.max_outputs == 1]
         made = VideoJob.objects.outputs_per_job(self.provider, decides) if decides else {}
         return [
-            dataclasses.replace(m, outputs_per_job=made[m.id]) if made.get(m.id, 1) > 1 else m
+            dataclasses.replace(m, outputs_per_job=made[m.id], outputs_known=True)
+            if m.id in made
+            else m
             for m in models
         ]
 
