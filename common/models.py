@@ -4,7 +4,8 @@ chosen, so that no re-render of the form and no refused submit loses it.
 It belongs to the person who chose it (nobody else ever sees it) until what the form saves (a
 job, a campaign plan, a brand kit) takes it over: the stored file then becomes that thing's,
 without a second copy. One nobody used within ``KEPT_FOR`` is forgotten by the periodic
-housekeeping.
+housekeeping. A new video started from an earlier one's settings brings that job's images back
+as pending uploads, each a copy of the job's file (``copy_of``), so the job keeps its own.
 """
 
 import io
