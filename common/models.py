@@ -4,7 +4,8 @@ chosen, so that no re-render of the form and no refused submit loses it.
 It belongs to the person who chose it (nobody else ever sees it) until what the form saves (a
 job, a campaign plan, a brand kit) takes it over: the stored file then becomes that thing's,
 without a second copy. One nobody used within ``KEPT_FOR`` is forgotten by the periodic
-housekeeping.
+housekeeping. A new video started from an earlier one's settings brings that job's images back
+as pending uploads, each a copy of the job's file (``copy_of``), so the job keeps its own.
 """
 
 import io
@@ -76,6 +77,9 @@ class PendingUpload(models.Model):
     mime_type = models.CharField(max_length=20)
     path = models.CharField(max_length=300)  # a name in the default storage
     size = models.PositiveIntegerField(default=0)
+    # The stored image it is a copy of (an earlier job's input brought back to a new form), so
+    # that showing that form again brings back this one instead of another copy.
+    copied_from = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = PendingUploadQuerySet.as_manager()
@@ -107,6 +111,36 @@ class PendingUpload(models.Model):
             mime_type=mime_type,
             path=stored,
             size=len(data),
+        )
+
+    @classmethod
+    def copy_of(cls, owner, path: str, mime_type: str, name: str = "") -> "PendingUpload":
+        """The stored image ``path`` (an earlier job's input) as ``owner``'s pending upload,
+        with its own copy of the file (the job keeps its own): the one made from it already
+        while it is still pending. ValidationError when ``owner`` has too many waiting;
+        OSError when the file is no longer stored."""
+        made = cls.objects.of(owner).filter(copied_from=path).first()
+        if made is not None:
+            return made
+        if cls.objects.of(owner).count() >= MAX_PENDING:
+            raise ValidationError(
+                f"You have {MAX_PENDING} images waiting to be used: the images of that video "
+                "are not copied. Remove some, or use them, then start from it again."
+            )
+        with default_storage.open(path, "rb") as handle:
+            data = handle.read()
+        public_id = uuid.uuid4()
+        stored = default_storage.save(
+            f"uploads/{public_id.hex}.{EXTENSIONS.get(mime_type, 'bin')}", ContentFile(data)
+        )
+        return cls.objects.create(
+            public_id=public_id,
+            owner=owner,
+            name=name[:200],
+            mime_type=mime_type,
+            path=stored,
+            size=len(data),
+            copied_from=path,
         )
 
     def thumbnail(self, side: int = 320) -> tuple[str, bytes]:

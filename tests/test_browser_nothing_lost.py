@@ -134,3 +134,67 @@ def test_a_refused_brand_kit_keeps_its_product_images(
     kit = BrandKit.objects.get()
     assert [image.kind for image in kit.ordered_images()] == ["product", "product"]
     assert [e for e in page.errors if "status of 400" not in e] == []  # the refusal: 400
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_a_blocked_videos_product_image_comes_back_with_its_settings(
+    signed_in, user, start_worker, screenshot, device, tmp_path
+):
+    """The provider's safety rules refuse the prompt; changing it keeps the product image."""
+    import re
+
+    base, open_page = signed_in
+    make_key(user)
+    start_worker()
+    page = open_page(DESKTOP if device == "desktop" else PHONE)
+    shot = f"nothing-lost-{device}-from-blocked"
+    page.goto(f"{base}/generate/")
+    page.get_by_label("Model", exact=True).select_option("google/veo-3.1")
+    settled(page)
+    page.get_by_label("Duration").select_option("4")
+    settled(page)
+    page.set_input_files("#id_first_frame", image_file(tmp_path, "bottle.png", "#3355aa"))
+    thumbnails(page, "first_frame").wait_for()
+    page.get_by_label("Prompt", exact=True).fill("[sandbox:safety] Our bottle in a bar fight")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.wait_for_url(re.compile(r"/videos/[0-9a-f-]+/$"))
+    problem = page.locator("section.problem")
+    problem.wait_for(timeout=60_000)
+    assert "safety" in problem.get_by_role("heading").inner_text()
+    blocked = VideoJob.objects.get()
+    assert blocked.status == VideoJob.Status.BLOCKED
+    action = problem.locator(".actions a")
+    assert action.all_inner_texts() == ["Change the prompt or settings"]
+    screenshot(page, f"{shot}-1-blocked")
+
+    # Its one action: the form again, the product image among the prompt and settings.
+    action.first.click()
+    page.get_by_role("heading", name="Generate a video").wait_for()
+    settled(page)
+    assert page.get_by_label("Prompt", exact=True).input_value().startswith("[sandbox:safety]")
+    assert page.get_by_label("Duration").input_value() == "4"
+    assert thumbnails(page, "first_frame").count() == 1
+    assert thumbnails(page, "first_frame").evaluate("img => img.naturalWidth > 0")
+    assert "not copied" not in page.content()
+    accessible(page, f"generate from a blocked video ({device})")
+    screenshot(page, f"{shot}-2-image-back")
+
+    # A prompt the rules accept: the new video is made from the same product image.
+    page.get_by_label("Prompt", exact=True).fill("Our bottle on a beach at dawn")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.wait_for_url(re.compile(r"/videos/[0-9a-f-]+/$"))
+    page.get_by_text("Your clips are done").wait_for(timeout=60_000)
+    screenshot(page, f"{shot}-3-made")
+    made = VideoJob.objects.exclude(pk=blocked.pk).get()
+    assert made.status == VideoJob.Status.READY
+    assert made.prompt == "Our bottle on a beach at dawn"
+    (mine,), (theirs,) = made.image_inputs, blocked.image_inputs
+    assert mine["role"] == theirs["role"] == "first_frame"
+    assert stored(mine["path"]) == stored(theirs["path"])
+
+
+def stored(path) -> bytes:
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(path, "rb") as handle:
+        return handle.read()

@@ -185,7 +185,7 @@ def test_a_refused_submit_keeps_the_image_and_the_job_takes_it_over(alice, key):
     job = VideoJob.objects.get()
     # The job's input is the kept file itself, not a copy; no longer pending.
     assert job.image_inputs == [
-        {"role": "first_frame", "mime_type": "image/png", "path": upload.path}
+        {"role": "first_frame", "mime_type": "image/png", "chosen": True, "path": upload.path}
     ]
     assert not PendingUpload.objects.exists()
     assert lifecycle.spec_for(job).images[0].data == default_storage.open(upload.path).read()
@@ -365,3 +365,131 @@ def test_a_refused_campaign_plan_keeps_the_image(alice, key):
     assert refused.status_code == 400 and not Campaign.objects.exists()
     (frame,) = kept_ids(refused.content.decode(), "first_frame")
     assert PendingUpload.objects.get(public_id=frame).name == "bottle.png"
+
+
+# --- a new video from an earlier one's settings brings back the images chosen for it ---------
+
+
+def from_page(client, job):
+    return client.get(reverse("videos:generate") + f"?from={job.public_id}")
+
+
+def stored(path) -> bytes:
+    with default_storage.open(path, "rb") as handle:
+        return handle.read()
+
+
+def earlier_job(user, key, *roles, **fields):
+    """A job whose images (one per role) the person chose, as the generate form saves them."""
+    from providers.base import ImageInput
+    from tests.factories import make_job
+    from videos.images import save_inputs
+
+    colours = ["#aa2211", "#11aa22", "#2211aa"]
+    images = tuple(
+        ImageInput(role, "image/png", png(colours[n]).getvalue()) for n, role in enumerate(roles)
+    )
+    entries = [entry | {"chosen": True} for entry in save_inputs(images)]
+    return make_job(user, key=key, prompt="Our bottle", image_inputs=entries, **fields)
+
+
+def test_a_new_video_from_an_earlier_one_brings_back_its_images(alice, user, key):
+    job = earlier_job(user, key, "first_frame", "reference")
+    response = from_page(alice, job)
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "not copied" not in page
+    (frame,) = kept_ids(page, "first_frame")
+    (reference,) = kept_ids(page, "reference")
+    for public_id, entry in zip((frame, reference), job.image_inputs, strict=True):
+        upload = PendingUpload.objects.get(public_id=public_id)
+        assert upload.owner == user
+        assert upload.path != entry["path"]  # its own copy: the job keeps its file
+        assert stored(upload.path) == stored(entry["path"])
+        assert f'src="{reverse("common:upload_file", args=[public_id])}"' in page
+    # Showing the page again brings back the same ones, not more copies.
+    again = from_page(alice, job).content.decode()
+    assert kept_ids(again, "first_frame") == [frame] and kept_ids(again, "reference") == [reference]
+    assert PendingUpload.objects.count() == 2
+    # Removing one forgets only the copy.
+    upload = PendingUpload.objects.get(public_id=reference)
+    assert alice.post(reverse("common:upload_remove", args=[reference])).status_code == 200
+    assert not default_storage.exists(upload.path)
+    assert default_storage.exists(job.image_inputs[1]["path"])
+
+
+def test_generating_from_the_earlier_video_sends_the_same_images(alice, user, key):
+    job = earlier_job(user, key, "first_frame", "last_frame")
+    page = from_page(alice, job).content.decode()
+    frames = {role: kept_ids(page, role) for role in ("first_frame", "last_frame")}
+    assert all(len(ids) == 1 for ids in frames.values())
+    made = generate(alice, key, prompt="Our bottle at dusk", **frames)
+    assert made.status_code == 302, made.content.decode()[:2000]
+    new = VideoJob.objects.exclude(pk=job.pk).get()
+    assert [e["role"] for e in new.image_inputs] == ["first_frame", "last_frame"]
+    for mine, theirs in zip(new.image_inputs, job.image_inputs, strict=True):
+        assert stored(mine["path"]) == stored(theirs["path"])
+        assert default_storage.exists(theirs["path"])  # the earlier job keeps its own
+    assert not PendingUpload.objects.exists()  # taken over by the new job
+    # And the new job, in turn, brings them back.
+    again = from_page(alice, new).content.decode()
+    assert len(kept_ids(again, "first_frame")) == 1 and len(kept_ids(again, "last_frame")) == 1
+
+
+def test_someone_without_access_gets_404_and_no_images(client, user, other_user, key):
+    job = earlier_job(user, key, "first_frame")
+    client.force_login(other_user)
+    assert from_page(client, job).status_code == 404
+    assert not PendingUpload.objects.exists()
+    # The person who may see it gets the copy, theirs only; sent (POST), nothing is copied.
+    alice = Client()
+    alice.force_login(user)
+    alice.post(reverse("videos:generate") + f"?from={job.public_id}", {"prompt": ""})
+    assert not PendingUpload.objects.exists()
+    (frame,) = kept_ids(from_page(alice, job).content.decode(), "first_frame")
+    assert PendingUpload.objects.get().owner == user
+    assert client.get(reverse("common:upload_file", args=[frame])).status_code == 404
+
+
+def test_the_brand_kits_images_do_not_come_back_as_yours(alice, user, key):
+    from workspaces.access import personal_workspace
+
+    kit = BrandKit.objects.create(workspace=personal_workspace(user), name="House style")
+    kit.add_image("product", "image/png", png("#ff8800").getvalue())
+    mine = kept_ids(
+        keep(alice, "reference", png("#0088ff"), label="Reference", multiple=True).content.decode(),
+        "reference",
+    )
+    made = generate(alice, key, brand_kit=str(kit.public_id), reference=mine)
+    assert made.status_code == 302, made.content.decode()[:2000]
+    job = VideoJob.objects.get()
+    assert len(job.image_inputs) == 2  # the person's reference, then the kit's product image
+    page = html.unescape(from_page(alice, job).content.decode())
+    (again,) = kept_ids(page, "reference")
+    copy = PendingUpload.objects.get(public_id=again)
+    assert stored(copy.path) == stored(job.image_inputs[0]["path"])
+    assert "choose the brand kit “House style” to add them again" in page
+    # Generated with the kit again: its image is sent once, after the person's.
+    made = generate(alice, key, brand_kit=str(kit.public_id), reference=[again])
+    assert made.status_code == 302, made.content.decode()[:2000]
+    new = VideoJob.objects.exclude(pk=job.pk).get()
+    sent = [stored(e["path"]) for e in new.image_inputs]
+    assert sent == [stored(e["path"]) for e in job.image_inputs]
+
+
+def test_an_older_video_made_with_a_kit_says_its_images_are_not_copied(alice, user, key):
+    """Saved before a job said which images were the person's: they cannot be told apart."""
+    from workspaces.access import personal_workspace
+
+    kit = BrandKit.objects.create(workspace=personal_workspace(user), name="House style")
+    job = earlier_job(user, key, "reference", brand_kit=kit)
+    VideoJob.objects.filter(pk=job.pk).update(
+        image_inputs=[{k: v for k, v in e.items() if k != "chosen"} for e in job.image_inputs]
+    )
+    page = html.unescape(from_page(alice, job).content.decode())
+    assert "The images of that video are not copied" in page
+    assert kept_ids(page, "reference") == [] and not PendingUpload.objects.exists()
+    # Without a kit, every image of an older video was the person's.
+    VideoJob.objects.filter(pk=job.pk).update(brand_kit=None)
+    page = html.unescape(from_page(alice, job).content.decode())
+    assert "not copied" not in page and len(kept_ids(page, "reference")) == 1

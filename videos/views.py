@@ -24,6 +24,7 @@ from workspaces.models import OverBudget, TeamRuleBroken, Workspace
 
 from . import comparison, formats, lifecycle, live, observability, renditions
 from .forms import (
+    IMAGE_FIELDS,
     ClientProjectFilter,
     ClipTitleForm,
     CompareForm,
@@ -36,7 +37,7 @@ from .forms import (
     ReplaceSecretForm,
     preset_initial,
 )
-from .images import forget_inputs, save_inputs
+from .images import chosen_inputs, forget_inputs, save_inputs
 from .media import serving
 from .models import Clip, ProviderKey, Rendition, VideoJob
 
@@ -182,9 +183,7 @@ def generate(request, workspace=None):
     if preset := _chosen_preset(request):
         initial.update(preset_initial(preset))
     if source and source.image_inputs and request.method == "GET":
-        messages.info(
-            request, "The images of that video are not copied: choose them again to use them."
-        )
+        initial.update(_copied_images(request, source, initial))
     if request.method == "POST":
         replayed = VideoJob.objects.filter(
             owner=request.user, idempotency_key=request.POST.get("idempotency_key", "")
@@ -381,6 +380,45 @@ def _copy_source(request) -> VideoJob | None:
     if not public_id:
         return None
     return access.get_for_user(VideoJob.objects, request.user, public_id=public_id)
+
+
+def _copied_images(request, job, initial) -> dict:
+    """The images the visitor chose for ``job``, as their pending uploads again (each with its
+    own copy of the file; showing the page again reuses them), by field; a plain line on
+    those that cannot come back."""
+    chosen = chosen_inputs(job.image_inputs, had_kit=job.brand_kit_id is not None)
+    if chosen is None:
+        messages.info(
+            request,
+            "The images of that video are not copied (its brand kit's images cannot be told "
+            "from yours): choose yours again to use them.",
+        )
+        return {}
+    ids, lost = {}, False
+    for entry in chosen:
+        if entry["role"] not in (*IMAGE_FIELDS, "reference"):
+            continue
+        try:
+            upload = PendingUpload.copy_of(
+                request.user, entry["path"], entry["mime_type"], name="image of the earlier video"
+            )
+        except ValidationError as exc:
+            messages.info(request, exc.messages[0])
+            break
+        except OSError:
+            lost = True
+            continue
+        ids.setdefault(entry["role"], []).append(str(upload.public_id))
+    if lost:
+        messages.info(request, "Some images of that video are no longer stored: choose them again.")
+    kit_images = len(job.image_inputs) > len(chosen)
+    if kit_images and job.brand_kit and initial.get("brand_kit") != str(job.brand_kit.public_id):
+        messages.info(
+            request,
+            f"The brand kit's images are not among yours: choose the brand kit "
+            f"“{job.brand_kit.name}” to add them again.",
+        )
+    return ids
 
 
 # --- jobs -------------------------------------------------------------------------------------
