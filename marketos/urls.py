@@ -26,7 +26,7 @@ urlpatterns = [
     # A forgotten password: a link e-mailed to the account's address sets a new one.
     path(
         "account/reset/",
-        auth_views.PasswordResetView.as_view(
+        joining.ForgottenPasswordView.as_view(
             form_class=PasswordResetByEmailForm,
             email_template_name="registration/password_reset_email.txt",
         ),

@@ -2,81 +2,47 @@
 link, and wrong passwords count per address and link against a much smaller budget. Over
 budget: 429 with Retry-After.
 
-Counts live in Django's cache, in fixed windows that a client's first request opens
-(``GUEST_RATE`` of (120, 60) allows 120 requests in the minute after it). Only digests of
-addresses and tokens are used as cache keys.
+Counts are common.rates' fixed windows that a client's first request opens (``GUEST_RATE`` of
+(120, 60) allows 120 requests in the minute after it).
 """
 
-import hashlib
 import math
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import render
 
+from common import rates
 from marketos.client_ip import client_ip
 
 # Every guest URL starts with it (review/guest_urls.py builds its paths from it).
 PREFIX = "s/"
 
 
-def _hashed(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-
-
-def _key(scope: str, ident: str) -> str:
-    return f"guest-rate:{scope}:{ident}"
-
-
-def _count(scope: str, ident: str, seconds: int) -> int:
-    """One more in the window this client's first request opened; the count so far."""
-    key = _key(scope, ident)
-    if cache.add(key, 1, timeout=seconds):
-        cache.set(f"{key}:since", time.time(), timeout=seconds)
-        return 1
-    try:
-        return cache.incr(key)  # keeps the window's expiry (local memory, Redis)
-    except ValueError:  # the window ended between the two calls
-        cache.add(key, 1, timeout=seconds)
-        return 1
-
-
-def _wait(scope: str, ident: str, seconds: int) -> int:
-    """Seconds until the current window ends."""
-    since = cache.get(f"{_key(scope, ident)}:since")
-    if since is None:
-        return seconds
-    return max(1, math.ceil(since + seconds - time.time()))
-
-
 def spend(request, token: str) -> int:
     """Count one guest request; 0 if within budget, else the seconds to wait."""
-    budgets = (
-        ("address", _hashed(client_ip(request)), settings.GUEST_RATE),
-        ("link", _hashed(token), settings.GUEST_LINK_RATE),
+    return rates.over(
+        (
+            ("guest-address", rates.hashed(client_ip(request)), settings.GUEST_RATE),
+            ("guest-link", rates.hashed(token), settings.GUEST_LINK_RATE),
+        )
     )
-    for scope, ident, (limit, seconds) in budgets:
-        if _count(scope, ident, seconds) > limit:
-            return _wait(scope, ident, seconds)
-    return 0
 
 
 def _password_ident(request, link) -> str:
-    return _hashed(client_ip(request), link.token_digest)
+    return rates.hashed(client_ip(request), link.token_digest)
 
 
 def password_wait(request, link) -> int:
     """0 if this address may still try a password on ``link``, else the seconds to wait."""
     limit, seconds = settings.GUEST_PASSWORD_RATE
     ident = _password_ident(request, link)
-    if (cache.get(_key("password", ident)) or 0) < limit:
+    if rates.counted("guest-password", ident) < limit:
         return 0
-    return _wait("password", ident, seconds)
+    return rates.wait("guest-password", ident, seconds)
 
 
 def password_failed(request, link) -> None:
-    _count("password", _password_ident(request, link), settings.GUEST_PASSWORD_RATE[1])
+    rates.count("guest-password", _password_ident(request, link), settings.GUEST_PASSWORD_RATE[1])
 
 
 def too_many(request, wait: int, what: str = "requests"):

@@ -365,6 +365,28 @@ def test_an_unknown_address_gets_the_same_answer_and_no_e_mail(user):
     assert mail.outbox == []
 
 
+def test_reset_e_mails_have_a_budget_per_address_and_per_client(user, settings):
+    """Nobody floods an inbox with reset links, or tries address after address from one
+    place; over budget nothing is sent and nothing says whether an account exists."""
+    settings.PASSWORD_RESET_RATE = (2, 3600)
+    for _ in range(2):
+        response = Client().post(reverse("password_reset"), {"email": "alice@example.com"})
+        assert response.status_code == 302
+    assert len(mail.outbox) == 2
+    # The same inbox, even in other letters' case: refused, with when to try again.
+    refused = Client().post(reverse("password_reset"), {"email": "Alice@Example.com"})
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 3600
+    assert "Too many reset requests" in refused.content.decode()
+    assert len(mail.outbox) == 2
+    # From another client address, another inbox is still served; from this one, no more.
+    other = Client(REMOTE_ADDR="203.0.113.9")
+    assert other.post(reverse("password_reset"), {"email": "bob@example.com"}).status_code == 302
+    assert Client().post(reverse("password_reset"), {"email": "b@x.org"}).status_code == 429
+    # An unknown address counts the same: the answer does not tell whether it has an account.
+    assert other.post(reverse("password_reset"), {"email": "c@x.org"}).status_code == 302
+    assert other.post(reverse("password_reset"), {"email": "d@x.org"}).status_code == 429
+
+
 # --- one's own account ------------------------------------------------------------------------
 
 

@@ -1,15 +1,21 @@
 """Getting in: an invitation's link (making an account, or logging in with the invited
-address's), open sign-up when it is on, logging in, and one's own account."""
+address's), open sign-up when it is on, logging in, a forgotten password, and one's own
+account."""
+
+import math
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+
+from common import rates
+from marketos.client_ip import client_ip
 
 from . import access
 from .forms import AccountForm, NewAccountForm, SignupForm
@@ -157,3 +163,28 @@ class LogInView(LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         return context | {"demo": settings.DEMO, "open_signup": settings.OPEN_SIGNUP}
+
+
+@login_not_required
+class ForgottenPasswordView(PasswordResetView):
+    """Django's password reset, with a budget (MARKETOS_PASSWORD_RESET_RATE) per e-mail address
+    and per client address: nobody can flood an inbox with reset e-mails, or try address after
+    address from one place. Whether an account has the address is never said, over budget or
+    not."""
+
+    def form_valid(self, form):
+        limit = settings.PASSWORD_RESET_RATE
+        address = form.cleaned_data["email"].strip().lower()
+        wait = rates.over(
+            (
+                ("reset-email", rates.hashed(address), limit),
+                ("reset-client", rates.hashed(client_ip(self.request)), limit),
+            )
+        )
+        if not wait:
+            return super().form_valid(form)
+        context = {"wait_minutes": math.ceil(wait / 60)}
+        response = render(self.request, "registration/password_reset_throttled.html", context)
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+        return response
