@@ -3,6 +3,7 @@ the provider, audio is said out loud, keys that cannot pay cannot start jobs, fa
 one piece of advice, and clips carry on into their next version."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -105,6 +106,17 @@ def test_unticked_audio_is_sent_as_false(alice, key, reachable):
     assert job.parameters["generate_audio"] is False
     assert sent(reachable, job)["request"]["generate_audio"] is False
     assert job.estimated_cost == job.cost  # $1.60: 8 s without audio, as estimated
+
+
+@pytest.mark.parametrize("ticked", ["yes", "True", "on"])
+def test_an_audio_box_sent_in_any_spelling_is_priced_as_it_is_made(alice, key, reachable, ticked):
+    """ "yes" or "True" was priced as no audio ($1.60) and made with audio ($3.20): a budget
+    could be passed by a video costing twice what it counted."""
+    generate(alice, key, "google/veo-3.1", prompt="Loud", duration=8, generate_audio=ticked)
+    job = run_in_process(VideoJob.objects.get())
+    assert job.parameters["generate_audio"] is True
+    assert sent(reachable, job)["request"]["generate_audio"] is True
+    assert job.estimated_cost == job.cost == Decimal("3.20")
 
 
 def test_a_key_without_credits_says_so_and_cannot_start_a_job(alice, user, reachable):

@@ -659,7 +659,11 @@ class GenerateForm(forms.Form):
             except (TypeError, ValueError):
                 return None
 
+        # Read as the field's own check reads it ("yes" and "True" are ticked), so a price is
+        # never that of another request than the one sent.
         audio = self.value("generate_audio") if "generate_audio" in self.fields else None
+        if audio is not None:
+            audio = self.fields["generate_audio"].to_python(audio)
         spec = JobSpec(
             model=m.id,
             prompt="",
@@ -668,7 +672,7 @@ class GenerateForm(forms.Form):
             aspect_ratio=self.ad_plan.aspect_ratio
             if self.ad_plan
             else self.value("aspect_ratio") or None,
-            generate_audio=audio in (True, "on", "true", "1") if audio is not None else None,
+            generate_audio=audio,
             sample_count=number("sample_count") or 1,
         )
         return replace(spec, **changes)
