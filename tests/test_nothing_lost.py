@@ -159,8 +159,9 @@ def test_changing_the_key_or_the_ad_format_keeps_images_and_settings(alice, user
     assert kept_ids(page, "first_frame") == [frame]
 
 
-def generate(client, key, **data):
-    payload = {
+def brief(key, **data) -> dict:
+    """The generate form, filled in for ``key`` (with ``data`` over it)."""
+    return {
         "idempotency_key": uuid.uuid4().hex,
         "key": key.pk,
         "model": "google/veo-3.1",
@@ -168,8 +169,11 @@ def generate(client, key, **data):
         "aspect_ratio": "16:9",
         "duration": 8,
         "prompt": "Our bottle on a beach",
-    }
-    return client.post(reverse("videos:generate"), payload | data)
+    } | data
+
+
+def generate(client, key, **data):
+    return client.post(reverse("videos:generate"), brief(key, **data))
 
 
 def test_a_refused_submit_keeps_the_image_and_the_job_takes_it_over(alice, key):
@@ -258,17 +262,7 @@ def test_a_kit_refused_for_another_field_keeps_its_product_images(alice, user):
 def test_a_campaign_plan_takes_over_the_images(alice, key):
     (frame,) = kept_ids(keep(alice, "first_frame", png()).content.decode(), "first_frame")
     path = PendingUpload.objects.get().path
-    payload = {
-        "idempotency_key": uuid.uuid4().hex,
-        "key": key.pk,
-        "model": "google/veo-3.1",
-        "resolution": "720p",
-        "aspect_ratio": "16:9",
-        "duration": 8,
-        "prompt": "Our bottle on a beach",
-        "first_frame": frame,
-        "also_formats": ["vertical"],
-    }
+    payload = brief(key, first_frame=frame, also_formats=["vertical"])
     response = alice.post(reverse("campaigns:plan"), payload)
     assert response.status_code == 302, response.content.decode()[:2000]
     campaign = Campaign.objects.get()
