@@ -135,12 +135,21 @@ def png_b64(colour=(200, 20, 20), size=(32, 18)) -> str:
 
 def until(page, expression: str, timeout: float = 15.0):
     """Wait until a JS expression is true in ``page``. Playwright's wait_for_function compiles
-    its predicate with eval, which the app's Content Security Policy forbids."""
+    its predicate with eval, which the app's Content Security Policy forbids. An expression
+    that throws while the page is still loading counts as not yet true."""
     import time
 
+    from playwright.sync_api import Error
+
     deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"not true in time: {expression}"
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+            last = "false"
+        except Error as error:  # the element is not there yet, or a navigation is under way
+            last = error.message
+        assert time.monotonic() < deadline, f"not true in time: {expression} ({last})"
         page.wait_for_timeout(50)
 
 
