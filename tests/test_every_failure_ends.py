@@ -78,6 +78,26 @@ def test_a_copy_left_behind_by_a_dead_worker_ends_once_its_attempts_are_spent(us
     assert job.status == VideoJob.Status.FAILED
 
 
+def test_recovery_ends_a_lapsed_copy_over_the_cap_instead_of_queueing_it(user, key):
+    from django_tasks_db.models import DBTaskResult
+
+    job = start(user, key)
+    lifecycle.submit(job.pk)
+    job = until_waiting_ends(job)
+    DBTaskResult.objects.all().delete()
+    lapsed = timezone.now() - timedelta(minutes=5)
+    Clip.objects.filter(job=job).update(
+        status=Clip.Status.COPYING, attempts=settings.CLIP_MAX_ATTEMPTS, lease_until=lapsed
+    )
+    assert lifecycle.recover()["clips"] == 0
+    (clip,) = job.clips.all()
+    assert clip.status == Clip.Status.FAILED
+    assert clip.error == "Gave up after 3 attempts. Each one stopped before it finished."
+    assert not DBTaskResult.objects.filter(task_path=lifecycle.collect_clip.module_path).exists()
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.FAILED
+
+
 def test_a_copy_in_progress_is_left_alone(user, key):
     job = start(user, key)
     lifecycle.submit(job.pk)
