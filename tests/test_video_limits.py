@@ -156,3 +156,18 @@ def test_an_export_of_a_clip_over_a_limit_fails_with_what_was_wrong(user, tmp_pa
     assert rendition.attempts == 1  # refused for good, not tried again
     assert list(Path(default_storage.path("")).glob(".partial/*.render.mp4")) == []
     assert growth < 100 * MB
+
+
+@pytest.mark.django_db
+def test_an_export_never_decodes_a_later_frame_larger_than_the_limit(user, tmp_path):
+    """Header and first frame 320x180, then 16000x16000: the copy keeps it (one frame is
+    decoded, for the poster), but the export's decoder refuses the huge frame."""
+    source = hostile_video(tmp_path / "grows.mov", size=(320, 180), later=(16000, 16000))
+    assert ingest.probe(str(source)).width == 320
+    clip = stored_clip(user, source)
+    rendition, _ = Rendition.ask(clip, "vertical")
+    renditions.render(rendition.pk)
+    rendition.refresh_from_db()
+    assert rendition.status == Rendition.Status.FAILED
+    assert rendition.error == "The original could not be decoded (ArgumentError)."
+    assert list(Path(default_storage.path("")).glob(".partial/*.render.mp4")) == []
