@@ -67,6 +67,8 @@ def probe(path: str) -> VideoFacts:
             if not container.streams.video:
                 raise ClipRefused("The provider sent a file without any video in it.")
             stream = container.streams.video[0]
+            if stream.codec_context is None:
+                raise ClipRefused("The provider sent a video in a format this server cannot read.")
             stream.codec_context.thread_count = 1  # one frame: more threads only take memory
             duration = container.duration / av.time_base if container.duration else 0.0
             if not duration and stream.duration and stream.time_base:

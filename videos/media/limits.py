@@ -74,6 +74,8 @@ def check(container, limits: Limits | None = None) -> None:
             f"a file of {len(streams)} streams; the most this server handles is {limits.streams}"
         )
     for stream in streams.video:
+        if stream.codec_context is None:
+            continue  # no decoder for it here: it is never decoded
         _check_size(stream.codec_context.width, stream.codec_context.height, limits)
         rate = stream.average_rate
         if rate and rate > limits.fps:
