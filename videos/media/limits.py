@@ -65,9 +65,9 @@ def opened(source, subject: str, refusal: type[Exception]):
         yield container
 
 
-def check(container, limits: Limits | None = None) -> None:
-    """Raise OverLimit when ``container``'s headers state more than ``limits``."""
-    limits = limits or Limits.from_settings()
+def check(container) -> None:
+    """Raise OverLimit when ``container``'s headers state more than the limits."""
+    limits = Limits.from_settings()
     streams = container.streams
     if len(streams) > limits.streams:
         raise OverLimit(
