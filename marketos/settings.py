@@ -347,6 +347,15 @@ DOWNLOAD_MIN_BYTES_PER_SECOND = envint("MARKETOS_DOWNLOAD_MIN_BYTES_PER_SECOND",
 CLIP_MAX_ATTEMPTS = envint("MARKETOS_CLIP_MAX_ATTEMPTS", 6)
 CLIP_RETRY_SECONDS = envfloat("MARKETOS_CLIP_RETRY_SECONDS", 5.0)
 CLIP_LEASE_SECONDS = envint("MARKETOS_CLIP_LEASE_SECONDS", 120)
+# What this server decodes of a provider's video, read from its headers before any frame is: a
+# small file can state gigabytes of pixels or hours of frames. Today's largest provider output is
+# 4K at 60 fps for tens of seconds; these leave room above it.
+VIDEO_MAX_SECONDS = envfloat("MARKETOS_VIDEO_MAX_SECONDS", 10 * 60)
+VIDEO_MAX_FPS = envfloat("MARKETOS_VIDEO_MAX_FPS", 120)
+VIDEO_MAX_FRAMES = envint("MARKETOS_VIDEO_MAX_FRAMES", 10 * 60 * 60)
+VIDEO_MAX_PIXELS = envint("MARKETOS_VIDEO_MAX_PIXELS", 4096 * 4096)
+VIDEO_MAX_SIDE = envint("MARKETOS_VIDEO_MAX_SIDE", 8192)
+VIDEO_MAX_STREAMS = envint("MARKETOS_VIDEO_MAX_STREAMS", 16)
 # Recovery: how often a worker looks for jobs whose task chain died with its worker.
 RECOVERY_INTERVAL_SECONDS = envint("MARKETOS_RECOVERY_INTERVAL_SECONDS", 60)
 # A campaign plan nobody starts or discards is forgotten after this many days.

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 
 from .. import formats
+from . import limits
 from .ingest import CHUNK, LeaseLost, _MovableFile, partial_dir
 
 SUFFIX = ".render.mp4"
@@ -99,7 +100,7 @@ def _encode(source_name, ad_format, destination, heartbeat) -> tuple[int, int]:
     try:
         with (
             default_storage.open(source_name, "rb") as handle,
-            av.open(handle) as source,
+            limits.opened(handle, "The original is", RenderFailed) as source,
             av.open(destination, "w", format="mp4", options={"movflags": "+faststart"}) as out,
         ):
             if not source.streams.video:
