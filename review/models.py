@@ -387,6 +387,23 @@ class Comment(models.Model):
     def is_guest(self) -> bool:
         return bool(self.guest_name)
 
+    def changeable_by(self, reviewer: Reviewer) -> bool:
+        """Whether ``reviewer`` may resolve or reopen it: any member who reviews; a guest only
+        their own (the same name through the same link), never the team's or another guest's."""
+        if not reviewer.is_guest:
+            return True
+        return (
+            self.author_id is None
+            and self.link_id == reviewer.link.pk
+            and self.guest_name == reviewer.guest_name
+        )
+
+    def _require_changeable_by(self, reviewer: Reviewer) -> None:
+        if reviewer.is_guest and not reviewer.link.can_comment:
+            raise PermissionDenied("This link does not allow comments.")
+        if not self.changeable_by(reviewer):
+            raise PermissionDenied("You can only resolve or reopen your own comments.")
+
     @property
     def timecode(self) -> str:
         """``m:ss`` of the moment the comment pins, or ""."""
@@ -447,10 +464,9 @@ class Comment(models.Model):
 
     def resolve(self, *, by: Reviewer) -> bool:
         """Mark the remark dealt with (True), unless it is resolved already."""
+        self._require_changeable_by(by)
         if self.parent_id is not None:
             raise ReviewRuleBroken("Resolve the comment a reply belongs to.")
-        if by.is_guest and not by.link.can_comment:
-            raise PermissionDenied("This link does not allow comments.")
         now = timezone.now()
         with transaction.atomic():
             done = Comment.objects.filter(pk=self.pk, resolved_at__isnull=True).update(
@@ -464,6 +480,8 @@ class Comment(models.Model):
         return bool(done)
 
     def reopen(self, *, by: Reviewer) -> bool:
+        """Open the remark again (True), unless it is open already."""
+        self._require_changeable_by(by)
         with transaction.atomic():
             done = Comment.objects.filter(pk=self.pk, resolved_at__isnull=False).update(
                 resolved_at=None, resolved_by_name="", addressed_by=None

@@ -202,6 +202,7 @@ def _clip_context(
         comment.reply_url = desk.url("reply", comment.public_id)
         comment.resolve_url = desk.url("resolve", comment.public_id)
         comment.reopen_url = desk.url("reopen", comment.public_id)
+        comment.changeable = comment.changeable_by(desk.reviewer)
         comment.percent = None
         if comment.at_seconds is not None and clip.duration:
             comment.percent = min(100.0, float(comment.at_seconds) / clip.duration * 100)

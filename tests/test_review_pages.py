@@ -291,6 +291,43 @@ def test_a_guest_cannot_do_what_the_link_does_not_allow(agency, project, clip):
     assert Comment.objects.count() == 1 and not Verdict.objects.exists()
 
 
+def test_a_guest_resolves_and_reopens_only_their_own_comments(agency, project, clip):
+    link, token = share(agency, project)
+    other_link, _ = share(agency, project)
+    team = alice_says(agency, clip, "Team: warmer grade")
+    resolved_team = alice_says(agency, clip, "Team: done already")
+    resolved_team.resolve(by=Reviewer.member(member(agency, "alice")))
+    erin = Comment.add(clip, "Erin: louder music", by=Reviewer.guest(link, "Erin"))
+    elsewhere = Comment.add(clip, "Dana elsewhere", by=Reviewer.guest(other_link, "Dana"))
+    mine = Comment.add(clip, "Dana: bigger logo", by=Reviewer.guest(link, "Dana"))
+    dana = guest_client(link)
+    page = dana.get(guest_url("review:guest_clip", token, clip)).content.decode()
+    assert page.count(">Resolve</button>") == 1  # only on her own comment
+    assert ">Reopen</button>" not in page
+    before = {c.pk: (c.resolved_at, c.resolved_by_name, c.body) for c in Comment.objects.all()}
+    for comment in (team, erin, elsewhere):
+        for name in ("review:guest_resolve", "review:guest_reopen"):
+            url = guest_url(name, token, clip, comment.public_id)
+            assert dana.post(url).status_code == 403, (name, comment.body)
+            assert dana.post(url, **HTMX).status_code == 403, (name, comment.body)
+    url = guest_url("review:guest_reopen", token, clip, resolved_team.public_id)
+    assert dana.post(url).status_code == 403
+    after = {c.pk: (c.resolved_at, c.resolved_by_name, c.body) for c in Comment.objects.all()}
+    assert after == before
+    kinds = set(ReviewEvent.objects.values_list("kind", flat=True))
+    assert ReviewEvent.Kind.REOPENED not in kinds
+    assert ReviewEvent.objects.filter(kind=ReviewEvent.Kind.RESOLVED).count() == 1  # alice's
+    # Her own: resolved and reopened.
+    url = guest_url("review:guest_resolve", token, clip, mine.public_id)
+    assert dana.post(url).status_code == 302
+    mine.refresh_from_db()
+    assert mine.resolved_by_name == "Dana"
+    url = guest_url("review:guest_reopen", token, clip, mine.public_id)
+    assert dana.post(url).status_code == 302
+    mine.refresh_from_db()
+    assert mine.resolved_at is None
+
+
 def test_a_guest_link_opens_only_its_own_clips(agency, user, project, clip, key):
     other = make_project(agency, name="Autumn")
     elsewhere = make_ready_clip(make_job(user, agency, key=key, project=other, status="ready"))
