@@ -48,6 +48,7 @@ class Notification(models.Model):
         JOB_READY = "job_ready", "A video is ready"
         JOB_FAILED = "job_failed", "A video did not finish"
         CAMPAIGN_FINISHED = "campaign_finished", "A campaign's videos are finished"
+        LINK_PAUSED = "link_paused", "A share link was paused after wrong passwords"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -369,6 +369,8 @@ else:
 GUEST_RATE = envrate("MARKETOS_GUEST_RATE", "120/min")
 GUEST_LINK_RATE = envrate("MARKETOS_GUEST_LINK_RATE", "600/min")
 GUEST_PASSWORD_RATE = envrate("MARKETOS_GUEST_PASSWORD_RATE", "10/15min")
+# Wrong passwords one link takes from every address together; past it the link is paused.
+GUEST_LINK_PASSWORD_RATE = envrate("MARKETOS_GUEST_LINK_PASSWORD_RATE", "20/hour")
 # Password-reset e-mails one e-mail address may be sent, and one client address may ask for.
 PASSWORD_RESET_RATE = envrate("MARKETOS_PASSWORD_RESET_RATE", "5/hour")
 

@@ -120,6 +120,9 @@ class ShareLink(models.Model):
     Only a digest of its token is stored: the link itself is shown once, when it is made.
     """
 
+    # Links made before this rule keep their shorter passwords.
+    PASSWORD_MIN_LENGTH = 8
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="share_links")
     project = models.ForeignKey(
@@ -246,6 +249,37 @@ class ShareLink(models.Model):
         ShareLink.objects.filter(pk=self.pk).update(last_used_at=now)
         self.last_used_at = now
         self.record(ReviewEvent.Kind.LINK_USED, reviewer)
+
+    @property
+    def links_page_url(self) -> str:
+        """The page where the team manages this link (and the others to the same work)."""
+        if self.project_id:
+            return reverse(
+                "share:project_links", args=[self.workspace.slug, self.project.public_id]
+            )
+        return reverse("share:job_links", args=[self.job.public_id])
+
+    def paused_for_wrong_passwords(self, attempts: int, seconds: int) -> None:
+        """Tell whoever made the link, and the workspace's owners and admins, that ``attempts``
+        wrong passwords paused it for ``seconds``: an in-app notification and one e-mail each."""
+        minutes = max(1, round(seconds / 60))
+        text = (
+            f"Share link “{self}” had {attempts} wrong passwords and refuses every password for "
+            f"the next {minutes} minutes. If nobody you sent it to is locked out, someone may be "
+            "guessing: revoke it and send a new link with a new password."
+        )
+        members = Membership.objects.filter(workspace_id=self.workspace_id)
+        told = members.filter(
+            models.Q(role__in=Membership.MEMBER_MANAGERS) | models.Q(user_id=self.created_by_id)
+        )
+        notify(
+            [membership.user for membership in told.select_related("user")],
+            workspace=self.workspace,
+            kind=Notification.Kind.LINK_PAUSED,
+            text=text,
+            url=self.links_page_url,
+            email_subject="A share link was paused after too many wrong passwords",
+        )
 
     def jobs(self):
         """The jobs this link shows: the project's, or every version of its video (those made

@@ -33,12 +33,6 @@ from .models import ReviewRuleBroken, ShareLink, Verdict, chains
 # --- members: making and revoking links -------------------------------------------------------
 
 
-def _links_url(link: ShareLink) -> str:
-    if link.project_id:
-        return reverse("share:project_links", args=[link.workspace.slug, link.project.public_id])
-    return reverse("share:job_links", args=[link.job.public_id])
-
-
 @sensitive_post_parameters("password")
 def project_links(request, slug, public_id):
     project = access.get_for_user(
@@ -109,7 +103,7 @@ def link_revoke(request, slug, public_id):
         messages.success(request, f"Revoked “{link}”: it opens nothing any more.")
     else:
         messages.info(request, f"“{link}” was already revoked.")
-    return redirect(_links_url(link))
+    return redirect(link.links_page_url)
 
 
 # --- guests -----------------------------------------------------------------------------------
@@ -150,24 +144,24 @@ def gate(request, token):
     else:
         return redirect("share:overview", token)
     form = GuestForm(request.POST if request.method == "POST" else None, link=link)
-    if form.is_bound:
-        wait = throttle.password_wait(request, link) if link.has_password else 0
-        if wait:
+    if form.is_bound and link.has_password:
+        if paused := throttle.paused_wait(link):
+            return throttle.paused(request, paused)
+        if wait := throttle.password_wait(request, link):
             return throttle.too_many(request, wait, "password attempts")
-        if form.is_valid():
-            if link.check_password(form.cleaned_data.get("password", "")):
-                try:
-                    guests.admit(request, link, form.cleaned_data["name"])
-                except ReviewRuleBroken as exc:
-                    form.add_error("name", exc.message)
-                else:
-                    return redirect("share:overview", token)
+    if form.is_bound and form.is_valid():
+        if link.check_password(form.cleaned_data.get("password", "")):
+            try:
+                guests.admit(request, link, form.cleaned_data["name"])
+            except ReviewRuleBroken as exc:
+                form.add_error("name", exc.message)
             else:
-                throttle.password_failed(request, link)
-                form.add_error(
-                    "password",
-                    "That password is not right. Check it with whoever sent you the link.",
-                )
+                return redirect("share:overview", token)
+        else:
+            throttle.password_failed(request, link)
+            form.add_error(
+                "password", "That password is not right. Check it with whoever sent you the link."
+            )
     context = {"link": link, "form": form}
     return render(request, "review/share_gate.html", context, status=400 if form.errors else 200)
 
