@@ -371,6 +371,11 @@ GUEST_LINK_RATE = envrate("MARKETOS_GUEST_LINK_RATE", "600/min")
 GUEST_PASSWORD_RATE = envrate("MARKETOS_GUEST_PASSWORD_RATE", "10/15min")
 # Wrong passwords one link takes from every address together; past it the link is paused.
 GUEST_LINK_PASSWORD_RATE = envrate("MARKETOS_GUEST_LINK_PASSWORD_RATE", "20/hour")
+# Comments and replies one guest (by name, and by address) may post on one link.
+GUEST_COMMENT_RATE = envrate("MARKETOS_GUEST_COMMENT_RATE", "30/10min")
+# The team hears of a link's guests by e-mail at most this often per person and link; what
+# guests do meanwhile is gathered into the next e-mail.
+CLIENT_EMAIL_INTERVAL_SECONDS = envint("MARKETOS_CLIENT_EMAIL_INTERVAL_SECONDS", 300)
 # Password-reset e-mails one e-mail address may be sent, and one client address may ask for.
 PASSWORD_RESET_RATE = envrate("MARKETOS_PASSWORD_RESET_RATE", "5/hour")
 

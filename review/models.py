@@ -18,11 +18,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from inbox.models import Notification, notify
+from inbox.models import EmailDigest, Notification, notify
+from videos import lifecycle
 from videos.models import Clip, VideoJob
 from workspaces.models import Membership, Project, Workspace
 
@@ -725,4 +727,20 @@ class ReviewEvent(models.Model):
             models.Q(memberships__role__in=Membership.GENERATORS) | models.Q(pk=job.owner_id),
             memberships__workspace_id=job.workspace_id,
         )
-        notify(team.distinct(), workspace=job.workspace, kind=notification_kind, text=text, url=url)
+        # E-mailed as a digest per person and link; the subject never carries the guest's
+        # name, which is whatever they typed.
+        notify(
+            team.distinct(),
+            workspace=job.workspace,
+            kind=notification_kind,
+            text=text,
+            url=url,
+            email_subject=f"Client feedback through share link “{self.link}”",
+            digest=f"share-link:{self.link_id}",
+        )
+
+
+@receiver(lifecycle.recovery_ran)
+def send_overdue_client_emails(sender, **kwargs):
+    """The team's e-mails about a link's guests that a process died before sending."""
+    EmailDigest.send_overdue()

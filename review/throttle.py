@@ -62,6 +62,19 @@ def password_failed(request, link) -> None:
         link.paused_for_wrong_passwords(limit, seconds)
 
 
+def comment_wait(request, reviewer) -> int:
+    """Count one comment (or reply) by the guest ``reviewer``: 0 within budget, else the
+    seconds to wait. Counted per name and per address on the link, since a name is typed."""
+    budget = settings.GUEST_COMMENT_RATE
+    digest = reviewer.link.token_digest
+    return rates.over(
+        (
+            ("guest-comment", rates.hashed(digest, reviewer.guest_name), budget),
+            ("guest-comment-address", rates.hashed(digest, client_ip(request)), budget),
+        )
+    )
+
+
 def paused(request, wait: int):
     """The plain 429 page of a link paused after too many wrong passwords, with Retry-After."""
     context = {"wait_minutes": math.ceil(wait / 60)}

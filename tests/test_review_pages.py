@@ -328,6 +328,32 @@ def test_a_guest_resolves_and_reopens_only_their_own_comments(agency, project, c
     assert mine.resolved_at is None
 
 
+def test_a_guest_s_comments_are_rate_limited_and_what_they_wrote_is_kept(
+    agency, project, clip, settings
+):
+    settings.GUEST_COMMENT_RATE = (3, 600)
+    link, token = share(agency, project)
+    dana = guest_client(link)
+    url = guest_url("review:guest_comment", token, clip)
+    for n in range(3):
+        assert dana.post(url, {"body": f"Note {n}"}).status_code == 302
+    refused = dana.post(url, {"body": "One note too many"})
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 600
+    html = refused.content.decode()
+    assert "You have posted many comments in a short time. Wait 10 minutes" in html
+    assert "One note too many" in html  # kept in the form
+    fragment = dana.post(url, {"body": "Again"}, **HTMX)
+    assert fragment.status_code == 200 and "Wait 10 minutes" in fragment.content.decode()
+    first = Comment.objects.get(body="Note 0")
+    reply = guest_url("review:guest_reply", token, clip, first.public_id)
+    assert dana.post(reply, {"body": "A reply"}).status_code == 429
+    # Another name from the same address is counted with it; the team is never limited.
+    assert guest_client(link, "Erin").post(url, {"body": "Erin's"}).status_code == 429
+    assert Comment.objects.count() == 3
+    alice_says(agency, clip, "Team remark")
+    assert Comment.objects.count() == 4
+
+
 def test_a_guest_link_opens_only_its_own_clips(agency, user, project, clip, key):
     other = make_project(agency, name="Autumn")
     elsewhere = make_ready_clip(make_job(user, agency, key=key, project=other, status="ready"))

@@ -271,7 +271,7 @@ def test_a_link_pauses_after_too_many_wrong_passwords_from_every_address_and_tel
     agency, work, settings, django_capture_on_commit_callbacks
 ):
     settings.GUEST_LINK_PASSWORD_RATE = (20, 3600)
-    link, token = share(agency, project=work["project"], password="open sesame")
+    _, token = share(agency, project=work["project"], password="open sesame")
     _, other_token = share(agency, project=work["project"], password="open sesame")
     gate = reverse("share:gate", args=[token])
     with django_capture_on_commit_callbacks(execute=True):
