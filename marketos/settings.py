@@ -468,12 +468,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Share-link tokens are keys: taken out of every line ("/s/[link]/..."), whoever logs it.
+    "filters": {"share_tokens": {"()": "common.log_filters.ShareTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["share_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("MARKETOS_LOG_LEVEL", "INFO")},
     "loggers": {
         # Everything goes through the root handler once (Django's own console handler would
         # print a second, unformatted copy in debug).
         "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # Under gunicorn, its access lines (with --access-logfile) and errors go through the
+        # same handler, so that they are filtered too.
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # httpx logs every request URL at INFO; provider URLs carry no secrets, but keep it quiet.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
