@@ -9,7 +9,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -212,6 +211,7 @@ def compare(request, guest, public_id, token):
         "token": token,
         "job": job,
         "pair": pair,
+        "playback_only": not guest.link.can_download,
         "form": CompareForm(pair),
     }
     return render(request, "review/share_compare.html", context)
@@ -232,8 +232,19 @@ def _shared_clip(guest, public_id, number) -> Clip:
 
 @guest_view
 def clip_file(request, guest, public_id, number, token):
+    """The clip as the page's player plays it, inline and with no file name. Through a link
+    that does not allow downloads it is only streamed: answered in the ranges players ask for,
+    kept in no cache, and a request for the whole file (what "Save video as" and download
+    tools send) is refused."""
     clip = _shared_clip(guest, public_id, number)
-    return serving.serve(request, clip.file.name, clip.content_type or "video/mp4")
+    kind = clip.content_type or "video/mp4"
+    if guest.link.can_download:
+        return serving.serve(request, clip.file.name, kind)
+    if not serving.asks_for_range(request):
+        return _watch_only(request)
+    response = serving.serve(request, clip.file.name, kind)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @guest_view
@@ -247,11 +258,16 @@ def clip_poster(request, guest, public_id, number, token):
 @guest_view
 def clip_download(request, guest, public_id, number, token):
     if not guest.link.can_download:
-        raise PermissionDenied("This link does not allow downloads.")
+        return _watch_only(request)
     clip = _shared_clip(guest, public_id, number)
     name = _file_name(guest, clip)
     kind = clip.content_type or "video/mp4"
     return serving.serve(request, clip.file.name, kind, download_as=name)
+
+
+def _watch_only(request):
+    """The plain 403 page of a link that does not allow downloads."""
+    return render(request, "review/share_watch_only.html", status=403)
 
 
 def _file_name(guest, clip) -> str:

@@ -29,6 +29,7 @@ from videos.models import Clip, VideoJob
 pytestmark = pytest.mark.django_db
 
 VIDEO = bytes(range(256)) * 4  # 1 KiB whose every range is recognisable
+PLAYER = {"HTTP_RANGE": "bytes=0-"}  # what a browser's video player asks first
 PROMPT = "Harbour at dawn, gulls, logo reveal"
 
 
@@ -497,6 +498,40 @@ def test_downloads_need_the_permission_and_serve_the_right_bytes(agency, work):
     )
 
 
+def test_a_view_only_link_streams_the_video_to_its_player_and_never_hands_over_the_file(
+    agency, work
+):
+    first, second = work["first"], work["second"]
+    _, token = share(agency, project=work["project"])
+    viewer = admitted(token)
+    url = reverse("share:clip_file", args=[token, first.public_id, 1])
+    # A request for the whole file, as "Save video as" or a download tool makes: refused.
+    refused = viewer.get(url)
+    assert refused.status_code == 403
+    text = main_text(refused)
+    assert "This link is for watching" in text and "does not let you download" in text
+    download = viewer.get(reverse("share:clip_download", args=[token, first.public_id, 1]))
+    assert download.status_code == 403 and "This link is for watching" in main_text(download)
+    # The player's requests: in ranges, inline, no file name, kept in no cache.
+    for asked, expected in (("bytes=0-", VIDEO), ("bytes=0-1", VIDEO[:2])):
+        played = viewer.get(url, HTTP_RANGE=asked)
+        assert played.status_code == 206 and b"".join(played.streaming_content) == expected
+        assert played["Content-Disposition"] == "inline"
+        assert played["Cache-Control"] == "private, no-store"
+    # Its pages say so to the browser's own player: no download in its menu.
+    page = viewer.get(guest_clip_url(token, first)).content.decode()
+    assert 'controlslist="nodownload"' in page and "/download" not in page
+    compare = viewer.get(reverse("share:compare", args=[token, second.public_id]))
+    assert compare.content.decode().count('controlslist="nodownload"') == 2
+    # A link that allows downloads serves the whole file, and its player offers it.
+    _, open_token = share(agency, project=work["project"], can_download=True)
+    guest = admitted(open_token)
+    whole = guest.get(reverse("share:clip_file", args=[open_token, first.public_id, 1]))
+    assert whole.status_code == 200 and b"".join(whole.streaming_content) == VIDEO
+    assert whole["Content-Disposition"] == "inline"
+    assert "nodownload" not in guest.get(guest_clip_url(open_token, first)).content.decode()
+
+
 # --- a video link follows the work -------------------------------------------------------------
 
 
@@ -533,9 +568,9 @@ def test_a_video_link_shows_the_versions_made_after_it_newest_first(agency, work
     assert str(work["elsewhere"].public_id) not in page
     # Every version plays through the same link; nothing else does.
     for job in (first, second, third):
-        assert status(guest, "share:clip_file", token, job.public_id, 1) == 200
+        assert status(guest, "share:clip_file", token, job.public_id, 1, **PLAYER) == 206
         assert guest.get(guest_clip_url(token, job)).status_code == 200
-    assert status(guest, "share:clip_file", token, work["elsewhere"].public_id, 1) == 404
+    assert status(guest, "share:clip_file", token, work["elsewhere"].public_id, 1, **PLAYER) == 404
     assert guest.get(guest_clip_url(token, work["elsewhere"])).status_code == 404
     # Version 1's page says a newer one is there.
     old = guest.get(guest_clip_url(token, first)).content.decode()

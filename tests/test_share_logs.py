@@ -90,7 +90,8 @@ def test_refused_guest_requests_are_logged_without_the_link_s_token(shared, app_
     log = app_log.getvalue()
     assert "Bad Request: /s/[link]/" in log
     assert "Not Found: /s/[link]/videos/" in log
-    assert "Forbidden (Permission denied): /s/[link]/videos/" in log
+    assert "Forbidden: /s/[link]/videos/" in log  # the download a link does not allow
+    assert "Forbidden (Permission denied): /s/[link]/clip/" in log  # another's comment
     assert '"GET /s/[link]/videos/ HTTP/1.1" 404' in log
     for token in tokens.values():
         assert token not in log and token[:20] not in log
