@@ -378,6 +378,13 @@ else:
 GUEST_RATE = envrate("MARKETOS_GUEST_RATE", "120/min")
 GUEST_LINK_RATE = envrate("MARKETOS_GUEST_LINK_RATE", "600/min")
 GUEST_PASSWORD_RATE = envrate("MARKETOS_GUEST_PASSWORD_RATE", "10/15min")
+# Wrong passwords one link takes from every address together; past it the link is paused.
+GUEST_LINK_PASSWORD_RATE = envrate("MARKETOS_GUEST_LINK_PASSWORD_RATE", "20/hour")
+# Comments and replies one guest (by name, and by address) may post on one link.
+GUEST_COMMENT_RATE = envrate("MARKETOS_GUEST_COMMENT_RATE", "30/10min")
+# The team hears of a link's guests by e-mail at most this often per person and link; what
+# guests do meanwhile is gathered into the next e-mail.
+CLIENT_EMAIL_INTERVAL_SECONDS = envint("MARKETOS_CLIENT_EMAIL_INTERVAL_SECONDS", 300)
 # Password-reset e-mails one e-mail address may be sent, and one client address may ask for.
 PASSWORD_RESET_RATE = envrate("MARKETOS_PASSWORD_RESET_RATE", "5/hour")
 
@@ -470,12 +477,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Share-link tokens are keys: taken out of every line ("/s/[link]/..."), whoever logs it.
+    "filters": {"share_tokens": {"()": "common.log_filters.ShareTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["share_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("MARKETOS_LOG_LEVEL", "INFO")},
     "loggers": {
         # Everything goes through the root handler once (Django's own console handler would
         # print a second, unformatted copy in debug).
         "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # Under gunicorn, its access lines (with --access-logfile) and errors go through the
+        # same handler, so that they are filtered too.
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # httpx logs every request URL at INFO; provider URLs carry no secrets, but keep it quiet.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
