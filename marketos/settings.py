@@ -351,6 +351,15 @@ CLIP_LEASE_SECONDS = envint("MARKETOS_CLIP_LEASE_SECONDS", 120)
 # ends failed (another attempt would take as long again) and frees its worker.
 RENDER_MAX_SECONDS = envint("MARKETOS_RENDER_MAX_SECONDS", 5 * 60)
 RENDER_MAX_BYTES = envint("MARKETOS_RENDER_MAX_BYTES", 512 * 1024**2)
+# What this server decodes of a provider's video, read from its headers before any frame is: a
+# small file can state gigabytes of pixels or hours of frames. Today's largest provider output is
+# 4K at 60 fps for tens of seconds; these leave room above it.
+VIDEO_MAX_SECONDS = envfloat("MARKETOS_VIDEO_MAX_SECONDS", 10 * 60)
+VIDEO_MAX_FPS = envfloat("MARKETOS_VIDEO_MAX_FPS", 120)
+VIDEO_MAX_FRAMES = envint("MARKETOS_VIDEO_MAX_FRAMES", 10 * 60 * 60)
+VIDEO_MAX_PIXELS = envint("MARKETOS_VIDEO_MAX_PIXELS", 4096 * 4096)
+VIDEO_MAX_SIDE = envint("MARKETOS_VIDEO_MAX_SIDE", 8192)
+VIDEO_MAX_STREAMS = envint("MARKETOS_VIDEO_MAX_STREAMS", 16)
 # Recovery: how often a worker looks for jobs whose task chain died with its worker.
 RECOVERY_INTERVAL_SECONDS = envint("MARKETOS_RECOVERY_INTERVAL_SECONDS", 60)
 # A campaign plan nobody starts or discards is forgotten after this many days.
@@ -373,6 +382,13 @@ else:
 GUEST_RATE = envrate("MARKETOS_GUEST_RATE", "120/min")
 GUEST_LINK_RATE = envrate("MARKETOS_GUEST_LINK_RATE", "600/min")
 GUEST_PASSWORD_RATE = envrate("MARKETOS_GUEST_PASSWORD_RATE", "10/15min")
+# Wrong passwords one link takes from every address together; past it the link is paused.
+GUEST_LINK_PASSWORD_RATE = envrate("MARKETOS_GUEST_LINK_PASSWORD_RATE", "20/hour")
+# Comments and replies one guest (by name, and by address) may post on one link.
+GUEST_COMMENT_RATE = envrate("MARKETOS_GUEST_COMMENT_RATE", "30/10min")
+# The team hears of a link's guests by e-mail at most this often per person and link; what
+# guests do meanwhile is gathered into the next e-mail.
+CLIENT_EMAIL_INTERVAL_SECONDS = envint("MARKETOS_CLIENT_EMAIL_INTERVAL_SECONDS", 300)
 # Password-reset e-mails one e-mail address may be sent, and one client address may ask for.
 PASSWORD_RESET_RATE = envrate("MARKETOS_PASSWORD_RESET_RATE", "5/hour")
 
@@ -465,12 +481,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Share-link tokens are keys: taken out of every line ("/s/[link]/..."), whoever logs it.
+    "filters": {"share_tokens": {"()": "common.log_filters.ShareTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["share_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("MARKETOS_LOG_LEVEL", "INFO")},
     "loggers": {
         # Everything goes through the root handler once (Django's own console handler would
         # print a second, unformatted copy in debug).
         "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # Under gunicorn, its access lines (with --access-logfile) and errors go through the
+        # same handler, so that they are filtered too.
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # httpx logs every request URL at INFO; provider URLs carry no secrets, but keep it quiet.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},

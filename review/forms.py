@@ -110,9 +110,19 @@ class ShareLinkForm(forms.Form):
     password = forms.CharField(
         required=False,
         strip=False,
+        min_length=ShareLink.PASSWORD_MIN_LENGTH,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Optional. Guests must type it as well: send it separately from the link.",
+        help_text=(
+            f"Optional; at least {ShareLink.PASSWORD_MIN_LENGTH} characters. Guests must type "
+            "it as well: send it separately from the link."
+        ),
+        error_messages={
+            "min_length": (
+                "Make the password at least %(limit_value)d characters long (this one has "
+                "%(show_value)d), so that it cannot be guessed. Or leave it empty."
+            )
+        },
     )
     expires_in_days = forms.IntegerField(
         label="Works for (days)",

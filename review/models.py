@@ -18,11 +18,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from inbox.models import Notification, notify
+from inbox.models import EmailDigest, Notification, notify
+from videos import lifecycle
 from videos.models import Clip, VideoJob
 from workspaces.models import Membership, Project, Workspace
 
@@ -119,6 +121,9 @@ class ShareLink(models.Model):
 
     Only a digest of its token is stored: the link itself is shown once, when it is made.
     """
+
+    # Links made before this rule keep their shorter passwords.
+    PASSWORD_MIN_LENGTH = 8
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="share_links")
@@ -246,6 +251,37 @@ class ShareLink(models.Model):
         ShareLink.objects.filter(pk=self.pk).update(last_used_at=now)
         self.last_used_at = now
         self.record(ReviewEvent.Kind.LINK_USED, reviewer)
+
+    @property
+    def links_page_url(self) -> str:
+        """The page where the team manages this link (and the others to the same work)."""
+        if self.project_id:
+            return reverse(
+                "share:project_links", args=[self.workspace.slug, self.project.public_id]
+            )
+        return reverse("share:job_links", args=[self.job.public_id])
+
+    def paused_for_wrong_passwords(self, attempts: int, seconds: int) -> None:
+        """Tell whoever made the link, and the workspace's owners and admins, that ``attempts``
+        wrong passwords paused it for ``seconds``: an in-app notification and one e-mail each."""
+        minutes = max(1, round(seconds / 60))
+        text = (
+            f"Share link “{self}” had {attempts} wrong passwords and refuses every password for "
+            f"the next {minutes} minutes. If nobody you sent it to is locked out, someone may be "
+            "guessing: revoke it and send a new link with a new password."
+        )
+        members = Membership.objects.filter(workspace_id=self.workspace_id)
+        told = members.filter(
+            models.Q(role__in=Membership.MEMBER_MANAGERS) | models.Q(user_id=self.created_by_id)
+        )
+        notify(
+            [membership.user for membership in told.select_related("user")],
+            workspace=self.workspace,
+            kind=Notification.Kind.LINK_PAUSED,
+            text=text,
+            url=self.links_page_url,
+            email_subject="A share link was paused after too many wrong passwords",
+        )
 
     def jobs(self):
         """The jobs this link shows: the project's, or every version of its video (those made
@@ -387,6 +423,23 @@ class Comment(models.Model):
     def is_guest(self) -> bool:
         return bool(self.guest_name)
 
+    def changeable_by(self, reviewer: Reviewer) -> bool:
+        """Whether ``reviewer`` may resolve or reopen it: any member who reviews; a guest only
+        their own (the same name through the same link), never the team's or another guest's."""
+        if not reviewer.is_guest:
+            return True
+        return (
+            self.author_id is None
+            and self.link_id == reviewer.link.pk
+            and self.guest_name == reviewer.guest_name
+        )
+
+    def _require_changeable_by(self, reviewer: Reviewer) -> None:
+        if reviewer.is_guest and not reviewer.link.can_comment:
+            raise PermissionDenied("This link does not allow comments.")
+        if not self.changeable_by(reviewer):
+            raise PermissionDenied("You can only resolve or reopen your own comments.")
+
     @property
     def timecode(self) -> str:
         """``m:ss`` of the moment the comment pins, or ""."""
@@ -447,10 +500,9 @@ class Comment(models.Model):
 
     def resolve(self, *, by: Reviewer) -> bool:
         """Mark the remark dealt with (True), unless it is resolved already."""
+        self._require_changeable_by(by)
         if self.parent_id is not None:
             raise ReviewRuleBroken("Resolve the comment a reply belongs to.")
-        if by.is_guest and not by.link.can_comment:
-            raise PermissionDenied("This link does not allow comments.")
         now = timezone.now()
         with transaction.atomic():
             done = Comment.objects.filter(pk=self.pk, resolved_at__isnull=True).update(
@@ -464,6 +516,8 @@ class Comment(models.Model):
         return bool(done)
 
     def reopen(self, *, by: Reviewer) -> bool:
+        """Open the remark again (True), unless it is open already."""
+        self._require_changeable_by(by)
         with transaction.atomic():
             done = Comment.objects.filter(pk=self.pk, resolved_at__isnull=False).update(
                 resolved_at=None, resolved_by_name="", addressed_by=None
@@ -673,4 +727,20 @@ class ReviewEvent(models.Model):
             models.Q(memberships__role__in=Membership.GENERATORS) | models.Q(pk=job.owner_id),
             memberships__workspace_id=job.workspace_id,
         )
-        notify(team.distinct(), workspace=job.workspace, kind=notification_kind, text=text, url=url)
+        # E-mailed as a digest per person and link; the subject never carries the guest's
+        # name, which is whatever they typed.
+        notify(
+            team.distinct(),
+            workspace=job.workspace,
+            kind=notification_kind,
+            text=text,
+            url=url,
+            email_subject=f"Client feedback through share link “{self.link}”",
+            digest=f"share-link:{self.link_id}",
+        )
+
+
+@receiver(lifecycle.recovery_ran)
+def send_overdue_client_emails(sender, **kwargs):
+    """The team's e-mails about a link's guests that a process died before sending."""
+    EmailDigest.send_overdue()

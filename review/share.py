@@ -9,7 +9,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -31,12 +30,6 @@ from .forms import GuestForm, ShareLinkForm
 from .models import ReviewRuleBroken, ShareLink, Verdict, chains
 
 # --- members: making and revoking links -------------------------------------------------------
-
-
-def _links_url(link: ShareLink) -> str:
-    if link.project_id:
-        return reverse("share:project_links", args=[link.workspace.slug, link.project.public_id])
-    return reverse("share:job_links", args=[link.job.public_id])
 
 
 @sensitive_post_parameters("password")
@@ -109,7 +102,7 @@ def link_revoke(request, slug, public_id):
         messages.success(request, f"Revoked “{link}”: it opens nothing any more.")
     else:
         messages.info(request, f"“{link}” was already revoked.")
-    return redirect(_links_url(link))
+    return redirect(link.links_page_url)
 
 
 # --- guests -----------------------------------------------------------------------------------
@@ -150,24 +143,24 @@ def gate(request, token):
     else:
         return redirect("share:overview", token)
     form = GuestForm(request.POST if request.method == "POST" else None, link=link)
-    if form.is_bound:
-        wait = throttle.password_wait(request, link) if link.has_password else 0
-        if wait:
+    if form.is_bound and link.has_password:
+        if paused := throttle.paused_wait(link):
+            return throttle.paused(request, paused)
+        if wait := throttle.password_wait(request, link):
             return throttle.too_many(request, wait, "password attempts")
-        if form.is_valid():
-            if link.check_password(form.cleaned_data.get("password", "")):
-                try:
-                    guests.admit(request, link, form.cleaned_data["name"])
-                except ReviewRuleBroken as exc:
-                    form.add_error("name", exc.message)
-                else:
-                    return redirect("share:overview", token)
+    if form.is_bound and form.is_valid():
+        if link.check_password(form.cleaned_data.get("password", "")):
+            try:
+                guests.admit(request, link, form.cleaned_data["name"])
+            except ReviewRuleBroken as exc:
+                form.add_error("name", exc.message)
             else:
-                throttle.password_failed(request, link)
-                form.add_error(
-                    "password",
-                    "That password is not right. Check it with whoever sent you the link.",
-                )
+                return redirect("share:overview", token)
+        else:
+            throttle.password_failed(request, link)
+            form.add_error(
+                "password", "That password is not right. Check it with whoever sent you the link."
+            )
     context = {"link": link, "form": form}
     return render(request, "review/share_gate.html", context, status=400 if form.errors else 200)
 
@@ -218,6 +211,7 @@ def compare(request, guest, public_id, token):
         "token": token,
         "job": job,
         "pair": pair,
+        "playback_only": not guest.link.can_download,
         "form": CompareForm(pair),
     }
     return render(request, "review/share_compare.html", context)
@@ -238,8 +232,19 @@ def _shared_clip(guest, public_id, number) -> Clip:
 
 @guest_view
 def clip_file(request, guest, public_id, number, token):
+    """The clip as the page's player plays it, inline and with no file name. Through a link
+    that does not allow downloads it is only streamed: answered in the ranges players ask for,
+    kept in no cache, and a request for the whole file (what "Save video as" and download
+    tools send) is refused."""
     clip = _shared_clip(guest, public_id, number)
-    return serving.serve(request, clip.file.name, clip.content_type or "video/mp4")
+    kind = clip.content_type or "video/mp4"
+    if guest.link.can_download:
+        return serving.serve(request, clip.file.name, kind)
+    if not serving.asks_for_range(request):
+        return _watch_only(request)
+    response = serving.serve(request, clip.file.name, kind)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @guest_view
@@ -253,11 +258,16 @@ def clip_poster(request, guest, public_id, number, token):
 @guest_view
 def clip_download(request, guest, public_id, number, token):
     if not guest.link.can_download:
-        raise PermissionDenied("This link does not allow downloads.")
+        return _watch_only(request)
     clip = _shared_clip(guest, public_id, number)
     name = _file_name(guest, clip)
     kind = clip.content_type or "video/mp4"
     return serving.serve(request, clip.file.name, kind, download_as=name)
+
+
+def _watch_only(request):
+    """The plain 403 page of a link that does not allow downloads."""
+    return render(request, "review/share_watch_only.html", status=403)
 
 
 def _file_name(guest, clip) -> str:

@@ -6,6 +6,7 @@ and its actions are written once for both kinds of reviewer.
 """
 
 import functools
+import math
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -27,7 +28,7 @@ from videos.models import Clip
 from workspaces import access
 from workspaces.models import OverBudget, Project
 
-from . import guests
+from . import guests, throttle
 from .forms import CommentForm, ReplyForm, ReviseForm, VerdictForm
 from .models import (
     Comment,
@@ -202,6 +203,7 @@ def _clip_context(
         comment.reply_url = desk.url("reply", comment.public_id)
         comment.resolve_url = desk.url("resolve", comment.public_id)
         comment.reopen_url = desk.url("reopen", comment.public_id)
+        comment.changeable = comment.changeable_by(desk.reviewer)
         comment.percent = None
         if comment.at_seconds is not None and clip.duration:
             comment.percent = min(100.0, float(comment.at_seconds) / clip.duration * 100)
@@ -269,10 +271,29 @@ def _comment_of(desk: Desk, public_id) -> Comment | None:
     return desk.clip.comments.select_related("clip").filter(public_id=public_id).first()
 
 
+def _slowed_down(request, desk: Desk, written, **context):
+    """None for a member or a guest within their comment budget; else the form is answered with
+    what was written kept and when to post it (429 with Retry-After)."""
+    wait = throttle.comment_wait(request, desk.reviewer) if desk.is_guest else 0
+    if not wait:
+        return None
+    minutes = math.ceil(wait / 60)
+    written.add_error(
+        "body",
+        f"You have posted many comments in a short time. Wait {minutes} minute"
+        f"{'s' if minutes != 1 else ''}, then post this one again: it is kept here.",
+    )
+    response = _respond(request, desk, "thread", status=429, **context)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def _add_comment(request, desk: Desk):
     desk.require(desk.can_comment, "comments")
     form = CommentForm(request.POST)
     if form.is_valid():
+        if refused := _slowed_down(request, desk, form, form=form):
+            return refused
         try:
             comment = Comment.add(
                 desk.clip,
@@ -301,6 +322,8 @@ def _reply(request, desk: Desk, comment_id):
         return _respond(request, desk, "thread", status=400, form=form)
     form = ReplyForm.for_comment(parent, request.POST)
     if form.is_valid():
+        if refused := _slowed_down(request, desk, form, reply_errors={parent.pk: form}):
+            return refused
         try:
             Comment.add(desk.clip, form.cleaned_data["body"], by=desk.reviewer, parent=parent)
         except ReviewRuleBroken as exc:

@@ -348,3 +348,47 @@ def read_everything(context) -> list[tuple[str, str]]:
 
     context.route("**/*", keep)
     return bodies
+
+
+def hostile_video(
+    path, *, size=(64, 64), stated=None, later=None, frames=2, rate=24, last_at=None, streams=1
+):
+    """A small real video (MOV) of blank frames saying what a hostile provider's file may say.
+
+    Frames are PNG at one bit a pixel, so a blank frame of any size deflates to a few KB and
+    encodes in milliseconds: two 16000x16000 frames make a 63 KB file that takes gigabytes to
+    decode. ``stated`` is the size the file's header gives (``size`` unless said otherwise);
+    ``last_at`` puts the last frame that many seconds in (a long duration in two frames);
+    ``later`` is the size of every frame after the first; ``streams`` repeats the video stream.
+    """
+    from fractions import Fraction
+
+    import av
+
+    def blank(width, height):
+        encoder = av.CodecContext.create("png", "w")
+        encoder.width, encoder.height, encoder.pix_fmt = width, height, "monob"
+        encoder.time_base = Fraction(1, rate)
+        encoder.open()
+        frame = av.VideoFrame(width, height, "monob")
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        (packet,) = encoder.encode(frame)
+        return packet
+
+    first = blank(*size)
+    then = blank(*later) if later else first
+    with av.open(str(path), "w", format="mov") as out:
+        for _ in range(streams):
+            stream = out.add_stream("png", rate=rate)
+            stream.width, stream.height = stated or size
+            stream.pix_fmt = "monob"
+        for stream in out.streams:
+            for index in range(frames):
+                last = index == frames - 1 and index > 0
+                packet = then if index else first
+                packet.stream = stream
+                packet.pts = packet.dts = round(last_at * rate) if last and last_at else index
+                packet.time_base = Fraction(1, rate)
+                out.mux(packet)
+    return path

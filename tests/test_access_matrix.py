@@ -142,8 +142,9 @@ GUEST_REVIEW = {
     "review:guest_clip": ("GET", 200, 200),
     "review:guest_comment": ("POST", 400, 403),  # nothing written
     "review:guest_reply": ("POST", 400, 403),
-    "review:guest_resolve": ("POST", 302, 403),
-    "review:guest_reopen": ("POST", 302, 403),
+    # The world's comment is the team's: a guest resolves and reopens only their own.
+    "review:guest_resolve": ("POST", 403, 403),
+    "review:guest_reopen": ("POST", 403, 403),
     "review:guest_verdict": ("POST", 400, 403),
 }
 # A share link's pages, for whoever holds the link (logged in or not, a member or not: a guest

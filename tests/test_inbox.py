@@ -2,17 +2,22 @@
 and the e-mail sent once the change is committed."""
 
 import socket
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db import connection, transaction
+from django.tasks import TaskResultStatus
 from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from inbox.models import Notification, notify
+from inbox.models import EmailDigest, Notification, notify, send_email_digest
 from review.models import Comment, Reviewer, ShareLink, Verdict
 from tests.factories import logged_in, make_job, make_project, make_ready_clip, make_user, member
+from videos import lifecycle
 from videos.models import Clip, VideoJob
 from workspaces.models import Membership
 
@@ -66,6 +71,73 @@ def test_a_guest_comment_tells_the_team_that_makes_videos_and_mails_them_after_c
     ]
     assert all(len(message.to) == 1 for message in mail.outbox)  # one message each
     assert note.text in mail.outbox[0].body and note.url in mail.outbox[0].body
+
+
+TEAM_ADDRESSES = ["admin@example.com", "alice@example.com", "member@example.com"]
+# Whatever a guest types as their name: never in a subject, where it would look like ours.
+BAIT = "URGENT from your bank: wire 5000 USD today"
+
+
+def queued_digests():
+    return DBTaskResult.objects.filter(
+        task_path=send_email_digest.module_path, status=TaskResultStatus.READY
+    )
+
+
+def test_a_burst_of_guest_comments_makes_one_e_mail_each_then_one_digest(
+    agency, clip, link, settings, django_capture_on_commit_callbacks
+):
+    settings.CLIENT_EMAIL_INTERVAL_SECONDS = 300
+    guest = Reviewer.guest(link, BAIT)
+    for n in range(12):  # one request each
+        with django_capture_on_commit_callbacks(execute=True):
+            Comment.add(clip, f"Remark {n}", by=guest)
+    # Everyone sees every comment in the app, but only the first came by e-mail, at once.
+    assert Notification.objects.filter(recipient__username="member").count() == 12
+    assert sorted(message.to[0] for message in mail.outbox) == TEAM_ADDRESSES
+    first = mail.outbox[0]
+    assert "new since" not in first.body  # this one comment
+    assert BAIT in first.body and reverse("review:clip", args=[clip.job.public_id, 1]) in first.body
+    # The rest wait for one send each, queued (so kept by a restarted worker) for when the
+    # interval since that e-mail ends.
+    queued = list(queued_digests())
+    assert len(queued) == 3
+    for row in queued:
+        assert 290 < (row.run_after - timezone.now()).total_seconds() <= 300
+    sent_first = list(mail.outbox)
+    mail.outbox.clear()
+    for row in queued:
+        send_email_digest.call(*row.args_kwargs["args"])
+        send_email_digest.call(*row.args_kwargs["args"])  # run twice: sends once
+    assert sorted(message.to[0] for message in mail.outbox) == TEAM_ADDRESSES
+    digest = mail.outbox[0].body
+    assert "11 new since the last e-mail:" in digest
+    assert digest.count(f"{BAIT} (client") == EmailDigest.LISTED
+    assert "And 1 more: see them in the app." in digest
+    for message in sent_first + mail.outbox:
+        assert message.subject == "Client feedback through share link “Spring link”"
+    assert not Notification.objects.filter(email_pending=True).exists()
+    assert not EmailDigest.objects.filter(due_at__isnull=False).exists()  # nothing owed
+
+
+def test_an_e_mail_a_dead_worker_owed_is_sent_by_the_recovery(
+    agency, clip, link, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        Comment.add(clip, "First", by=Reviewer.guest(link, "Dana"))
+    with django_capture_on_commit_callbacks(execute=True):
+        Verdict.decide(clip, Verdict.State.CHANGES_REQUESTED, by=Reviewer.guest(link, "Dana"))
+    assert len(mail.outbox) == 3
+    mail.outbox.clear()
+    # The worker that took the queued sends died while sending them, long ago.
+    queued_digests().update(status=TaskResultStatus.RUNNING)
+    long_ago = timezone.now() - timedelta(seconds=settings.RECOVERY_GRACE_SECONDS + 400)
+    EmailDigest.objects.update(due_at=long_ago)
+    outcomes = lifecycle.recovery_ran.send_robust(sender=VideoJob)
+    assert not [outcome for _, outcome in outcomes if isinstance(outcome, Exception)]
+    assert sorted(message.to[0] for message in mail.outbox) == TEAM_ADDRESSES
+    assert all("requested changes" in message.body for message in mail.outbox)
+    assert not EmailDigest.objects.filter(due_at__isnull=False).exists()
 
 
 def test_a_guest_verdict_says_what_they_decided(agency, clip, link):

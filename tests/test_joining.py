@@ -6,6 +6,7 @@ only when it is turned on. E-mails are plain text whose links are absolute and w
 import io
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,7 +16,7 @@ from django.urls import reverse
 
 from tests.factories import add_member, logged_in, make_job, make_user, member
 from tests.helpers import link_of, printed
-from workspaces.models import Invitation, Membership
+from workspaces.models import Invitation, InvitationInvalid, Membership
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -322,6 +323,46 @@ def test_used_expired_withdrawn_and_altered_links_say_so_plainly(
             html = response.content.decode()
             assert "This invitation cannot be used" in html and says in html, (url, html)
     assert not User.objects.filter(username__in=["carol"]).exists()
+
+
+def test_an_expired_invitation_never_lets_anyone_in_even_with_a_newly_made_link(
+    alice, agency, settings
+):
+    """Its link, however recently it was copied from the members page or e-mailed, stops
+    working when the invitation expires: for the invited account already logged in (or
+    logging in from it, or after logging in elsewhere), and for a newcomer."""
+    settings.INVITATION_DAYS = 7
+    invitation = agency.invite("carol@example.com", Role.MEMBER, by=member(agency, "alice"))
+    created = invitation.created_at - timedelta(days=7, minutes=1)
+    Invitation.objects.filter(pk=invitation.pk).update(created_at=created)
+    invitation.refresh_from_db()
+    link = invitation.get_absolute_url()  # a link made just now
+    carol = make_user("carol")
+    for visitor in (logged_in(carol), Client()):
+        for method in (visitor.get, visitor.post):
+            response = method(link, {"username": "carol", "password": "carol-pw-1234"})
+            assert response.status_code == 400
+            html = response.content.decode()
+            assert "This invitation has expired. Ask the person who invited you" in html
+    # Logged in first, then following the link.
+    after = Client()
+    after.post(reverse("login"), {"username": "carol", "password": "carol-pw-1234"})
+    assert after.post(link).status_code == 400
+    assert "_auth_user_id" not in Client().session
+    with pytest.raises(InvitationInvalid, match="expired"):
+        invitation.accept(carol)
+    # A newcomer's account is not made either.
+    newcomer = agency.invite("erin@example.com", Role.MEMBER, by=member(agency, "alice"))
+    Invitation.objects.filter(pk=newcomer.pk).update(created_at=created)
+    newcomer.refresh_from_db()
+    erin = NEWCOMER | {"name": "Erin", "username": "erin"}
+    assert Client().post(newcomer.get_absolute_url(), erin).status_code == 400
+    assert not User.objects.filter(username="erin").exists()
+    assert not agency.memberships.exclude(
+        user__username__in=["alice", "admin", "member", "viewer"]
+    ).exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
 
 
 # --- password reset ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from providers.base import (
     SubmitOutcomeUnknown,
     SubmitResult,
 )
+from tests.helpers import hostile_video
 from videos import lifecycle
 from videos.models import Clip, ProviderKey, VideoJob
 from workspaces.access import personal_workspace
@@ -248,6 +249,22 @@ def test_copy_failures(user, key, download, status):
     lifecycle.collect(clip.pk)
     clip.refresh_from_db()
     assert clip.status == status and clip.error
+
+
+def test_a_video_over_the_limits_is_not_kept_and_the_clip_says_why(user, key, tmp_path):
+    """63 KB stating two frames of 16000x16000 pixels: refused from its header, for good."""
+    job = step(lifecycle.submit, new_job(user, key))
+    Script.polls = [JobState(JobStatus.COMPLETED, "done", (Output(0, "mem://0"),))]
+    job = step(lifecycle.poll, job, job.poll_generation)
+    Script.download = hostile_video(tmp_path / "huge.mov", size=(16000, 16000)).read_bytes()
+    (clip,) = job.clips.all()
+    lifecycle.collect(clip.pk)
+    clip.refresh_from_db()
+    assert clip.status == Clip.Status.FAILED and not clip.file
+    assert clip.error == (
+        "The provider sent a video whose frame size cannot be read, or is larger than this "
+        "server handles (4096x4096, 16.8 million pixels a frame)."
+    )
 
 
 def due_now(*jobs):

@@ -7,7 +7,7 @@ import pytest
 from providers.base import UnsafeURL
 from providers.gemini import GeminiProvider
 from tests.factories import GEMINI_KEY
-from tests.helpers import finished_output
+from tests.helpers import finished_output, hostile_video
 from videos.media import ingest
 
 
@@ -31,6 +31,14 @@ def test_probe_refuses_what_is_not_a_video(tmp_path):
     path.write_bytes(b"<!doctype html><title>Login</title>")
     with pytest.raises(ingest.ClipRefused, match="not a video"):
         ingest.probe(str(path))
+
+
+def test_probe_refuses_a_video_in_a_format_it_cannot_read(tmp_path):
+    path = hostile_video(tmp_path / "clip.mov")
+    path.write_bytes(path.read_bytes().replace(b"png ", b"zzzz"))  # a codec nobody knows
+    with pytest.raises(ingest.ClipRefused) as refused:
+        ingest.probe(str(path))
+    assert str(refused.value) == "The provider sent a video in a format this server cannot read."
 
 
 @pytest.mark.django_db

@@ -291,6 +291,69 @@ def test_a_guest_cannot_do_what_the_link_does_not_allow(agency, project, clip):
     assert Comment.objects.count() == 1 and not Verdict.objects.exists()
 
 
+def test_a_guest_resolves_and_reopens_only_their_own_comments(agency, project, clip):
+    link, token = share(agency, project)
+    other_link, _ = share(agency, project)
+    team = alice_says(agency, clip, "Team: warmer grade")
+    resolved_team = alice_says(agency, clip, "Team: done already")
+    resolved_team.resolve(by=Reviewer.member(member(agency, "alice")))
+    erin = Comment.add(clip, "Erin: louder music", by=Reviewer.guest(link, "Erin"))
+    elsewhere = Comment.add(clip, "Dana elsewhere", by=Reviewer.guest(other_link, "Dana"))
+    mine = Comment.add(clip, "Dana: bigger logo", by=Reviewer.guest(link, "Dana"))
+    dana = guest_client(link)
+    page = dana.get(guest_url("review:guest_clip", token, clip)).content.decode()
+    assert page.count(">Resolve</button>") == 1  # only on her own comment
+    assert ">Reopen</button>" not in page
+    before = {c.pk: (c.resolved_at, c.resolved_by_name, c.body) for c in Comment.objects.all()}
+    for comment in (team, erin, elsewhere):
+        for name in ("review:guest_resolve", "review:guest_reopen"):
+            url = guest_url(name, token, clip, comment.public_id)
+            assert dana.post(url).status_code == 403, (name, comment.body)
+            assert dana.post(url, **HTMX).status_code == 403, (name, comment.body)
+    url = guest_url("review:guest_reopen", token, clip, resolved_team.public_id)
+    assert dana.post(url).status_code == 403
+    after = {c.pk: (c.resolved_at, c.resolved_by_name, c.body) for c in Comment.objects.all()}
+    assert after == before
+    kinds = set(ReviewEvent.objects.values_list("kind", flat=True))
+    assert ReviewEvent.Kind.REOPENED not in kinds
+    assert ReviewEvent.objects.filter(kind=ReviewEvent.Kind.RESOLVED).count() == 1  # alice's
+    # Her own: resolved and reopened.
+    url = guest_url("review:guest_resolve", token, clip, mine.public_id)
+    assert dana.post(url).status_code == 302
+    mine.refresh_from_db()
+    assert mine.resolved_by_name == "Dana"
+    url = guest_url("review:guest_reopen", token, clip, mine.public_id)
+    assert dana.post(url).status_code == 302
+    mine.refresh_from_db()
+    assert mine.resolved_at is None
+
+
+def test_a_guest_s_comments_are_rate_limited_and_what_they_wrote_is_kept(
+    agency, project, clip, settings
+):
+    settings.GUEST_COMMENT_RATE = (3, 600)
+    link, token = share(agency, project)
+    dana = guest_client(link)
+    url = guest_url("review:guest_comment", token, clip)
+    for n in range(3):
+        assert dana.post(url, {"body": f"Note {n}"}).status_code == 302
+    refused = dana.post(url, {"body": "One note too many"})
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 600
+    html = refused.content.decode()
+    assert "You have posted many comments in a short time. Wait 10 minutes" in html
+    assert "One note too many" in html  # kept in the form
+    fragment = dana.post(url, {"body": "Again"}, **HTMX)
+    assert fragment.status_code == 200 and "Wait 10 minutes" in fragment.content.decode()
+    first = Comment.objects.get(body="Note 0")
+    reply = guest_url("review:guest_reply", token, clip, first.public_id)
+    assert dana.post(reply, {"body": "A reply"}).status_code == 429
+    # Another name from the same address is counted with it; the team is never limited.
+    assert guest_client(link, "Erin").post(url, {"body": "Erin's"}).status_code == 429
+    assert Comment.objects.count() == 3
+    alice_says(agency, clip, "Team remark")
+    assert Comment.objects.count() == 4
+
+
 def test_a_guest_link_opens_only_its_own_clips(agency, user, project, clip, key):
     other = make_project(agency, name="Autumn")
     elsewhere = make_ready_clip(make_job(user, agency, key=key, project=other, status="ready"))

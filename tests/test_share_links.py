@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -13,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from inbox.models import Notification
 from review.models import ReviewEvent, ShareLink
 from tests.factories import (
     OPENROUTER_KEY,
@@ -27,6 +29,7 @@ from videos.models import Clip, VideoJob
 pytestmark = pytest.mark.django_db
 
 VIDEO = bytes(range(256)) * 4  # 1 KiB whose every range is recognisable
+PLAYER = {"HTTP_RANGE": "bytes=0-"}  # what a browser's video player asks first
 PROMPT = "Harbour at dawn, gulls, logo reveal"
 
 
@@ -265,6 +268,59 @@ def test_wrong_passwords_are_throttled_per_address_and_link(agency, work, settin
     admitted(other_token, password="open sesame", client=client)
 
 
+def test_a_link_pauses_after_too_many_wrong_passwords_from_every_address_and_tells_the_team(
+    agency, work, settings, django_capture_on_commit_callbacks
+):
+    settings.GUEST_LINK_PASSWORD_RATE = (20, 3600)
+    _, token = share(agency, project=work["project"], password="open sesame")
+    _, other_token = share(agency, project=work["project"], password="open sesame")
+    gate = reverse("share:gate", args=[token])
+    with django_capture_on_commit_callbacks(execute=True):
+        # Twenty addresses, one wrong password each: none of them over its own budget.
+        for n in range(20):
+            guess = Client(REMOTE_ADDR=f"203.0.113.{n + 1}")
+            assert guess.post(gate, {"name": "Eve", "password": f"guess{n}"}).status_code == 400
+        # Paused: every password is refused, the right one too, from a fresh address.
+        dana = Client(REMOTE_ADDR="198.51.100.9")
+        for password in ("open sesame", "guess again"):
+            refused = dana.post(gate, {"name": "Dana", "password": password})
+            assert refused.status_code == 429
+            assert 3000 < int(refused["Retry-After"]) <= 3600
+        text = main_text(refused)
+        assert "This link is paused for a while" in text and "Too many wrong passwords" in text
+        assert "not even the right one" in text and "ask whoever sent you the link" in text
+        assert "review.guests" not in dana.session
+        assert dana.get(reverse("share:overview", args=[token]))["Location"] == gate
+    # The team was told once: the link's maker and the workspace's admins, in the app and by
+    # one e-mail each, however many more tries came after.
+    told = Notification.objects.filter(kind=Notification.Kind.LINK_PAUSED)
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["admin", "alice"]
+    note = told.first()
+    assert "20 wrong passwords" in note.text and "revoke it" in note.text
+    assert note.url == links_url(agency, work["project"])
+    assert sorted(m.to[0] for m in mail.outbox) == ["admin@example.com", "alice@example.com"]
+    assert all("paused" in m.subject and "Eve" not in m.subject for m in mail.outbox)
+    # Another link of the same work is not paused.
+    admitted(other_token, password="open sesame", REMOTE_ADDR="198.51.100.9")
+
+
+def test_a_new_link_s_password_has_a_minimum_length_and_older_links_keep_theirs(
+    agency, work, alice
+):
+    url = links_url(agency, work["project"])
+    response = create(alice, url, password="short12")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "at least 8 characters long (this one has 7)" in page
+    assert 'value="Northwind team"' in page and "short12" not in page
+    assert not ShareLink.objects.exists()
+    assert create(alice, url, password="eight ch").status_code == 200
+    assert ShareLink.objects.get().has_password
+    # A link made before the rule, with a shorter password, still opens with it.
+    _, token = share(agency, project=work["project"], password="pw")
+    admitted(token, password="pw")
+
+
 def main_text(response) -> str:
     html = response.content.decode()
     return re.sub(r"\s+", " ", html[html.index("<main") : html.index("</main>")])
@@ -442,6 +498,40 @@ def test_downloads_need_the_permission_and_serve_the_right_bytes(agency, work):
     )
 
 
+def test_a_view_only_link_streams_the_video_to_its_player_and_never_hands_over_the_file(
+    agency, work
+):
+    first, second = work["first"], work["second"]
+    _, token = share(agency, project=work["project"])
+    viewer = admitted(token)
+    url = reverse("share:clip_file", args=[token, first.public_id, 1])
+    # A request for the whole file, as "Save video as" or a download tool makes: refused.
+    refused = viewer.get(url)
+    assert refused.status_code == 403
+    text = main_text(refused)
+    assert "This link is for watching" in text and "does not let you download" in text
+    download = viewer.get(reverse("share:clip_download", args=[token, first.public_id, 1]))
+    assert download.status_code == 403 and "This link is for watching" in main_text(download)
+    # The player's requests: in ranges, inline, no file name, kept in no cache.
+    for asked, expected in (("bytes=0-", VIDEO), ("bytes=0-1", VIDEO[:2])):
+        played = viewer.get(url, HTTP_RANGE=asked)
+        assert played.status_code == 206 and b"".join(played.streaming_content) == expected
+        assert played["Content-Disposition"] == "inline"
+        assert played["Cache-Control"] == "private, no-store"
+    # Its pages say so to the browser's own player: no download in its menu.
+    page = viewer.get(guest_clip_url(token, first)).content.decode()
+    assert 'controlslist="nodownload"' in page and "/download" not in page
+    compare = viewer.get(reverse("share:compare", args=[token, second.public_id]))
+    assert compare.content.decode().count('controlslist="nodownload"') == 2
+    # A link that allows downloads serves the whole file, and its player offers it.
+    _, open_token = share(agency, project=work["project"], can_download=True)
+    guest = admitted(open_token)
+    whole = guest.get(reverse("share:clip_file", args=[open_token, first.public_id, 1]))
+    assert whole.status_code == 200 and b"".join(whole.streaming_content) == VIDEO
+    assert whole["Content-Disposition"] == "inline"
+    assert "nodownload" not in guest.get(guest_clip_url(open_token, first)).content.decode()
+
+
 # --- a video link follows the work -------------------------------------------------------------
 
 
@@ -478,9 +568,9 @@ def test_a_video_link_shows_the_versions_made_after_it_newest_first(agency, work
     assert str(work["elsewhere"].public_id) not in page
     # Every version plays through the same link; nothing else does.
     for job in (first, second, third):
-        assert status(guest, "share:clip_file", token, job.public_id, 1) == 200
+        assert status(guest, "share:clip_file", token, job.public_id, 1, **PLAYER) == 206
         assert guest.get(guest_clip_url(token, job)).status_code == 200
-    assert status(guest, "share:clip_file", token, work["elsewhere"].public_id, 1) == 404
+    assert status(guest, "share:clip_file", token, work["elsewhere"].public_id, 1, **PLAYER) == 404
     assert guest.get(guest_clip_url(token, work["elsewhere"])).status_code == 404
     # Version 1's page says a newer one is there.
     old = guest.get(guest_clip_url(token, first)).content.decode()

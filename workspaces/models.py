@@ -227,6 +227,9 @@ class Membership(models.Model):
             Membership.objects.filter(pk=self.pk, role=self.role).delete()
 
 
+EXPIRED = "This invitation has expired. Ask the person who invited you for a new one."
+
+
 class InvitationQuerySet(models.QuerySet):
     def open(self):
         """Neither accepted nor revoked (expired or not): at most one per address."""
@@ -243,9 +246,7 @@ class InvitationQuerySet(models.QuerySet):
         try:
             public_id = signer.unsign(token, max_age=Invitation.lifetime())
         except signing.SignatureExpired:
-            raise InvitationInvalid(
-                "This invitation has expired. Ask the person who invited you for a new one."
-            ) from None
+            raise InvitationInvalid(EXPIRED) from None
         except signing.BadSignature:
             raise InvitationInvalid(
                 "This invitation link is not valid. Check that you copied all of it."
@@ -332,8 +333,14 @@ class Invitation(models.Model):
         """Whether ``user``'s account has the address this invitation was sent to."""
         return bool(user.is_authenticated and user.email and user.email.lower() == self.email)
 
+    @property
+    def has_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
     def check_open(self) -> None:
-        """InvitationInvalid unless it can still be used by someone: not withdrawn, not used."""
+        """InvitationInvalid unless it can still be used by someone: not withdrawn, not used,
+        not expired. Its own expiry counts, not its link's: a link is signed whenever it is
+        shown (the members page, a resent e-mail), so a link made late would outlive it."""
         if self.revoked_at is not None:
             raise InvitationInvalid(
                 "This invitation was withdrawn. Ask the person who invited you for a new one."
@@ -343,6 +350,8 @@ class Invitation(models.Model):
                 "This invitation has already been used. If it was you, log in to reach the "
                 "workspace; otherwise ask the person who invited you for a new one."
             )
+        if self.has_expired:
+            raise InvitationInvalid(EXPIRED)
 
     def check_open_to(self, user) -> None:
         """InvitationInvalid unless ``user`` may (still) accept: not revoked, not used by
@@ -359,14 +368,14 @@ class Invitation(models.Model):
 
     def accept(self, user) -> Membership:
         """``user`` (whose account has the invited address) joins the workspace with the
-        invitation's role, once. Accepting again (the same user) is harmless; a revoked or used
-        invitation, or another address, says so."""
+        invitation's role, once. Accepting again (the same user) is harmless; a revoked, used or
+        expired invitation, or another address, says so."""
         if not self.is_for(user):
             self.check_open_to(user)
         with transaction.atomic():
-            Invitation.objects.filter(
-                pk=self.pk, accepted_at__isnull=True, revoked_at__isnull=True
-            ).update(accepted_at=timezone.now(), accepted_by=user)
+            Invitation.objects.pending().filter(pk=self.pk).update(
+                accepted_at=timezone.now(), accepted_by=user
+            )
             self.refresh_from_db()
             self.check_open_to(user)
             # Someone already in the workspace keeps the role they have.

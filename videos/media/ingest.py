@@ -22,6 +22,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from . import limits
 from .claims import partial_dir
 
 log = logging.getLogger(__name__)
@@ -52,18 +53,23 @@ def container_type(path: str, demuxers: list[str]) -> str:
 
 
 def probe(path: str) -> VideoFacts:
-    """Prove ``path`` is a playable video: a video stream, a duration, a decodable frame."""
+    """Prove ``path`` is a playable video within the limits: a video stream, a duration, a
+    decodable frame (the poster)."""
     try:
-        with av.open(path) as container:
+        with limits.opened(path, "The provider sent", ClipRefused) as container:
             if not container.streams.video:
                 raise ClipRefused("The provider sent a file without any video in it.")
             stream = container.streams.video[0]
+            if stream.codec_context is None:
+                raise ClipRefused("The provider sent a video in a format this server cannot read.")
+            stream.codec_context.thread_count = 1  # one frame: more threads only take memory
             duration = container.duration / av.time_base if container.duration else 0.0
             if not duration and stream.duration and stream.time_base:
                 duration = float(stream.duration * stream.time_base)
             frame = next(container.decode(stream), None)
             if frame is None or duration <= 0:
                 raise ClipRefused("The provider sent a video that does not play (no frames).")
+            limits.check_frame(frame, "The provider sent", ClipRefused)
             poster = io.BytesIO()
             frame.to_image().save(poster, format="JPEG", quality=85)
             content_type = container_type(path, container.format.name.split(","))

@@ -17,6 +17,7 @@ import av
 from django.core.files.storage import default_storage
 
 from .. import formats
+from . import limits
 from .claims import new_partial
 from .ingest import CHUNK, _MovableFile
 
@@ -98,7 +99,7 @@ def _encode(source_name, ad_format, destination, heartbeat) -> tuple[int, int]:
     try:
         with (
             default_storage.open(source_name, "rb") as handle,
-            av.open(handle) as source,
+            limits.opened(handle, "The original is", RenderFailed) as source,
             av.open(destination, "w", format="mp4", options={"movflags": "+faststart"}) as out,
         ):
             if not source.streams.video:

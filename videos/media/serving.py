@@ -62,6 +62,13 @@ def first_after_last(first: str, last: str) -> bool:
     return bool(first and last) and int(last) < int(first)
 
 
+def asks_for_range(request) -> bool:
+    """Whether the request asks for a valid byte range, as a video player does (its first
+    request included); a download asks for the whole file."""
+    match = RANGE.match(request.headers.get("Range", "").strip())
+    return bool(match and any(match.groups()) and not first_after_last(*match.groups()))
+
+
 def serve(request, name: str, content_type: str, *, download_as: str | None = None):
     """A stored file, with HTTP Range for local storage.
 
