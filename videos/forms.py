@@ -458,6 +458,12 @@ class GenerateForm(forms.Form):
                 item_label="Reference",
                 owner=self.user,
                 help_text=help_text,
+                # Counted before any is read: each may be 10 MB.
+                max_count=m.max_reference_images,
+                error_messages={
+                    "too_many": f"{m.name.replace('%', '%%')} takes at most "
+                    f"{m.max_reference_images} reference images: remove %(extra)s."
+                },
                 # The page keeps frames and references apart when they cannot mix.
                 widget=PendingImages(
                     attrs={"data-combinable": "true" if m.references_with_frames else "false"}
