@@ -167,3 +167,47 @@ def test_more_references_than_the_model_takes_are_refused_before_any_is_read(
     response = alice.post(reverse("videos:generate"), data)
     assert response.status_code == 400
     assert kept_ids(response.content.decode(), "reference") == ids  # all kept, to choose from
+
+
+def small_png(name: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (80, 80), "#336699").save(buffer, format="PNG")
+    buffer.seek(0)
+    buffer.name = name
+    return buffer
+
+
+def test_images_waiting_past_a_persons_count_are_refused_saying_what_to_do(alice, settings):
+    settings.PENDING_UPLOADS_MAX = 5
+    files = [small_png(f"r{n}.png") for n in range(1, 9)]
+    response = alice.post(reverse("common:upload"), field_data("reference", files))
+    page = said(response)
+    assert len(kept_ids(response.content.decode(), "reference")) == 5
+    assert (
+        "Reference 6: “r6.png”: you have 5 images waiting to be used, the most that are kept. "
+        "Remove some, or use them, then choose it again; images not used within a day are "
+        "forgotten." in page
+    )
+    assert "2 more images chosen with it were not kept either." in page
+    assert PendingUpload.objects.count() == 5
+
+
+def test_images_waiting_past_a_persons_bytes_are_refused_until_some_are_removed(alice, settings):
+    settings.PENDING_UPLOADS_MAX_BYTES = 1024**2
+    for n in (1, 2):
+        alice.post(reverse("common:upload"), field_data("reference", [noise_png(365, f"{n}.png")]))
+    response = alice.post(
+        reverse("common:upload"), field_data("reference", [noise_png(365, "3.png")])
+    )
+    assert (
+        "Reference 1: “3.png”: the images you have waiting to be used come to 0.8 MB, and at "
+        "most 1 MB are kept. Remove some, or use them, then choose it again" in said(response)
+    )
+    assert PendingUpload.objects.count() == 2
+    first = PendingUpload.objects.order_by("pk").first()
+    alice.post(reverse("common:upload_remove", args=[first.public_id]))
+    response = alice.post(
+        reverse("common:upload"), field_data("reference", [noise_png(365, "3.png")])
+    )
+    assert len(kept_ids(response.content.decode(), "reference")) == 1
+    assert sorted(PendingUpload.objects.values_list("name", flat=True)) == ["2.png", "3.png"]
