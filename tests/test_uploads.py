@@ -211,3 +211,65 @@ def test_images_waiting_past_a_persons_bytes_are_refused_until_some_are_removed(
     )
     assert len(kept_ids(response.content.decode(), "reference")) == 1
     assert sorted(PendingUpload.objects.values_list("name", flat=True)) == ["2.png", "3.png"]
+
+
+def test_unstarted_plans_images_past_the_workspace_quota_are_refused_keeping_the_form(
+    alice, user, reachable, settings
+):
+    from campaigns.models import Campaign
+    from tests.factories import make_key
+
+    settings.PLAN_IMAGES_MAX_BYTES = 1024**2
+    key = make_key(user)
+
+    def plan(name):
+        field = field_data("first_frame", [noise_png(365, name)], "First frame", multiple=False)
+        (frame,) = kept_ids(alice.post(reverse("common:upload"), field).content.decode(),
+                            "first_frame")  # fmt: skip
+        brief = {
+            "idempotency_key": name,
+            "key": key.pk,
+            "model": "google/veo-3.1",
+            "resolution": "720p",
+            "aspect_ratio": "16:9",
+            "duration": 8,
+            "prompt": f"Our bottle on a beach, {name}",
+            "first_frame": frame,
+            "also_formats": ["vertical"],
+        }
+        return frame, alice.post(reverse("campaigns:plan"), brief)
+
+    assert plan("one.png")[1].status_code == 302
+    assert plan("two.png")[1].status_code == 302
+    frame, refused = plan("three.png")
+    assert refused.status_code == 400
+    page = said(refused)
+    assert (
+        "This plan was not saved: its images (0.4 MB) would take the images of "
+        f"{key.workspace.name}'s plans nobody has started past 1 MB (they hold 0.8 MB). Start "
+        "or discard some plans on the Campaigns page, then plan this again; a plan nobody "
+        "starts is forgotten after 14 days." in page
+    )
+    # Nothing lost: the prompt as typed, the image still the person's, shown again.
+    assert "Our bottle on a beach, three.png</textarea>" in page
+    assert kept_ids(refused.content.decode(), "first_frame") == [frame]
+    assert PendingUpload.objects.filter(public_id=frame).exists()
+    assert Campaign.objects.count() == 2
+    first = Campaign.objects.order_by("created_at").first()
+    assert alice.post(reverse("campaigns:discard", args=[first.public_id])).status_code == 302
+    again = alice.post(
+        reverse("campaigns:plan"),
+        {
+            "idempotency_key": "three-again",
+            "key": key.pk,
+            "model": "google/veo-3.1",
+            "resolution": "720p",
+            "aspect_ratio": "16:9",
+            "duration": 8,
+            "prompt": "Our bottle on a beach, three.png",
+            "first_frame": frame,
+            "also_formats": ["vertical"],
+        },
+    )
+    assert again.status_code == 302
+    assert not PendingUpload.objects.exists()
