@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.text import slugify
 
 from brand.models import BrandKit, Preset
 from common.models import PendingUpload
+from common.storage import remove_when_committed
 from common.uploads import megabytes
 from inbox.models import Notification, notify
 from providers.base import Estimate, JobSpec
@@ -361,10 +363,8 @@ class Campaign(models.Model):
         return [found[(str(job), number - 1)] for job, number in picks]
 
     def discard(self) -> bool:
-        """Forget a plan nobody started, and its stored images."""
+        """Forget a plan nobody started, and its stored images (remove_plan_images)."""
         deleted, _ = Campaign.objects.filter(pk=self.pk, started_at__isnull=True).delete()
-        if deleted:
-            forget_inputs(self.image_inputs)
         return bool(deleted)
 
 
@@ -429,6 +429,15 @@ def tell_once_per_campaign(sender, job, **kwargs) -> bool:
         return False
     transaction.on_commit(campaign.tell_if_finished, robust=True)
     return True
+
+
+@receiver(post_delete, sender=Campaign)
+def remove_plan_images(sender, instance, **kwargs):
+    """A plan nobody started takes its images with it once its deletion is committed
+    (discarded, forgotten, or with its workspace); a started campaign's images are its
+    videos' now."""
+    if instance.started_at is None:
+        remove_when_committed(entry["path"] for entry in instance.image_inputs)
 
 
 @receiver(lifecycle.recovery_ran)
