@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils.functional import cached_property
 
 from common.images import EXTENSIONS
 from common.models import PendingUpload
@@ -93,6 +94,17 @@ class BrandKit(models.Model):
         """Delete the kit, and its images' files once that is committed; jobs made with it
         keep what it added."""
         self.delete()
+
+    @cached_property
+    def _image_data(self) -> dict[str, bytes]:
+        return {}
+
+    def image_input(self, image: "BrandImage", role: str) -> ImageInput:
+        """One of its images as a job's input, read from storage once for this kit as loaded:
+        a campaign plan applies the kit to each of its videos, which then share the bytes."""
+        if image.path not in self._image_data:
+            self._image_data[image.path] = image.as_input(role).data
+        return ImageInput(role, image.mime_type, self._image_data[image.path])
 
     def ordered_images(self) -> list["BrandImage"]:
         """The logo first, then the product images in the order they were added."""
