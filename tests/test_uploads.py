@@ -315,3 +315,34 @@ def test_a_campaign_plan_reads_each_brand_kit_image_once_for_all_its_videos(user
     assert all(len(item.spec.images) == 3 for item in planned)
     # Read once and shared by the nine videos (before: read again for each, 9 x 3 MB held).
     assert peak < 2 * kit_bytes, f"{peak / 1024**2:.0f} MB held for a kit of 3 MB"
+
+
+@pytest.mark.parametrize("way", ["preview", "preset"])
+def test_an_image_that_cannot_be_kept_is_named_when_the_form_is_shown_again(
+    alice, user, reachable, way
+):
+    """Showing what the kit adds, or saving a preset, without JavaScript: the form comes back
+    as sent, and a file it brought that could not be kept is named, not silently dropped."""
+    from tests.factories import make_key
+
+    key = make_key(user)
+    text = io.BytesIO(b"not an image at all")
+    text.name = "notes.png"
+    data = {
+        "idempotency_key": "c" * 32,
+        "key": key.pk,
+        "model": "google/veo-3.1",
+        "resolution": "720p",
+        "aspect_ratio": "16:9",
+        "duration": 8,
+        "prompt": "Our bottle on a beach",
+        "first_frame": text,
+    }
+    if way == "preview":
+        response = alice.post(reverse("videos:generate"), data | {"preview": "1"}, follow=True)
+    else:
+        url = reverse("videos:preset_save", args=[key.workspace.slug])
+        response = alice.post(url, data | {"preset_name": "Beach"})
+    page = said(response)
+    assert "First frame: this file is not an image we can read. Use a PNG, JPEG or WebP." in page
+    assert "Our bottle on a beach</textarea>" in page
