@@ -103,7 +103,7 @@ def _images(kit, spec, model, image_use, applied) -> list:
                 f"{model.max_reference_images} reference images{why}."
             )
         applied.images_used += [f"{i.label} (reference)" for i in used]
-        return [i.as_input("reference") for i in used]
+        return [kit.image_input(i, "reference") for i in used]
     logo = offered[0]
     what = "end card" if use == "last_frame" else "first frame"
     if use in roles:
@@ -121,7 +121,7 @@ def _images(kit, spec, model, image_use, applied) -> list:
         )
         return []
     applied.images_used.append(f"the logo ({what})")
-    return [logo.as_input(use)]
+    return [kit.image_input(logo, use)]
 
 
 def _names(images) -> str:

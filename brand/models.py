@@ -8,9 +8,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.utils.functional import cached_property
 
 from common.images import EXTENSIONS
 from common.models import PendingUpload
+from common.storage import remove_when_committed
 from providers.base import ImageInput
 from workspaces.models import Client, TeamRuleBroken, Workspace
 
@@ -87,10 +91,20 @@ class BrandKit(models.Model):
         return [c.strip() for c in re.split(r"[,\n]", self.colours) if c.strip()]
 
     def remove(self) -> None:
-        """Delete the kit and its images' files; jobs made with it keep what it added."""
-        for image in self.images.all():
-            image.delete()
+        """Delete the kit, and its images' files once that is committed; jobs made with it
+        keep what it added."""
         self.delete()
+
+    @cached_property
+    def _image_data(self) -> dict[str, bytes]:
+        return {}
+
+    def image_input(self, image: "BrandImage", role: str) -> ImageInput:
+        """One of its images as a job's input, read from storage once for this kit as loaded:
+        a campaign plan applies the kit to each of its videos, which then share the bytes."""
+        if image.path not in self._image_data:
+            self._image_data[image.path] = image.as_input(role).data
+        return ImageInput(role, image.mime_type, self._image_data[image.path])
 
     def ordered_images(self) -> list["BrandImage"]:
         """The logo first, then the product images in the order they were added."""
@@ -145,9 +159,12 @@ class BrandImage(models.Model):
         with default_storage.open(self.path, "rb") as handle:
             return ImageInput(role, self.mime_type, handle.read())
 
-    def delete(self, *args, **kwargs):
-        default_storage.delete(self.path)
-        return super().delete(*args, **kwargs)
+
+@receiver(post_delete, sender=BrandImage)
+def remove_image_file(sender, instance, **kwargs):
+    """However a brand image goes (removed from its kit, with its kit, its client or its
+    workspace), its file goes once that is committed; a deletion rolled back keeps it."""
+    remove_when_committed([instance.path])
 
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]{0,30})\}")

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,8 @@ from django.utils.text import slugify
 
 from brand.models import BrandKit, Preset
 from common.models import PendingUpload
+from common.storage import remove_when_committed
+from common.uploads import megabytes
 from inbox.models import Notification, notify
 from providers.base import Estimate, JobSpec
 from videos import formats, lifecycle
@@ -63,6 +66,14 @@ class CampaignNotStarted(Exception):
         self.message = message
 
 
+class PlanRefused(Exception):
+    """Why a plan was not saved (in plain words); the form and its images are kept."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 class Campaign(models.Model):
     """A plan of videos until someone confirms its total; then their jobs (``variants``)."""
 
@@ -88,8 +99,10 @@ class Campaign(models.Model):
     # [{"format", "model", "model_name", "wording", "take", "prompt", "negative_prompt",
     #   "parameters", "images": [index into image_inputs], "estimate", "basis", "notes"}]
     plan = models.JSONField(default=list)
-    # The images of every planned video, stored once (as a job's image_inputs).
+    # The images of every planned video, stored once (as a job's image_inputs), and their
+    # bytes: what its workspace's unstarted plans hold counts against PLAN_IMAGES_MAX_BYTES.
     image_inputs = models.JSONField(default=list, blank=True)
+    image_bytes = models.PositiveBigIntegerField(default=0)
     estimated_total = models.DecimalField(max_digits=10, decimal_places=2, null=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -153,6 +166,8 @@ class Campaign(models.Model):
             )
         amounts = [item.estimate.amount for item in planned if item.estimate]
         key = form.cleaned_data["key"]
+        image_bytes = sum(len(image.data) for image in stored)
+        cls.check_room(key.workspace, image_bytes)
         # The images chosen on the form are pending uploads: the plan takes their files over.
         saved = save_inputs(tuple(stored), form.kept_paths)
         try:
@@ -169,6 +184,7 @@ class Campaign(models.Model):
                     preset=form.preset,
                     plan=entries,
                     image_inputs=saved,
+                    image_bytes=image_bytes,
                     estimated_total=sum(amounts, Decimal(0)) if amounts else None,
                 )
                 PendingUpload.objects.consume(form.pending)
@@ -178,6 +194,25 @@ class Campaign(models.Model):
             return cls.objects.get(
                 created_by=by, idempotency_key=form.cleaned_data["idempotency_key"]
             )
+
+    @classmethod
+    def check_room(cls, workspace, image_bytes: int) -> None:
+        """PlanRefused unless ``workspace``'s unstarted plans may hold ``image_bytes`` more of
+        images (settings.PLAN_IMAGES_MAX_BYTES)."""
+        if not image_bytes:
+            return
+        drafts = cls.objects.drafts().filter(workspace=workspace)
+        held = drafts.aggregate(total=models.Sum("image_bytes"))["total"] or 0
+        if held + image_bytes <= settings.PLAN_IMAGES_MAX_BYTES:
+            return
+        limit = megabytes(settings.PLAN_IMAGES_MAX_BYTES)
+        raise PlanRefused(
+            f"This plan was not saved: its images ({megabytes(image_bytes)}) would take the "
+            f"images of {workspace.name}'s plans nobody has started past {limit} (they hold "
+            f"{megabytes(held)}). Start or discard some plans on the Campaigns page, then plan "
+            f"this again; a plan nobody starts is forgotten after "
+            f"{settings.UNSTARTED_PLAN_DAYS} days."
+        )
 
     @property
     def is_draft(self) -> bool:
@@ -328,10 +363,8 @@ class Campaign(models.Model):
         return [found[(str(job), number - 1)] for job, number in picks]
 
     def discard(self) -> bool:
-        """Forget a plan nobody started, and its stored images."""
+        """Forget a plan nobody started, and its stored images (remove_plan_images)."""
         deleted, _ = Campaign.objects.filter(pk=self.pk, started_at__isnull=True).delete()
-        if deleted:
-            forget_inputs(self.image_inputs)
         return bool(deleted)
 
 
@@ -396,6 +429,15 @@ def tell_once_per_campaign(sender, job, **kwargs) -> bool:
         return False
     transaction.on_commit(campaign.tell_if_finished, robust=True)
     return True
+
+
+@receiver(post_delete, sender=Campaign)
+def remove_plan_images(sender, instance, **kwargs):
+    """A plan nobody started takes its images with it once its deletion is committed
+    (discarded, forgotten, or with its workspace); a started campaign's images are its
+    videos' now."""
+    if instance.started_at is None:
+        remove_when_committed(entry["path"] for entry in instance.image_inputs)
 
 
 @receiver(lifecycle.recovery_ran)

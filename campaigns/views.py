@@ -17,7 +17,7 @@ from workspaces.models import OverBudget, TeamRuleBroken
 
 from . import package as packages
 from . import planning
-from .models import Campaign, CampaignNotStarted
+from .models import Campaign, CampaignNotStarted, PlanRefused
 
 
 def _campaign(request, public_id, needs=None) -> Campaign:
@@ -53,11 +53,9 @@ def plan(request):
     if form.is_valid():
         access.require(request.user, form.cleaned_data["key"].workspace, "can_generate")
         try:
-            planned = planning.fan_out(form)
-        except planning.NotPlannable as exc:
+            return redirect(Campaign.draft(form, planning.fan_out(form), by=request.user))
+        except (planning.NotPlannable, PlanRefused) as exc:
             form.add_error(None, exc.message)
-        else:
-            return redirect(Campaign.draft(form, planned, by=request.user))
     # The form again, errors and all; its Generate button still makes one video.
     context = generate_context(request, form) | {"generate_url": reverse("videos:generate")}
     return render(request, "videos/generate.html", context, status=400)

@@ -17,7 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .images import ACCEPT, MAX_IMAGE_BYTES
-from .models import PendingUpload
+from .models import NoRoom, PendingUpload
+from .uploads import RefusedUpload, too_much
 
 
 @dataclass
@@ -101,11 +102,15 @@ class PendingImagesField(forms.Field):
     the form: the visitor). Cleans to a PendingUpload (or None), or a list of them."""
 
     widget = PendingImages
+    default_error_messages = {
+        "too_many": "At most %(max)s images are taken here: remove %(extra)s.",
+    }
 
-    def __init__(self, *, multiple=False, item_label=None, owner=None, **kwargs):
+    def __init__(self, *, multiple=False, item_label=None, owner=None, max_count=None, **kwargs):
+        """``max_count``: how many images it takes (more are refused before any is read)."""
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
-        self.multiple, self.owner = multiple, owner
+        self.multiple, self.owner, self.max_count = multiple, owner, max_count
         self.item_label = item_label or str(self.label or "Image")
         self.widget.multiple = multiple
         self.widget.item_label = self.item_label
@@ -129,12 +134,22 @@ class PendingImagesField(forms.Field):
                 f"{self.item_label}: an image chosen earlier is no longer kept (it was used "
                 "already, removed, or not used within a day). Choose it again."
             )
-        for upload in chosen.files:
+        # Refused while they arrived because the request's files passed their total: said once.
+        late = [f for f in chosen.files if getattr(f, "reason", "") == RefusedUpload.TOO_MUCH]
+        files = [f for f in chosen.files if f not in late]
+        for number, upload in enumerate(files):
             label = f"{self.item_label} {len(kept) + 1}" if self.multiple else self.item_label
             try:
                 kept.append(PendingUpload.keep(self.owner, upload, label))
+            except NoRoom as exc:
+                errors.extend(exc.messages)
+                if left := len(files) - number - 1:
+                    errors.append(f"{left} more images chosen with it were not kept either.")
+                break
             except forms.ValidationError as exc:
                 errors.extend(exc.messages)
+        if late:
+            errors.append(f"{self.item_label}: {too_much(late)}")
         if not self.multiple and len(kept) > 1:
             kept = kept[-1:]  # the one chosen last replaces the one before
         return kept, errors
@@ -147,6 +162,12 @@ class PendingImagesField(forms.Field):
             raise forms.ValidationError(errors)
         if self.required and not kept:
             raise forms.ValidationError(self.error_messages["required"], code="required")
+        if self.max_count is not None and len(kept) > self.max_count:
+            raise forms.ValidationError(
+                self.error_messages["too_many"],
+                code="too_many",
+                params={"max": self.max_count, "extra": len(kept) - self.max_count},
+            )
         if self.multiple:
             return kept
         return kept[0] if kept else None

@@ -14,17 +14,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 from PIL import Image
 
 from .images import EXTENSIONS, checked_image
+from .uploads import megabytes
 
 KEPT_FOR = timedelta(days=1)
-# Enough for every image field of a few forms at once; a bound on what one person can pile up.
-MAX_PENDING = 40
+
+
+class NoRoom(ValidationError):
+    """Someone has as many images waiting to be used as are kept for one person."""
 
 
 class PendingUploadQuerySet(models.QuerySet):
@@ -45,6 +48,26 @@ class PendingUploadQuerySet(models.QuerySet):
                 continue
         found = {u.public_id: u for u in self.filter(public_id__in=wanted)}
         return [found[w] for w in dict.fromkeys(wanted) if w in found]
+
+    def check_room(self, owner, size: int, what: str, then: str = "choose it again") -> None:
+        """ValidationError, starting with ``what``, unless ``owner`` may keep one more image
+        of ``size`` bytes waiting (settings.PENDING_UPLOADS_MAX and _MAX_BYTES)."""
+        waiting = self.of(owner).aggregate(count=models.Count("pk"), bytes=models.Sum("size"))
+        count, total = waiting["count"], waiting["bytes"] or 0
+        if count >= settings.PENDING_UPLOADS_MAX:
+            held = f"you have {count} images waiting to be used, the most that are kept"
+        elif total + size > settings.PENDING_UPLOADS_MAX_BYTES:
+            limit = megabytes(settings.PENDING_UPLOADS_MAX_BYTES)
+            held = (
+                f"the images you have waiting to be used come to {megabytes(total)}, and at "
+                f"most {limit} are kept"
+            )
+        else:
+            return
+        raise NoRoom(
+            f"{what}: {held}. Remove some, or use them, then {then}; images not used within "
+            "a day are forgotten."
+        )
 
     def stale(self):
         """Chosen more than ``KEPT_FOR`` ago and never used."""
@@ -92,25 +115,23 @@ class PendingUpload(models.Model):
 
     @classmethod
     def keep(cls, owner, upload, label: str) -> "PendingUpload":
-        """``upload`` (a file sent with a form) checked with Pillow and stored for ``owner``;
-        ValidationError saying what is wrong otherwise."""
-        mime_type, data = checked_image(upload, label)
-        if cls.objects.of(owner).count() >= MAX_PENDING:
-            raise ValidationError(
-                f"{label}: you have {MAX_PENDING} images waiting to be used; remove some, or "
-                "use them, before choosing more."
-            )
+        """``upload`` (a file sent with a form) checked with Pillow and stored for ``owner``,
+        streamed from its temporary file; ValidationError saying what is wrong otherwise."""
+        mime_type = checked_image(upload, label)
+        name = (getattr(upload, "name", "") or "")[:200]
+        cls.objects.check_room(owner, upload.size, f"{label}: “{name}”" if name else label)
         public_id = uuid.uuid4()
+        upload.seek(0)
         stored = default_storage.save(
-            f"uploads/{public_id.hex}.{EXTENSIONS.get(mime_type, 'bin')}", ContentFile(data)
+            f"uploads/{public_id.hex}.{EXTENSIONS.get(mime_type, 'bin')}", File(upload.file)
         )
         return cls.objects.create(
             public_id=public_id,
             owner=owner,
-            name=(getattr(upload, "name", "") or "")[:200],
+            name=name,
             mime_type=mime_type,
             path=stored,
-            size=len(data),
+            size=upload.size,
         )
 
     @classmethod
@@ -122,31 +143,31 @@ class PendingUpload(models.Model):
         made = cls.objects.of(owner).filter(copied_from=path).first()
         if made is not None:
             return made
-        if cls.objects.of(owner).count() >= MAX_PENDING:
-            raise ValidationError(
-                f"You have {MAX_PENDING} images waiting to be used: the images of that video "
-                "are not copied. Remove some, or use them, then start from it again."
-            )
-        with default_storage.open(path, "rb") as handle:
-            data = handle.read()
-        public_id = uuid.uuid4()
-        stored = default_storage.save(
-            f"uploads/{public_id.hex}.{EXTENSIONS.get(mime_type, 'bin')}", ContentFile(data)
+        size = default_storage.size(path)
+        cls.objects.check_room(
+            owner, size, "The images of that video are not copied", then="start from it again"
         )
+        public_id = uuid.uuid4()
+        with default_storage.open(path, "rb") as handle:
+            stored = default_storage.save(
+                f"uploads/{public_id.hex}.{EXTENSIONS.get(mime_type, 'bin')}", File(handle)
+            )
         return cls.objects.create(
             public_id=public_id,
             owner=owner,
             name=name[:200],
             mime_type=mime_type,
             path=stored,
-            size=len(data),
+            size=size,
             copied_from=path,
         )
 
     def thumbnail(self, side: int = 320) -> tuple[str, bytes]:
         """(mime type, bytes) of a copy at most ``side`` pixels a side, for showing it: a
-        phone need not fetch a 10 MB image to show it at 96 pixels."""
-        with Image.open(io.BytesIO(self.read())) as image:
+        phone need not fetch a 10 MB image to show it at 96 pixels. Read from storage as it
+        decodes (a JPEG decoded at the smallest scale that is still large enough)."""
+        with default_storage.open(self.path, "rb") as handle, Image.open(handle) as image:
+            image.draft("RGB", (side, side))
             image.thumbnail((side, side))
             buffer = io.BytesIO()
             if image.mode not in ("RGB", "RGBA"):

@@ -367,6 +367,22 @@ UNSTARTED_PLAN_DAYS = envint("MARKETOS_UNSTARTED_PLAN_DAYS", 14)
 # How late a step must be before recovery assumes its worker died.
 RECOVERY_GRACE_SECONDS = envint("MARKETOS_RECOVERY_GRACE_SECONDS", 120)
 
+# Uploads. Every file a request sends is spooled to a temporary file on disk as it arrives and
+# counted (common.uploads): one larger than an image may be (10 MB), or one that would take the
+# request's files past UPLOAD_MAX_REQUEST_BYTES, is refused there, by name, on its form. Nothing
+# is held in memory; the form's other fields are limited by Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
+FILE_UPLOAD_HANDLERS = ["common.uploads.CountedUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# More files than this in one request is no form's doing: the request is refused whole (400).
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+UPLOAD_MAX_REQUEST_BYTES = envint("MARKETOS_UPLOAD_MAX_REQUEST_BYTES", 50 * 1024**2)
+# Images chosen on forms and not used yet, per person (forgotten a day after they were chosen).
+PENDING_UPLOADS_MAX = envint("MARKETOS_PENDING_UPLOADS_MAX", 40)
+PENDING_UPLOADS_MAX_BYTES = envint("MARKETOS_PENDING_UPLOADS_MAX_BYTES", 200 * 1024**2)
+# The images of a workspace's campaign plans nobody has started yet, together.
+PLAN_IMAGES_MAX_BYTES = envint("MARKETOS_PLAN_IMAGES_MAX_BYTES", 500 * 1024**2)
+
 # The cache holds the guests' request counts (share links are rate limited). With Redis every
 # web process counts together; the local-memory fallback counts per process, so with several
 # processes a budget is that many times larger.

@@ -290,11 +290,15 @@ class GenerateForm(forms.Form):
 
     def kept_ids(self) -> dict[str, list[str]]:
         """The images the sent form holds, by field: the pending uploads it names, and the
-        files it brings kept as new ones (public ids)."""
-        ids = {}
+        files it brings kept as new ones (public ids). What could not be kept, and why, is
+        left in ``keep_errors`` (by field) for the page to say."""
+        ids, self.keep_errors = {}, {}
         for name, field in pending_fields(self).items():
-            kept, _ = field.keep(field.widget.value_from_datadict(self.data, self.files, name))
+            chosen = field.widget.value_from_datadict(self.data, self.files, name)
+            kept, errors = field.keep(chosen)
             ids[name] = [str(upload.public_id) for upload in kept]
+            if errors:
+                self.keep_errors[name] = errors
         return ids
 
     def note_changes(self, before: dict) -> str:
@@ -458,6 +462,12 @@ class GenerateForm(forms.Form):
                 item_label="Reference",
                 owner=self.user,
                 help_text=help_text,
+                # Counted before any is read: each may be 10 MB.
+                max_count=m.max_reference_images,
+                error_messages={
+                    "too_many": f"{m.name.replace('%', '%%')} takes at most "
+                    f"{m.max_reference_images} reference images: remove %(extra)s."
+                },
                 # The page keeps frames and references apart when they cannot mix.
                 widget=PendingImages(
                     attrs={"data-combinable": "true" if m.references_with_frames else "false"}

@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
+from common.storage import remove_when_committed
 from inbox.models import Notification, notify
 from providers import registry
 from providers.base import InvalidKey, KeyCheck, ProviderError
@@ -1402,14 +1402,6 @@ class VideoJob(CompareAndSet, models.Model):
         return self.key.provider_client() if self.key is not None else None
 
 
-def _remove_from_storage(names) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:  # a file that cannot be removed now must not undo the deletion
-            log.exception("Could not remove %s from storage", name)
-
-
 class ClipQuerySet(LeasedWorkQuerySet):
     def visible_to(self, user):
         """Clips of jobs in the workspaces ``user`` belongs to."""
@@ -1577,7 +1569,7 @@ class Clip(LeasedWork):
                 exports = self.renditions.all()
                 names += [name for name in exports.values_list("file", flat=True) if name]
                 exports.delete()
-                transaction.on_commit(lambda: _remove_from_storage(names))
+                remove_when_committed(names)
         return moved
 
     def _changed(self, fields: dict) -> None:

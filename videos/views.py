@@ -194,6 +194,9 @@ def generate(request, workspace=None):
         # Without JavaScript: the page again with what the kit adds, nothing sent.
         sent = GenerateForm(request.POST, request.FILES, user=request.user, workspace=scope)
         form = GenerateForm(user=request.user, workspace=scope, initial=sent.shown_values())
+        for errors in sent.keep_errors.values():  # images it brings that could not be kept
+            for error in errors:
+                messages.error(request, error)
         return render(request, "videos/generate.html", generate_context(request, form, scope))
     form = GenerateForm(
         request.POST or None,
@@ -362,6 +365,9 @@ def preset_save(request, slug):
     form = GenerateForm(data, user=request.user)
     form.full_clean()
     form.errors.clear()
+    for name, errors in sent.keep_errors.items():  # images it brought that could not be kept
+        for error in errors:
+            form.add_error(name if name in form.fields else None, error)
     if error:
         form.add_error("preset_name" if "preset_name" in form.fields else None, error)
     if request.htmx:  # 200 even with an error: htmx swaps in nothing else
