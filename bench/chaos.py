@@ -2,18 +2,24 @@
 
 The sandbox answers slowly (every submit and poll takes a while, downloads are paced) and each
 job carries random faults (500s and 429s on submit, poll and download, downloads cut half-way,
-undocumented statuses, failures, safety blocks, clips of several MB). While the jobs run, workers
-are killed with SIGKILL and restarted, at four kinds of moment:
+undocumented statuses, failures, safety blocks, clips of several MB). Many Veo jobs are made for
+an ad format of another shape, so each of their clips gets an export the workers render. While
+the jobs run, workers are killed with SIGKILL and restarted, at five kinds of moment:
 
 - aimed: a submit, a poll or a clip download the sandbox is answering right now, found through
   its in-flight list and the client port's owner in /proc;
+- aimed: an export being rendered, found by the partial file its worker has open; the first
+  few exports found are killed on every attempt, so that they must end at the attempt cap;
 - a Save all zip being streamed to a slow client by gunicorn (its worker killed mid-stream);
 - random: any worker at any moment (most of these land on an idle worker, and are shown so).
 
-When every job has ended it prints the figures and checks them: each job submitted at most once
-(a job whose submit was cut off waits for a person, "needs attention", and is never re-sent); no
-job left running; every stored clip has the provider's SHA-256; no partial file left. It exits 1
-when one of these fails.
+When every job and export has ended it prints the figures and checks them: each job submitted at
+most once (a job whose submit was cut off waits for a person, "needs attention", and is never
+re-sent); no job, clip or export left running; every stored clip has the provider's SHA-256 and
+every export its recorded one; no export rendered more often than its attempt cap allows (an
+export killed on every attempt ends failed at the cap, and no other export fails); every ready
+clip made for another shape has its export; no partial file left. It exits 1 when one of these
+fails.
 
 Run: ``python -m bench.chaos [--jobs 200] [--workers 3]`` (``make chaos``). PostgreSQL: a fresh
 database is created on DATABASE_URL's server (default ``postgres://postgres@127.0.0.1:5432``) and
@@ -49,7 +55,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MiB = 1024**2
 TAG = re.compile(r"chaos job \d+ [0-9a-f]{8}")
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
-AIMED = ("submit", "poll", "download", "zip")
+AIMED = ("submit", "poll", "download", "render", "zip")
+# The partial file of an export being rendered: rendition-<pk>-<attempt>-….render.mp4
+RENDERING = re.compile(r"/\.partial/rendition-(\d+)-(\d+)-[^/]*\.render\.mp4$")
 
 # Random faults a job may carry, with weights; None is a job with no fault of its own.
 FAULTS = [
@@ -114,6 +122,7 @@ class Workers:
         self.log = log.open("ab")
         self.processes = [self._start() for _ in range(count)]
         self.kills = 0
+        self.lock = threading.Lock()  # the main loop and the render hunter both kill
 
     def _start(self) -> subprocess.Popen:
         return subprocess.Popen(
@@ -127,14 +136,16 @@ class Workers:
     def pids(self) -> list[int]:
         return [process.pid for process in self.processes]
 
-    def kill(self, pid: int) -> None:
-        for number, process in enumerate(self.processes):
-            if process.pid == pid:
-                process.send_signal(signal.SIGKILL)
-                process.wait(10)
-                self.kills += 1
-                self.processes[number] = self._start()
-                return
+    def kill(self, pid: int) -> bool:
+        with self.lock:
+            for number, process in enumerate(self.processes):
+                if process.pid == pid:
+                    process.send_signal(signal.SIGKILL)
+                    process.wait(10)
+                    self.kills += 1
+                    self.processes[number] = self._start()
+                    return True
+        return False
 
     def stop(self) -> None:
         for process in self.processes:
@@ -145,6 +156,60 @@ class Workers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def rendering(pids: list[int]) -> dict[int, tuple[int, int]]:
+    """Worker pid -> (export pk, attempt) it is rendering now, from the partial file it has
+    open."""
+    found = {}
+    for pid in pids:
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                try:
+                    if match := RENDERING.search(os.readlink(fd)):
+                        found[pid] = (int(match[1]), int(match[2]))
+                except OSError:
+                    continue
+        except OSError:
+            continue
+    return found
+
+
+class RenderHunter(threading.Thread):
+    """Kills workers in the middle of rendering an export: ``goal`` exports once each, and
+    the first ``doomed`` exports it finds on every attempt (those must then end failed at the
+    attempt cap, never be rendered again without end). Renders are short (about a second
+    for a sandbox clip), so it looks every 10 ms."""
+
+    def __init__(self, workers: Workers, goal: int, doomed: int, landed) -> None:
+        super().__init__(daemon=True)
+        self.workers, self.goal, self.doomed_count, self.landed = workers, goal, doomed, landed
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.doomed: set[int] = set()
+        self.killed: dict[int, set[int]] = {}  # export pk -> the attempts killed
+
+    def run(self) -> None:
+        while not self.stop.wait(0.01):
+            for pid, (pk, attempt) in rendering(self.workers.pids).items():
+                with self.lock:
+                    if attempt in self.killed.get(pk, ()):
+                        continue
+                    if pk not in self.doomed:
+                        if len(self.doomed) < self.doomed_count:
+                            self.doomed.add(pk)
+                        elif pk in self.killed or self.once() >= self.goal:
+                            continue
+                if self.workers.kill(pid):
+                    self.record(pk, attempt)
+                    self.landed["render"] += 1
+
+    def once(self) -> int:
+        return sum(1 for pk in self.killed if pk not in self.doomed)
+
+    def record(self, pk: int, attempt: int) -> None:
+        with self.lock:
+            self.killed.setdefault(pk, set()).add(attempt)
 
 
 class Zipper(threading.Thread):
@@ -223,7 +288,15 @@ def new_job(number: int, keys: dict):
     if roll < 0.55:  # a Veo clip through OpenRouter, often several MB (a copy worth killing)
         size = random.randint(2, 10) * MiB if random.random() < 0.6 else 0  # noqa: S311
         huge = f" [sandbox:huge={size}]" if size else ""
-        spec = JobSpec(model="google/veo-3.1", prompt=f"{tag} {fault}{huge}", duration=8)
+        # Most made at 9:16 for a 4:5 or 1:1 ad: the clip gets an export (a render to kill).
+        ad_format = random.choice(["portrait", "square", None])  # noqa: S311
+        spec = JobSpec(
+            model="google/veo-3.1",
+            prompt=f"{tag} {fault}{huge}",
+            duration=8,
+            aspect_ratio="9:16" if ad_format else None,
+            ad_format=ad_format,
+        )
         key = keys["openrouter"]
     elif roll < 0.8:  # several outputs in one job
         clips = random.randint(2, 4)  # noqa: S311
@@ -256,6 +329,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--kills", type=int, default=12, help="aimed kills of each kind")
+    parser.add_argument(
+        "--doomed-exports", type=int, default=2, help="exports killed on every attempt"
+    )
     parser.add_argument("--random-kills", type=int, default=12)
     parser.add_argument("--arrival", type=float, default=2.0, help="new jobs per second")
     parser.add_argument("--deadline", type=float, default=900, help="seconds before giving up")
@@ -296,8 +372,8 @@ def campaign(sandbox, args, seed: int) -> int:
     from django.core.management import call_command
     from django.db.models import Sum
 
-    from videos.media import ingest
-    from videos.models import ProviderKey, VideoJob
+    from videos.media import claims
+    from videos.models import ProviderKey, Rendition, VideoJob
     from workspaces.access import personal_workspace
 
     call_command("collectstatic", "--no-input", verbosity=0)
@@ -337,7 +413,9 @@ def campaign(sandbox, args, seed: int) -> int:
     zipper.start()
 
     landed = collections.Counter()
-    aimed_goal = {kind: args.kills for kind in AIMED}
+    hunter = RenderHunter(workers, args.kills, args.doomed_exports, landed)
+    hunter.start()
+    aimed_goal = {kind: args.kills for kind in AIMED if kind != "render"}
     random_left = args.random_kills
     jobs, created_at = [], time.monotonic()
     started = time.monotonic()
@@ -352,7 +430,16 @@ def campaign(sandbox, args, seed: int) -> int:
             while len(jobs) < args.jobs and len(jobs) < (now - created_at) * args.arrival:
                 jobs.append(new_job(len(jobs), keys).pk)
             live = VideoJob.objects.filter(pk__in=jobs).exclude(status__in=VideoJob.TERMINAL)
-            if len(jobs) == args.jobs and not live.exists():
+            rendering_now = Rendition.objects.filter(
+                clip__job__pk__in=jobs,
+                status__in=[Rendition.Status.PENDING, Rendition.Status.RENDERING],
+            )
+            if (
+                len(jobs) == args.jobs
+                and not live.exists()
+                and not rendering_now.exists()
+                and not exports_missing(jobs)
+            ):
                 break
             if now - started > args.deadline:
                 print("deadline reached with jobs still running", flush=True)
@@ -362,21 +449,42 @@ def campaign(sandbox, args, seed: int) -> int:
                 random_left -= 1
                 victim = random.choice(workers.pids)  # noqa: S311
                 busy = in_flight_kinds(sandbox, workers)
+                if victim in (renders := rendering([victim])):
+                    hunter.record(*renders[victim])
+                    busy[victim] = "render"
                 landed[f"random: {busy.get(victim, 'idle')}"] += 1
                 workers.kill(victim)
             time.sleep(random.uniform(0.05, 0.3))  # noqa: S311
-        # Let recovery sweep what the last kills left (partial files of dead copies).
+        hunter.stop.set()
+        # Let recovery sweep what the last kills left (partial files of dead copies and
+        # renders: their leases lapse first).
         sweep_until = time.monotonic() + 30
-        while ingest.partials() and time.monotonic() < sweep_until:
+        while any(claims.partial_dir().iterdir()) and time.monotonic() < sweep_until:
             time.sleep(1)
         elapsed = time.monotonic() - started
     finally:
+        hunter.stop.set()
         zipper.stop.set()
         workers.stop()
         web.terminate()
         web.wait(10)
 
-    return report(sandbox, jobs, keys, landed, workers, zipper, elapsed)
+    return report(sandbox, jobs, keys, landed, workers, zipper, hunter, elapsed)
+
+
+def exports_missing(jobs) -> list:
+    """Ready clips of jobs made for another shape without their export (asked for when the
+    clip is copied, or by recovery when that worker died first)."""
+    from videos.models import Clip
+
+    clips = Clip.objects.filter(job__pk__in=jobs, status=Clip.Status.READY)
+    clips = clips.select_related("job").prefetch_related("renditions")
+    return [
+        clip
+        for clip in clips
+        if clip.job.needs_reframe
+        and clip.job.ad_format.key not in {r.format for r in clip.renditions.all()}
+    ]
 
 
 def in_flight_kinds(sandbox, workers: Workers) -> dict[int, str]:
@@ -393,7 +501,7 @@ def in_flight_kinds(sandbox, workers: Workers) -> dict[int, str]:
 def aim(sandbox, workers, web, zipper, goal: dict, landed) -> str | None:
     """Kill a worker in the middle of a kind of work still short of its goal, if one is in
     flight right now. Returns the kind it hit."""
-    wanted = [kind for kind in AIMED if landed[kind] < goal[kind]]
+    wanted = [kind for kind in goal if landed[kind] < goal[kind]]
     if not wanted:
         return None
     stream = zipper.streaming
@@ -419,12 +527,12 @@ def aim(sandbox, workers, web, zipper, goal: dict, landed) -> str | None:
     return None
 
 
-def report(sandbox, jobs, keys, landed, workers, zipper, elapsed) -> int:
+def report(sandbox, jobs, keys, landed, workers, zipper, hunter, elapsed) -> int:
     from django.core.files.storage import default_storage
     from django_tasks_db.models import DBTaskResult
 
-    from videos.media import ingest
-    from videos.models import Clip, VideoJob
+    from videos.media import claims
+    from videos.models import Clip, Rendition, VideoJob
 
     problems = []
     stats = sandbox.stats()
@@ -463,9 +571,49 @@ def report(sandbox, jobs, keys, landed, workers, zipper, elapsed) -> int:
     stuck_clips = sum(n for s, n in clip_status.items() if s not in Clip.TERMINAL)
     if stuck_clips:
         problems.append(f"{stuck_clips} clips not finished")
-    partials = ingest.partials()
+
+    exports = Rendition.objects.filter(clip__job__pk__in=jobs)
+    export_status = collections.Counter(exports.values_list("status", flat=True))
+    export_attempts = collections.Counter(exports.values_list("attempts", flat=True))
+    cap = Rendition.MAX_ATTEMPTS
+    endless = exports.filter(attempts__gt=cap).count()
+    if endless:
+        problems.append(f"{endless} exports rendered more often than their cap of {cap}")
+    stuck_exports = exports.filter(
+        status__in=[Rendition.Status.PENDING, Rendition.Status.RENDERING]
+    ).count()
+    if stuck_exports:
+        problems.append(f"{stuck_exports} exports not finished")
+    missing = len(exports_missing(jobs))
+    if missing:
+        problems.append(f"{missing} ready clips without their export")
+    exports_verified = 0
+    for export in exports.filter(status=Rendition.Status.READY):
+        stored, size = hashlib.sha256(), 0
+        with default_storage.open(export.file.name, "rb") as handle:
+            while chunk := handle.read(MiB):
+                stored.update(chunk)
+                size += len(chunk)
+        if export.sha256 == stored.hexdigest() and export.size == size:
+            exports_verified += 1
+        else:
+            problems.append(f"export {export.pk}: stored file differs from its SHA-256")
+    # An export fails only when every one of its attempts was killed (at the cap).
+    killed_every_time = {
+        pk for pk, attempts in hunter.killed.items() if attempts >= set(range(1, cap + 1))
+    }
+    failed_messages = collections.Counter()
+    for export in exports.filter(status=Rendition.Status.FAILED):
+        failed_messages[export.error] += 1
+        if export.pk not in killed_every_time:
+            problems.append(f"export {export.pk} failed: {export.error}")
+    at_cap = exports.filter(pk__in=killed_every_time, status=Rendition.Status.FAILED).count()
+    if at_cap != len(killed_every_time & set(exports.values_list("pk", flat=True))):
+        problems.append("an export killed on every attempt did not end failed at the cap")
+
+    partials = list(claims.partial_dir().iterdir())
     if partials:
-        problems.append(f"{len(partials)} partial files left")
+        problems.append(f"{len(partials)} partial files left: {[p.name for p in partials]}")
     attention = status.get(VideoJob.Status.NEEDS_ATTENTION, 0)
 
     print(f"\n{len(jobs)} jobs in {elapsed:.0f} s")
@@ -482,7 +630,24 @@ def report(sandbox, jobs, keys, landed, workers, zipper, elapsed) -> int:
     )
     print("clips by state:     " + ", ".join(f"{s} {n}" for s, n in clip_status.most_common()))
     print(f"clips stored with the provider's SHA-256: {verified} of {ready_clips}")
-    print(f"jobs stuck: {stuck}; clips stuck: {stuck_clips}; partial files left: {len(partials)}")
+    print("exports by state:   " + ", ".join(f"{s} {n}" for s, n in export_status.most_common()))
+    print(
+        f"exports by attempts (cap {cap}): "
+        + ", ".join(f"{a}: {n}" for a, n in sorted(export_attempts.items()))
+    )
+    print(
+        f"exports killed on every attempt: {len(killed_every_time)}, ended failed at the cap: "
+        f"{at_cap}; exports killed on some attempts: "
+        f"{sum(1 for pk in hunter.killed if hunter.killed[pk] and pk not in killed_every_time)}"
+    )
+    for message, n in failed_messages.most_common():
+        print(f"  failed {n}: {message}")
+    print(f"exports stored with their SHA-256: {exports_verified} of {export_status['ready']}")
+    print(
+        f"jobs stuck: {stuck}; clips stuck: {stuck_clips}; exports stuck: {stuck_exports}; "
+        f"endless renders (attempts over the cap): {endless}; clips without their export: "
+        f"{missing}; partial files left: {len(partials)}"
+    )
     aimed = ", ".join(f"{kind} in flight {landed[kind]}" for kind in AIMED)
     random_landed = ", ".join(
         f"{name.split(': ')[1]} {n}"

@@ -256,7 +256,7 @@ class _Studio:
                 provider,
                 Output(index=index, url=""),
                 stem=f"clips/{job.public_id}/clip-{index + 1}",
-                partial_prefix=ingest.partial_prefix(job.public_id, index, 1),
+                partial_prefix=clip.partial_prefix,
             )
             clip.mark_ready(**facts)
             ready = min(started + timedelta(seconds=90), self.clock.now)

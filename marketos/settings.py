@@ -347,6 +347,10 @@ DOWNLOAD_MIN_BYTES_PER_SECOND = envint("MARKETOS_DOWNLOAD_MIN_BYTES_PER_SECOND",
 CLIP_MAX_ATTEMPTS = envint("MARKETOS_CLIP_MAX_ATTEMPTS", 6)
 CLIP_RETRY_SECONDS = envfloat("MARKETOS_CLIP_RETRY_SECONDS", 5.0)
 CLIP_LEASE_SECONDS = envint("MARKETOS_CLIP_LEASE_SECONDS", 120)
+# One attempt at rendering an export may take this long and write this much; past either it
+# ends failed (another attempt would take as long again) and frees its worker.
+RENDER_MAX_SECONDS = envint("MARKETOS_RENDER_MAX_SECONDS", 5 * 60)
+RENDER_MAX_BYTES = envint("MARKETOS_RENDER_MAX_BYTES", 512 * 1024**2)
 # What this server decodes of a provider's video, read from its headers before any frame is: a
 # small file can state gigabytes of pixels or hours of frames. Today's largest provider output is
 # 4K at 60 fps for tens of seconds; these leave room above it.

@@ -10,7 +10,7 @@ from django.utils import timezone
 from providers.base import JobSpec
 from tests.factories import make_key
 from videos import lifecycle
-from videos.media import ingest
+from videos.media import claims, ingest
 from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,6 +74,26 @@ def test_a_copy_left_behind_by_a_dead_worker_ends_once_its_attempts_are_spent(us
     lifecycle.collect(clip.pk)  # as recovery would: it must not copy a fourth time
     clip.refresh_from_db()
     assert clip.status == Clip.Status.FAILED and "Gave up after 3 attempts" in clip.error
+    job.refresh_from_db()
+    assert job.status == VideoJob.Status.FAILED
+
+
+def test_recovery_ends_a_lapsed_copy_over_the_cap_instead_of_queueing_it(user, key):
+    from django_tasks_db.models import DBTaskResult
+
+    job = start(user, key)
+    lifecycle.submit(job.pk)
+    job = until_waiting_ends(job)
+    DBTaskResult.objects.all().delete()
+    lapsed = timezone.now() - timedelta(minutes=5)
+    Clip.objects.filter(job=job).update(
+        status=Clip.Status.COPYING, attempts=settings.CLIP_MAX_ATTEMPTS, lease_until=lapsed
+    )
+    assert lifecycle.recover()["clips"] == 0
+    (clip,) = job.clips.all()
+    assert clip.status == Clip.Status.FAILED
+    assert clip.error == "Gave up after 3 attempts. Each one stopped before it finished."
+    assert not DBTaskResult.objects.filter(task_path=lifecycle.collect_clip.module_path).exists()
     job.refresh_from_db()
     assert job.status == VideoJob.Status.FAILED
 
@@ -177,11 +197,11 @@ def test_a_key_echoed_in_a_provider_error_is_never_stored(user, key):
     assert OPENROUTER_KEY not in key.status_message
 
 
-def make_partial(job, index, attempt, age=0.0):
+def make_partial(clip_pk, attempt, age=0.0):
     import os
     import time
 
-    path = ingest.partial_dir() / f"{ingest.partial_prefix(job.public_id, index, attempt)}-x.part"
+    path = claims.partial_dir() / f"{claims.partial_prefix('clip', clip_pk, attempt)}-x.part"
     path.write_bytes(b"partial")
     os.utime(path, (time.time() - age, time.time() - age))
     return path
@@ -195,14 +215,14 @@ def test_recovery_keeps_a_slow_copys_partial_and_removes_dead_ones(user, key):
     (clip,) = job.clips.all()
     held = timezone.now() + timedelta(minutes=2)
     Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.COPYING, attempts=2, lease_until=held)
-    live = make_partial(job, 0, attempt=2, age=3600)  # slow, but its worker is alive
-    dead = make_partial(job, 0, attempt=1, age=5)  # an earlier attempt's: abandoned
-    orphan = make_partial(job, 7, attempt=1)  # no such clip
+    live = make_partial(clip.pk, attempt=2, age=3600)  # slow, but its worker is alive
+    dead = make_partial(clip.pk, attempt=1, age=5)  # an earlier attempt's: abandoned
+    orphan = make_partial(clip.pk + 7, attempt=1)  # no such clip
     assert lifecycle.recover()["partials"] == 2
     assert live.exists() and not dead.exists() and not orphan.exists()
     # Once the lease has lapsed, the file is nobody's any more.
     Clip.objects.filter(pk=clip.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    assert lifecycle.remove_abandoned_partials() == 1 and not live.exists()
+    assert Clip.remove_abandoned_partials() == 1 and not live.exists()
 
 
 def test_a_worker_that_lost_its_lease_changes_nothing(user, key):

@@ -2,6 +2,7 @@
 reframed exports rendered from real sandbox clips (probed with PyAV), served, zipped,
 recovered and refused as any clip is."""
 
+import contextlib
 import io
 import uuid
 import zipfile
@@ -204,18 +205,20 @@ def current_rss() -> int:
 @pytest.mark.django_db
 def test_memory_stays_bounded_on_a_longer_clip(user, tmp_path, settings):
     """Thirty seconds of 640x360: held in memory, the decoded frames alone would take 120 MB.
-    The resident size is sampled through the render (at every lease renewal)."""
-    settings.CLIP_LEASE_SECONDS = 0.03  # renew (and sample) often
+    The resident size is sampled through the render (at every heartbeat)."""
     clip = sandbox_clip(make_job(user), tmp_path, width=640, height=360, seconds=30, audio=True)
     samples = []
 
-    def heartbeat():
+    def heartbeat(written):
         samples.append(current_rss())
-        return True
 
     before = current_rss()
     facts = reframe.render(
-        clip.file.name, FORMAT["vertical"], stem="renditions/long", heartbeat=heartbeat
+        clip.file.name,
+        FORMAT["vertical"],
+        stem="renditions/long",
+        partial_prefix="rendition-0-1",
+        heartbeat=heartbeat,
     )
     assert (facts["width"], facts["height"]) == (360, 640)
     assert len(samples) > 10
@@ -285,6 +288,178 @@ def test_recovery_picks_up_a_render_whose_worker_died(user, settings):
     rendition.refresh_from_db()
     assert rendition.claim()  # the next worker takes it over
     assert rendition.attempts == 2
+
+
+# --- leases: the attempt cap, partial files, the budget of an attempt ---------------------
+
+
+class WorkerKilled(BaseException):
+    """A worker's process ending mid-render (SIGKILL): nothing after it runs."""
+
+
+def renders_until_it_ends(rendition, monkeypatch, *, recover_between=False) -> int:
+    """A render whose worker dies every time (its lease lapses in the database), run again
+    as a queued render or recovery would; how many renders started."""
+    from django.utils import timezone
+
+    started = 0
+
+    def killed(*args, **kwargs):
+        nonlocal started
+        started += 1
+        Rendition.objects.filter(pk=rendition.pk).update(
+            lease_until=timezone.now() - timezone.timedelta(seconds=1)
+        )
+        raise WorkerKilled()
+
+    monkeypatch.setattr(reframe, "render", killed)
+    Rendition.objects.filter(pk=rendition.pk).update(
+        created_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    for _ in range(10):
+        rendition.refresh_from_db()
+        if rendition.status == Rendition.Status.FAILED:
+            break
+        if recover_between and started:
+            DBTaskResult.objects.all().delete()
+            lifecycle.recover()
+            rendition.refresh_from_db()
+            if rendition.status == Rendition.Status.FAILED:
+                break
+        with contextlib.suppress(WorkerKilled):
+            renditions.render(rendition.pk)
+    return started
+
+
+@pytest.mark.django_db
+def test_a_render_whose_worker_keeps_dying_stops_at_the_attempt_cap(user, monkeypatch):
+    rendition, _ = Rendition.ask(make_ready_clip(make_job(user)), "square")
+    assert renders_until_it_ends(rendition, monkeypatch) == Rendition.MAX_ATTEMPTS
+    rendition.refresh_from_db()
+    assert (rendition.status, rendition.attempts) == (Rendition.Status.FAILED, 3)
+    assert rendition.error == "Gave up after 3 attempts. Each one stopped before it finished."
+
+
+@pytest.mark.django_db
+def test_recovery_ends_a_lapsed_render_over_the_cap_instead_of_queueing_it(user, monkeypatch):
+    rendition, _ = Rendition.ask(make_ready_clip(make_job(user)), "square")
+    started = renders_until_it_ends(rendition, monkeypatch, recover_between=True)
+    assert started == Rendition.MAX_ATTEMPTS
+    rendition.refresh_from_db()
+    assert (rendition.status, rendition.attempts) == (Rendition.Status.FAILED, 3)
+    assert rendition.error == "Gave up after 3 attempts. Each one stopped before it finished."
+    assert not DBTaskResult.objects.filter(task_path__endswith="render_rendition").exists()
+    # A failed export asked for again starts afresh.
+    again, queued = Rendition.ask(rendition.clip, "square")
+    assert queued and (again.status, again.attempts, again.error) == ("pending", 0, "")
+
+
+def partial_files() -> list[Path]:
+    return sorted(Path(default_storage.path(".partial")).glob("*"))
+
+
+@pytest.mark.django_db
+def test_recovery_keeps_a_live_renders_partial_file_however_old(user, tmp_path, monkeypatch):
+    """Age says nothing: the file of a render still holding its lease is its own."""
+    import os
+    import time
+
+    clip = sandbox_clip(make_job(user), tmp_path)
+    rendition, _ = Rendition.ask(clip, "portrait")
+    real_encode, seen = reframe._encode, []
+
+    def encode_then_recovery_runs(source, ad_format, destination, heartbeat):
+        size = real_encode(source, ad_format, destination, heartbeat)
+        a_day_ago = time.time() - 86400
+        os.utime(destination, (a_day_ago, a_day_ago))
+        lifecycle.recover()  # another worker's periodic recovery, while this render goes on
+        seen.append(Path(destination).exists())
+        return size
+
+    monkeypatch.setattr(reframe, "_encode", encode_then_recovery_runs)
+    renditions.render(rendition.pk)
+    rendition.refresh_from_db()
+    assert seen == [True]
+    assert (rendition.status, rendition.attempts) == (Rendition.Status.READY, 1), rendition.error
+    assert probe(default_storage.path(rendition.file.name))["width"] == 180
+    assert partial_files() == []
+
+
+@pytest.mark.django_db
+def test_a_dead_renders_partial_file_is_removed_however_new(user, tmp_path, monkeypatch):
+    import os
+
+    from django.utils import timezone
+
+    clip = sandbox_clip(make_job(user), tmp_path)
+    rendition, _ = Rendition.ask(clip, "portrait")
+    real_encode, left = reframe._encode, []
+
+    def encode_then_killed(source, ad_format, destination, heartbeat):
+        real_encode(source, ad_format, destination, heartbeat)
+        os.link(destination, tmp_path / "left")
+        left.append(Path(destination))
+        raise WorkerKilled()
+
+    monkeypatch.setattr(reframe, "_encode", encode_then_killed)
+    with pytest.raises(WorkerKilled):
+        renditions.render(rendition.pk)
+    os.link(tmp_path / "left", left[0])  # what the killed worker leaves behind, just written
+    assert partial_files() == left
+    lifecycle.recover()
+    assert partial_files() == left  # its lease still holds it
+    Rendition.objects.filter(pk=rendition.pk).update(
+        lease_until=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    lifecycle.recover()
+    assert partial_files() == []
+    rendition.refresh_from_db()
+    assert rendition.status == Rendition.Status.RENDERING  # rendered again by the next worker
+
+
+@pytest.mark.django_db
+def test_a_render_over_its_time_budget_ends_failed_and_is_not_tried_again(
+    user, tmp_path, monkeypatch, settings
+):
+    import time
+
+    settings.RENDER_MAX_SECONDS = 1
+    clip = sandbox_clip(make_job(user), tmp_path, seconds=4)  # 96 frames
+    rendition, _ = Rendition.ask(clip, "portrait")
+    real_pulled = reframe._pulled
+
+    def slow(graph):  # a long clip on a busy machine: 50 ms a frame
+        time.sleep(0.05)
+        yield from real_pulled(graph)
+
+    monkeypatch.setattr(reframe, "_pulled", slow)
+    started = time.monotonic()
+    renditions.render(rendition.pk)
+    assert time.monotonic() - started < 2.5  # its worker is free again, well before the end
+    rendition.refresh_from_db()
+    assert (rendition.status, rendition.attempts) == (Rendition.Status.FAILED, 1)
+    assert rendition.error == (
+        "Rendering stopped after 1 second: an export may take no longer on this server, so it "
+        "is not tried again. An admin can raise the limit."
+    )
+    assert not DBTaskResult.objects.filter(task_path__endswith="render_rendition").exists()
+    assert partial_files() == []
+    assert not default_storage.exists(f"renditions/{clip.job.public_id}/clip-1-portrait.mp4")
+
+
+@pytest.mark.django_db
+def test_a_render_over_its_size_budget_ends_failed(user, tmp_path, settings):
+    settings.RENDER_MAX_BYTES = 4096
+    clip = sandbox_clip(make_job(user), tmp_path)
+    rendition, _ = Rendition.ask(clip, "portrait")
+    renditions.render(rendition.pk)
+    rendition.refresh_from_db()
+    assert (rendition.status, rendition.attempts) == (Rendition.Status.FAILED, 1)
+    assert rendition.error == (
+        "Rendering stopped at 4 KB: an export may be no larger on this server, so it is not "
+        "tried again. An admin can raise the limit."
+    )
+    assert partial_files() == []
 
 
 # --- serving and access -------------------------------------------------------------------

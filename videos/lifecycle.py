@@ -48,7 +48,7 @@ from providers.base import (
 from workspaces.models import Project
 
 from . import renditions
-from .media import ingest
+from .media import claims, ingest
 from .models import Clip, VideoJob
 from .vault import VaultError
 
@@ -677,9 +677,6 @@ def collect(clip_pk: int) -> None:
     client = _client_for_clip(clip)
     if client is None or not clip.claim():
         return
-    for path, job_id, index, attempt in ingest.partials():
-        if (job_id, index) == (str(job.public_id), clip.index) and attempt < clip.attempts:
-            path.unlink(missing_ok=True)  # an earlier attempt's, whose worker lost the lease
     try:
         facts = ingest.copy_output(
             client,
@@ -690,11 +687,13 @@ def collect(clip_pk: int) -> None:
                 fallback_url=clip.source_fallback_url,
             ),
             stem=f"clips/{job.public_id}/clip-{clip.index + 1}",
-            partial_prefix=ingest.partial_prefix(job.public_id, clip.index, clip.attempts),
-            heartbeat=clip.extend_lease,
+            partial_prefix=clip.partial_prefix,
+            heartbeat=clip.heartbeat(),
         )
-    except ingest.LeaseLost:
+    except claims.LeaseLost:
         return  # another worker has the clip now; what happens to it is its business
+    except claims.OverBudget as exc:
+        clip.give_up(str(exc))
     except OutputGone as exc:
         clip.give_up(exc.message, exc.raw, status=Clip.Status.EXPIRED)
     except ingest.ClipRefused as exc:
@@ -748,24 +747,6 @@ def _client_for_clip(clip: Clip):
     return client
 
 
-def remove_abandoned_partials() -> int:
-    """Delete partial files no live copy is writing: a dead attempt's, or a clip's that ended.
-    A slow copy still holding its lease keeps its file, however old."""
-    removed = 0
-    files = ingest.partials()
-    jobs = {job_id for _, job_id, _, _ in files}
-    clips = {
-        (str(clip.job.public_id), clip.index): clip
-        for clip in Clip.objects.filter(job__public_id__in=jobs).select_related("job")
-    }
-    for path, job_id, index, attempt in files:
-        clip = clips.get((job_id, index))
-        if clip is None or clip.partial_is_abandoned(attempt):
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
 def _waiting_in_queue(step) -> set[tuple]:
     """The arguments of every run of the task ``step`` still waiting in the queue."""
     return {
@@ -782,11 +763,20 @@ def recover() -> dict[str, int]:
     - queued jobs whose submit task is long overdue: submit again (nothing was sent yet);
     - jobs stuck in "submitting": the request may have gone out, so they need a person;
     - waiting jobs whose next poll is long overdue while no poll sweep is queued: queue one;
-    - clips pending past their time, or copying with a lapsed lease: copy again.
+    - clips pending past their time, or copying with a lapsed lease: copy again, or end
+      those that have used up their attempts.
     """
     now = timezone.now()
     grace = timedelta(seconds=settings.RECOVERY_GRACE_SECONDS)
-    counts = {"submits": 0, "attention": 0, "polls": 0, "clips": 0, "finished": 0, "partials": 0}
+    counts = {
+        "submits": 0,
+        "attention": 0,
+        "polls": 0,
+        "clips": 0,
+        "clips_given_up": 0,
+        "finished": 0,
+        "partials": 0,
+    }
     # Late work whose task is still in the queue is late because the workers are busy, not
     # because one died: queueing it again would only make the queue longer.
     queued_submits = _waiting_in_queue(submit_job)
@@ -822,7 +812,11 @@ def recover() -> dict[str, int]:
     ) | Clip.objects.filter(
         status=Clip.Status.PENDING, next_attempt_at=None, created_at__lt=now - grace
     )
-    for clip in stale_clips | Clip.objects.filter(status=Clip.Status.COPYING, lease_until__lt=now):
+    for clip in (stale_clips | Clip.objects.lapsed_leases()).select_related("job"):
+        if clip.give_up_if_exhausted():
+            clip.job.finish_if_collected()
+            counts["clips_given_up"] += 1
+            continue
         if (clip.pk,) in queued_copies:
             continue
         enqueue_collect(clip)
@@ -833,7 +827,7 @@ def recover() -> dict[str, int]:
         status=VideoJob.Status.COLLECTING, updated_at__lt=now - grace
     ).exclude(clips__status__in=[Clip.Status.PENDING, Clip.Status.COPYING]):
         counts["finished"] += job.finish_if_collected()
-    counts["partials"] = remove_abandoned_partials()
+    counts["partials"] = Clip.remove_abandoned_partials()
     counts |= renditions.recover()
     return counts
 

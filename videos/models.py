@@ -24,6 +24,7 @@ from workspaces import access
 from workspaces.models import Budget, OverBudget, Project, Workspace, cents, month_of
 
 from . import formats, vault
+from .media import claims
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +256,212 @@ class CompareAndSet:
             from_statuses = [from_statuses]
         where = models.Q(status__in=from_statuses) & (condition or models.Q())
         return self._update_if(where, status=to_status, **fields)
+
+
+class LeasedWorkQuerySet(models.QuerySet):
+    def lapsed_leases(self):
+        """Work whose worker's lease has lapsed: it died, or stalled past its lease."""
+        return self.filter(status=self.model.WORKING, lease_until__lt=timezone.now())
+
+
+class LeasedWork(CompareAndSet, models.Model):
+    """Work a worker claims for a while: copying a clip, rendering an export, and whatever a
+    worker copies or renders next. Kinds of work get all of this by being built on it.
+
+    - A claim moves the work to its kind's ``WORKING`` status with a lease (renewed by the
+      worker's heartbeat, ``claims.Heartbeat``) and counts an attempt. ``attempts`` is the
+      fence: a worker whose lease lapsed and was taken over holds an older count, so whatever
+      it tries to record changes nothing (and two workers that read the same count cannot
+      both win a claim).
+    - The attempt cap is checked at every claim and by recovery (``give_up_if_exhausted``):
+      work whose workers keep dying ends failed with a plain message, never done again
+      without end.
+    - Each attempt has a time and size budget (``max_seconds``, ``max_bytes``; None: none);
+      work over it ends failed (trying again would take as long again).
+    - Partial files are named for the claim that writes them (``partial_prefix``) and
+      removed only when no live lease holds them (``remove_abandoned_partials``).
+
+    A kind has a ``Status`` with PENDING, READY and FAILED, names its working status
+    ``WORKING`` and its partial files ``PARTIAL_KIND``, and says its ``max_attempts`` and
+    ``lease_seconds``.
+    """
+
+    WORKING: str
+    PARTIAL_KIND: str
+    # Its over-budget messages: "Rendering stopped after 5 minutes: an export may take …"
+    DOING: str
+    WHAT: str
+
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def max_attempts(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def lease_seconds(self) -> float:
+        raise NotImplementedError
+
+    # The budget of one attempt (None: none).
+    max_seconds: float | None = None
+    max_bytes: int | None = None
+
+    def _fence(self) -> dict:
+        return {"attempts": self.attempts}
+
+    def _failure(self, message: str, raw: str = "") -> dict:
+        """The fields that record an error (the provider's own words too, for kinds that keep
+        them)."""
+        fields = {"error": message}
+        if any(field.name == "raw_error" for field in self._meta.fields):
+            fields["raw_error"] = raw
+        return fields
+
+    def _retry_fields(self, delay: float | None) -> dict:
+        """What else a retry records (a kind that waits before trying again: when)."""
+        return {}
+
+    def _unheld(self) -> models.Q:
+        """Nobody holds it: waiting, or working under a lapsed lease (its worker died)."""
+        return models.Q(status=self.Status.PENDING) | models.Q(
+            status=self.WORKING, lease_until__lt=timezone.now()
+        )
+
+    def claim(self) -> bool:
+        """Waiting (or working under a lapsed lease) → working, for one worker; the earlier
+        attempts' partial files, nobody's now, are removed. Work that has used up its attempts
+        is not claimed: it ends failed."""
+        if self.attempts >= self.max_attempts:
+            self.give_up_if_exhausted()
+            return False
+        claimed = self._update_if(
+            self._unheld(),
+            status=self.WORKING,
+            lease_until=timezone.now() + timedelta(seconds=self.lease_seconds),
+            attempts=self.attempts + 1,
+        )
+        if claimed:
+            for partial in claims.partials(self.PARTIAL_KIND):
+                if partial.pk == self.pk and partial.attempt < self.attempts:
+                    partial.path.unlink(missing_ok=True)
+        return claimed
+
+    def give_up_if_exhausted(self) -> bool:
+        """End work that used up its attempts and that nobody holds now."""
+        if self.attempts < self.max_attempts:
+            return False
+        last = self.error or "Each one stopped before it finished."
+        return self._update_if(
+            self._unheld(),
+            status=self.Status.FAILED,
+            lease_until=None,
+            error=f"Gave up after {self.attempts} attempts. {last}",
+        )
+
+    def extend_lease(self) -> bool:
+        """Renew this worker's claim; False when another worker has taken the work over."""
+        return self._update_if(
+            models.Q(status=self.WORKING),
+            lease_until=timezone.now() + timedelta(seconds=self.lease_seconds),
+        )
+
+    def heartbeat(self) -> claims.Heartbeat:
+        """What the worker calls as it goes, from just after its claim: keeps the lease,
+        stops the work when the lease is lost or the attempt's budget is spent."""
+        return claims.Heartbeat(
+            self.extend_lease,
+            every=self.lease_seconds / 3,
+            max_seconds=self.max_seconds,
+            max_bytes=self.max_bytes,
+            over_time=(
+                f"{self.DOING} stopped after {_duration_words(self.max_seconds or 0)}: "
+                f"{self.WHAT} may take no longer on this server, so it is not tried again. "
+                "An admin can raise the limit."
+            ),
+            over_size=(
+                f"{self.DOING} stopped at {_size_words(self.max_bytes or 0)}: "
+                f"{self.WHAT} may be no larger on this server, so it is not tried again. "
+                "An admin can raise the limit."
+            ),
+        )
+
+    @property
+    def partial_prefix(self) -> str:
+        """How this claim's partial files are named."""
+        return claims.partial_prefix(self.PARTIAL_KIND, self.pk, self.attempts)
+
+    def partial_is_abandoned(self, attempt: int) -> bool:
+        """Whether a partial file written by ``attempt`` can no longer be anyone's work."""
+        holding = self.status == self.WORKING and self.lease_until > timezone.now()
+        return attempt != self.attempts or not holding
+
+    @classmethod
+    def remove_abandoned_partials(cls) -> int:
+        """Delete the partial files of this kind no live lease holds: a dead attempt's, or
+        one of work that ended or is gone. A slow worker still holding its lease keeps its
+        file, however old."""
+        files = claims.partials(cls.PARTIAL_KIND)
+        works = cls.objects.in_bulk({partial.pk for partial in files})
+        removed = 0
+        for partial in files:
+            work = works.get(partial.pk)
+            if work is None or work.partial_is_abandoned(partial.attempt):
+                partial.path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    def mark_ready(self, **facts) -> bool:
+        return self._move(
+            self.WORKING,
+            self.Status.READY,
+            ready_at=timezone.now(),
+            lease_until=None,
+            **self._failure(""),
+            **facts,
+        )
+
+    def retry_later(self, message: str, raw: str = "", delay: float | None = None) -> bool:
+        """A failed attempt: waiting again (to be tried again), or failed with ``message``
+        once the attempts are used up."""
+        if self.attempts >= self.max_attempts:
+            return self.give_up(f"{message} Gave up after {self.attempts} attempts.", raw)
+        return self._move(
+            self.WORKING,
+            self.Status.PENDING,
+            lease_until=None,
+            **self._retry_fields(delay),
+            **self._failure(message, raw),
+        )
+
+    def give_up(self, message: str, raw: str = "", status: str | None = None) -> bool:
+        return self._move(
+            [self.WORKING, self.Status.PENDING],
+            status or self.Status.FAILED,
+            lease_until=None,
+            **self._failure(message, raw),
+        )
+
+
+def _size_words(size: int) -> str:
+    """512 MB, 4 KB."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
+
+
+def _duration_words(seconds: float) -> str:
+    """5 minutes, 90 seconds."""
+    seconds = round(seconds)
+    if seconds % 60 == 0 and seconds >= 60:
+        return f"{seconds // 60} minute{'s' if seconds != 60 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 class VideoJobQuerySet(models.QuerySet):
@@ -1195,13 +1402,13 @@ class VideoJob(CompareAndSet, models.Model):
         return self.key.provider_client() if self.key is not None else None
 
 
-class ClipQuerySet(models.QuerySet):
+class ClipQuerySet(LeasedWorkQuerySet):
     def visible_to(self, user):
         """Clips of jobs in the workspaces ``user`` belongs to."""
         return self.filter(job__workspace__in=Workspace.objects.visible_to(user))
 
 
-class Clip(CompareAndSet, models.Model):
+class Clip(LeasedWork):
     """One video a job returned, copied from the provider into our storage and checked."""
 
     class Status(models.TextChoices):
@@ -1215,6 +1422,9 @@ class Clip(CompareAndSet, models.Model):
         DELETED = "deleted", "Deleted"
 
     TERMINAL = (Status.READY, Status.FAILED, Status.EXPIRED, Status.DELETED)
+    WORKING = Status.COPYING
+    PARTIAL_KIND = "clip"
+    DOING, WHAT = "Copying", "a clip"
     TITLE_MAX = 100
 
     job = models.ForeignKey(VideoJob, on_delete=models.CASCADE, related_name="clips")
@@ -1225,10 +1435,7 @@ class Clip(CompareAndSet, models.Model):
     source_fallback_url = models.TextField(blank=True)
     source_expires_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING, db_index=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
     raw_error = models.TextField(blank=True)
 
     file = models.FileField(upload_to="clips/", max_length=300, blank=True)
@@ -1240,7 +1447,6 @@ class Clip(CompareAndSet, models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    ready_at = models.DateTimeField(null=True, blank=True)
     # A name people give the clip; empty: it is called "Clip 2".
     title = models.CharField(max_length=TITLE_MAX, blank=True)
     starred = models.BooleanField(default=False, db_index=True)
@@ -1267,11 +1473,18 @@ class Clip(CompareAndSet, models.Model):
     def workspace(self):
         return self.job.workspace
 
-    def _fence(self) -> dict:
-        # ``attempts`` counts claims: a worker whose lease lapsed and was taken over holds an
-        # older count, so whatever it tries to record about the clip changes nothing. (A claim
-        # is fenced too: two workers that read the same count cannot both win it.)
-        return {"attempts": self.attempts}
+    @property
+    def max_attempts(self) -> int:
+        return settings.CLIP_MAX_ATTEMPTS
+
+    @property
+    def lease_seconds(self) -> float:
+        return settings.CLIP_LEASE_SECONDS
+
+    def _retry_fields(self, delay: float | None) -> dict:
+        # Backoff: the provider may be busy for a while.
+        delay = delay or min(2**self.attempts * settings.CLIP_RETRY_SECONDS, 600)
+        return {"next_attempt_at": timezone.now() + timedelta(seconds=delay)}
 
     @property
     def whole_seconds(self) -> int | None:
@@ -1365,75 +1578,6 @@ class Clip(CompareAndSet, models.Model):
                 panel_version=models.F("panel_version") + 1
             )
 
-    def claim(self) -> bool:
-        """pending (or copying with a lapsed lease: its worker died) → copying, for one worker."""
-        now = timezone.now()
-        return self._update_if(
-            models.Q(status=self.Status.PENDING)
-            | models.Q(status=self.Status.COPYING, lease_until__lt=now),
-            status=self.Status.COPYING,
-            lease_until=now + timedelta(seconds=settings.CLIP_LEASE_SECONDS),
-            attempts=self.attempts + 1,
-        )
-
-    def give_up_if_exhausted(self) -> bool:
-        """End a clip that used up its attempts and that nobody is copying now."""
-        if self.attempts < settings.CLIP_MAX_ATTEMPTS:
-            return False
-        return self._update_if(
-            models.Q(status=self.Status.PENDING)
-            | models.Q(status=self.Status.COPYING, lease_until__lt=timezone.now()),
-            status=self.Status.FAILED,
-            lease_until=None,
-            error=f"Gave up after {self.attempts} attempts. {self.error}".strip(),
-        )
-
-    def extend_lease(self) -> bool:
-        """Renew this worker's claim; False when another worker has taken the clip over."""
-        return self._update_if(
-            models.Q(status=self.Status.COPYING),
-            lease_until=timezone.now() + timedelta(seconds=settings.CLIP_LEASE_SECONDS),
-        )
-
-    def partial_is_abandoned(self, attempt: int) -> bool:
-        """Whether a partial file written by ``attempt`` can no longer be anyone's work."""
-        holding = self.status == self.Status.COPYING and self.lease_until > timezone.now()
-        return attempt != self.attempts or not holding
-
-    def mark_ready(self, **facts) -> bool:
-        return self._move(
-            self.Status.COPYING,
-            self.Status.READY,
-            ready_at=timezone.now(),
-            lease_until=None,
-            error="",
-            raw_error="",
-            **facts,
-        )
-
-    def retry_later(self, message: str, raw: str = "", delay: float | None = None) -> bool:
-        """A failed copy: try again with backoff, or give up after the last attempt."""
-        if self.attempts >= settings.CLIP_MAX_ATTEMPTS:
-            return self.give_up(f"{message} Gave up after {self.attempts} attempts.", raw)
-        delay = delay or min(2**self.attempts * settings.CLIP_RETRY_SECONDS, 600)
-        return self._move(
-            self.Status.COPYING,
-            self.Status.PENDING,
-            next_attempt_at=timezone.now() + timedelta(seconds=delay),
-            lease_until=None,
-            error=message,
-            raw_error=raw,
-        )
-
-    def give_up(self, message: str, raw: str = "", status: str = Status.FAILED) -> bool:
-        return self._move(
-            [self.Status.COPYING, self.Status.PENDING],
-            status,
-            lease_until=None,
-            error=message,
-            raw_error=raw,
-        )
-
     def retry(self) -> bool:
         """A person asks to try a failed copy again."""
         return self._move(
@@ -1446,22 +1590,18 @@ class Clip(CompareAndSet, models.Model):
         )
 
 
-class RenditionQuerySet(models.QuerySet):
+class RenditionQuerySet(LeasedWorkQuerySet):
     def visible_to(self, user):
         """Exports of clips in the workspaces ``user`` belongs to."""
         return self.filter(clip__job__workspace__in=Workspace.objects.visible_to(user))
 
     def lapsed(self):
         """Exports waiting with no render queued, or rendering past their lease: their
-        worker died (recovery renders them again)."""
-        now = timezone.now()
-        return self.filter(
-            models.Q(status=Rendition.Status.PENDING)
-            | models.Q(status=Rendition.Status.RENDERING, lease_until__lt=now)
-        )
+        worker died (recovery renders them again, or ends those out of attempts)."""
+        return self.filter(status=Rendition.Status.PENDING) | self.lapsed_leases()
 
 
-class Rendition(CompareAndSet, models.Model):
+class Rendition(LeasedWork):
     """A clip reframed into an ad format: a new file beside the original, which is kept."""
 
     class Status(models.TextChoices):
@@ -1470,21 +1610,20 @@ class Rendition(CompareAndSet, models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Could not be rendered"
 
+    WORKING = Status.RENDERING
+    PARTIAL_KIND = "rendition"
+    DOING, WHAT = "Rendering", "an export"
     MAX_ATTEMPTS = 3
 
     clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="renditions")
     format = models.CharField(max_length=20, choices=formats.choices)
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING, db_index=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
     file = models.FileField(upload_to="renditions/", max_length=300, blank=True)
     size = models.BigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    ready_at = models.DateTimeField(null=True, blank=True)
 
     objects = RenditionQuerySet.as_manager()
 
@@ -1501,11 +1640,24 @@ class Rendition(CompareAndSet, models.Model):
     def ad_format(self):
         return formats.get(self.format)
 
+    @property
+    def max_attempts(self) -> int:
+        return self.MAX_ATTEMPTS
+
+    @property
+    def lease_seconds(self) -> float:
+        return settings.CLIP_LEASE_SECONDS
+
+    @property
+    def max_seconds(self) -> float:
+        return settings.RENDER_MAX_SECONDS
+
+    @property
+    def max_bytes(self) -> int:
+        return settings.RENDER_MAX_BYTES
+
     def provider_key(self):
         return None  # our own messages: no provider's words to redact
-
-    def _fence(self) -> dict:
-        return {"attempts": self.attempts}  # as for clips: a lapsed worker changes nothing
 
     def _changed(self, fields: dict) -> None:
         if "status" in fields:
@@ -1531,50 +1683,6 @@ class Rendition(CompareAndSet, models.Model):
             return rendition, True
         again = rendition._move(cls.Status.FAILED, cls.Status.PENDING, attempts=0, error="")
         return rendition, again
-
-    def claim(self) -> bool:
-        """pending (or rendering with a lapsed lease) → rendering, for one worker."""
-        now = timezone.now()
-        return self._update_if(
-            models.Q(status=self.Status.PENDING)
-            | models.Q(status=self.Status.RENDERING, lease_until__lt=now),
-            status=self.Status.RENDERING,
-            lease_until=now + timedelta(seconds=settings.CLIP_LEASE_SECONDS),
-            attempts=self.attempts + 1,
-        )
-
-    def extend_lease(self) -> bool:
-        return self._update_if(
-            models.Q(status=self.Status.RENDERING),
-            lease_until=timezone.now() + timedelta(seconds=settings.CLIP_LEASE_SECONDS),
-        )
-
-    def mark_ready(self, **facts) -> bool:
-        return self._move(
-            self.Status.RENDERING,
-            self.Status.READY,
-            ready_at=timezone.now(),
-            lease_until=None,
-            error="",
-            **facts,
-        )
-
-    def retry_later(self, message: str) -> bool:
-        """A failed render: pending again (recovery or the caller queues it), or failed with
-        ``message`` once the attempts are used up."""
-        if self.attempts >= self.MAX_ATTEMPTS:
-            return self.give_up(f"{message} Gave up after {self.attempts} attempts.")
-        return self._move(
-            self.Status.RENDERING, self.Status.PENDING, lease_until=None, error=message
-        )
-
-    def give_up(self, message: str) -> bool:
-        return self._move(
-            [self.Status.RENDERING, self.Status.PENDING],
-            self.Status.FAILED,
-            lease_until=None,
-            error=message,
-        )
 
 
 class WebhookDelivery(models.Model):

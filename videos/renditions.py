@@ -11,7 +11,7 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from .media import ingest, reframe
+from .media import claims, reframe
 from .models import Clip, Rendition
 
 log = logging.getLogger(__name__)
@@ -57,11 +57,12 @@ def render(rendition_pk: int) -> None:
             clip.file.name,
             rendition.ad_format,
             stem=f"renditions/{clip.job.public_id}/clip-{clip.number}-{rendition.format}",
-            heartbeat=rendition.extend_lease,
+            partial_prefix=rendition.partial_prefix,
+            heartbeat=rendition.heartbeat(),
         )
-    except ingest.LeaseLost:
+    except claims.LeaseLost:
         return  # another worker renders it now
-    except reframe.RenderFailed as exc:
+    except (reframe.RenderFailed, claims.OverBudget) as exc:
         rendition.give_up(str(exc))
     except Exception as exc:
         log.exception("Rendering export %s failed", rendition.pk)
@@ -81,7 +82,8 @@ def render_rendition(rendition_pk: int) -> None:
 
 def recover() -> dict[str, int]:
     """Renders left pending past the grace time, or rendering past their lease, while no
-    render of theirs is queued: queue them again; temporary files of dead renders: removed."""
+    render of theirs is queued: queue them again, or end those that have used up their
+    attempts; partial files no live render holds: removed."""
     grace = timedelta(seconds=settings.RECOVERY_GRACE_SECONDS)
     queued = {
         tuple(args_kwargs.get("args", ()))
@@ -89,9 +91,11 @@ def recover() -> dict[str, int]:
             task_path=render_rendition.module_path, status=TaskResultStatus.READY
         ).values_list("args_kwargs", flat=True)
     }
-    counts = {"renders": 0, "render_partials": 0}
+    counts = {"renders": 0, "renders_given_up": 0, "render_partials": 0}
     for rendition in Rendition.objects.lapsed().filter(created_at__lt=timezone.now() - grace):
-        if (rendition.pk,) not in queued:
+        if rendition.give_up_if_exhausted():
+            counts["renders_given_up"] += 1
+        elif (rendition.pk,) not in queued:
             enqueue_render(rendition)
             counts["renders"] += 1
     # A worker that died between a clip's copy and asking for its export: ask now (clips of
@@ -107,7 +111,5 @@ def recover() -> dict[str, int]:
         if clip.job.needs_reframe and wanted.key not in {r.format for r in clip.renditions.all()}:
             ask(clip, wanted.key)
             counts["renders"] += 1
-    for path in reframe.abandoned_partials(older_than=2 * settings.CLIP_LEASE_SECONDS):
-        path.unlink(missing_ok=True)
-        counts["render_partials"] += 1
+    counts["render_partials"] = Rendition.remove_abandoned_partials()
     return counts

@@ -3,8 +3,8 @@
 ``copy_output`` streams one output (through the providers' download guard and size cap) to a
 temporary file beside the media root (constant memory, SHA-256 on the fly on a second thread),
 proves with PyAV that it is a playable video, makes a poster frame and moves both into storage.
-A partial file is named for the claim that writes it, so that only abandoned ones are ever
-removed.
+Its partial file is named for the claim that writes it (``claims``), so that only abandoned
+ones are ever removed.
 """
 
 import hashlib
@@ -12,33 +12,26 @@ import io
 import logging
 import os
 import queue
-import re
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
-from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from . import limits
+from .claims import partial_dir
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
-PARTIAL_DIR = ".partial"
 
 
 class ClipRefused(Exception):
     """The download is not something we keep (empty, not a playable video)."""
-
-
-class LeaseLost(Exception):
-    """Another worker took the clip over (this one's lease lapsed): stop, change nothing."""
 
 
 @dataclass
@@ -158,40 +151,16 @@ class _MovableFile(File):
         return self.name
 
 
-def partial_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / PARTIAL_DIR
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-PARTIAL_NAME = re.compile(r"^(?P<job>[0-9a-f-]{36})-(?P<index>\d+)-(?P<attempt>\d+)-")
-
-
-def partial_prefix(job_id, index: int, attempt: int) -> str:
-    """Partial files are named for the clip and the attempt (the lease) that writes them."""
-    return f"{job_id}-{index}-{attempt}"
-
-
-def partials() -> list[tuple[Path, str, int, int]]:
-    """Every partial file: (path, job public id, clip index, attempt that wrote it)."""
-    found = []
-    for path in partial_dir().glob("*.part"):
-        if match := PARTIAL_NAME.match(path.name):
-            found.append((path, match["job"], int(match["index"]), int(match["attempt"])))
-    return found
-
-
 def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=None) -> dict:
     """Stream one provider output into storage. Returns the Clip fields to record.
 
-    ``heartbeat`` renews the caller's lease now and then; when it answers False the lease is
-    lost to another worker and the copy stops (LeaseLost). Raises ClipRefused (keep nothing),
-    DownloadRefused, or other provider errors (retry later).
+    ``heartbeat`` (a ``claims.Heartbeat``), called with the bytes so far as they come, keeps
+    the caller's lease and stops the copy (LeaseLost, OverBudget). Raises ClipRefused (keep
+    nothing), DownloadRefused, or other provider errors (retry later).
     """
     fd, tmp_name = tempfile.mkstemp(prefix=f"{partial_prefix}-", suffix=".part", dir=partial_dir())
-    beat_every = settings.CLIP_LEASE_SECONDS / 3
     try:
-        size, last_beat = 0, time.monotonic()
+        size = 0
         with (
             _Spool(os.fdopen(fd, "wb")) as spool,
             provider.open_output(output) as download,
@@ -199,10 +168,8 @@ def copy_output(provider, output, *, stem: str, partial_prefix: str, heartbeat=N
             for chunk in download.iter_bytes():
                 size += len(chunk)
                 spool.put(chunk)
-                if heartbeat and time.monotonic() - last_beat > beat_every:
-                    if heartbeat() is False:
-                        raise LeaseLost()
-                    last_beat = time.monotonic()
+                if heartbeat:
+                    heartbeat(size)
         digest = spool.digest
         if size == 0:
             raise ClipRefused("The provider sent an empty file.")

@@ -3,23 +3,23 @@
 ``render`` decodes the original a packet at a time (never the whole clip in memory), scales and
 centre-crops it, or fits it whole inside black bars (``formats.fits_by_cropping`` decides), and
 encodes H.264 High, yuv420p, capped at the format's bitrate, with the sound re-encoded to AAC,
-into a temporary file written with ``movflags=+faststart`` (moov before mdat: it plays while
-it downloads), which then moves into storage. The original is never touched.
+into a partial file named for the claim that writes it (``claims``), with
+``movflags=+faststart`` (moov before mdat: it plays while it downloads), which then moves into
+storage. The original is never touched.
 """
 
 import hashlib
-import tempfile
-import time
+import os
 from fractions import Fraction
 from pathlib import Path
 
 import av
-from django.conf import settings
 from django.core.files.storage import default_storage
 
 from .. import formats
 from . import limits
-from .ingest import CHUNK, LeaseLost, _MovableFile, partial_dir
+from .claims import new_partial
+from .ingest import CHUNK, _MovableFile
 
 SUFFIX = ".render.mp4"
 AUDIO_BITRATE = 128_000
@@ -62,17 +62,15 @@ def _pulled(graph):
             return
 
 
-def render(source_name: str, ad_format, *, stem: str, heartbeat=None) -> dict:
+def render(source_name: str, ad_format, *, stem: str, partial_prefix: str, heartbeat=None) -> dict:
     """Render ``source_name`` (a stored clip) as ``ad_format``; store it as ``<stem>.mp4``.
 
-    Returns the Rendition fields to record. ``heartbeat`` renews the caller's lease now and
-    then; False means another worker has the render now (LeaseLost). Raises RenderFailed.
+    Returns the Rendition fields to record. The partial file's name starts with
+    ``partial_prefix`` (the claim's). ``heartbeat`` (a ``claims.Heartbeat``), called with the
+    bytes written so far at every packet, keeps the caller's lease and stops the render
+    (LeaseLost, OverBudget). Raises RenderFailed.
     """
-    partial = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed and removed below)
-        prefix="rendition-", suffix=SUFFIX, dir=partial_dir(), delete=False
-    )
-    partial.close()
-    tmp_name = partial.name
+    tmp_name = new_partial(partial_prefix, SUFFIX)
     try:
         width, height = _encode(source_name, ad_format, tmp_name, heartbeat)
         digest, size = hashlib.sha256(), 0
@@ -80,6 +78,8 @@ def render(source_name: str, ad_format, *, stem: str, heartbeat=None) -> dict:
             while chunk := handle.read(CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
+        if heartbeat:
+            heartbeat(size)  # the finished file is within the size budget too
         name = f"{stem}.mp4"
         default_storage.delete(name)  # a retry after a crash must not leave a renamed twin
         with open(tmp_name, "rb") as handle:
@@ -96,7 +96,6 @@ def render(source_name: str, ad_format, *, stem: str, heartbeat=None) -> dict:
 
 
 def _encode(source_name, ad_format, destination, heartbeat) -> tuple[int, int]:
-    beat_every, last_beat = settings.CLIP_LEASE_SECONDS / 3, time.monotonic()
     try:
         with (
             default_storage.open(source_name, "rb") as handle,
@@ -142,10 +141,8 @@ def _encode(source_name, ad_format, destination, heartbeat) -> tuple[int, int]:
                     else:
                         frame.pts = None  # the encoder counts samples itself
                         out.mux(audio_out.encode(frame))
-                if heartbeat and time.monotonic() - last_beat > beat_every:
-                    if heartbeat() is False:
-                        raise LeaseLost()
-                    last_beat = time.monotonic()
+                if heartbeat:
+                    heartbeat(os.path.getsize(destination))
             graph.push(None)
             for scaled in _pulled(graph):
                 out.mux(video_out.encode(scaled))
@@ -155,10 +152,3 @@ def _encode(source_name, ad_format, destination, heartbeat) -> tuple[int, int]:
             return width, height
     except av.FFmpegError as exc:
         raise RenderFailed(f"The original could not be decoded ({type(exc).__name__}).") from None
-
-
-def abandoned_partials(older_than: float) -> list[Path]:
-    """Temporary exports nobody has written to for ``older_than`` seconds: their worker died
-    (a live render writes to its file all the time)."""
-    limit = time.time() - older_than
-    return [path for path in partial_dir().glob(f"*{SUFFIX}") if path.stat().st_mtime < limit]
