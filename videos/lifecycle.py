@@ -609,14 +609,20 @@ def _poll_claimed(job: VideoJob, client) -> bool:
         return job.schedule_poll(job.poll_delay(), poll_count=job.poll_count + 1, error=UNREADABLE)
     if state.status == JobStatus.COMPLETED:
         if job.record_outputs(
-            state.outputs, state.cost, state.provider_status, state.cost_is_estimate
+            state.outputs,
+            state.cost,
+            state.provider_status,
+            state.cost_is_estimate,
+            unusable_cost=state.unusable_cost,
         ):
             for clip in job.clips.all():
                 enqueue_collect(clip)
         return False
     costs = (
-        {"cost": state.cost, "cost_is_estimate": state.cost_is_estimate}
+        {"cost": state.cost, "cost_is_estimate": state.cost_is_estimate, "unusable_cost": ""}
         if state.cost is not None
+        else {"unusable_cost": state.unusable_cost}
+        if state.unusable_cost
         else {}
     )
     if state.status.is_terminal:
