@@ -341,7 +341,8 @@ def revision_offer(clip: Clip) -> Offer:
         return Offer(
             False, "A revision needs the key this clip was made with, which cannot be used."
         )
-    spec = replace(spec_for(job, with_images=False), parent=None, callback_url=None)
+    # With its images: a first frame changes some models' price (image-to-video).
+    spec = replace(spec_for(job), parent=None, callback_url=None)
     try:
         model = model_of(job)
     except (ProviderError, VaultError):
@@ -365,9 +366,7 @@ def revise_clip(clip: Clip, prompt: str, idempotency_key: str, by=None) -> tuple
     if not offer.allowed:
         raise InvalidSpec({"parent": offer.reason})
     job = clip.job
-    spec = replace(
-        spec_for(job), prompt=prompt, parent=None, callback_url=None, duration=offer.spec.duration
-    )
+    spec = replace(offer.spec, prompt=prompt)  # the request its estimate was worked out for
     return start_job(
         by or job.owner,
         job.key,
