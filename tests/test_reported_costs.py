@@ -2,9 +2,11 @@
 finite, negative or absurd is kept aside with a note, the video is still copied, and the job is
 counted at its estimate. Against the real sandbox, told by a marker what bill to send."""
 
+import csv
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from providers.base import MAX_REPORTED_COST, ReportedCost
 from tests.factories import GEMINI_KEY, make_key
@@ -91,3 +93,18 @@ def test_the_bound_is_far_above_any_job_and_inside_the_column():
     assert len(ReportedCost.of("x" * 500).unusable) == ReportedCost.UNUSABLE_CHARS
     field = VideoJob._meta.get_field("cost")
     assert 10 ** (field.max_digits - field.decimal_places) > MAX_REPORTED_COST
+
+
+def test_the_spend_page_and_its_csv_say_which_cost_could_not_be_used(alice, user, key):
+    run_job(user, key, prompt="[sandbox:cost=NaN] A kite", model="google/veo-3.1", duration=4)
+    page = alice.get(reverse("spend:overview")).content.decode()
+    assert "For 1 video the provider reported a cost we could not use" in page
+    assert "counted at its estimate" in page and "$0.80" in page
+    response = alice.get(reverse("spend:export"))
+    rows = list(csv.reader(b"".join(response.streaming_content).decode().splitlines()))
+    assert rows[0][-1] == "cost note"
+    note = dict(zip(rows[0], rows[1], strict=True))
+    assert note["reported (USD)"] == "" and note["counted (USD)"] == "0.80"
+    assert note["cost note"] == (
+        "The provider reported a cost we could not use (NaN); counted at the estimate, $0.80."
+    )

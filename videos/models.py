@@ -737,7 +737,12 @@ class VideoJob(CompareAndSet, models.Model):
         if not self.unusable_cost:
             return ""
         counted = VideoJob.objects.filter(pk=self.pk).with_charged().values("charged").first()
-        counted = counted["charged"] if counted else None
+        return self.cost_note(counted["charged"] if counted else None)
+
+    def cost_note(self, counted) -> str:
+        """``unusable_cost_note`` for a job counted at ``counted`` (``with_charged``)."""
+        if not self.unusable_cost:
+            return ""
         if self.estimated_cost is not None and counted == self.estimated_cost:
             instead = f"counted at the estimate, ${self.estimated_cost:.2f}"
         elif self.estimated_cost is None:
