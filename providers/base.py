@@ -392,7 +392,7 @@ class ReportedCost:
     def describe(cls, value) -> str:
         """``value`` as the provider wrote it in JSON (NaN, Infinity, 1e+30, "12"), shortened."""
         try:
-            text = json.dumps(value, default=str)
+            text = str(value) if isinstance(value, Decimal) else json.dumps(value, default=str)
         except (TypeError, ValueError):
             text = repr(value)
         limit = cls.UNUSABLE_CHARS

@@ -41,6 +41,7 @@ from providers.base import (
     ProviderError,
     ProviderUnavailable,
     RateLimited,
+    ReportedCost,
     SafetyRefused,
     SourceGone,
     SubmitOutcomeUnknown,
@@ -606,6 +607,10 @@ def _poll_claimed(job: VideoJob, client) -> bool:
     except Exception:
         log.exception("Polling job %s failed unexpectedly", job.pk)
         return job.schedule_poll(job.poll_delay(), poll_count=job.poll_count + 1, error=UNREADABLE)
+    if state.cost is not None and (unusable := ReportedCost.of(state.cost).unusable):
+        # Adapters check what they read; whatever one hands on, a cost that cannot be stored
+        # or counted never stops the job.
+        state = replace(state, cost=None, unusable_cost=unusable)
     if state.status == JobStatus.COMPLETED:
         if job.record_outputs(
             state.outputs,
