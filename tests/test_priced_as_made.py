@@ -158,3 +158,39 @@ def test_a_revision_an_extension_and_a_new_take_store_the_price_of_what_is_sent(
         assert round(float(job.estimated_cost), 2) == round(received["cost"], 2), job.continuation
     revised = reachable.stats()["jobs"][jobs[0].provider_job_id.rsplit("/", 1)[-1]]
     assert revised["request"]["frame_images"]  # sent with the first frame it was priced with
+
+
+@pytest.mark.parametrize(
+    ("duration", "resolution", "audio"), [(" 8 ", "1080P", "yes"), ("06", "720P", "0")]
+)
+def test_a_campaign_stores_for_each_video_the_price_of_what_is_sent(
+    alice, key, reachable, duration, resolution, audio
+):
+    from campaigns.models import Campaign
+
+    response = alice.post(
+        reverse("campaigns:plan"),
+        {
+            "idempotency_key": uuid.uuid4().hex,
+            "key": key.pk,
+            "model": "google/veo-3.1",
+            "prompt": "A kite",
+            "duration": duration,
+            "resolution": resolution,
+            "ad_format": "landscape",
+            "also_formats": ["vertical"],
+            "generate_audio": audio,
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    campaign = Campaign.objects.get()
+    assert alice.post(reverse("campaigns:start", args=[campaign.public_id])).status_code == 302
+    jobs = list(VideoJob.objects.order_by("variant__number"))
+    assert len(jobs) == 2 and sum(j.estimated_cost for j in jobs) == campaign.estimated_total
+    for job in jobs:
+        lifecycle.submit(job.pk)
+        job.refresh_from_db()
+        received = reachable.stats()["jobs"][job.provider_job_id.rsplit("/", 1)[-1]]
+        assert round(float(job.estimated_cost), 2) == round(received["cost"], 2), received
+        assert received["request"]["generate_audio"] is (audio == "yes")
+        assert received["request"]["duration"] == round(float(duration))
