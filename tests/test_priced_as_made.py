@@ -194,3 +194,25 @@ def test_a_campaign_stores_for_each_video_the_price_of_what_is_sent(
         assert round(float(job.estimated_cost), 2) == round(received["cost"], 2), received
         assert received["request"]["generate_audio"] is (audio == "yes")
         assert received["request"]["duration"] == round(float(duration))
+
+
+@pytest.mark.parametrize(("audio", "ticked"), [("0", False), ("off", False), ("yes", True)])
+def test_an_audio_box_is_shown_again_as_it_is_read(alice, key, audio, ticked):
+    """A box sent as "0" was read as unticked by the price and shown ticked again."""
+    page = alice.post(
+        reverse("videos:generate"),
+        {
+            "idempotency_key": uuid.uuid4().hex,
+            "key": key.pk,
+            "model": "google/veo-3.1",
+            "prompt": "A kite",
+            "duration": "8",
+            "resolution": "720p",
+            "aspect_ratio": "16:9",
+            "generate_audio": audio,
+            "preview": "1",
+        },
+    ).content.decode()
+    box = page.split('name="generate_audio"')[1].split(">")[0]
+    assert ("checked" in box) is ticked, box
+    assert ("with audio" in page.split("Estimated cost")[1][:400]) is ticked

@@ -185,11 +185,31 @@ class AudioBox(forms.CheckboxInput):
 
     UNTICKED = {"", "0", "off", "no", "false"}
 
+    def __init__(self, attrs=None):
+        # Shown again as it is read: a box sent as "0" comes back unticked.
+        super().__init__(attrs, check_test=self.ticked)
+
+    @classmethod
+    def ticked(cls, value) -> bool:
+        if isinstance(value, str):
+            return value.strip().casefold() not in cls.UNTICKED
+        return value not in (False, None)
+
     def value_from_datadict(self, data, files, name):
         value = data.get(name)
         if isinstance(value, str) and value.strip().casefold() in self.UNTICKED:
             return False
         return super().value_from_datadict(data, files, name)
+
+
+class AudioField(forms.BooleanField):
+    """The audio switch's value, by ``AudioBox``'s rule whether it comes from a form sent
+    or from initial values (a form shown again, a preset)."""
+
+    widget = AudioBox
+
+    def to_python(self, value):
+        return super().to_python(AudioBox.ticked(value) if isinstance(value, str) else value)
 
 
 def same_setting(choice: str, sent: str) -> bool:
@@ -457,9 +477,7 @@ class GenerateForm(forms.Form):
                 help_text="What to keep out of the video, e.g. “text, logos, blur”.",
             )
         if m.audio:
-            self.fields["generate_audio"] = forms.BooleanField(
-                label="Generate audio", required=False, widget=AudioBox
-            )
+            self.fields["generate_audio"] = AudioField(label="Generate audio", required=False)
             # The provider's own default (and what its model description promises); the
             # price of each choice is shown beside it.
             self.initial.setdefault("generate_audio", True)
