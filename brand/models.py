@@ -246,6 +246,12 @@ class Preset(models.Model):
         name = name.strip()
         if not name:
             raise TeamRuleBroken("Give the preset a name.")
+        longest = cls._meta.get_field("name").max_length
+        if len(name) > longest:
+            raise TeamRuleBroken(
+                f"A preset's name can be at most {longest} characters (this one has "
+                f"{len(name)}); shorten it and save again."
+            )
         if not template.strip():
             raise TeamRuleBroken("Write the prompt the preset starts from first.")
         if cls.objects.offered_for(workspace).filter(name__iexact=name).exists():

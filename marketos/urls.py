@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from common.http_methods import limit_methods
 from videos.webhooks import provider_webhook
 from workspaces import joining
 from workspaces.forms import NewPasswordForm, PasswordResetByEmailForm
@@ -62,3 +63,5 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("common.urls")),
 ]
+# Every view answers only the methods it handles (405 with Allow to any other).
+limit_methods(urlpatterns)

@@ -6,6 +6,7 @@ words for admins. No error ever carries a secret.
 """
 
 import base64
+import json
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -356,6 +357,48 @@ class Estimate:
         return f"${self.amount:.2f}"
 
 
+# The most a provider may report for one job and have it counted: far above the dearest job on
+# sale (four 4K clips of the longest length come to tens of dollars), and well inside the column
+# that stores costs (twelve digits, six of them after the point).
+MAX_REPORTED_COST = Decimal("10000")
+COST_PLACES = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class ReportedCost:
+    """A cost as a provider reported it: ``amount`` when it can be counted; else ``unusable``
+    keeps what was sent (not a number, not finite, negative or absurd), for a person to see,
+    and the job is counted at its estimate instead. Both empty: no cost was reported."""
+
+    amount: Decimal | None = None
+    unusable: str = ""
+
+    UNUSABLE_CHARS = 100
+
+    @classmethod
+    def of(cls, value) -> "ReportedCost":
+        """Check a reported cost, in US dollars: a JSON number, finite, from 0 to
+        ``MAX_REPORTED_COST``, kept to the micro-dollar."""
+        if value is None:
+            return cls()
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+            if amount.is_finite() and 0 <= amount <= MAX_REPORTED_COST:
+                # 0 + amount: a reported -0.0 is counted, and shown, as 0.
+                return cls(0 + amount.quantize(COST_PLACES, rounding=ROUND_HALF_UP))
+        return cls(unusable=cls.describe(value))
+
+    @classmethod
+    def describe(cls, value) -> str:
+        """``value`` as the provider wrote it in JSON (NaN, Infinity, 1e+30, "12"), shortened."""
+        try:
+            text = str(value) if isinstance(value, Decimal) else json.dumps(value, default=str)
+        except (TypeError, ValueError):
+            text = repr(value)
+        limit = cls.UNUSABLE_CHARS
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class JobStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
@@ -397,6 +440,9 @@ class JobState:
     outputs: tuple[Output, ...] = ()
     cost: Decimal | None = None
     cost_is_estimate: bool = False  # computed by us from usage, not a price the provider stated
+    # A cost the provider reported that cannot be counted, as it was sent (``ReportedCost``):
+    # the job goes on and is counted at its estimate.
+    unusable_cost: str = ""
     error: str = ""  # for the user
     raw_error: str = ""  # the provider's words, for admins
     retry_after: float | None = None  # a hint for the next poll

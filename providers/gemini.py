@@ -16,6 +16,7 @@ an unknown family gets a conservative profile and says so.
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlsplit
@@ -39,6 +40,7 @@ from .base import (
     OutputGone,
     ProviderError,
     ProviderUnavailable,
+    ReportedCost,
     SafetyRefused,
     SourceGone,
     SubmitResult,
@@ -525,8 +527,12 @@ class GeminiProvider(HttpProvider):
 
     def _poll_interaction(self, interaction: str) -> JobState:
         body = self._read_interaction(interaction)
+        reported = omni_cost(body.get("usage"))
+        state = self._interaction_state(interaction, body, reported.amount)
+        return replace(state, unusable_cost=reported.unusable) if reported.unusable else state
+
+    def _interaction_state(self, interaction: str, body: dict, cost: Decimal | None) -> JobState:
         status = str(body.get("status") or "")
-        cost = omni_cost(body.get("usage"))
         if status == "completed":
             video = last_video(body)
             if video is None:
@@ -709,26 +715,44 @@ def step_errors(body: dict) -> list[str]:
     return found
 
 
-def omni_cost(usage) -> Decimal | None:
-    """USD from an interaction's ``usage``, at the rates in settings (an estimate)."""
+def omni_cost(usage) -> ReportedCost:
+    """USD from an interaction's ``usage``, at the rates in settings (an estimate). Token counts
+    that are not whole numbers from zero up are kept aside as sent, and nothing is computed."""
     if not isinstance(usage, dict):
-        return None
+        return ReportedCost()
     try:
-        return _omni_cost(usage)
+        checked = ReportedCost.of(_omni_cost(usage))
     except (TypeError, ValueError, ArithmeticError):
-        return None  # a usage block we cannot read costs nothing we can say
+        checked = ReportedCost(unusable="?")
+    # What is kept aside is what the provider sent: the usage, not a sum made from it.
+    return ReportedCost(unusable=ReportedCost.describe(usage)) if checked.unusable else checked
+
+
+def _tokens(value) -> int:
+    """A token count: a whole number, zero or more (absent: 0); Google's JSON may write a
+    64-bit count as a string of digits."""
+    if value is None:
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    raise ValueError(f"not a token count: {value!r}")
 
 
 def _omni_cost(usage: dict) -> Decimal | None:
+    by_modality = usage.get("output_tokens_by_modality") or []
+    if not isinstance(by_modality, list):
+        raise TypeError("output_tokens_by_modality is not a list")
     video = sum(
-        int(entry.get("tokens") or 0)
-        for entry in usage.get("output_tokens_by_modality") or []
+        _tokens(entry.get("tokens"))
+        for entry in by_modality
         if isinstance(entry, dict) and entry.get("modality") == "video"
     )
-    total_output = int(usage.get("total_output_tokens") or 0)
-    thought = int(usage.get("total_thought_tokens") or 0)
+    total_output = _tokens(usage.get("total_output_tokens"))
+    thought = _tokens(usage.get("total_thought_tokens"))
     other_output = max(total_output - video, 0) + thought
-    inputs = int(usage.get("total_input_tokens") or 0)
+    inputs = _tokens(usage.get("total_input_tokens"))
     if not (video or other_output or inputs):
         return None
     amount = (

@@ -9,6 +9,7 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
@@ -28,6 +29,7 @@ from .base import (
     Output,
     ProviderError,
     ProviderUnavailable,
+    ReportedCost,
     SafetyRefused,
     SourceGone,
     SubmitResult,
@@ -268,11 +270,15 @@ class OpenRouterProvider(HttpProvider):
                 "only ever sent to OpenRouter itself, so this job cannot be followed."
             )
         body = self._call("GET", url)
+        reported = parse_cost(body.get("usage"))
+        state = self._state(body, reported.amount)
+        return replace(state, unusable_cost=reported.unusable) if reported.unusable else state
+
+    def _state(self, body: dict, cost: Decimal | None) -> JobState:
         status_text = str(body.get("status") or "")
         # The status is an open set: one we do not know yet means "not finished" (the job's
         # deadline caps how long that may last).
         status = STATUSES.get(status_text, JobStatus.RUNNING)
-        cost = parse_cost(body.get("usage"))
         if status == JobStatus.COMPLETED:
             outputs = self.outputs(body)
             if outputs:
@@ -485,13 +491,11 @@ def _pixels(resolution: str | None, aspect_ratio: str | None) -> tuple[int, int]
     return (short * w // h, short) if w >= h else (short, short * h // w)
 
 
-def parse_cost(usage) -> Decimal | None:
-    if not isinstance(usage, dict) or usage.get("cost") is None:
-        return None
-    try:
-        return Decimal(str(usage["cost"]))
-    except InvalidOperation:
-        return None
+def parse_cost(usage) -> ReportedCost:
+    """``usage.cost``, checked: a number of US dollars (the API documents nothing else)."""
+    if not isinstance(usage, dict):
+        return ReportedCost()
+    return ReportedCost.of(usage.get("cost"))
 
 
 def parse_expiry(value) -> datetime | None:

@@ -470,6 +470,12 @@ def _usage(job: Job, *, video: bool) -> dict[str, Any]:
     }
     if video:
         usage["output_tokens_by_modality"] = [{"modality": "video", "tokens": video_tokens}]
+    if (hostile := job.scenario.reported_cost) is not None:  # [sandbox:cost=VALUE]
+        for name in usage:
+            if name.endswith("_tokens"):
+                usage[name] = hostile
+        for entry in (*inputs, *usage.get("output_tokens_by_modality", ())):
+            entry["tokens"] = hostile
     return usage
 
 

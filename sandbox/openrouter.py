@@ -279,6 +279,8 @@ class OpenRouterAPI:
             ],
             usage={"cost": job.cost, "is_byok": False},
         )
+        if scenario.reported_cost is not None:
+            payload["usage"]["cost"] = scenario.reported_cost
         if scenario.has("signed-other-host") or scenario.has("signed-expired"):
             signed_base = other_host(request.base_url)
             payload["urls"] = [f"{signed_base}/_sandbox/signed/{token}" for token in job.file_ids]

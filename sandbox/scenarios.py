@@ -40,6 +40,10 @@ marker                       effect
 ``foreign-polling-url``      OpenRouter: ``polling_url`` is absolute on another host
                              (``https://videos.example.net/api/v1/videos/<id>``)
 ``clips=N``                  outputs of ``sandbox/multi-clip`` (1-4; default 3)
+``cost=VALUE``               a hostile provider's bill: OpenRouter reports ``usage.cost`` as
+                             VALUE, a JSON number when it reads as one (``NaN``,
+                             ``Infinity``, ``-1``, ``1e30``), else the string VALUE.
+                             Interactions: every token count in ``usage`` is VALUE
 ===========================  ============================================================
 
 On the Interactions API the download markers (``gone``, ``expire``, ``huge``, ``500-download``,
@@ -95,6 +99,8 @@ class Scenario:
     slow_seconds: float | None = None
     huge_bytes: int | None = None
     clips: int | None = None
+    # ``cost=VALUE``: what the provider says the job cost (or its token counts), as sent.
+    reported_cost: float | str | None = None
 
     def has(self, flag: str) -> bool:
         return flag in self.flags
@@ -107,6 +113,7 @@ def parse(prompt: str) -> Scenario:
     slow: float | None = None
     huge: int | None = None
     clips: int | None = None
+    reported_cost: float | str | None = None
     for match in MARKER.finditer(prompt):
         name, value = match.group(1).lower(), match.group(2)
         try:
@@ -118,6 +125,8 @@ def parse(prompt: str) -> Scenario:
                 slow = float(value) if value else DEFAULT_SLOW_SECONDS
             elif name == "huge":
                 huge = int(value) if value else DEFAULT_HUGE_BYTES
+            elif name == "cost" and value:
+                reported_cost = reported(value)
             elif name == "clips" and value:
                 clips = min(max(int(value), 1), MAX_CLIPS)
             else:
@@ -127,5 +136,23 @@ def parse(prompt: str) -> Scenario:
                 raise
             raise ScenarioError(f"Bad value in sandbox marker {match.group(0)}") from error
     return Scenario(
-        flags=frozenset(flags), faults=faults, slow_seconds=slow, huge_bytes=huge, clips=clips
+        flags=frozenset(flags),
+        faults=faults,
+        slow_seconds=slow,
+        huge_bytes=huge,
+        clips=clips,
+        reported_cost=reported_cost,
     )
+
+
+def reported(value: str) -> float | str:
+    """A ``cost=`` value as the JSON reply carries it: a number when it reads as one
+    (including the NaN and Infinity that Python's JSON writes), else the text itself."""
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        return float(value)
+    except ValueError:
+        return value

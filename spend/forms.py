@@ -50,8 +50,11 @@ class SpendFilter(ClientProjectFilter):
             chosen = datetime.strptime(value, "%Y-%m")
         except ValueError:
             return this_month, f"“{value[:20]}” is not a month like 2026-01: showing this month."
-        if chosen.year < 2000:
-            return this_month, "Choose a month from 2000 on: showing this month."
+        # Spend starts with the app and has no far future (the page links the months on
+        # either side of the one shown, which must exist too).
+        last_year = this_month.year + 1
+        if not 2000 <= chosen.year <= last_year:
+            return this_month, f"Choose a month from 2000 to {last_year}: showing this month."
         return timezone.make_aware(chosen), ""
 
     @property

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -55,7 +55,11 @@ class SpendReport:
     def totals(self) -> dict:
         charged = VideoJob.objects.charged_amount()
         found = self.month_jobs.aggregate(
-            total=Sum(charged), reported=Sum("cost"), jobs=Count("pk")
+            total=Sum(charged),
+            reported=Sum("cost"),
+            jobs=Count("pk"),
+            # Jobs whose provider reported a cost that could not be used: at their estimate.
+            unusable=Count("pk", filter=~Q(unusable_cost="")),
         )
         return {name: value if value is not None else ZERO for name, value in found.items()}
 

@@ -87,6 +87,7 @@ HEADER = [
     "counted (USD)",
     "prompt",
     "link",
+    "cost note",
 ]
 
 
@@ -112,6 +113,7 @@ def _rows(jobs, site: str):
                 _amount(job.charged if job.charged is not None else Decimal(0)),
                 text_cell(job.prompt),
                 site + job.get_absolute_url(),
+                text_cell(job.cost_note(job.charged)),
             ]
         )
 
@@ -135,6 +137,7 @@ def export(request, workspace=None):
             "status",
             "estimated_cost",
             "cost",
+            "unusable_cost",
             "workspace__name",
             "project__name",
             "project__client__name",

@@ -682,3 +682,38 @@ def test_a_dead_link_is_404_for_everybody(name, world, user, other_user):
             for method in ("GET", "POST"):
                 response = request(client, method, url_for(name, world, token))
                 assert response.status_code == 404, (name, who, method)
+
+
+# Methods no page of the app takes: each URL answers them 405, naming what it does take.
+UNHANDLED = ("PUT", "PATCH", "DELETE", "TRACE")
+
+
+@pytest.mark.parametrize("name", sorted(set(OWNER) | set(PUBLIC) | set(GUEST)))
+def test_no_url_answers_a_method_it_does_not_take(name, world, user):
+    """GET-only pages answered PUT, DELETE and TRACE with the page."""
+    owner = Client()
+    owner.force_login(user)
+    guest = admitted_to(world["link"])  # a share link's guest, logged in as nobody
+    method, _ = {**OWNER, **PUBLIC, **GUEST}[name]
+    url = url_for(name, world)
+    for who, client in (("owner", owner), ("guest", guest)):
+        for unhandled in UNHANDLED:
+            response = client.generic(unhandled, url)
+            if who == "guest" and name in OWNER:  # sent to log in before anything else
+                assert response.status_code == 302, (name, unhandled)
+                assert response["Location"].startswith(reverse("login") + "?next=")
+                continue
+            assert response.status_code == 405, (name, who, unhandled, response.status_code)
+            allow = [m.strip() for m in response["Allow"].split(",")]
+            assert method in allow and not set(UNHANDLED) & set(allow), (name, allow)
+
+
+@pytest.mark.parametrize("name", sorted(GUEST_REVIEW))
+def test_a_guest_on_a_live_link_gets_405_for_a_method_it_does_not_take(name, world):
+    link, token = world["links"][True]
+    url = url_for(name, world, token)
+    for unhandled in UNHANDLED:
+        response = admitted_to(link).generic(unhandled, url)
+        assert response.status_code == 405, (name, unhandled)
+        allow = [m.strip() for m in response["Allow"].split(",")]
+        assert GUEST_REVIEW[name][0] in allow and ("POST" in allow) != ("GET" in allow), allow

@@ -25,6 +25,7 @@ from providers.base import (
     OutputGone,
     ProviderUnavailable,
     RateLimited,
+    ReportedCost,
     SafetyRefused,
     SubmitOutcomeUnknown,
     SubmitResult,
@@ -364,6 +365,21 @@ def test_a_slow_sweep_hands_back_the_jobs_it_has_not_reached(user, key, monkeypa
     assert {job.pk for job in VideoJob.claim_due_polls(5, timedelta(minutes=1))} == {
         job.pk for job in jobs
     }
+
+
+@pytest.mark.parametrize("cost", ["NaN", "Infinity", "-1", "1e30"])
+def test_a_cost_no_column_can_hold_never_stops_a_job_whatever_the_adapter(user, key, cost):
+    """Whatever an adapter hands on as the cost, the job goes on to be collected."""
+    job = step(lifecycle.submit, new_job(user, key))
+    Script.polls = [
+        JobState(JobStatus.RUNNING, "in_progress", cost=Decimal(cost)),
+        JobState(JobStatus.COMPLETED, "done", (Output(0, "mem://0"),), cost=Decimal(cost)),
+    ]
+    job = step(lifecycle.poll, job, job.poll_generation)
+    assert job.status == VideoJob.Status.WAITING and job.unusable_cost
+    job = step(lifecycle.poll, job, job.poll_generation)
+    assert job.status == VideoJob.Status.COLLECTING and job.cost is None
+    assert job.unusable_cost == ReportedCost.describe(Decimal(cost)) == str(Decimal(cost))
 
 
 def test_a_fault_of_ours_with_one_job_does_not_stop_the_sweep(user, key, monkeypatch):

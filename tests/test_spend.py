@@ -204,6 +204,7 @@ def test_the_csv_has_one_row_per_job_with_the_filters_and_never_the_secret(work,
         "counted (USD)",
         "prompt",
         "link",
+        "cost note",
     ]
     assert len(rows) == 1 + 11  # this month's jobs only
     assert sum(Decimal(r[11]) for r in rows[1:]) == Decimal("7.95")

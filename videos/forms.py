@@ -1,6 +1,7 @@
 import hashlib
 import json
 from dataclasses import replace
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.db.models import F, Q
@@ -161,6 +162,63 @@ class ReplaceSecretForm(forms.Form):
 KEY_STORAGE_NOTE = "Stored encrypted; after saving only its first and last characters are shown."
 
 IMAGE_FIELDS = {"first_frame": "First frame", "last_frame": "Last frame"}
+
+
+class SettingField(forms.TypedChoiceField):
+    """A model's setting (duration, resolution, clip count), read by one rule whatever the
+    spelling it is sent in: spaces around it ignored, words in any case ("1080P"), a number in
+    any notation of the same value ("08", "8.0"). What is read is one of the choices, typed, so
+    the price shown, the budget counted and the request sent are of the same setting."""
+
+    def to_python(self, value):
+        text = super().to_python(value).strip()
+        for choice, _ in self.choices:
+            if same_setting(str(choice), text):
+                return str(choice)
+        return text
+
+
+class AudioBox(forms.CheckboxInput):
+    """The audio switch: a browser sends "on" when it is ticked and nothing when it is not;
+    a value that says "no" in any usual spelling ("0", "off", "no", "false") is unticked too
+    (Django's box reads only "false" so), and every other value ticked."""
+
+    UNTICKED = {"", "0", "off", "no", "false"}
+
+    def __init__(self, attrs=None):
+        # Shown again as it is read: a box sent as "0" comes back unticked.
+        super().__init__(attrs, check_test=self.ticked)
+
+    @classmethod
+    def ticked(cls, value) -> bool:
+        if isinstance(value, str):
+            return value.strip().casefold() not in cls.UNTICKED
+        return value not in (False, None)
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if isinstance(value, str) and value.strip().casefold() in self.UNTICKED:
+            return False
+        return super().value_from_datadict(data, files, name)
+
+
+class AudioField(forms.BooleanField):
+    """The audio switch's value, by ``AudioBox``'s rule whether it comes from a form sent
+    or from initial values (a form shown again, a preset)."""
+
+    widget = AudioBox
+
+    def to_python(self, value):
+        return super().to_python(AudioBox.ticked(value) if isinstance(value, str) else value)
+
+
+def same_setting(choice: str, sent: str) -> bool:
+    if choice.casefold() == sent.casefold():
+        return True
+    try:
+        return Decimal(choice) == Decimal(sent)
+    except (InvalidOperation, ArithmeticError):
+        return False
 
 
 class GenerateForm(forms.Form):
@@ -361,7 +419,7 @@ class GenerateForm(forms.Form):
     def _add_model_fields(self, m: ModelInfo) -> None:
         def choice(name, label, values, default):
             listed = ", ".join(fmt(name, v) for v in values)
-            self.fields[name] = forms.TypedChoiceField(
+            self.fields[name] = SettingField(
                 label=label,
                 choices=[(v, fmt(name, v)) for v in values],
                 coerce=int if name == "duration" else str,
@@ -408,7 +466,7 @@ class GenerateForm(forms.Form):
                 self.fields["aspect_ratio"].help_text = f"Set by the ad format ({ad_format.ratio})."
                 self.initial["aspect_ratio"] = self.ad_plan.aspect_ratio
         if m.max_outputs > 1:
-            self.fields["sample_count"] = forms.TypedChoiceField(
+            self.fields["sample_count"] = SettingField(
                 label="Clips",
                 choices=[
                     (n, f"{n} clip{'s' if n > 1 else ''}") for n in range(1, m.max_outputs + 1)
@@ -423,9 +481,7 @@ class GenerateForm(forms.Form):
                 help_text="What to keep out of the video, e.g. “text, logos, blur”.",
             )
         if m.audio:
-            self.fields["generate_audio"] = forms.BooleanField(
-                label="Generate audio", required=False
-            )
+            self.fields["generate_audio"] = AudioField(label="Generate audio", required=False)
             # The provider's own default (and what its model description promises); the
             # price of each choice is shown beside it.
             self.initial.setdefault("generate_audio", True)
@@ -657,54 +713,64 @@ class GenerateForm(forms.Form):
             return "This model always makes sound (included in its price)."
         return ""
 
+    def setting(self, name):
+        """``name`` as the form holds it now, read by its field's own rule (the one the job is
+        made with: a "yes" audio box is ticked, a duration "08" is 8); None when the form has
+        no such field or the value is not one it takes."""
+        field = self.fields.get(name)
+        if field is None:
+            return None
+        # Bound: through the widget, as the form's own check reads it.
+        value = self[name].data if self.is_bound else self.initial.get(name)
+        try:
+            return field.clean(value)
+        except forms.ValidationError:
+            return None
+
     def draft_spec(self, **changes) -> JobSpec | None:
         """The request the form describes right now, unchecked: for showing its price."""
         m = self.model_info
         if m is None:
             return None
-
-        def number(name):
-            try:
-                return int(self.value(name))
-            except (TypeError, ValueError):
-                return None
-
-        # Read as the field's own check reads it ("yes" and "True" are ticked), so a price is
-        # never that of another request than the one sent.
-        audio = self.value("generate_audio") if "generate_audio" in self.fields else None
-        if audio is not None:
-            audio = self.fields["generate_audio"].to_python(audio)
         spec = JobSpec(
             model=m.id,
             prompt="",
-            duration=number("duration"),
-            resolution=self.value("resolution") or None,
+            duration=self.setting("duration"),
+            resolution=self.setting("resolution") or None,
             aspect_ratio=self.ad_plan.aspect_ratio
             if self.ad_plan
-            else self.value("aspect_ratio") or None,
-            generate_audio=audio,
-            sample_count=number("sample_count") or 1,
+            else self.setting("aspect_ratio") or None,
+            # Not sent at all: left out (a preset saved from it keeps no audio setting); it is
+            # priced as unticked, as it is made.
+            generate_audio=self.setting("generate_audio")
+            if self.value("generate_audio") is not None
+            else None,
+            sample_count=self.setting("sample_count") or 1,
         )
         return replace(spec, **changes)
 
+    def price(self, spec: JobSpec):
+        """The one price of a request with this form's key and model: what the page shows,
+        the budgets count and the job stores."""
+        return registry.adapter(self.chosen_key.provider).estimate(spec, self.model_info)
+
     @property
     def estimate(self):
-        """The price of the settings as they stand, or None when the provider publishes none."""
-        spec = self.draft_spec()
-        if spec is None or self.chosen_key is None:
+        """The price of the settings as they stand, or None when the provider publishes none:
+        once the form is checked, of the very request the job is made with (its images and
+        brand kit included)."""
+        if self.chosen_key is None or self.model_info is None:
             return None
-        return registry.adapter(self.chosen_key.provider).estimate(spec, self.model_info)
+        if hasattr(self, "spec") and not self.errors:
+            return self.price(self.spec)
+        return self.price(self.draft_spec())
 
     @property
     def audio_prices(self) -> tuple | None:
         """(without, with) audio, so the switch shows what it costs."""
         if "generate_audio" not in self.fields:
             return None
-        adapter = registry.adapter(self.chosen_key.provider)
-        prices = [
-            adapter.estimate(self.draft_spec(generate_audio=on), self.model_info)
-            for on in (False, True)
-        ]
+        prices = [self.price(self.draft_spec(generate_audio=on)) for on in (False, True)]
         if not all(prices) or prices[0].amount == prices[1].amount:
             return None
         return tuple(prices)

@@ -41,6 +41,7 @@ from providers.base import (
     ProviderError,
     ProviderUnavailable,
     RateLimited,
+    ReportedCost,
     SafetyRefused,
     SourceGone,
     SubmitOutcomeUnknown,
@@ -341,7 +342,8 @@ def revision_offer(clip: Clip) -> Offer:
         return Offer(
             False, "A revision needs the key this clip was made with, which cannot be used."
         )
-    spec = replace(spec_for(job, with_images=False), parent=None, callback_url=None)
+    # With its images: a first frame changes some models' price (image-to-video).
+    spec = replace(spec_for(job), parent=None, callback_url=None)
     try:
         model = model_of(job)
     except (ProviderError, VaultError):
@@ -365,9 +367,7 @@ def revise_clip(clip: Clip, prompt: str, idempotency_key: str, by=None) -> tuple
     if not offer.allowed:
         raise InvalidSpec({"parent": offer.reason})
     job = clip.job
-    spec = replace(
-        spec_for(job), prompt=prompt, parent=None, callback_url=None, duration=offer.spec.duration
-    )
+    spec = replace(offer.spec, prompt=prompt)  # the request its estimate was worked out for
     return start_job(
         by or job.owner,
         job.key,
@@ -607,16 +607,26 @@ def _poll_claimed(job: VideoJob, client) -> bool:
     except Exception:
         log.exception("Polling job %s failed unexpectedly", job.pk)
         return job.schedule_poll(job.poll_delay(), poll_count=job.poll_count + 1, error=UNREADABLE)
+    if state.cost is not None and (unusable := ReportedCost.of(state.cost).unusable):
+        # Adapters check what they read; whatever one hands on, a cost that cannot be stored
+        # or counted never stops the job.
+        state = replace(state, cost=None, unusable_cost=unusable)
     if state.status == JobStatus.COMPLETED:
         if job.record_outputs(
-            state.outputs, state.cost, state.provider_status, state.cost_is_estimate
+            state.outputs,
+            state.cost,
+            state.provider_status,
+            state.cost_is_estimate,
+            unusable_cost=state.unusable_cost,
         ):
             for clip in job.clips.all():
                 enqueue_collect(clip)
         return False
     costs = (
-        {"cost": state.cost, "cost_is_estimate": state.cost_is_estimate}
+        {"cost": state.cost, "cost_is_estimate": state.cost_is_estimate, "unusable_cost": ""}
         if state.cost is not None
+        else {"unusable_cost": state.unusable_cost}
+        if state.unusable_cost
         else {}
     )
     if state.status.is_terminal:

@@ -737,6 +737,9 @@ class VideoJob(CompareAndSet, models.Model):
     estimated_cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     cost_is_estimate = models.BooleanField(default=False)
+    # A cost the provider reported that could not be counted (not a number, not finite, negative
+    # or absurd), as it was sent, for a person to see; the job is counted at its estimate.
+    unusable_cost = models.CharField(max_length=100, blank=True)
     failure = models.CharField(max_length=20, choices=Failure, blank=True)
 
     created_at = models.DateTimeField(default=_now, db_index=True)
@@ -933,6 +936,27 @@ class VideoJob(CompareAndSet, models.Model):
             if clip.status == Clip.Status.READY and clip.duration
         ]
         return round(lengths[0]) if lengths else None
+
+    @property
+    def unusable_cost_note(self) -> str:
+        """What is said where the cost is shown when the provider reported one we could not
+        use: what it sent, and what the job is counted at instead (as spend counts it)."""
+        if not self.unusable_cost:
+            return ""
+        counted = VideoJob.objects.filter(pk=self.pk).with_charged().values("charged").first()
+        return self.cost_note(counted["charged"] if counted else None)
+
+    def cost_note(self, counted) -> str:
+        """``unusable_cost_note`` for a job counted at ``counted`` (``with_charged``)."""
+        if not self.unusable_cost:
+            return ""
+        if self.estimated_cost is not None and counted == self.estimated_cost:
+            instead = f"counted at the estimate, ${self.estimated_cost:.2f}"
+        elif self.estimated_cost is None:
+            instead = "counted at nothing, as the model publishes no price (see your bill)"
+        else:
+            instead = "counted at nothing, as the provider made no video"
+        return f"The provider reported a cost we could not use ({self.unusable_cost}); {instead}."
 
     @property
     def settings_summary(self) -> list[str]:
@@ -1344,7 +1368,9 @@ class VideoJob(CompareAndSet, models.Model):
     def past_deadline(self) -> bool:
         return self.deadline is not None and timezone.now() >= self.deadline
 
-    def record_outputs(self, outputs, cost, provider_status: str, estimate=False) -> bool:
+    def record_outputs(
+        self, outputs, cost, provider_status: str, estimate=False, unusable_cost=""
+    ) -> bool:
         """waiting → collecting, with one pending Clip per output, atomically."""
         with transaction.atomic():
             moved = self._move(
@@ -1352,6 +1378,7 @@ class VideoJob(CompareAndSet, models.Model):
                 self.Status.COLLECTING,
                 cost=cost,
                 cost_is_estimate=estimate,
+                unusable_cost=unusable_cost,
                 provider_status=provider_status,
                 poll_count=self.poll_count + 1,
                 next_poll_at=None,

@@ -6,7 +6,7 @@ with ``require`` (a 403 for a member whose role does not allow it).
 """
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.text import slugify
@@ -52,7 +52,8 @@ def get_for_user(queryset, user, *, needs: str | None = None, **lookup):
     top (PermissionDenied without it). The object tells its workspace by ``.workspace``."""
     try:
         found = queryset.visible_to(user).get(**lookup)
-    except queryset.model.DoesNotExist:
+    except (queryset.model.DoesNotExist, ValidationError, ValueError, TypeError):
+        # A lookup value that cannot name one (``?from=<not an id>``) finds nothing either.
         raise Http404(f"No such {queryset.model._meta.verbose_name}.") from None
     if needs is not None:
         require(user, found.workspace, needs)
