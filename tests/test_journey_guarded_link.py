@@ -43,6 +43,7 @@ from tests.helpers import (
     open_the_share_form,
     until,
 )
+from tests.test_browser_no_overlap import problems_on
 from videos.models import VideoJob
 from workspaces.models import Membership
 
@@ -81,6 +82,7 @@ def test_a_guessed_link_pauses_then_lets_the_client_watch_and_comment(
         step += 1
         accessible(page, name)
         page.evaluate("window.scrollTo(0, 0)")  # the review's player sticks where it is seen
+        assert not problems_on(page, f"{name} ({size})", screenshot)
         screenshot(page, f"journey-guarded-link-{step:02d}-{name}-{size}")
 
     # The member makes a video, and a link to it with a password: five characters are too few.
