@@ -7,6 +7,7 @@ the acting ``Reviewer``, and records a ``ReviewEvent``.
 """
 
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -221,6 +222,16 @@ class ShareLink(models.Model):
     @property
     def has_password(self) -> bool:
         return bool(self.password)
+
+    @cached_property
+    def paused_minutes(self) -> int:
+        """The minutes until the link takes passwords again, after too many wrong ones were
+        tried on it (0: it takes them)."""
+        from review import throttle  # the counts live with the guests' other budgets
+
+        if not self.has_password or not self.is_live:
+            return 0
+        return math.ceil(throttle.paused_wait(self) / 60)
 
     @property
     def is_live(self) -> bool:

@@ -241,7 +241,7 @@ def clip_file(request, guest, public_id, number, token):
     if guest.link.can_download:
         return serving.serve(request, clip.file.name, kind)
     if not serving.asks_for_range(request):
-        return _watch_only(request)
+        return _watch_only(request, token)
     response = serving.serve(request, clip.file.name, kind)
     response["Cache-Control"] = "private, no-store"
     return response
@@ -258,16 +258,16 @@ def clip_poster(request, guest, public_id, number, token):
 @guest_view
 def clip_download(request, guest, public_id, number, token):
     if not guest.link.can_download:
-        return _watch_only(request)
+        return _watch_only(request, token)
     clip = _shared_clip(guest, public_id, number)
     name = _file_name(guest, clip)
     kind = clip.content_type or "video/mp4"
     return serving.serve(request, clip.file.name, kind, download_as=name)
 
 
-def _watch_only(request):
-    """The plain 403 page of a link that does not allow downloads."""
-    return render(request, "review/share_watch_only.html", status=403)
+def _watch_only(request, token):
+    """The plain 403 page of a link that does not allow downloads, with the way back."""
+    return render(request, "review/share_watch_only.html", {"token": token}, status=403)
 
 
 def _file_name(guest, clip) -> str:

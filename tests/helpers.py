@@ -302,10 +302,21 @@ def comment_at_the_playhead(page, text: str, seconds: float) -> str:
 def share_with_a_client(page, label: str, password: str = "", works_for_days: int | None = None):
     """From a ready video's page, "Share with a client" (beside Download): a link that lets
     the client comment, approve and ask for changes; returns the link to send."""
+    open_the_share_form(page)
+    return make_the_link(page, label, password, works_for_days)
+
+
+def open_the_share_form(page):
+    """From a ready video's page, "Share with a client" (beside Download)."""
     actions = page.locator(".carousel-actions")
     actions.get_by_role("link", name="Download clip").wait_for()
     actions.get_by_role("link", name="Share with a client").click()
     page.get_by_role("heading", name="Share this video with a client").wait_for()
+
+
+def fill_the_share_form(page, label: str, password: str = "", works_for_days: int | None = None):
+    """On the share form: a link that lets the client comment, approve and ask for changes
+    (and never download), sent with "Make the link"."""
     page.get_by_label("Label").fill(label)
     page.get_by_label("Guests may approve or request changes").check()
     if password:
@@ -313,6 +324,11 @@ def share_with_a_client(page, label: str, password: str = "", works_for_days: in
     if works_for_days is not None:
         page.get_by_label("Works for (days)").fill(str(works_for_days))
     page.get_by_role("button", name="Make the link").click()
+
+
+def make_the_link(page, label: str, password: str = "", works_for_days: int | None = None):
+    """Fill the share form and make the link; returns the link to send."""
+    fill_the_share_form(page, label, password, works_for_days)
     return page.get_by_label("Send this link to your client").input_value()
 
 

@@ -102,6 +102,18 @@ def real_posters():
         Clip.objects.filter(pk=clip.pk).update(width=320, height=180)
 
 
+def open_the_watch_only_page(page, base, world):  # noqa: F811
+    """A guest of a link that does not allow downloads asks for a whole clip (as "Save video
+    as" does): the page that says the link is for watching."""
+    _, token = world["links"][False]
+    page.goto(base + url_for("share:gate", world, token=token))
+    page.get_by_label("Your name").fill("Dana")
+    page.get_by_role("button", name="Show me the videos").click()
+    page.wait_for_url(base + url_for("share:overview", world, token=token))
+    page.goto(base + url_for("share:clip_download", world, token=token))
+    assert page.get_by_role("heading", name="This link is for watching").is_visible()
+
+
 def test_the_page_list_covers_the_main_pages():
     assert set(MAIN) <= set(member_pages())
     assert {"workspaces:invitation", "password_reset", "signup"} <= set(anonymous_pages())
@@ -177,6 +189,8 @@ def test_every_page_is_accessible(browser, live_server, world, user, screenshot,
             page.wait_for_load_state("networkidle")
             check(page, f"{name} ({size})")
         screenshot(page, f"every-page-guest-overview-{size}")
+        open_the_watch_only_page(page, base, world)
+        check(page, f"a watch-only link's refused download ({size})")
         context.close()
     assert not problems, "\n".join(problems)
 

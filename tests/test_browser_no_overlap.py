@@ -20,6 +20,7 @@ from tests.test_browser_every_page_axe import (
     anonymous_url,
     guest_pages,
     member_pages,
+    open_the_watch_only_page,
     real_posters,
     scoped_pages,
 )
@@ -202,6 +203,8 @@ def test_no_control_or_text_overlaps_or_is_cut_off_on_any_page(
         for name in guest_pages():
             page.goto(base + url_for(name, world, token=world["token"]))
             problems += problems_on(page, f"{name} ({size})", screenshot)
+        open_the_watch_only_page(page, base, world)
+        problems += problems_on(page, f"a watch-only link's refused download ({size})", screenshot)
         context.close()
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
 

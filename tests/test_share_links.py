@@ -269,7 +269,7 @@ def test_wrong_passwords_are_throttled_per_address_and_link(agency, work, settin
 
 
 def test_a_link_pauses_after_too_many_wrong_passwords_from_every_address_and_tells_the_team(
-    agency, work, settings, django_capture_on_commit_callbacks
+    agency, work, settings, alice, django_capture_on_commit_callbacks
 ):
     settings.GUEST_LINK_PASSWORD_RATE = (20, 3600)
     _, token = share(agency, project=work["project"], password="open sesame")
@@ -300,6 +300,10 @@ def test_a_link_pauses_after_too_many_wrong_passwords_from_every_address_and_tel
     assert note.url == links_url(agency, work["project"])
     assert sorted(m.to[0] for m in mail.outbox) == ["admin@example.com", "alice@example.com"]
     assert all("paused" in m.subject and "Eve" not in m.subject for m in mail.outbox)
+    # The link's page, where the alert leads, shows it paused, and for how long.
+    page = main_text(alice.get(note.url))
+    assert page.count(">Paused</span>") == 1 and page.count(">Live</span>") == 1
+    assert "For about 60 more minutes: too many wrong passwords were tried" in page
     # Another link of the same work is not paused.
     admitted(other_token, password="open sesame", REMOTE_ADDR="198.51.100.9")
 
@@ -510,6 +514,8 @@ def test_a_view_only_link_streams_the_video_to_its_player_and_never_hands_over_t
     assert refused.status_code == 403
     text = main_text(refused)
     assert "This link is for watching" in text and "does not let you download" in text
+    back = reverse("share:overview", args=[token])
+    assert f'<a href="{back}">← Back to the videos</a>' in text
     download = viewer.get(reverse("share:clip_download", args=[token, first.public_id, 1]))
     assert download.status_code == 403 and "This link is for watching" in main_text(download)
     # The player's requests: in ranges, inline, no file name, kept in no cache.
