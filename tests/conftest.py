@@ -15,6 +15,14 @@ import pytest
 from django.contrib.auth import get_user_model
 
 
+def pytest_unconfigure(config):
+    """The run's folder (media, static, SQLite files) goes with the run that made it."""
+    from django.conf import settings
+
+    if getattr(settings, "RUN_DIR_MADE_BY", None) == os.getpid():
+        shutil.rmtree(os.environ["MARKETOS_TEST_RUN_DIR"], ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def sandbox():
     """The offline provider, as a real process on an ephemeral port."""

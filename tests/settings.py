@@ -21,9 +21,12 @@ os.environ.setdefault("MARKETOS_HSTS_SECONDS", "0")
 os.environ.setdefault("MARKETOS_VERIFY_TIMEOUT", "1.5")
 # E-mailed links are built on it (the browser tests point it at their live server).
 os.environ.setdefault("MARKETOS_PUBLIC_URL", "http://testserver")
-_run_dir = Path(
-    os.environ.setdefault("MARKETOS_TEST_RUN_DIR", tempfile.mkdtemp(prefix="marketos-"))
-)
+# Made once per test run, by the process that starts it (the workers it starts inherit it),
+# and removed by that process when the run ends (tests/conftest.py).
+if "MARKETOS_TEST_RUN_DIR" not in os.environ:
+    os.environ["MARKETOS_TEST_RUN_DIR"] = tempfile.mkdtemp(prefix="marketos-")
+    RUN_DIR_MADE_BY = os.getpid()
+_run_dir = Path(os.environ["MARKETOS_TEST_RUN_DIR"])
 # One media folder per pytest-xdist worker; worker processes a test starts inherit its name.
 _media = _run_dir / os.environ.get("PYTEST_XDIST_WORKER", "main") / "media"
 os.environ["MARKETOS_MEDIA_ROOT"] = str(_media)
