@@ -246,7 +246,10 @@ def test_a_clip_that_does_not_decode_ends_failed_with_a_message(user):
     renditions.render(rendition.pk)
     rendition.refresh_from_db()
     assert rendition.status == Rendition.Status.FAILED
-    assert rendition.error == "The original could not be decoded (InvalidDataError)."
+    assert rendition.error == (
+        "The original could not be decoded: it is damaged, or has frames larger than this "
+        "server handles (InvalidDataError)."
+    )
     assert list(Path(default_storage.path("")).glob(".partial/*.render.mp4")) == []
     # Asked for again, it is tried again.
     again, queued = Rendition.ask(clip, "vertical")

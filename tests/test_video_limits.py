@@ -169,5 +169,8 @@ def test_an_export_never_decodes_a_later_frame_larger_than_the_limit(user, tmp_p
     renditions.render(rendition.pk)
     rendition.refresh_from_db()
     assert rendition.status == Rendition.Status.FAILED
-    assert rendition.error == "The original could not be decoded (ArgumentError)."
+    assert rendition.error == (
+        "The original could not be decoded: it is damaged, or has frames larger than this "
+        "server handles (ArgumentError)."
+    )
     assert list(Path(default_storage.path("")).glob(".partial/*.render.mp4")) == []

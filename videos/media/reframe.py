@@ -151,4 +151,7 @@ def _encode(source_name, ad_format, destination, heartbeat) -> tuple[int, int]:
                 out.mux(audio_out.encode(None))
             return width, height
     except av.FFmpegError as exc:
-        raise RenderFailed(f"The original could not be decoded ({type(exc).__name__}).") from None
+        raise RenderFailed(
+            "The original could not be decoded: it is damaged, or has frames larger than this "
+            f"server handles ({type(exc).__name__})."
+        ) from None
