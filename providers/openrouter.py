@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import httpx
 
 from .base import (
+    MAX_REPORTED_COST,
     BadRequest,
     Continuation,
     Estimate,
@@ -477,10 +478,15 @@ def estimate(model: ModelInfo, spec: JobSpec) -> Estimate | None:
 
 
 def _decimal(value) -> Decimal | None:
+    """A catalogue price as a number, or None when it is not one we would charge by: not a
+    number, not finite, negative or absurd (such a SKU is passed over, as if it were absent)."""
     try:
-        return Decimal(str(value)) if value is not None else None
+        price = Decimal(str(value)) if value is not None else None
     except InvalidOperation:
         return None
+    if price is None or not price.is_finite() or not 0 <= price <= MAX_REPORTED_COST:
+        return None
+    return price
 
 
 def _pixels(resolution: str | None, aspect_ratio: str | None) -> tuple[int, int]:

@@ -449,6 +449,19 @@ def test_audio_off_is_said_out_loud_and_billed_as_such(openrouter, sandbox):
     assert openrouter.estimate(with_audio, veo).amount == Decimal("3.20")
 
 
+@pytest.mark.parametrize("price", ["NaN", "Infinity", "-0.20", "1e30", "twenty"])
+def test_a_catalogue_price_that_is_no_price_is_passed_over_not_charged_by(openrouter, price):
+    veo = openrouter_model(openrouter, "google/veo-3.1")
+    job = spec("google/veo-3.1", duration=8, generate_audio=False)
+    hostile = replace(veo, pricing={"duration_seconds_without_audio": price})
+    assert openrouter.estimate(job, hostile) is None  # "price unknown", never NaN or negative
+    # A sound SKU beside it is the one used.
+    beside = replace(
+        veo, pricing={"duration_seconds_without_audio": price, "duration_seconds": "0.2"}
+    )
+    assert openrouter.estimate(job, beside).amount == Decimal("1.60")
+
+
 def test_the_negative_prompt_arrives_under_the_upstream_slug(openrouter, sandbox):
     veo = openrouter_model(openrouter, "google/veo-3.1")
     assert veo.negative_prompt and veo.passthrough["negative_prompt"] == "negativePrompt"
