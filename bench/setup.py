@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = (
     "--worker-class", "gthread",
     "--workers", "4",
-    "--threads", "4",
+    "--threads", "2",
     "--worker-connections", "2000",
     "--keep-alive", "5",
     "--backlog", "2048",
