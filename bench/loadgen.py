@@ -5,6 +5,7 @@ server under test, not the load generator, is what gets measured.
 """
 
 import asyncio
+import html
 import random
 import statistics
 import time
@@ -22,6 +23,11 @@ class Connection:
 
     async def get(self, path: str) -> int:
         """GET ``path``; returns the status. Reconnects once if a kept-alive socket was closed."""
+        return (await self.fetch(path))[0]
+
+    async def fetch(self, path: str) -> tuple[int, bytes]:
+        """GET ``path``; returns the status and the body. Reconnects once if a kept-alive socket
+        was closed."""
         for attempt in (1, 2):
             if self.writer is None:
                 self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
@@ -33,26 +39,34 @@ class Connection:
                     raise
         raise AssertionError("unreachable")
 
-    async def _exchange(self, path: str) -> int:
+    async def _exchange(self, path: str) -> tuple[int, bytes]:
         self.writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.prefix + b"\r\n")
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         lowered = head.lower()
+        body = b""
         start = lowered.find(b"\r\ncontent-length:")
         if start >= 0:
             end = lowered.index(b"\r\n", start + 2)
-            await self.reader.readexactly(int(lowered[start + 17 : end]))
+            body = await self.reader.readexactly(int(lowered[start + 17 : end]))
         elif status not in (204, 304):
-            await self.reader.read()  # no length: the body runs to the end of the connection
+            body = await self.reader.read()  # no length: the body runs to the end of the connection
             self.close()
         if b"\r\nconnection: close" in lowered:
             self.close()
-        return status
+        return status, body
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
         self.reader = self.writer = None
+
+
+def poll_url(body: bytes) -> str | None:
+    """The URL a status panel polls next (its ``hx-get``), as htmx reads it from the panel it
+    swaps in; None if the body has none."""
+    _, found, rest = body.partition(b'hx-get="')
+    return html.unescape(rest.split(b'"', 1)[0].decode()) if found else None
 
 
 @dataclass
@@ -72,13 +86,14 @@ class Results:
 
 
 async def closed_loop(
-    host: str, port: int, headers: bytes, paths: list[str], seconds: float
+    host: str, port: int, clients: list[tuple[bytes, str]], seconds: float
 ) -> Results:
-    """One client per path, each sending its next request as soon as the last is answered."""
+    """One client per (headers, path), each sending its next request as soon as the last is
+    answered."""
     results = Results()
     deadline = time.perf_counter() + seconds
 
-    async def client(path: str) -> None:
+    async def client(headers: bytes, path: str) -> None:
         connection = Connection(host, port, headers)
         while time.perf_counter() < deadline:
             started = time.perf_counter()
@@ -86,22 +101,23 @@ async def closed_loop(
             results.add(status, time.perf_counter() - started)
         connection.close()
 
-    await asyncio.gather(*(client(path) for path in paths))
+    await asyncio.gather(*(client(headers, path) for headers, path in clients))
     return results
 
 
 async def open_loop(
     host: str,
     port: int,
-    headers: bytes,
-    paths: list[str],
+    viewers: list[tuple[bytes, str]],
     every: float,
     seconds: float,
     settle: float,
 ) -> Results:
-    """One viewer per path, each sending a request every ``every`` seconds whether or not the
-    last one was answered (as a page's poll timer does), at a random phase. Latency counts from
-    when the request was due, so time spent waiting for a free connection counts too. The
+    """One viewer per (headers, path): its own browser (its cookies in ``headers``) sending a
+    request every ``every`` seconds whether or not the last one was answered (as a page's poll
+    timer does), at a random phase. A panel sent back in full carries the URL the page polls
+    next, which the viewer then polls, as htmx does when it swaps the panel in. Latency counts
+    from when the request was due, so time spent waiting for a free connection counts too. The
     first ``settle`` seconds (connections being opened) are not counted."""
     results = Results()
     loop = asyncio.get_running_loop()
@@ -109,10 +125,10 @@ async def open_loop(
     count_from, end = start + settle, start + settle + seconds
     pending: set[asyncio.Task] = set()
 
-    async def request(idle: list[Connection], path: str, due: float) -> None:
+    async def request(idle: list[Connection], headers: bytes, state: list[str], due: float):
         connection = idle.pop() if idle else Connection(host, port, headers)
         try:
-            status = await asyncio.wait_for(connection.get(path), TIMEOUT)
+            status, body = await asyncio.wait_for(connection.fetch(state[0]), TIMEOUT)
         except (OSError, TimeoutError, asyncio.IncompleteReadError):
             connection.close()
             if due >= count_from:
@@ -120,14 +136,17 @@ async def open_loop(
             return
         if due >= count_from:
             results.add(status, loop.time() - due)
+        if status == 200 and (url := poll_url(body)):
+            state[0] = url
         idle.append(connection)
 
-    async def viewer(path: str) -> None:
+    async def viewer(headers: bytes, path: str) -> None:
         idle: list[Connection] = []
+        state = [path]
         due = start + random.uniform(0, every)  # noqa: S311
         while due < end:
             await asyncio.sleep(max(0.0, due - loop.time()))
-            task = asyncio.create_task(request(idle, path, due))
+            task = asyncio.create_task(request(idle, headers, state, due))
             pending.add(task)
             task.add_done_callback(pending.discard)
             due += every
@@ -136,5 +155,23 @@ async def open_loop(
         for connection in idle:
             connection.close()
 
-    await asyncio.gather(*(viewer(path) for path in paths))
+    await asyncio.gather(*(viewer(headers, path) for headers, path in viewers))
     return results
+
+
+async def fetch_all(
+    host: str, port: int, requests: list[tuple[bytes, str]], concurrency: int
+) -> list[tuple[int, bytes]]:
+    """Each (headers, path) fetched once, ``concurrency`` at a time on kept-alive connections;
+    the statuses and bodies, in order."""
+    answers: list[tuple[int, bytes]] = [(0, b"")] * len(requests)
+    queue = iter(enumerate(requests))
+
+    async def client() -> None:
+        for i, (headers, path) in queue:
+            connection = Connection(host, port, headers)
+            answers[i] = await asyncio.wait_for(connection.fetch(path), TIMEOUT)
+            connection.close()
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return answers

@@ -14,6 +14,19 @@ from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# gunicorn's production settings, as README.md ("Production deployment") documents them and
+# deploy/systemd/marketos-web.service runs them (a test checks that the three agree).
+GUNICORN = (
+    "--worker-class", "gthread",
+    "--workers", "4",
+    "--threads", "2",
+    "--worker-connections", "2000",
+    "--keep-alive", "5",
+    "--backlog", "2048",
+    "--timeout", "60",
+    "--graceful-timeout", "30",
+)  # fmt: skip
+
 
 def configure(sandbox, **extra: str) -> Path:
     """Point Django at a fresh temporary SQLite database (or DATABASE_URL) and the sandbox."""
@@ -80,8 +93,9 @@ def login_session(user) -> str:
 
 
 def start_gunicorn(*options: str, **popen) -> tuple[subprocess.Popen, str]:
-    """gunicorn serving the app on a free port with ``options``, once it answers /healthz;
-    returns the process and its base URL."""
+    """gunicorn serving the app on a free port with the production settings (``GUNICORN``)
+    and then ``options`` (which win), once it answers /healthz; returns the process and its
+    base URL."""
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [
@@ -91,6 +105,7 @@ def start_gunicorn(*options: str, **popen) -> tuple[subprocess.Popen, str]:
             "marketos.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
+            *GUNICORN,
             *options,
         ],
         cwd=ROOT,

@@ -400,3 +400,23 @@ def test_a_fault_of_ours_with_one_job_does_not_stop_the_sweep(user, key, monkeyp
     first, second = (VideoJob.objects.get(pk=job.pk) for job in jobs)
     assert first.status == VideoJob.Status.WAITING  # left to be asked again after its lease
     assert second.poll_count == 1  # the other job was still polled
+
+
+def test_a_poll_that_finds_the_job_as_it_was_leaves_its_watchers_panel_alone(alice, user, key):
+    """Each viewer of a job polls its panel every 2 s; a provider poll that brings nothing the
+    panel shows must not send every viewer the whole panel again."""
+    from django.urls import reverse
+
+    job = step(lifecycle.submit, new_job(user, key))
+    panel = alice.get(reverse("videos:job_live", args=[job.public_id]))
+    polled = panel.content.decode().split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    Script.polls = [JobState(JobStatus.RUNNING, job.provider_status)] * 3
+    for _ in range(3):
+        job = step(lifecycle.poll, job, job.poll_generation)
+    assert job.poll_count == 3 and Script.polls == []
+    assert alice.get(polled).status_code == 204
+    # News the panel shows (the provider's status) redraws it.
+    Script.polls = [JobState(JobStatus.RUNNING, "rendering frames")]
+    job = step(lifecycle.poll, job, job.poll_generation)
+    redrawn = alice.get(polled)
+    assert redrawn.status_code == 200 and "rendering frames" in redrawn.content.decode()

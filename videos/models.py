@@ -1168,9 +1168,12 @@ class VideoJob(CompareAndSet, models.Model):
         Status.NEEDS_ATTENTION,
     )
 
-    def _move(self, from_statuses, to_status, condition=None, **fields) -> bool:
+    def _move(self, from_statuses, to_status, condition=None, *, redraw=True, **fields) -> bool:
+        """A move (see ``CompareAndSet._move``) that the status panel shows, unless ``redraw``
+        is False (a waiting job polled again with nothing new to show)."""
         fields["updated_at"] = timezone.now()
-        fields["panel_version"] = models.F("panel_version") + 1
+        if redraw:
+            fields["panel_version"] = models.F("panel_version") + 1
         if to_status in self.TERMINAL:
             fields.setdefault("finished_at", fields["updated_at"])
             fields.setdefault("next_poll_at", None)
@@ -1346,12 +1349,22 @@ class VideoJob(CompareAndSet, models.Model):
             .first()
         )
 
+    # What the status panel shows of a waiting job that a poll can change.
+    SHOWN_WHILE_WAITING = ("provider_status", "error", "cost", "cost_is_estimate")
+
     def schedule_poll(self, delay: float, **fields) -> bool:
-        """Ask again in ``delay`` seconds, unless a newer poll has taken the job over."""
+        """Ask again in ``delay`` seconds, unless a newer poll has taken the job over. The
+        status panel is redrawn only if the poll brought something it shows: most polls find
+        the job as it was, and each of its viewers would otherwise get the panel in full."""
+        news = any(
+            name in fields and fields[name] != getattr(self, name)
+            for name in self.SHOWN_WHILE_WAITING
+        )
         return self._move(
             self.Status.WAITING,
             self.Status.WAITING,
             condition=models.Q(poll_generation=self.poll_generation),
+            redraw=news,
             next_poll_at=timezone.now() + timedelta(seconds=delay),
             **fields,
         )

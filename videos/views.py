@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -446,7 +446,9 @@ def _job(request, public_id, *related, needs=None) -> VideoJob:
 
 
 def _job_context(request, job):
-    clips = list(job.clips.prefetch_related("renditions"))
+    # Fetched once onto the job: what the panel says of the job (its length) reads them too.
+    prefetch_related_objects([job], "clips__renditions")
+    clips = list(job.clips.all())
     for clip in clips:
         clip.job = job
     live = (
