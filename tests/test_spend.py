@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -512,13 +513,13 @@ def test_the_menu_and_the_nav_lead_to_spend(work, alice, user):
 # --- two starts at once -----------------------------------------------------------------------
 
 
+@pytest.mark.skipif(
+    "postgres" not in settings.DATABASES["default"]["ENGINE"],
+    reason="Runs on PostgreSQL (DATABASE_URL=postgres://...): SQLite's IMMEDIATE transactions "
+    "let one writer at a time in, so two starts cannot overlap there.",
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_starts_at_once_cannot_both_pass_a_budget_that_fits_one(user, agency, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "Runs on PostgreSQL (DATABASE_URL=postgres://...): SQLite's IMMEDIATE transactions "
-            "let one writer at a time in, so two starts cannot overlap there."
-        )
     key = make_key(user, workspace=agency)
     Budget.set(agency, None, Decimal("50"), by=member(agency, "alice"))
     # Each start waits a moment after adding up the month's spend: without the lock on the
