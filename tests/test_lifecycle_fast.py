@@ -323,6 +323,58 @@ def test_a_full_batch_queues_a_second_sweep_at_once_for_another_worker(
     assert lifecycle.poll_due() == 1 and Script.polls == []
 
 
+def test_a_sweep_writes_the_polls_that_found_nothing_new_at_once(user, key):
+    """Most polls of a sweep find their job as it was: their next polls are written in one
+    UPDATE, while a poll that brought news is written as before, redrawing the panel."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    jobs = [step(lifecycle.submit, new_job(user, key)) for _ in range(4)]
+    due_now(*jobs)
+    as_it_was = jobs[0].provider_status
+    Script.polls = [JobState(JobStatus.RUNNING, as_it_was)] * 3 + [
+        JobState(JobStatus.RUNNING, "rendering frames")
+    ]
+    before = {job.pk: (job.poll_count, job.panel_version) for job in jobs}
+    with CaptureQueriesContext(connection) as queries:
+        assert lifecycle.poll_due() == 4
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "videos_videojob"')]
+    # The claim, one write for the three unchanged jobs, one for the job with news.
+    assert len(updates) == 3, updates
+    news = 0
+    for job in jobs:
+        job.refresh_from_db()
+        count, version = before[job.pk]
+        assert job.poll_count == count + 1 and job.next_poll_at > timezone_now()
+        if job.provider_status == "rendering frames":
+            news += 1
+            assert job.panel_version == version + 1
+        else:
+            assert job.provider_status == as_it_was and job.panel_version == version
+    assert news == 1
+
+
+def test_polls_written_at_once_leave_alone_a_job_a_newer_poll_took_over(user, key):
+    from datetime import timedelta
+
+    first, second = (step(lifecycle.submit, new_job(user, key)) for _ in range(2))
+    due_now(first, second)
+    claimed = VideoJob.claim_due_polls(5, timedelta(minutes=1))
+    taken_over = next(job for job in claimed if job.pk == second.pk)
+    VideoJob.objects.get(pk=second.pk).poll_now()  # a webhook: poll it again at once
+    assert VideoJob.schedule_polls([(job, 30) for job in claimed]) == 1
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.poll_count == 1 and second.poll_count == 0
+    assert second.poll_generation == taken_over.poll_generation + 1
+    assert second.next_poll_at <= timezone_now()  # still due now, as the webhook asked
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
 def test_an_answer_from_a_poll_overtaken_by_a_newer_one_is_not_written(user, key):
     """A sweep whose lease lapsed (a slow provider) and whose job another sweep took over
     must not write its older answer over the newer one's."""

@@ -548,6 +548,7 @@ def poll_due() -> int:
         claimed = time.monotonic()
         if len(jobs) == POLL_BATCH:
             wake_poller()
+        unchanged = []  # (job, delay) of the polls that found their job as it was
         for job in jobs:
             if time.monotonic() - claimed > POLL_LEASE.total_seconds() / 2:
                 job.release_poll()  # the provider is slow today: let another sweep help
@@ -559,12 +560,16 @@ def poll_due() -> int:
                 if client is None:
                     _client(job)  # fails the job with the reason
                 else:
-                    _poll_claimed(job, client)
+                    _poll_claimed(job, client, unchanged=unchanged)
             except Exception:
                 # Not the provider's answer (that is handled inside): a fault of ours, such as
                 # the database going away. The job is due again when its lease lapses.
                 log.exception("Polling job %s failed unexpectedly", job.pk)
             polled += 1
+        try:
+            VideoJob.schedule_polls(unchanged)
+        except Exception:
+            log.exception("Scheduling the next polls of %d jobs failed", len(unchanged))
         if len(jobs) < POLL_BATCH or time.monotonic() - started >= SWEEP_SECONDS:
             break
     next_due = VideoJob.next_poll_due()
@@ -578,9 +583,12 @@ def poll_due_jobs() -> int:
     return poll_due()
 
 
-def _poll_claimed(job: VideoJob, client) -> bool:
+def _poll_claimed(job: VideoJob, client, *, unchanged: list | None = None) -> bool:
     """Ask the provider how ``job`` is doing and move it on; True if it must be asked again
-    (its next poll is then scheduled on the row, for the sweep or the caller to pick up)."""
+    (its next poll is then scheduled on the row, for the sweep or the caller to pick up).
+
+    A sweep passes ``unchanged``: a poll that finds the job as it was is then added to it as
+    ``(job, delay)`` for the sweep to schedule with the others in one write."""
     if client is None:
         return False  # _client has failed the job
     if job.past_deadline():
@@ -633,13 +641,12 @@ def _poll_claimed(job: VideoJob, client) -> bool:
         status, failure = ENDINGS[state.status]
         job.fail(state.error, state.raw_error, status=status, failure=failure, **costs)
         return False
-    return job.schedule_poll(
-        job.poll_delay(state.retry_after),
-        poll_count=job.poll_count + 1,
-        provider_status=state.provider_status,
-        error="",
-        **costs,
-    )
+    delay = job.poll_delay(state.retry_after)
+    answer = {"provider_status": state.provider_status, "error": "", **costs}
+    if unchanged is not None and job.finds_as_it_was(**answer):
+        unchanged.append((job, delay))
+        return True
+    return job.schedule_poll(delay, poll_count=job.poll_count + 1, **answer)
 
 
 @task

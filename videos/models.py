@@ -1,10 +1,13 @@
 import contextlib
 import dataclasses
 import logging
+import operator
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import reduce
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -1368,6 +1371,33 @@ class VideoJob(CompareAndSet, models.Model):
             next_poll_at=timezone.now() + timedelta(seconds=delay),
             **fields,
         )
+
+    def finds_as_it_was(self, **fields) -> bool:
+        """Whether a poll's answer (``fields``, as ``schedule_poll`` would write them) leaves
+        every one of them as the row has it already."""
+        return all(getattr(self, name) == value for name, value in fields.items())
+
+    @classmethod
+    def schedule_polls(cls, delays: list[tuple["VideoJob", float]]) -> int:
+        """The batch form of ``schedule_poll`` for polls that found their jobs as they were
+        (see ``finds_as_it_was``): each job is asked again after its delay, unless a newer poll
+        has taken it over, by one UPDATE per delay instead of one per job; most polls of a
+        sweep are such. Returns how many jobs were scheduled."""
+        now, by_delay = timezone.now(), defaultdict(list)
+        for job, delay in delays:
+            by_delay[delay].append(job)
+        scheduled = 0
+        for delay, jobs in by_delay.items():
+            claims = reduce(
+                operator.or_,
+                (models.Q(pk=job.pk, poll_generation=job.poll_generation) for job in jobs),
+            )
+            scheduled += cls.objects.filter(claims, status=cls.Status.WAITING).update(
+                next_poll_at=now + timedelta(seconds=delay),
+                poll_count=models.F("poll_count") + 1,
+                updated_at=now,
+            )
+        return scheduled
 
     def poll_now(self) -> bool:
         """Make the job due for a poll right away (a webhook said it ended); a poll of it still
