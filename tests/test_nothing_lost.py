@@ -144,6 +144,37 @@ def test_changing_the_model_keeps_what_it_takes_and_says_what_it_cannot(alice, k
     assert "settings-note" not in veo
 
 
+def audio_box(page: str) -> str:
+    return re.search(r'<input type="checkbox" name="generate_audio"[^>]*>', page)[0]
+
+
+def test_an_audio_box_left_unticked_stays_unticked_through_a_change_of_model_or_key(
+    alice, user, key
+):
+    """An unticked box sends nothing; the marker sent beside it tells it from a model that had
+    no audio switch, so another model never ticks it again (and never dearer)."""
+    shown = {"generate_audio_shown": "1"}  # what the browser sends with a box it showed
+    page = options(alice, key, model="google/veo-3.1-fast", changed="model", **shown)
+    assert "checked" not in audio_box(page)
+    assert 'name="generate_audio_shown"' in page
+    other = make_key(user, label="Second key")
+    assert "checked" not in audio_box(options(alice, other, changed="key", **shown))
+    ticked = options(
+        alice, key, model="google/veo-3.1-fast", changed="model", generate_audio="on", **shown
+    )
+    assert "checked" in audio_box(ticked)
+    # From a model with no audio switch (nothing was chosen), the new model's own default.
+    assert "checked" in audio_box(options(alice, key, changed="model"))
+
+
+def test_an_ad_format_that_sets_another_duration_says_so(alice, key):
+    page = options(alice, key, changed="ad_format", ad_format="landscape", duration="4")
+    note = html.unescape(re.search(r'class="notice settings-note"[^>]*>([^<]*)<', page)[1])
+    assert note == "Duration: 6 s, the usual length for YouTube (16:9); it was 4 s."
+    same = options(alice, key, changed="ad_format", ad_format="landscape", duration="6")
+    assert "settings-note" not in same
+
+
 def test_changing_the_key_or_the_ad_format_keeps_images_and_settings(alice, user, key):
     other = make_key(user, label="Second key")
     (frame,) = kept_ids(keep(alice, "first_frame", png()).content.decode(), "first_frame")

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_variables
 
 from brand import compose
@@ -201,6 +202,16 @@ class AudioBox(forms.CheckboxInput):
             return False
         return super().value_from_datadict(data, files, name)
 
+    @staticmethod
+    def shown_name(name: str) -> str:
+        """The hidden input sent beside the box: with it, a box that sends nothing was shown
+        and left unticked, not absent (the model before had no audio switch)."""
+        return f"{name}_shown"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        box = super().render(name, value, attrs, renderer)
+        return box + format_html('<input type="hidden" name="{}" value="1">', self.shown_name(name))
+
 
 class AudioField(forms.BooleanField):
     """The audio switch's value, by ``AudioBox``'s rule whether it comes from a form sent
@@ -389,6 +400,15 @@ class GenerateForm(forms.Form):
             words.append(f"{field.label}: {now}{unit} (it does not offer {was}{unit}).")
         text = " ".join(words)
         return text if removed or not text else f"{m.name}: {text}"
+
+    def note_format_length(self, before: dict) -> str:
+        """After a change of ad format, the duration it set, when it is not the one chosen."""
+        was, now, ad_format = before.get("duration"), self.initial.get("duration"), None
+        if "duration" in self.fields and was not in (None, "") and str(was) != str(now):
+            ad_format = self.chosen_ad_format
+        if ad_format is None or now in (None, ""):
+            return ""
+        return f"Duration: {now} s, the usual length for {ad_format.name}; it was {was} s."
 
     AD_FORMAT_HTMX = {
         "hx-trigger": "change consume",

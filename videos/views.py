@@ -25,6 +25,7 @@ from workspaces.models import OverBudget, TeamRuleBroken, Workspace
 from . import comparison, formats, lifecycle, live, observability, renditions
 from .forms import (
     IMAGE_FIELDS,
+    AudioBox,
     ClientProjectFilter,
     ClipTitleForm,
     CompareForm,
@@ -301,8 +302,12 @@ def generate_options(request):
     before = dict(current)
     changed = current.get("changed")
     if changed in ("key", "model", "preset"):
-        # Whether audio was ticked for another model says nothing of this one: its default.
-        current.pop("generate_audio", None)
+        if changed == "preset" or AudioBox.shown_name("generate_audio") not in current:
+            # No choice was made (the model before had no audio switch), or the preset
+            # makes one: this model's default.
+            current.pop("generate_audio", None)
+        else:
+            current.setdefault("generate_audio", "")  # left unticked: it stays so
         if changed == "key":
             current.pop("model", None)
             current.pop("also_models", None)  # another key offers other models
@@ -317,6 +322,8 @@ def generate_options(request):
     form = GenerateForm(initial=current, user=request.user, initial_model=current.get("model"))
     if changed in ("key", "model"):
         form.settings_note = form.note_changes(before)
+    elif changed == "ad_format":
+        form.settings_note = form.note_format_length(before)
     if changed != "preset":
         # What the person typed while this answer was on its way stays as typed (htmx keeps
         # the element on the page); only choosing a preset rewrites the prompt.
