@@ -3,6 +3,7 @@ address) or log in with the account that has it; used, expired and withdrawn lin
 forgotten password is reset by e-mail; one changes one's own name and password; open sign-up
 only when it is turned on. E-mails are plain text whose links are absolute and whole."""
 
+import html
 import io
 import re
 import time
@@ -441,6 +442,41 @@ def test_a_person_changes_their_name_and_reaches_the_password_change(alice, user
     assert user.get_full_name() == "Alice Martin"
     assert "Your name is now “Alice Martin”" in alice.get(reverse("account")).content.decode()
     assert reverse("account") in alice.get(reverse("workspaces:list")).content.decode()
+
+
+def test_a_person_changes_their_password_and_logs_in_with_the_new_one(alice, user):
+    form = alice.get(reverse("password_change")).content.decode()
+    assert 'name="old_password"' in form and 'name="new_password1"' in form
+    wrong = alice.post(
+        reverse("password_change"),
+        {
+            "old_password": "not-it",
+            "new_password1": "Tide-pool-42",
+            "new_password2": "Tide-pool-42",
+        },
+    )
+    assert wrong.status_code == 200
+    assert "Your old password was entered incorrectly" in html.unescape(wrong.content.decode())
+    weak = alice.post(
+        reverse("password_change"),
+        {"old_password": "alice-pw-1234", "new_password1": "123", "new_password2": "123"},
+    )
+    assert weak.status_code == 200 and "too short" in weak.content.decode()
+    done = alice.post(
+        reverse("password_change"),
+        {
+            "old_password": "alice-pw-1234",
+            "new_password1": "Tide-pool-42",
+            "new_password2": "Tide-pool-42",
+        },
+    )
+    assert done.status_code == 302 and done["Location"] == reverse("password_change_done")
+    assert alice.get(reverse("account")).status_code == 200  # still logged in here
+    user.refresh_from_db()
+    assert user.check_password("Tide-pool-42") and not user.check_password("alice-pw-1234")
+    # The login page takes the new password.
+    login = Client().post(reverse("login"), {"username": "alice", "password": "Tide-pool-42"})
+    assert login.status_code == 302
 
 
 # --- open sign-up -----------------------------------------------------------------------------
