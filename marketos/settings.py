@@ -31,6 +31,23 @@ def envstr(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
+def envsecret(name: str, default: str = "") -> str:
+    """A secret from ``name``, or read from the file ``name_FILE`` names (Docker secrets and
+    the like mount them as files, so the value never sits in the environment)."""
+    path = envstr(f"{name}_FILE")
+    if not path:
+        return envstr(name, default)
+    if envstr(name):
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ImproperlyConfigured(
+            f"{name}_FILE names {path!r}, which cannot be read: {reason}."
+        ) from None
+
+
 def envbool(name: str, default: bool = False) -> bool:
     value = envstr(name)
     if not value:
@@ -91,7 +108,7 @@ def envrate(name: str, default: str) -> tuple[int, int]:
 
 DEBUG = envbool("MARKETOS_DEBUG", False)
 
-SECRET_KEY = envstr("MARKETOS_SECRET_KEY")
+SECRET_KEY = envsecret("MARKETOS_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -101,7 +118,7 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-only-secret-key-not-for-production-use-0123456789"  # noqa: S105
 
 # Fernet keys that encrypt provider keys at rest, newest first: the first encrypts, all decrypt.
-VAULT_KEYS = envlist("MARKETOS_VAULT_KEYS")
+VAULT_KEYS = [k.strip() for k in envsecret("MARKETOS_VAULT_KEYS").split(",") if k.strip()]
 if not VAULT_KEYS and not DEBUG:
     raise ImproperlyConfigured(
         "MARKETOS_VAULT_KEYS is not set. Production mode needs at least one Fernet key to "
@@ -197,7 +214,7 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(
-        envstr("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'marketos.sqlite3'}",
+        envsecret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'marketos.sqlite3'}",
         conn_max_age=envint("MARKETOS_DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -386,7 +403,7 @@ PLAN_IMAGES_MAX_BYTES = envint("MARKETOS_PLAN_IMAGES_MAX_BYTES", 500 * 1024**2)
 # The cache holds the guests' request counts (share links are rate limited). With Redis every
 # web process counts together; the local-memory fallback counts per process, so with several
 # processes a budget is that many times larger.
-if REDIS_URL := envstr("MARKETOS_REDIS_URL"):
+if REDIS_URL := envsecret("MARKETOS_REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
@@ -410,7 +427,7 @@ PASSWORD_RESET_RATE = envrate("MARKETOS_PASSWORD_RESET_RATE", "5/hour")
 
 # Prometheus metrics at /metrics, for a scraper sending "Authorization: Bearer <token>"; empty:
 # no metrics endpoint.
-METRICS_TOKEN = envstr("MARKETOS_METRICS_TOKEN")
+METRICS_TOKEN = envsecret("MARKETOS_METRICS_TOKEN")
 
 # The public origin people reach this app at (e.g. https://video.example.com): every link an
 # e-mail carries is built from it (invitations, password resets, notifications), and so is the
@@ -450,7 +467,7 @@ if _email_backend == "django.core.mail.backends.smtp.EmailBackend":
         "host": envstr("MARKETOS_EMAIL_HOST", "localhost"),
         "port": envint("MARKETOS_EMAIL_PORT", 25),
         "username": envstr("MARKETOS_EMAIL_HOST_USER"),
-        "password": envstr("MARKETOS_EMAIL_HOST_PASSWORD"),
+        "password": envsecret("MARKETOS_EMAIL_HOST_PASSWORD"),
         "use_tls": envbool("MARKETOS_EMAIL_USE_TLS", False),
         "timeout": 10,
     }
@@ -458,7 +475,7 @@ DEFAULT_FROM_EMAIL = envstr("MARKETOS_DEFAULT_FROM_EMAIL", "MarketOS Video <nore
 
 # OpenRouter webhooks: with PUBLIC_URL, submissions carry a callback_url and the receiver at
 # /webhooks/openrouter/ moves jobs forward as soon as OpenRouter reports a terminal state.
-OPENROUTER_WEBHOOK_SECRET = envstr("MARKETOS_OPENROUTER_WEBHOOK_SECRET")
+OPENROUTER_WEBHOOK_SECRET = envsecret("MARKETOS_OPENROUTER_WEBHOOK_SECRET")
 
 # Security. Behind a TLS-terminating proxy set MARKETOS_SECURE_PROXY_SSL_HEADER=1.
 SESSION_COOKIE_SECURE = envbool("MARKETOS_SECURE_COOKIES", not DEBUG)

@@ -42,6 +42,42 @@ def test_production_without_vault_key_stops_with_a_clear_message():
     assert "MARKETOS_VAULT_KEYS is not set" in result.stderr
 
 
+def test_secrets_can_be_read_from_files_as_docker_mounts_them(tmp_path):
+    secret, vault = tmp_path / "secret_key", tmp_path / "vault_keys"
+    secret.write_text(PRODUCTION["MARKETOS_SECRET_KEY"] + "\n")
+    vault.write_text(PRODUCTION["MARKETOS_VAULT_KEYS"] + "\n")
+    from_files = {
+        k: v
+        for k, v in PRODUCTION.items()
+        if k not in ("MARKETOS_SECRET_KEY", "MARKETOS_VAULT_KEYS")
+    }
+    from_files |= {"MARKETOS_SECRET_KEY_FILE": str(secret), "MARKETOS_VAULT_KEYS_FILE": str(vault)}
+    shown = run(
+        "manage.py",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY == "
+        f"{PRODUCTION['MARKETOS_SECRET_KEY']!r}, settings.VAULT_KEYS)",
+        env_extra=from_files,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[-1].split() == [
+        "True",
+        f"['{PRODUCTION['MARKETOS_VAULT_KEYS']}']",
+    ]
+    both = run("manage.py", "check", env_extra=from_files | PRODUCTION)
+    assert both.returncode != 0
+    assert "Set MARKETOS_SECRET_KEY or MARKETOS_SECRET_KEY_FILE, not both." in both.stderr
+    missing = from_files | {"MARKETOS_SECRET_KEY_FILE": str(tmp_path / "nowhere")}
+    result = run("manage.py", "check", env_extra=missing)
+    assert result.returncode != 0
+    assert (
+        f"MARKETOS_SECRET_KEY_FILE names '{tmp_path / 'nowhere'}', which cannot be read: "
+        "No such file or directory." in result.stderr
+    )
+    assert PRODUCTION["MARKETOS_SECRET_KEY"] not in result.stderr
+
+
 def test_a_malformed_vault_key_or_url_is_reported():
     result = run(
         "manage.py",
