@@ -447,6 +447,9 @@ def test_a_person_changes_their_name_and_reaches_the_password_change(alice, user
 def test_a_person_changes_their_password_and_logs_in_with_the_new_one(alice, user):
     form = alice.get(reverse("password_change")).content.decode()
     assert 'name="old_password"' in form and 'name="new_password1"' in form
+    # The validators' rules, drawn as the list they are (never as escaped markup).
+    assert "<li>Your password must contain at least 8 characters.</li>" in form
+    assert "&lt;li&gt;" not in form
     wrong = alice.post(
         reverse("password_change"),
         {
