@@ -1,18 +1,22 @@
-"""The marketer's first hour, in Chromium, on a desktop and on a phone: live server, real
-worker, sandbox provider.
+"""The marketer's first hour, in Chromium, on a desktop and on a phone, in the demo's world:
+live server, real worker, sandbox provider, and the sample work `make demo` seeds (`seed_demo`).
 
-Alice logs in from the first screen and makes an image-to-video of her product: she chooses the
-bottle's photo as the first frame (kept at once, shown as a thumbnail), changes her mind about
-the model and the ad format twice on the way, and the photo stays each time (the one-line
-notice names what a model cannot take). The video is made from the very bytes she chose. She
-extends it: the price the extend page asks is the cost the job page and the spend page count.
-A prompt the provider fails on ends with a plain heading, the reason and one action; a prompt
-its safety rules refuse ends blocked, with nothing to submit again. She plans a campaign of two
-formats, two takes each: her budget refuses it with the campaign's total, the budget, what is
-left and the shortfall, and its "spent or still being made" is the spend page's figure. She
-raises the budget by the shortfall, starts it, and downloads the package: a folder per format
-and a manifest whose checksums are those of the files beside it. Screenshots of every step go
-to test-artifacts/screenshots/.
+She opens the first screen: the demo's login page, which says where the password is printed and
+has the user name filled in; she logs in as demo with the password the seeding printed. The
+generate form offers the README's key and model, and the videos list shows the sample work.
+Then she makes an image-to-video of her product: she chooses the bottle's photo as the first
+frame (kept at once, shown as a thumbnail), changes her mind about the model and the ad format
+twice on the way, and the photo stays each time (the one-line notice names what a model cannot
+take). The video is made from the very bytes she chose. She extends it: the price the extend
+page asks is the cost the job page and the spend page count, on top of what the samples already
+spent this month. A prompt the provider fails on ends with a plain heading, the reason and one
+action; a prompt its safety rules refuse ends blocked, with nothing to submit again. She plans a
+campaign of two formats, two takes each: her budget refuses it with the campaign's total, the
+budget, what is left and the shortfall, and its "spent or still being made" (the samples and her
+own videos) is the spend page's figure. She raises the budget by the shortfall, starts it, and
+downloads the package: a folder per format and a manifest whose checksums are those of the
+files beside it. Every record and figure checked is the journey's own or counts the samples
+too. Screenshots of every step go to test-artifacts/screenshots/.
 """
 
 import hashlib
@@ -23,18 +27,24 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
 from campaigns.models import Campaign
-from tests.factories import make_key
-from tests.helpers import DESKTOP, PHONE, browser_page, log_in, settled, until
-from videos.models import VideoJob
-from workspaces.access import personal_workspace
+from tests.helpers import DESKTOP, PHONE, browser_page, settled, until
+from videos.management.commands.seed_demo import (
+    MULTI_CLIP_MODEL,
+    RECOMMENDED_PROVIDER,
+    SANDBOX_KEYS,
+)
+from videos.models import ProviderKey, VideoJob
+from workspaces.models import Budget
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 JOB_PAGE = re.compile(r"/videos/[0-9a-f-]+/$")
+DEMO_PASSWORD = "first-hour-demo-pw-4821"
 
 
 def dollars(text: str) -> Decimal:
@@ -51,14 +61,40 @@ def done(page):
     page.reload()
 
 
+@pytest.fixture
+def demo_banner(monkeypatch, settings, reachable, transactional_db) -> str:
+    """The world `make demo` starts in: the demo's environment and settings, and `seed_demo`
+    run as it runs it (what it printed is returned: the banner with the password)."""
+    monkeypatch.setenv("MARKETOS_DEMO", "1")
+    monkeypatch.setenv("MARKETOS_DEMO_PASSWORD", DEMO_PASSWORD)
+    settings.DEMO = True
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_a_marketers_first_hour(
-    size, browser, live_server, start_worker, reachable, user, screenshot, tmp_path
+    size, demo_banner, browser, live_server, start_worker, reachable, screenshot, tmp_path
 ):
+    # The demo's world, as seeded: what the journey makes is told apart from it by these.
+    samples = set(VideoJob.objects.values_list("pk", flat=True))
+    sample_campaigns = set(Campaign.objects.values_list("pk", flat=True))
+    assert samples and sample_campaigns
+
+    def made():
+        """The videos made since the journey began (the samples left out)."""
+        return VideoJob.objects.exclude(pk__in=samples)
+
+    key_label = SANDBOX_KEYS[RECOMMENDED_PROVIDER][0]
+    key = ProviderKey.objects.get(provider=RECOMMENDED_PROVIDER, label=key_label)
+    workspace = key.workspace  # the demo's agency, where the recommended key's videos go
+    # What the samples spent this month, counted as the spend page and the budgets count it.
+    samples_spent = VideoJob.objects.filter(workspace=workspace).in_month().charged_total()
+    assert samples_spent > 0
+    assert VideoJob.objects.filter(key=key).in_month().charged_total() == samples_spent
     start_worker()
     base = live_server.url
-    make_key(user, label="Sandbox key")
-    workspace = personal_workspace(user)
     errors: list[str] = []
     step = 0
 
@@ -67,13 +103,51 @@ def test_a_marketers_first_hour(
         step += 1
         screenshot(page, f"journey-first-hour-{step:02d}-{name}-{size}")
 
-    # The first screen: the login page.
+    # The first screen: the demo's login page says where the password is printed, and the
+    # user name is filled in (the cursor waits in the password).
     _, page = browser_page(browser, DESKTOP if size == "desktop" else PHONE, errors)
     page.goto(f"{base}/")
     page.get_by_role("button", name="Log in").wait_for()
+    note = page.locator("#demo-password")
+    assert note.is_visible()
+    assert note.inner_text().startswith(
+        "This is the demo: log in as demo with the password printed in the terminal where "
+        "make demo runs"
+    ), note.inner_text()
+    assert "var/demo.env, as MARKETOS_DEMO_PASSWORD" in note.inner_text()
+    assert page.get_by_label("Username").input_value() == "demo"
+    assert page.evaluate("document.activeElement.name") == "password"
     shot(page, "first-screen")
-    log_in(page, base)
-    assert page.get_by_label("Key", exact=True).inner_text().count("Sandbox key") == 1
+    # The password the seeding printed, as `make demo`'s banner shows it.
+    printed = re.search(r"Log in as  demo  with password  (\S+)", demo_banner).group(1)
+    assert printed == DEMO_PASSWORD
+    page.get_by_label("Password").fill(printed)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/generate/")
+
+    # The README's key and model are already chosen on the generate form.
+    chosen_key = page.locator("#id_key option:checked").inner_text()
+    assert chosen_key.startswith(key_label), chosen_key
+    assert page.get_by_label("Model", exact=True).input_value() == MULTI_CLIP_MODEL
+    assert page.locator("#id_model option:checked").inner_text() == "Sandbox: Multi-clip"
+    # The budget left there counts what the samples spent, as the spend page does.
+    budget = Budget.objects.get(workspace=workspace, client=None).monthly_amount
+    summary = page.locator("#generate-summary").inner_text()
+    assert f"{money(budget - samples_spent)} of {workspace.name}\u2019s {money(budget)}" in summary
+    shot(page, "generate-as-demo")
+
+    # The demo's sample work is there: a card for each sample video, its poster shown.
+    page.goto(f"{base}/videos/")
+    cards = page.locator(".job-card")
+    assert sorted(cards.locator(".job-title").all_inner_texts()) == sorted(
+        job.label for job in VideoJob.objects.filter(pk__in=samples)
+    )
+    for poster in cards.locator(".thumb img").all():
+        poster.scroll_into_view_if_needed()  # posters load lazily, as they come into view
+    assert cards.locator(".thumb img").count() == len(samples)
+    until(page, "[...document.querySelectorAll('.job-card img')].every(i => i.naturalWidth)")
+    shot(page, "sample-work")
+    page.goto(f"{base}/generate/")
 
     # An image-to-video: the product photo as the first frame, kept as soon as it is chosen.
     bottle = tmp_path / "fizz-bottle.png"
@@ -119,14 +193,17 @@ def test_a_marketers_first_hour(
     page.get_by_label("Duration").select_option("4")
     settled(page)
     still_there()
-    # Never run here: priced for one clip, and said to be per clip (the model decides).
+    # The samples were made with this model, one clip each: priced for the one clip its
+    # latest job made, with nothing said about the model deciding how many.
     estimate_line = page.locator(".estimate").inner_text()
-    assert "for each clip: the model decides how many clips it makes" in estimate_line
+    assert estimate_line.startswith("Estimated cost: $0.40 (4 s at $0.100/s"), estimate_line
+    assert "the model decides" not in estimate_line and "clips" not in estimate_line
     shot(page, "model-and-format-changed-twice")
     page.get_by_role("button", name="Generate", exact=True).click()
     page.wait_for_url(JOB_PAGE)
     done(page)
-    first = VideoJob.objects.get()
+    first = made().get()
+    assert first.key == key and first.workspace == workspace
     assert first.status == VideoJob.Status.READY, first.error
     assert first.model == "google/veo-3.1-fast" and first.parameters["ad_format"] == "square"
     page.locator(".carousel video").first.wait_for()
@@ -147,16 +224,21 @@ def test_a_marketers_first_hour(
     page.get_by_role("button", name="Make the extended version").click()
     page.wait_for_url(JOB_PAGE)
     done(page)
-    extended = VideoJob.objects.exclude(pk=first.pk).get()
+    extended = made().exclude(pk=first.pk).get()
     assert extended.status == VideoJob.Status.READY, extended.error
     details = page.locator("dl", has_text="Settings").first.inner_text().replace("\t", "\n")
     assert f"Cost\n{money(estimate)}" in details, details
     assert extended.cost == estimate
     shot(page, "extended")
-    spent = first.cost + extended.cost
+    # This month's spend: the samples' and hers, on the page as in the database.
+    spent = samples_spent + first.cost + extended.cost
+    assert VideoJob.objects.filter(workspace=workspace).in_month().charged_total() == spent
     page.goto(f"{base}/w/{workspace.slug}/spend/")
-    by_key = page.locator("tr", has_text="Sandbox key").first.inner_text()
-    assert money(spent) in by_key, by_key
+    total = page.locator(".spend-figure").inner_text()
+    assert total.startswith(f"{money(spent)} for {len(samples) + 2} videos"), total
+    by_key = page.locator("tr", has_text=key_label)
+    assert by_key.count() == 1
+    assert money(spent) in by_key.inner_text(), by_key.inner_text()
     shot(page, "spend-after-extend")
 
     # A monthly budget on the workspace, set on the spend page (with nothing left
@@ -179,7 +261,7 @@ def test_a_marketers_first_hour(
     page.get_by_role("button", name="Generate", exact=True).click()
     page.wait_for_url(JOB_PAGE)
     done(page)
-    failed = VideoJob.objects.get(status=VideoJob.Status.FAILED)
+    failed = made().get(status=VideoJob.Status.FAILED)
     problem = page.locator("section.problem")
     assert problem.get_by_role("heading").inner_text() == "This video could not be made"
     assert "could not make this video" in problem.locator(".problem-why").inner_text()
@@ -188,7 +270,7 @@ def test_a_marketers_first_hour(
     shot(page, "failed")
     actions.first.click()  # the same settings, priced again before anything is sent
     page.get_by_role("heading", name="Submit again?").wait_for()
-    assert VideoJob.objects.count() == 3
+    assert made().count() == 3
     shot(page, "failed-submit-again")
 
     # A prompt the safety rules refuse: blocked, what was charged, no "Submit again".
@@ -205,7 +287,7 @@ def test_a_marketers_first_hour(
     assert "safety" in problem.get_by_role("heading").inner_text()
     text = problem.inner_text()
     assert "Nothing was charged" in text and "Submit again" not in text, text
-    assert VideoJob.objects.filter(status=VideoJob.Status.BLOCKED).count() == 1
+    assert made().filter(status=VideoJob.Status.BLOCKED).count() == 1
     actions = problem.locator(".actions a")
     assert actions.all_inner_texts() == ["Change the prompt or settings"]
     shot(page, "blocked")
@@ -227,7 +309,7 @@ def test_a_marketers_first_hour(
     shot(page, "campaign-brief")
     page.get_by_role("button", name="Plan the campaign").click()
     page.get_by_role("heading", name=re.compile("^4 videos, about")).wait_for()
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.exclude(pk__in=sample_campaigns).get()
     total = campaign.estimated_total
     shot(page, "campaign-plan")
     page.get_by_role("button", name="Start 4 videos").click()
@@ -239,7 +321,7 @@ def test_a_marketers_first_hour(
         f"{money(left)} left" in refusal
     ), refusal
     assert f"so it is {money(short)} short" in refusal, refusal
-    assert VideoJob.objects.count() == 4  # nothing more was sent
+    assert made().count() == 4  # nothing more was sent
     shot(page, "campaign-refused")
     page.goto(f"{base}/w/{workspace.slug}/spend/#budgets")
     row = page.locator("#budgets tbody tr").first.inner_text()
@@ -255,7 +337,7 @@ def test_a_marketers_first_hour(
     # Made, and their 1:1 exports rendered: the board stops saying it is still making some.
     page.locator(".board-head", has_text="4 clips ready").wait_for()
     page.locator(".board-head", has_text="still making some").wait_for(state="detached")
-    assert VideoJob.objects.count() == 8
+    assert made().count() == 8
     shot(page, "campaign-made")
 
     # The package: a folder per format, a manifest whose checksums are the files'.
