@@ -36,7 +36,7 @@ venv: $(BIN)/.installed
 
 # Ctrl-C is how the demo stops: honcho exits 130 then, which is no failure.
 demo: $(BIN)/.installed-app
-	$(BIN)/python -m marketos.demo_env $(DEMO_ENV)
+	$(BIN)/python -m demo.env $(DEMO_ENV)
 	set -a && source $(DEMO_ENV) && set +a && \
 		$(BIN)/python manage.py migrate --no-input && \
 		$(BIN)/python manage.py collectstatic --no-input -v0 && \

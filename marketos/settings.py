@@ -159,6 +159,8 @@ INSTALLED_APPS = [
     "review",
     "spend",
     "campaigns",
+    # The top floor: the offline demo's sample work and its seed_demo command.
+    "demo",
     "django_tasks_db",
 ]
 
@@ -249,7 +251,7 @@ AXES_RESET_ON_SUCCESS = True
 # Behind reverse proxies (nginx...), how many of them add to X-Forwarded-For: the client's
 # address is then read from there instead of being the proxy's own.
 TRUSTED_PROXY_COUNT = envint("MARKETOS_TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "marketos.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.client_address.client_ip"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # An operator needs to see who was tried, and from where (the password is never logged).

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.shortcuts import render
 
 from common import rates
-from marketos.client_ip import client_ip
+from common.client_address import client_ip
 
 # Every guest URL starts with it (review/guest_urls.py builds its paths from it).
 PREFIX = "s/"

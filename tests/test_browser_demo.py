@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from marketos.demo_env import client_link
+from demo.env import client_link
 from tests.helpers import DESKTOP, PHONE, browser_page, log_in, until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,8 +9,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from marketos.demo_banner import frame
-from marketos.demo_env import client_link
+from demo.banner import frame
+from demo.env import client_link
 
 
 class ReadyAfterTwoTries(BaseHTTPRequestHandler):
@@ -37,7 +37,7 @@ def test_the_banner_waits_for_the_app_then_stops_quietly():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     banner = subprocess.Popen(
-        [sys.executable, "-m", "marketos.demo_banner", base],
+        [sys.executable, "-m", "demo.banner", base],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -78,7 +78,7 @@ def test_ctrl_c_while_waiting_for_the_app_is_quiet_too():
         [
             sys.executable,
             "-m",
-            "marketos.demo_banner",
+            "demo.banner",
             f"http://127.0.0.1:{server.server_address[1]}",
         ],
         stdout=subprocess.PIPE,

@@ -114,7 +114,7 @@ def test_production_requires_the_public_url_through_check_deploy(settings):
 
 
 def test_the_demo_sets_the_public_url_where_it_answers(tmp_path):
-    from marketos import demo_env
+    from demo import env as demo_env
 
     path = tmp_path / "demo.env"
     demo_env.write(path)

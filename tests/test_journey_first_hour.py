@@ -32,12 +32,12 @@ from django.urls import reverse
 from PIL import Image
 
 from campaigns.models import Campaign
-from tests.helpers import DESKTOP, PHONE, browser_page, settled, until
-from videos.management.commands.seed_demo import (
+from demo.management.commands.seed_demo import (
     MULTI_CLIP_MODEL,
     RECOMMENDED_PROVIDER,
     SANDBOX_KEYS,
 )
+from tests.helpers import DESKTOP, PHONE, browser_page, settled, until
 from videos.models import ProviderKey, VideoJob
 from workspaces.models import Budget
 

@@ -86,12 +86,12 @@ def test_no_provider_is_named_outside_providers():
     may spell a provider's name (settings read its environment variables by name)."""
     allowed = {
         "marketos/settings.py",
-        "marketos/demo_env.py",
-        "videos/management/commands/seed_demo.py",
+        "demo/env.py",
+        "demo/management/commands/seed_demo.py",
     }
     pattern = re.compile(r"openrouter|gemini|\bveo\b", re.IGNORECASE)
     offenders = []
-    for folder in ("videos", "marketos", "templates", "static"):
+    for folder in ("videos", "demo", "marketos", "templates", "static"):
         for path in (ROOT / folder).rglob("*"):
             relative = path.relative_to(ROOT).as_posix()
             if not path.is_file() or relative in allowed or "/migrations/" in relative:

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from campaigns.models import Campaign, Variant
+from demo.env import client_link
 from inbox.models import Notification
-from marketos.demo_env import client_link
 from review.models import Comment, ReviewEvent, ShareLink, Verdict
 from videos.models import Clip, ProviderKey, VideoJob
 from workspaces.models import Budget, Client, Project, Workspace

@@ -127,12 +127,12 @@ def test_debug_defaults_to_off():
 
 def test_demo_env_is_written_once_and_reused(tmp_path):
     path = tmp_path / "demo.env"
-    assert run("-m", "marketos.demo_env", str(path), env_extra={}).returncode == 0
+    assert run("-m", "demo.env", str(path), env_extra={}).returncode == 0
     first = path.read_text()
     assert "MARKETOS_VAULT_KEYS=" in first and "MARKETOS_DEMO=1" in first
     assert "MARKETOS_DEBUG=0" in first  # the product's own error pages, as deployed
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert run("-m", "marketos.demo_env", str(path), env_extra={}).returncode == 0
+    assert run("-m", "demo.env", str(path), env_extra={}).returncode == 0
     assert path.read_text() == first
 
 

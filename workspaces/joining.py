@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from common import rates
-from marketos.client_ip import client_ip
+from common.client_address import client_ip
 
 from . import access
 from .forms import AccountForm, NewAccountForm, SignupForm

@@ -1,6 +1,6 @@
 """Write the demo's environment file once, with freshly generated secrets, and reuse it after.
 
-Usage: python -m marketos.demo_env var/demo.env
+Usage: python -m demo.env var/demo.env
 """
 
 import base64

@@ -4,7 +4,7 @@ thing on screen when the demo is ready rather than lost above the processes' sta
 Run by `make demo` (see Procfile) next to the app's processes; it then waits quietly until the
 demo is stopped, because honcho stops everything as soon as one of its processes ends.
 
-Usage: python -m marketos.demo_banner [address, by default http://127.0.0.1:8000]
+Usage: python -m demo.banner [address, by default http://127.0.0.1:8000]
 """
 
 import os
@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 
-from marketos.demo_env import client_link
+from demo.env import client_link
 
 READY_PATHS = ("/readyz", "/healthz")  # a worker alive too, else at least the web process
 

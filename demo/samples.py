@@ -266,7 +266,7 @@ class _Studio:
 def _shared_video(studio: _Studio, membership: Membership, project: Project):
     """Version 1, shared with the client by a link; the client's comment and request for
     changes; version 2 made from that comment (the link shows it, newest first)."""
-    from marketos.demo_env import client_link
+    from demo.env import client_link
 
     token, password = client_link(_secret_key())
     clock = studio.clock

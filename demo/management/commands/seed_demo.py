@@ -22,7 +22,7 @@ SINGLE_CLIP_MODEL = "google/veo-3.1-fast"
 def sandbox_models():
     """The sample models as the sandbox lists, prices and renders them (imported here: the
     sandbox ships with the checkout the demo runs from, never with the app)."""
-    from marketos.demo_samples import Models
+    from demo.samples import Models
     from sandbox.catalog import OPENROUTER_MODELS
     from sandbox.clips import ClipSpec, render, size_for_aspect
     from sandbox.pricing import PricedJob, job_cost
@@ -60,8 +60,8 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="demo")
 
     def handle(self, *args, username, **options):
-        from marketos.demo_env import client_link
-        from marketos.demo_samples import seed
+        from demo.env import client_link
+        from demo.samples import seed
 
         # Never a superuser with a known password on a real deployment by mistake.
         if os.environ.get("MARKETOS_DEMO") != "1":
