@@ -8,8 +8,8 @@ import json
 
 from django.utils.text import slugify
 
+from common.spreadsheet import text_cell
 from videos import formats
-from videos.spreadsheet import text_cell
 
 COLUMNS = (
     "file",

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from videos.spreadsheet import text_cell
+from common.spreadsheet import text_cell
 from workspaces import access
 from workspaces.models import Budget, TeamRuleBroken, Workspace, month_of
 
