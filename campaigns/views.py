@@ -9,9 +9,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from common.requests import is_mobile
 from videos.forms import GenerateForm
 from videos.media import serving
-from videos.views import generate_context, is_mobile
+from videos.views import generate_context
 from workspaces import access
 from workspaces.models import OverBudget, TeamRuleBroken
 

@@ -61,7 +61,7 @@ def test_400_and_500_render_without_a_request_context(
 
 
 def test_an_unhandled_error_gets_the_500_page(alice, monkeypatch):
-    from videos import views
+    from videos.views import lists as views
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -12,6 +12,7 @@ from providers.catalog import readable_name
 from tests.factories import make_job, make_key
 from videos import lifecycle
 from videos.models import VideoJob
+from videos.presentation import announcement
 
 MOMENT = datetime.datetime(2026, 11, 23, 14, 5, tzinfo=datetime.UTC)
 
@@ -31,10 +32,10 @@ def test_every_job_state_has_a_label_people_say():
 def test_every_ended_job_announces_itself_and_every_failure_has_a_heading():
     for status in VideoJob.TERMINAL:
         job = VideoJob(status=status)
-        assert job.announcement.startswith("Your video")
+        assert announcement(job).startswith("Your video")
         assert (job.problem == "") == (status == VideoJob.Status.READY)
-    assert VideoJob(status=VideoJob.Status.READY).announcement == "Your video is ready."
-    assert VideoJob(status=VideoJob.Status.WAITING).announcement == ""
+    assert announcement(VideoJob(status=VideoJob.Status.READY)) == "Your video is ready."
+    assert announcement(VideoJob(status=VideoJob.Status.WAITING)) == ""
 
 
 @pytest.mark.parametrize(

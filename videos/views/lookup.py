@@ -1,0 +1,50 @@
+"""How the views fetch a job or a clip through the access check, and go back where a form
+was."""
+
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from workspaces import access
+
+from ..models import Clip, VideoJob
+
+# What the job page and its live panel show of a job, fetched with it (the campaign of a
+# campaign's video through its reverse one-to-one).
+JOB_PAGE_RELATED = ("key", "project__client", "owner", "brand_kit", "preset", "variant__campaign")
+
+
+def _job(request, public_id, *related, needs=None) -> VideoJob:
+    """A job the visitor may see (else 404) and, if ``needs`` says so, act on (else 403)."""
+    return access.get_for_user(
+        VideoJob.objects.select_related("workspace", *related),
+        request.user,
+        needs=needs,
+        public_id=public_id,
+    )
+
+
+def _back(request, default):
+    """Back where the form was (a local ``next``), else to ``default``."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if safe else default)
+
+
+def _clip(request, public_id, number, needs=None) -> Clip:
+    return access.get_for_user(
+        Clip.objects.select_related("job__workspace"),
+        request.user,
+        needs=needs,
+        job__public_id=public_id,
+        index=number - 1,
+    )
+
+
+def _ready_clip(request, public_id, number, needs=None) -> Clip:
+    clip = _clip(request, public_id, number, needs)
+    if clip.status != Clip.Status.READY:
+        raise Http404("This clip is not in storage (yet).")
+    return clip
