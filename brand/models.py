@@ -16,14 +16,10 @@ from common.images import EXTENSIONS
 from common.models import PendingUpload
 from common.storage import remove_when_committed
 from providers.base import ImageInput
-from workspaces.models import Client, TeamRuleBroken, Workspace
+from workspaces.models import Client, OwnedQuerySet, TeamRuleBroken, Workspace
 
 
-class BrandKitQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The kits of the workspaces ``user`` belongs to."""
-        return self.filter(workspace__in=Workspace.objects.visible_to(user))
-
+class BrandKitQuerySet(OwnedQuerySet):
     def offered_for(self, workspace, client=None):
         """The kits a job of ``workspace`` (for ``client``'s project, if any) may use: the
         workspace's own, and those of that client."""
@@ -193,12 +189,10 @@ def fill(template: str, values: dict) -> str:
     return PLACEHOLDER.sub(lambda m: values[m.group(1)].strip(), template)
 
 
-class PresetQuerySet(models.QuerySet):
+class PresetQuerySet(OwnedQuerySet):
     def visible_to(self, user):
         """The presets shipped with the app and those of ``user``'s workspaces."""
-        return self.filter(
-            Q(workspace__isnull=True) | Q(workspace__in=Workspace.objects.visible_to(user))
-        )
+        return self.filter(workspace__isnull=True) | super().visible_to(user)
 
     def shipped(self):
         return self.filter(workspace__isnull=True)

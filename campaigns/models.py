@@ -23,16 +23,12 @@ from providers.base import Estimate, JobSpec
 from videos import formats, lifecycle
 from videos.images import forget_inputs, save_inputs
 from videos.models import Clip, ProviderKey, VideoJob, job_ended
-from workspaces.models import Project, Workspace
+from workspaces.models import OwnedQuerySet, Project, Workspace
 
 from .package import folder_of
 
 
-class CampaignQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The campaigns of the workspaces ``user`` belongs to."""
-        return self.filter(workspace__in=Workspace.objects.visible_to(user))
-
+class CampaignQuerySet(OwnedQuerySet):
     def drafts(self):
         """Plans nobody has started (or discarded) yet."""
         return self.filter(started_at__isnull=True)

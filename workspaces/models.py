@@ -58,6 +58,18 @@ class WorkspaceQuerySet(models.QuerySet):
         return self.filter(memberships__user=user, memberships__role__in=roles)
 
 
+class OwnedQuerySet(models.QuerySet):
+    """What belongs to a workspace: the base of every such model's queryset, so that the one
+    access check (``access.get_for_user``) asks each of them the same question. A model
+    reaching its workspace through another says so in ``workspace_path``."""
+
+    workspace_path = "workspace"
+
+    def visible_to(self, user):
+        """What belongs to the workspaces ``user`` is a member of, whatever the role."""
+        return self.filter(**{f"{self.workspace_path}__in": Workspace.objects.visible_to(user)})
+
+
 class Workspace(models.Model):
     """Where keys and videos live: shared by its members, each with a role."""
 
@@ -385,11 +397,7 @@ class Invitation(models.Model):
         return membership
 
 
-class ClientQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The clients of the workspaces ``user`` belongs to."""
-        return self.filter(workspace__in=Workspace.objects.visible_to(user))
-
+class ClientQuerySet(OwnedQuerySet):
     def named_by(self, value: str):
         """The one whose public id (or, failing that, number) is ``value``; nothing when
         ``value`` is neither, so a filter by a mistyped or foreign id shows nothing."""
@@ -442,10 +450,8 @@ class Client(models.Model):
             raise TeamRuleBroken(f"{self.name} already has a project called “{name}”.") from None
 
 
-class ProjectQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The projects of the workspaces ``user`` belongs to."""
-        return self.filter(client__workspace__in=Workspace.objects.visible_to(user))
+class ProjectQuerySet(OwnedQuerySet):
+    workspace_path = "client__workspace"
 
     def generating_for(self, user):
         """The projects ``user`` may start jobs in."""
@@ -574,10 +580,7 @@ class OverBudget(Exception):
         self.amount = amount
 
 
-class BudgetQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(workspace__in=Workspace.objects.visible_to(user))
-
+class BudgetQuerySet(OwnedQuerySet):
     def applying_to(self, workspace, client=None):
         """The budgets a job of ``workspace`` (made for ``client``, if any) must fit."""
         applying = models.Q(client__isnull=True)
