@@ -19,10 +19,11 @@ from common.models import PendingUpload
 from common.storage import remove_when_committed
 from common.uploads import megabytes
 from inbox.models import Notification, notify
+from keys.models import ProviderKey
 from providers.base import Estimate, JobSpec
 from videos import formats, lifecycle
 from videos.images import forget_inputs, save_inputs
-from videos.models import Clip, ProviderKey, VideoJob, job_ended
+from videos.models import Clip, VideoJob, job_ended
 from workspaces.models import OwnedQuerySet, Project, Workspace
 
 from .package import folder_of

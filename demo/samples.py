@@ -24,12 +24,13 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Variant
 from inbox.models import Notification
+from keys.models import ProviderKey
 from providers.base import Output
 from review.models import Comment, Reviewer, ReviewEvent, ShareLink, Verdict
 from review.views import revision_prompt
 from videos import formats
 from videos.media import ingest
-from videos.models import Clip, ProviderKey, VideoJob
+from videos.models import Clip, VideoJob
 from workspaces.access import create_workspace
 from workspaces.models import Budget, Client, Membership, Project, Workspace, month_of
 

@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "workspaces",
     "brand",
     "inbox",
+    "keys",
     # Before django_tasks_db: its db_worker command is extended here (recovery at start-up).
     "videos",
     "review",

@@ -5,8 +5,8 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
+from keys.models import ProviderKey
 from videos.forms import ClientProjectFilter
-from videos.models import ProviderKey
 from workspaces.models import month_of
 
 

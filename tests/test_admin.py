@@ -16,14 +16,14 @@ def key(user):
 
 
 def test_changelist_shows_user_provider_label_mask_status(admin_client, key):
-    page = admin_client.get(reverse("admin:videos_providerkey_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:keys_providerkey_changelist")).content.decode()
     for text in ["alice", "OpenRouter", "Agency", "sk-or-…cdef", "Not verified yet"]:
         assert text in page
     assert OPENROUTER_KEY not in page
 
 
 def test_change_form_has_a_write_only_secret_field(admin_client, key):
-    page = admin_client.get(reverse("admin:videos_providerkey_change", args=[key.pk]))
+    page = admin_client.get(reverse("admin:keys_providerkey_change", args=[key.pk]))
     html = page.content.decode()
     assert 'name="new_secret"' in html and 'type="password"' in html
     assert "secret_encrypted" not in html
@@ -33,7 +33,7 @@ def test_change_form_has_a_write_only_secret_field(admin_client, key):
 def _change(admin_client, key, **extra):
     data = {"owner": key.owner_id, "provider": key.provider, "label": key.label, "new_secret": ""}
     data.update(extra)
-    return admin_client.post(reverse("admin:videos_providerkey_change", args=[key.pk]), data)
+    return admin_client.post(reverse("admin:keys_providerkey_change", args=[key.pk]), data)
 
 
 def test_admin_can_replace_a_secret_or_keep_it(admin_client, key):
@@ -56,7 +56,7 @@ def test_admin_replacement_is_validated(admin_client, key):
 
 
 def test_admin_add_requires_a_secret(admin_client, user):
-    url = reverse("admin:videos_providerkey_add")
+    url = reverse("admin:keys_providerkey_add")
     workspace = personal_workspace(user)
     data = {
         "workspace": workspace.pk,
@@ -73,7 +73,7 @@ def test_admin_add_requires_a_secret(admin_client, user):
 
 
 def test_admin_verify_and_delete_actions(admin_client, key, providers):
-    url = reverse("admin:videos_providerkey_changelist")
+    url = reverse("admin:keys_providerkey_changelist")
     response = admin_client.post(
         url, {"action": "verify_keys", "_selected_action": [key.pk]}, follow=True
     )
@@ -88,7 +88,7 @@ def test_admin_verify_and_delete_actions(admin_client, key, providers):
 
 def test_an_admin_cannot_move_a_key_to_another_provider_or_owner(admin_client, key, other_user):
     """The secret is only ever sent to its own provider, for its own owner."""
-    page = admin_client.get(reverse("admin:videos_providerkey_change", args=[key.pk]))
+    page = admin_client.get(reverse("admin:keys_providerkey_change", args=[key.pk]))
     assert 'name="provider"' not in page.content.decode()
     assert _change(admin_client, key, provider="gemini", owner=other_user.pk).status_code == 302
     key.refresh_from_db()
@@ -107,7 +107,7 @@ def test_admin_lists_workspaces_with_their_members(admin_client, user):
 
 def test_admin_names_who_added_a_key_and_started_a_job(admin_client, key, user):
     make_job(user, key=key)
-    keys = admin_client.get(reverse("admin:videos_providerkey_changelist")).content.decode()
+    keys = admin_client.get(reverse("admin:keys_providerkey_changelist")).content.decode()
     assert "Added by" in keys and "Workspace" in keys
     jobs = admin_client.get(reverse("admin:videos_videojob_changelist")).content.decode()
     assert "Started by" in jobs

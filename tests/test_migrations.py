@@ -48,7 +48,7 @@ def test_every_user_gets_a_personal_workspace_holding_their_keys_and_jobs():
     new = migrate(latest())
     Workspace = new.get_model("workspaces", "Workspace")
     Membership = new.get_model("workspaces", "Membership")
-    ProviderKey = new.get_model("videos", "ProviderKey")
+    ProviderKey = new.get_model("keys", "ProviderKey")
     VideoJob = new.get_model("videos", "VideoJob")
     assert Workspace.objects.count() == 4
     slugs = set(Workspace.objects.values_list("slug", flat=True))

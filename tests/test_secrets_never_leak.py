@@ -78,11 +78,11 @@ def test_pages_admin_logs_and_errors_never_show_it(admin_client, admin_user, pro
         "keys list": reverse("videos:keys"),
         "key page": reverse("videos:key_detail", args=[key.public_id]),
         "delete page": reverse("videos:key_delete", args=[key.public_id]),
-        "admin list": reverse("admin:videos_providerkey_changelist"),
-        "admin search": reverse("admin:videos_providerkey_changelist") + "?q=Main",
-        "admin change": reverse("admin:videos_providerkey_change", args=[key.pk]),
-        "admin history": reverse("admin:videos_providerkey_history", args=[key.pk]),
-        "admin delete": reverse("admin:videos_providerkey_delete", args=[key.pk]),
+        "admin list": reverse("admin:keys_providerkey_changelist"),
+        "admin search": reverse("admin:keys_providerkey_changelist") + "?q=Main",
+        "admin change": reverse("admin:keys_providerkey_change", args=[key.pk]),
+        "admin history": reverse("admin:keys_providerkey_history", args=[key.pk]),
+        "admin delete": reverse("admin:keys_providerkey_delete", args=[key.pk]),
     }
     for where, url in pages.items():
         response = c.get(url)
@@ -105,7 +105,7 @@ def test_pages_admin_logs_and_errors_never_show_it(admin_client, admin_user, pro
         "add form with an error",
     )
     response = c.post(
-        reverse("admin:videos_providerkey_changelist"),
+        reverse("admin:keys_providerkey_changelist"),
         {"action": "verify_keys", "_selected_action": [key.pk]},
         follow=True,
     )

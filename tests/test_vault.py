@@ -6,8 +6,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 
+from keys import vault
 from tests.settings import TEST_VAULT_KEY
-from videos import vault
 from videos.models import ProviderKey
 from workspaces.access import personal_workspace
 

@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
 from common.models import PendingUpload
+from keys.vault import VaultError
 from providers import registry
 from providers.base import (
     CONTINUATIONS,
@@ -51,7 +52,6 @@ from workspaces.models import Project
 from . import renditions
 from .media import claims, ingest
 from .models import Clip, VideoJob
-from .vault import VaultError
 
 log = logging.getLogger(__name__)
 

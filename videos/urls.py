@@ -1,5 +1,7 @@
 from django.urls import path
 
+from keys import views as key_views
+
 from . import views
 
 app_name = "videos"
@@ -42,14 +44,15 @@ urlpatterns = [
     ),
     # After the fixed names above: any other word is a kind of next version.
     path(f"{clip}/<slug:kind>/", views.clip_continue, name="clip_continue"),
-    path("keys/", views.keys, name="keys"),
+    # The Keys pages are the keys app's, under the names they always had.
+    path("keys/", key_views.keys, name="keys"),
     # The same pages inside one workspace (the menu switches between them).
     path(f"{scoped}/generate/", views.generate, name="generate"),
     path(f"{scoped}/videos/", views.videos, name="videos"),
     path(f"{scoped}/library/", views.library, name="library"),
-    path(f"{scoped}/keys/", views.keys, name="keys"),
-    path("keys/<uuid:public_id>/", views.key_detail, name="key_detail"),
-    path("keys/<uuid:public_id>/replace/", views.key_replace, name="key_replace"),
-    path("keys/<uuid:public_id>/verify/", views.key_verify, name="key_verify"),
-    path("keys/<uuid:public_id>/delete/", views.key_delete, name="key_delete"),
+    path(f"{scoped}/keys/", key_views.keys, name="keys"),
+    path("keys/<uuid:public_id>/", key_views.key_detail, name="key_detail"),
+    path("keys/<uuid:public_id>/replace/", key_views.key_replace, name="key_replace"),
+    path("keys/<uuid:public_id>/verify/", key_views.key_verify, name="key_verify"),
+    path("keys/<uuid:public_id>/delete/", key_views.key_delete, name="key_delete"),
 ]

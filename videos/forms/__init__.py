@@ -1,6 +1,6 @@
 """The videos app's forms, one module per concern, all re-exported here: ``generate`` (the
 generate form, built from ``fields``, the settings that follow the model, and ``campaign``, its
-variants), ``keys``, ``job`` (the job page's forms) and ``filters`` (the lists')."""
+variants), ``job`` (the job page's forms) and ``filters`` (the lists')."""
 
 from .campaign import CampaignVariants
 from .fields import (
@@ -15,23 +15,10 @@ from .fields import (
 from .filters import FORMAT_NAMES, ClientProjectFilter, LibraryFilter, format_choices
 from .generate import GenerateForm, preset_initial
 from .job import ClipTitleForm, CompareForm, ConfirmForm, ContinueForm, MoveProjectForm
-from .keys import (
-    KEY_STORAGE_NOTE,
-    MAX_SECRET_LENGTH,
-    MIN_SECRET_LENGTH,
-    ProviderKeyForm,
-    ReplaceSecretForm,
-    SecretField,
-    clean_secret,
-    key_choice_label,
-)
 
 __all__ = [
     "FORMAT_NAMES",
     "IMAGE_FIELDS",
-    "KEY_STORAGE_NOTE",
-    "MAX_SECRET_LENGTH",
-    "MIN_SECRET_LENGTH",
     "AudioBox",
     "AudioField",
     "CampaignVariants",
@@ -44,13 +31,8 @@ __all__ = [
     "LibraryFilter",
     "ModelFields",
     "MoveProjectForm",
-    "ProviderKeyForm",
-    "ReplaceSecretForm",
-    "SecretField",
     "SettingField",
-    "clean_secret",
     "format_choices",
-    "key_choice_label",
     "preset_initial",
     "project_choices",
     "same_setting",

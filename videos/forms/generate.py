@@ -11,6 +11,9 @@ from django.urls import reverse
 from brand import compose
 from brand.models import BrandKit, MissingValues, Preset, fill, placeholders
 from common.forms import as_list, pending_fields
+from keys.forms import key_choice_label
+from keys.models import ProviderKey
+from keys.vault import VaultError
 from providers import registry
 from providers.base import (
     DEFAULT_MAX_PROMPT_CHARS,
@@ -23,11 +26,9 @@ from providers.base import (
 from workspaces.models import Project, TeamRuleBroken
 
 from .. import formats
-from ..models import ProviderKey, VideoJob
-from ..vault import VaultError
+from ..models import VideoJob
 from .campaign import CampaignVariants
 from .fields import IMAGE_FIELDS, ModelFields, project_choices
-from .keys import key_choice_label
 
 
 class GenerateForm(ModelFields, CampaignVariants, forms.Form):

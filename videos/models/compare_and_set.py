@@ -3,7 +3,8 @@ from datetime import timedelta
 from django.db import models
 from django.utils import timezone
 
-from .. import vault
+from keys import vault
+
 from ..media import claims
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from inbox.models import Notification, notify
+from keys.models import ProviderKey
 from providers import registry
 from workspaces import access
 from workspaces.models import Budget, Project, Workspace
@@ -17,7 +18,6 @@ from workspaces.models import Budget, Project, Workspace
 from .. import formats
 from .job_queries import BudgetStanding, VideoJobQuerySet
 from .job_states import JobStateMachine
-from .keys import ProviderKey
 
 
 def _now():

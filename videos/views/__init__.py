@@ -1,6 +1,6 @@
 """The videos app's views, one module per concern, all re-exported here for ``videos.urls``:
-``operations`` (health, readiness, metrics), ``key_pages``, ``generating``, ``job`` (the job
-page and what is done from it), ``clips`` (a clip's actions and files), ``lists`` (every video,
+``operations`` (health, readiness, metrics), ``generating``, ``job`` (the job page and
+what is done from it), ``clips`` (a clip's actions and files), ``lists`` (every video,
 the library); ``lookup`` holds how they fetch through the access check. (No module is named
 after a view it holds: ``videos.views.library`` is the view.)"""
 
@@ -27,7 +27,6 @@ from .job import (
     job_project,
     job_resubmit,
 )
-from .key_pages import key_delete, key_detail, key_replace, key_verify, keys
 from .lists import library, videos
 from .operations import health, metrics, ready
 
@@ -53,11 +52,6 @@ __all__ = [
     "job_project",
     "job_resubmit",
     "job_zip",
-    "key_delete",
-    "key_detail",
-    "key_replace",
-    "key_verify",
-    "keys",
     "library",
     "metrics",
     "preset_save",

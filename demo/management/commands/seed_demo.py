@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from videos.models import ProviderKey
+from keys.models import ProviderKey
 
 # Keys the offline sandbox accepts (any key with these prefixes works there, nowhere else).
 SANDBOX_KEYS = {

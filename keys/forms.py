@@ -5,7 +5,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from providers import registry
 
-from ..models import ProviderKey
+from .models import ProviderKey
 
 MAX_SECRET_LENGTH = 256
 MIN_SECRET_LENGTH = 20

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from videos import vault
-from videos.models import ProviderKey
+from keys import vault
+from keys.models import ProviderKey
 
 
 class Command(BaseCommand):

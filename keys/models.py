@@ -1,3 +1,6 @@
+"""A workspace's provider keys: encrypted at rest (``keys.vault``), verified with their
+provider, only ever shown masked."""
+
 import contextlib
 import dataclasses
 import logging
@@ -13,7 +16,7 @@ from providers import registry
 from providers.base import InvalidKey, KeyCheck, ProviderError
 from workspaces.models import Workspace
 
-from .. import vault
+from . import vault
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,8 @@ class ProviderKey(models.Model):
     objects = ProviderKeyQuerySet.as_manager()
 
     class Meta:
+        # Made in the videos app, whose table it keeps.
+        db_table = "videos_providerkey"
         ordering = ["provider", "label"]
         constraints = [
             models.UniqueConstraint(

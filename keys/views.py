@@ -9,11 +9,8 @@ from providers import registry
 from workspaces import access
 from workspaces.models import Workspace
 
-from ..forms import (
-    ProviderKeyForm,
-    ReplaceSecretForm,
-)
-from ..models import ProviderKey, VideoJob
+from .forms import ProviderKeyForm, ReplaceSecretForm
+from .models import ProviderKey
 
 
 def _managed_key(request, public_id) -> ProviderKey:
@@ -62,14 +59,12 @@ def keys(request, workspace=None):
         "managed": set(Workspace.objects.managed_by(request.user).values_list("pk", flat=True)),
         "providers": registry.ADAPTERS.values(),
     }
-    return render(request, "videos/keys.html", context, status=400 if form.errors else 200)
+    return render(request, "keys/keys.html", context, status=400 if form.errors else 200)
 
 
 def key_detail(request, public_id):
     key = _managed_key(request, public_id)
-    return render(
-        request, "videos/key_detail.html", {"key": key, "form": ReplaceSecretForm(key=key)}
-    )
+    return render(request, "keys/key_detail.html", {"key": key, "form": ReplaceSecretForm(key=key)})
 
 
 @sensitive_post_parameters("secret")
@@ -78,7 +73,7 @@ def key_replace(request, public_id):
     key = _managed_key(request, public_id)
     form = ReplaceSecretForm(request.POST, key=key)
     if not form.is_valid():
-        return render(request, "videos/key_detail.html", {"key": key, "form": form}, status=400)
+        return render(request, "keys/key_detail.html", {"key": key, "form": form}, status=400)
     form.save()
     _report_saved(request, key, f"Replaced the secret of “{key.label}”; it is now {key.masked}.")
     return redirect("videos:keys")
@@ -91,7 +86,7 @@ def key_verify(request, public_id):
     if request.htmx:
         return render(
             request,
-            "videos/keys.html#key-row",
+            "keys/keys.html#key-row",
             {
                 "key": key,
                 "verdict": (works, message),
@@ -108,5 +103,6 @@ def key_delete(request, public_id):
         key.delete()
         messages.success(request, f"Deleted the key “{key.label}” ({key.masked}).")
         return redirect("videos:keys")
-    running = key.jobs.exclude(status__in=VideoJob.TERMINAL).count()
-    return render(request, "videos/key_delete.html", {"key": key, "running": running})
+    # The jobs are the videos app's, built on keys: their model reached through the relation.
+    running = key.jobs.exclude(status__in=key.jobs.model.TERMINAL).count()
+    return render(request, "keys/key_delete.html", {"key": key, "running": running})
