@@ -14,17 +14,15 @@ from django.views.decorators.debug import sensitive_variables
 
 from providers import registry
 from providers.base import InvalidKey, KeyCheck, ProviderError
-from workspaces.models import Workspace
+from workspaces.models import OwnedQuerySet, Workspace
 
 from . import vault
 
 log = logging.getLogger(__name__)
 
 
-class ProviderKeyQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Keys of the workspaces ``user`` belongs to (shown masked, whatever the role)."""
-        return self.filter(workspace__in=Workspace.objects.visible_to(user))
+class ProviderKeyQuerySet(OwnedQuerySet):
+    """Keys are seen masked by every member, whatever the role."""
 
     def usable_by(self, user):
         """Keys ``user`` may start jobs with: those of workspaces where they may generate."""

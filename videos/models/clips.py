@@ -6,17 +6,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from common.storage import remove_when_committed
-from workspaces.models import Workspace
+from workspaces.models import OwnedQuerySet
 
 from .. import formats
 from .compare_and_set import LeasedWork, LeasedWorkQuerySet
 from .jobs import VideoJob
 
 
-class ClipQuerySet(LeasedWorkQuerySet):
-    def visible_to(self, user):
-        """Clips of jobs in the workspaces ``user`` belongs to."""
-        return self.filter(job__workspace__in=Workspace.objects.visible_to(user))
+class ClipQuerySet(LeasedWorkQuerySet, OwnedQuerySet):
+    workspace_path = "job__workspace"
 
 
 class Clip(LeasedWork):

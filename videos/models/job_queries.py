@@ -6,14 +6,10 @@ from django.db import models
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
-from workspaces.models import Budget, OverBudget, Workspace, cents, month_of
+from workspaces.models import Budget, OverBudget, OwnedQuerySet, cents, month_of
 
 
-class VideoJobQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Jobs of the workspaces ``user`` belongs to."""
-        return self.filter(workspace__in=Workspace.objects.visible_to(user))
-
+class VideoJobQuerySet(OwnedQuerySet):
     def _clips(self):
         """All clips (Clip is built on VideoJob: reached through the relation, not imported)."""
         return self.model._meta.get_field("clips").related_model.objects.all()

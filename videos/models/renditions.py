@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from workspaces.models import Workspace
+from workspaces.models import OwnedQuerySet
 
 from .. import formats
 from .clips import Clip
@@ -9,10 +9,8 @@ from .compare_and_set import LeasedWork, LeasedWorkQuerySet
 from .jobs import VideoJob
 
 
-class RenditionQuerySet(LeasedWorkQuerySet):
-    def visible_to(self, user):
-        """Exports of clips in the workspaces ``user`` belongs to."""
-        return self.filter(clip__job__workspace__in=Workspace.objects.visible_to(user))
+class RenditionQuerySet(LeasedWorkQuerySet, OwnedQuerySet):
+    workspace_path = "clip__job__workspace"
 
     def lapsed(self):
         """Exports waiting with no render queued, or rendering past their lease: their
