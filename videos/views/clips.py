@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from .. import formats, lifecycle, renditions
 from ..forms import (
@@ -39,8 +40,7 @@ def clip_star(request, public_id, number):
         context = {"clip": clip, "next": request.POST.get("next", "")}
         response = render(request, "videos/library.html#star", context)
         # What counts winners on the page (a campaign's board) refreshes itself on this.
-        response["HX-Trigger"] = "clip-starred"
-        return response
+        return trigger_client_event(response, "clip-starred")
     return _back(request, f"{clip.job.get_absolute_url()}#clip-{clip.number}")
 
 

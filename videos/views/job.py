@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseStopPolling
 
 from common.requests import is_mobile
 from providers.base import InvalidSpec
@@ -108,7 +109,7 @@ def job_live(request, public_id):
     """The status panel and results, polled by htmx every 2 s. Nothing changed since the
     version the page shows: 204, which htmx leaves alone (usually answered even sooner, by
     ``live.UnchangedPanelMiddleware``). A poll whose pass has gone stale gets the panel again,
-    with a new pass. HTTP 286 stops the polling once the job is done."""
+    with a new pass. Once the job is done, the panel comes with htmx's stop-polling status."""
     version = VideoJob.objects.visible_to(request.user).live_version(public_id)
     if version is None:
         raise Http404("No such video.")
@@ -117,9 +118,7 @@ def job_live(request, public_id):
     job = _job(request, public_id, *JOB_PAGE_RELATED)
     context = _job_context(request, job) | {"poll_url": live.poll_url(request, public_id, version)}
     response = render(request, "videos/job.html#live", context)
-    if not context["live"]:
-        response.status_code = 286
-    return response
+    return response if context["live"] else HttpResponseStopPolling(response.content)
 
 
 def job_resubmit(request, public_id):
