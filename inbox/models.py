@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.tasks import task
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
+from common.redirects import is_local_path
 from workspaces import mail
 from workspaces.models import Workspace
 
@@ -25,16 +25,6 @@ log = logging.getLogger(__name__)
 
 # What every notification e-mail ends with.
 WHY = "You get this e-mail because you are a member of the workspace on MarketOS Video.\n"
-
-
-def is_local_path(url: str) -> bool:
-    """Whether ``url`` is a path on this site ("/videos/…"), never another host or scheme."""
-    return (
-        isinstance(url, str)
-        and url.startswith("/")
-        and not url.startswith(("//", "/\\"))
-        and url_has_allowed_host_and_scheme(url, allowed_hosts=None)
-    )
 
 
 class NotificationQuerySet(models.QuerySet):

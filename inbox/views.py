@@ -2,7 +2,9 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .models import Notification, is_local_path
+from common.redirects import is_local_path
+
+from .models import Notification
 
 LATEST = 50
 

@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
+from common.redirects import redirect_back
+
 from .. import formats, lifecycle, renditions
 from ..forms import (
     ClipTitleForm,
@@ -14,7 +16,7 @@ from ..forms import (
 from ..media import serving
 from ..models import Clip, Rendition
 from .job import _job_page
-from .lookup import _back, _clip, _job, _ready_clip
+from .lookup import _clip, _job, _ready_clip
 
 
 @require_POST
@@ -28,7 +30,7 @@ def clip_rename(request, public_id, number):
     if form.errors:
         return _job_page(request, clip.job, title_form=form, status=400)
     messages.success(request, f"Clip {clip.number} is now called “{clip.name}”.")
-    return _back(request, clip.job.get_absolute_url())
+    return redirect_back(request, clip.job.get_absolute_url())
 
 
 @require_POST
@@ -41,7 +43,7 @@ def clip_star(request, public_id, number):
         response = render(request, "videos/library.html#star", context)
         # What counts winners on the page (a campaign's board) refreshes itself on this.
         return trigger_client_event(response, "clip-starred")
-    return _back(request, f"{clip.job.get_absolute_url()}#clip-{clip.number}")
+    return redirect_back(request, f"{clip.job.get_absolute_url()}#clip-{clip.number}")
 
 
 def clip_delete(request, public_id, number):
@@ -55,7 +57,7 @@ def clip_delete(request, public_id, number):
     if request.htmx:
         return _job_page(request, clip.job, "#live")
     messages.success(request, f"Deleted “{clip.name}”: its file is no longer stored.")
-    return _back(request, clip.job.get_absolute_url())
+    return redirect_back(request, clip.job.get_absolute_url())
 
 
 @require_POST

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from common.redirects import redirect_back
 from common.requests import is_mobile
 from providers.base import InvalidSpec
 from workspaces import access
@@ -25,7 +26,7 @@ from ..forms import (
     MoveProjectForm,
 )
 from ..models import Clip, VideoJob
-from .lookup import JOB_PAGE_RELATED, _back, _job, _ready_clip
+from .lookup import JOB_PAGE_RELATED, _job, _ready_clip
 
 
 def _job_context(request, job):
@@ -102,7 +103,7 @@ def job_project(request, public_id):
         messages.success(request, f"Filed under {job.project.client.name} — {job.project.name}.")
     else:
         messages.success(request, "This video is no longer filed under a project.")
-    return _back(request, job.get_absolute_url())
+    return redirect_back(request, job.get_absolute_url())
 
 
 def job_live(request, public_id):

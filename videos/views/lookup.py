@@ -2,8 +2,6 @@
 was."""
 
 from django.http import Http404
-from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from workspaces import access
 
@@ -22,15 +20,6 @@ def _job(request, public_id, *related, needs=None) -> VideoJob:
         needs=needs,
         public_id=public_id,
     )
-
-
-def _back(request, default):
-    """Back where the form was (a local ``next``), else to ``default``."""
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return redirect(target if safe else default)
 
 
 def _clip(request, public_id, number, needs=None) -> Clip:
