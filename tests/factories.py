@@ -80,21 +80,29 @@ def logged_in(user):
     return client
 
 
-def make_ready_clip(job, index=0, duration=8.0):
-    """A clip of ``job`` in storage (a few placeholder bytes), as a finished copy leaves it."""
+def make_clip(job, index=0, *, video=None, poster=None, source_url=None, **fields):
+    """A clip row of ``job`` (pending, as the provider's answer leaves it, unless ``status``
+    says otherwise). ``video`` and ``poster`` (bytes) are stored as its files, named as a
+    finished copy names them; ``source_url`` is the provider's address of the clip."""
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
     from videos.models import Clip
 
     name = f"clips/{job.public_id}/clip-{index + 1}"
-    return Clip.objects.create(
-        job=job,
-        index=index,
-        source_url=f"https://openrouter.ai/api/v1/videos/x/content?index={index}",
-        status=Clip.Status.READY,
-        file=default_storage.save(f"{name}.mp4", ContentFile(b"\x00" * 64)),
-        size=64,
-        content_type="video/mp4",
-        duration=duration,
-    )
+    if source_url is None:
+        source_url = f"https://openrouter.ai/api/v1/videos/x/content?index={index}"
+    if video is not None:
+        fields["file"] = default_storage.save(f"{name}.mp4", ContentFile(video))
+        fields.setdefault("size", len(video))
+        fields.setdefault("content_type", "video/mp4")
+    if poster is not None:
+        fields["poster"] = default_storage.save(f"{name}.jpg", ContentFile(poster))
+    return Clip.objects.create(job=job, index=index, source_url=source_url, **fields)
+
+
+def make_ready_clip(job, index=0, duration=8.0):
+    """A clip of ``job`` in storage (a few placeholder bytes), as a finished copy leaves it."""
+    from videos.models import Clip
+
+    return make_clip(job, index, status=Clip.Status.READY, video=b"\x00" * 64, duration=duration)
