@@ -50,7 +50,9 @@ def build_world(owner):
             provider_job_id=f"gen-vid-1-{uuid.uuid4().hex[:20]}",
             **fields,
         )
-        clip = make_clip(job, status=Clip.Status.FAILED, video=b"\x00" * 64, poster=b"\xff\xd8" * 8)
+        clip = make_clip(
+            job, status=Clip.Status.FAILED, video_bytes=b"\x00" * 64, poster_bytes=b"\xff\xd8" * 8
+        )
         return job, clip
 
     first, first_clip = job_with_clip()
