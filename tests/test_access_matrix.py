@@ -4,6 +4,9 @@ owner's workspace, another user, and nobody.
 The list of URLs comes from the URL configuration itself, so a new URL that is not described
 here fails the test until someone says who may see it (and, for what belongs to a workspace,
 which capability it takes).
+
+The world the URLs point into (tests/world.py) is built once for the module; each case runs in a
+savepoint over it, so what one case changes is gone before the next.
 """
 
 import pytest
