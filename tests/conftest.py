@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 
 
 def pytest_unconfigure(config):
@@ -163,23 +162,33 @@ def _empty_cache():
 
 @pytest.fixture
 def user(db):
-    return get_user_model().objects.create_user("alice", "alice@example.com", "alice-pw-1234")
+    """The owner of tests/personas.py (alice)."""
+    from tests.factories import make_user
+    from tests.personas import OWNER
+
+    return make_user(OWNER.username)
 
 
 @pytest.fixture
 def other_user(db):
-    return get_user_model().objects.create_user("bob", "bob@example.com", "bob-pw-1234")
+    """The outsider of tests/personas.py (bob)."""
+    from tests.factories import make_user
+    from tests.personas import OUTSIDER
+
+    return make_user(OUTSIDER.username)
 
 
 @pytest.fixture
 def agency(user):
-    """Alice's agency, with an admin, a member and a viewer (users named after their role)."""
+    """Alice's agency, with her teammates of tests/personas.py: an admin, a member and a viewer
+    (users named after their role)."""
     from tests.factories import add_member, make_user, make_workspace
+    from tests.personas import TEAMMATES
     from workspaces.models import Membership
 
     workspace = make_workspace(user, "Acme Agency")
-    for role in (Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER):
-        add_member(workspace, make_user(role.value), role)
+    for role, persona in TEAMMATES.items():
+        add_member(workspace, make_user(persona.username), Membership.Role(role))
     return workspace
 
 

@@ -66,9 +66,10 @@ def make_project(workspace, client="Northwind", name="Spring launch"):
     return Project.objects.create(client=found, name=name)
 
 
-def member(workspace, username):
-    """``username``'s membership of ``workspace``."""
-    return workspace.memberships.get(user__username=username)
+def member(workspace, who):
+    """The membership of ``workspace`` of ``who`` (a persona of tests/personas.py, or a
+    username)."""
+    return workspace.memberships.get(user__username=getattr(who, "username", who))
 
 
 def logged_in(user):
@@ -80,21 +81,31 @@ def logged_in(user):
     return client
 
 
-def make_ready_clip(job, index=0, duration=8.0):
-    """A clip of ``job`` in storage (a few placeholder bytes), as a finished copy leaves it."""
+def make_clip(job, index=0, *, video_bytes=None, poster_bytes=None, source_url=None, **fields):
+    """A clip row of ``job`` (pending, as the provider's answer leaves it, unless ``status``
+    says otherwise). ``video_bytes`` and ``poster_bytes`` are stored as its files, named as a
+    finished copy names them; ``source_url`` is the provider's address of the clip."""
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
     from videos.models import Clip
 
     name = f"clips/{job.public_id}/clip-{index + 1}"
-    return Clip.objects.create(
-        job=job,
-        index=index,
-        source_url=f"https://openrouter.ai/api/v1/videos/x/content?index={index}",
-        status=Clip.Status.READY,
-        file=default_storage.save(f"{name}.mp4", ContentFile(b"\x00" * 64)),
-        size=64,
-        content_type="video/mp4",
-        duration=duration,
+    if source_url is None:
+        source_url = f"https://openrouter.ai/api/v1/videos/x/content?index={index}"
+    if video_bytes is not None:
+        fields["file"] = default_storage.save(f"{name}.mp4", ContentFile(video_bytes))
+        fields.setdefault("size", len(video_bytes))
+        fields.setdefault("content_type", "video/mp4")
+    if poster_bytes is not None:
+        fields["poster"] = default_storage.save(f"{name}.jpg", ContentFile(poster_bytes))
+    return Clip.objects.create(job=job, index=index, source_url=source_url, **fields)
+
+
+def make_ready_clip(job, index=0, duration=8.0):
+    """A clip of ``job`` in storage (a few placeholder bytes), as a finished copy leaves it."""
+    from videos.models import Clip
+
+    return make_clip(
+        job, index, status=Clip.Status.READY, video_bytes=b"\x00" * 64, duration=duration
     )

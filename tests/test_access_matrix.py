@@ -4,30 +4,20 @@ owner's workspace, another user, and nobody.
 The list of URLs comes from the URL configuration itself, so a new URL that is not described
 here fails the test until someone says who may see it (and, for what belongs to a workspace,
 which capability it takes).
-"""
 
-import uuid
+The world the URLs point into (tests/world.py) is built once for the module; each case runs in a
+savepoint over it, so what one case changes is gone before the next.
+"""
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
-from brand.models import BrandKit, Preset
-from campaigns.models import Campaign, Variant
-from common.models import PendingUpload
-from inbox.models import notify
 from review import guests
-from review.models import Comment, Reviewer, ShareLink
-from tests.factories import add_member, make_job, make_key, make_project, make_user
-from tests.helpers import png_upload
-from videos.models import Clip, Rendition, VideoJob
-from workspaces.access import membership_of, personal_workspace
-from workspaces.models import Budget, Membership
+from tests import personas
+from tests.world import keep_provider_jobs, world_for_this_test, world_once  # noqa: F401 (fixtures)
+from workspaces.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -276,117 +266,22 @@ def url_names(resolver=None, namespace=""):
 
 
 @pytest.fixture
-def world(user, providers, settings, monkeypatch):
-    """An owner with a key, a ready job whose clip has a next version, both with files."""
-    from providers.openrouter import OpenRouterProvider
+def world(world_once, providers, keep_provider_jobs):  # noqa: F811
+    """The world (tests/world.py), built once for the module: this test's changes to it are
+    rolled back after it."""
+    return world_for_this_test(world_once)
 
-    key = make_key(user)
-    # The provider still keeps the jobs these rows stand for (the sandbox never made them).
-    monkeypatch.setattr(OpenRouterProvider, "source_kept", lambda self, parent: True)
 
-    def job_with_clip(**fields):
-        job = make_job(
-            user,
-            key=key,
-            idempotency_key=uuid.uuid4().hex,
-            provider="openrouter",
-            model="google/veo-3.1",
-            prompt="A harbour at dawn",
-            parameters={"duration": 8, "sample_count": 1},
-            status=VideoJob.Status.READY,
-            provider_job_id=f"gen-vid-1-{uuid.uuid4().hex[:20]}",
-            **fields,
-        )
-        name = f"clips/{job.public_id}/clip-1"
-        clip = Clip.objects.create(
-            job=job,
-            index=0,
-            source_url="https://openrouter.ai/api/v1/videos/x/content?index=0",
-            status=Clip.Status.FAILED,
-            file=default_storage.save(f"{name}.mp4", ContentFile(b"\x00" * 64)),
-            poster=default_storage.save(f"{name}.jpg", ContentFile(b"\xff\xd8" * 8)),
-            size=64,
-            content_type="video/mp4",
-        )
-        return job, clip
+@pytest.fixture
+def user(world):
+    """The world's owner (alice)."""
+    return world["owner"]
 
-    first, first_clip = job_with_clip()
-    second, _ = job_with_clip(parent=first_clip, continuation="extend", version=2)
-    # The first clip is ready (so it can be shown and continued); the second job's is failed
-    # (so it can be retried).
-    Clip.objects.filter(pk=first_clip.pk).update(status=Clip.Status.READY)
-    Clip.objects.filter(job=second).update(status=Clip.Status.READY)
-    retry = Clip.objects.create(job=first, index=1, source_url="x", status=Clip.Status.FAILED)
-    # The first clip has a ready 9:16 export.
-    Rendition.objects.create(
-        clip=first_clip,
-        format="vertical",
-        status=Rendition.Status.READY,
-        file=default_storage.save(f"renditions/{first.public_id}/v.mp4", ContentFile(b"\0" * 64)),
-        size=64,
-        width=180,
-        height=320,
-    )
-    # A viewer to change and remove, and a pending invitation to revoke and open.
-    workspace = personal_workspace(user)
-    # The first job is for a client's project, its clip has a comment, and it is shared.
-    project = make_project(workspace)
-    VideoJob.objects.filter(pk__in=[first.pk, second.pk]).update(project=project)
-    comment = Comment.add(first_clip, "Brighter, please", by=Reviewer(user=user), at_seconds=1)
-    owner = membership_of(user, workspace)
-    full, full_token = ShareLink.create(by=owner, job=first, can_approve=True)
-    _, view_only_token = ShareLink.create(by=owner, job=first, can_comment=False)
-    target = add_member(workspace, make_user("target"), Membership.Role.VIEWER)
-    invitation = workspace.invite(
-        "new@example.com", Membership.Role.MEMBER, by=membership_of(user, workspace)
-    )
-    # A notification of the owner's, about the first job.
-    (notification,) = notify(
-        [user],
-        workspace=workspace,
-        kind="job_ready",
-        text=f"Your video “{first.prompt}” is ready",
-        url=first.get_absolute_url(),
-    )
-    # The project is also shared by a live link (that grants downloads) and by a revoked one.
-    link, token = ShareLink.create(by=owner, project=project, can_download=True)
-    dead, dead_token = ShareLink.create(by=owner, project=project)
-    dead.revoke(by=owner)
-    budget = Budget.set(workspace, project.client, 500, by=owner)
-    kit = BrandKit.objects.create(workspace=workspace, name="House style", voice_notes="Warm.")
-    logo = kit.add_image("logo", "image/png", b"\x89PNG placeholder")
-    preset = Preset.objects.create(workspace=workspace, name="Ours", prompt_template="{product}")
-    # The first job is a video of a started campaign.
-    campaign = Campaign.objects.create(
-        workspace=workspace, key=key, name="Harbour launch", started_at=timezone.now()
-    )
-    Variant.objects.create(campaign=campaign, job=first, number=1, ad_format="landscape")
-    # An image the owner chose on a form and has not used yet.
-    image = png_upload(name="bottle.png")
-    image = SimpleUploadedFile(image.name, image.getvalue(), content_type="image/png")
-    pending = PendingUpload.keep(user, image, "First frame")
-    return {
-        "pending": pending,
-        "campaign": campaign,
-        "kit": kit,
-        "logo": logo,
-        "preset": preset,
-        "budget": budget,
-        "notification": notification,
-        "key": key,
-        "job": first,
-        "version": second,
-        "retry": retry,
-        "workspace": workspace,
-        "target": target,
-        "invitation": invitation,
-        "project": project,
-        "link": link,
-        "token": token,
-        "dead_token": dead_token,
-        "comment": comment,
-        "links": {True: (full, full_token), False: (_, view_only_token)},
-    }
+
+@pytest.fixture
+def other_user(world):
+    """Somebody who belongs to none of the owner's workspaces (bob)."""
+    return world["outsider"]
 
 
 def scoped_url_names(resolver=None, namespace=""):
@@ -496,7 +391,7 @@ def test_every_url_is_described():
     assert set(GUEST_REVIEW) == {name for name in PUBLIC if name.startswith("review:guest_")}
 
 
-def admitted_to(link, name="Dana"):
+def admitted_to(link, name=personas.GUEST):
     """A visitor admitted to ``link`` as ``name``, as the link's gate admits them."""
     session = SessionStore()
     session[guests.SESSION_KEY] = {link.token_digest: name}
@@ -519,14 +414,13 @@ def test_share_link_guests(name, full, world):
 
 
 @pytest.fixture
-def teammate(world, user, django_user_model):
-    """A user with ``role`` in the owner's workspace, logged in."""
+def teammate(world):
+    """A client logged in as the owner's teammate with ``role`` (the admin, the member or the
+    viewer of tests/personas.py)."""
 
     def join(role):
-        mate = django_user_model.objects.create_user(f"mate-{role}", password="mate-pw-1234")
-        add_member(personal_workspace(user), mate, role)
         client = Client()
-        client.force_login(mate)
+        client.force_login(world["teammates"][str(role)])
         return client
 
     return join
@@ -641,7 +535,7 @@ def test_pages_inside_a_workspace(name, world, user, teammate, other_user):
 
 
 def admitted(client, world):
-    response = client.post(url_for("share:gate", world), {"name": "Dana"})
+    response = client.post(url_for("share:gate", world), {"name": personas.GUEST})
     assert response.status_code == 302, response.content
     return client
 

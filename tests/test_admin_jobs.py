@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import make_job
+from tests.factories import make_clip, make_job
 from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -45,9 +45,7 @@ def test_mark_resolved(admin_client, job):
 
 def test_retry_collecting_a_failed_clip(admin_client, job, django_capture_on_commit_callbacks):
     VideoJob.objects.filter(pk=job.pk).update(status=VideoJob.Status.FAILED)
-    clip = Clip.objects.create(
-        job=job, index=0, source_url="https://x/y", status=Clip.Status.FAILED, attempts=6
-    )
+    clip = make_clip(job, source_url="https://x/y", status=Clip.Status.FAILED, attempts=6)
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             reverse("admin:videos_clip_changelist"),

@@ -22,6 +22,7 @@ from tests.factories import (
     member,
 )
 from tests.helpers import png_upload, run_in_process
+from tests.personas import MEMBER, OWNER, VIEWER
 from videos.models import VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +152,7 @@ def test_five_presets_ship_with_the_app():
 
 
 def test_members_who_generate_add_edit_and_delete_kits(agency, kit):
-    client = logged_in(member(agency, "member").user)
+    client = logged_in(member(agency, MEMBER).user)
     add = reverse("brand:kit_add", args=[agency.slug])
     response = client.post(
         add,
@@ -191,7 +192,7 @@ def test_bad_kit_input_gets_a_clear_message_and_nothing_is_saved(agency, alice):
 
 
 def test_viewers_read_kits_but_cannot_change_them(agency, kit):
-    viewer = logged_in(member(agency, "viewer").user)
+    viewer = logged_in(member(agency, VIEWER).user)
     page = viewer.get(reverse("brand:kits", args=[agency.slug])).content.decode()
     assert kit.name in page and "Edit or delete" not in page
     logo = kit.ordered_images()[0]
@@ -249,7 +250,7 @@ def test_choosing_a_preset_fills_the_prompt_and_asks_for_each_placeholder(agency
 
 
 def alice_user(agency):
-    return member(agency, "alice").user
+    return member(agency, OWNER).user
 
 
 def test_a_missing_placeholder_is_a_clear_error_and_nothing_is_sent(agency, alice, reachable):

@@ -16,15 +16,8 @@ from PIL import Image
 
 from tests.factories import make_workspace
 from tests.helpers import DESKTOP, PHONE, accessible, browser_page, log_in
-from tests.test_access_matrix import (  # noqa: F401 (world is a fixture)
-    GUEST,
-    GUEST_REVIEW,
-    OWNER,
-    PUBLIC,
-    SCOPED,
-    url_for,
-    world,
-)
+from tests.test_access_matrix import GUEST, GUEST_REVIEW, OWNER, PUBLIC, SCOPED, url_for
+from tests.world import keep_provider_jobs, world  # noqa: F401 (fixtures)
 from videos.models import Clip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from brand.models import Preset
 from tests.factories import make_workspace
 from tests.helpers import DESKTOP, PHONE, browser_page, log_in, settled
-from tests.test_access_matrix import url_for, world  # noqa: F401 (a fixture)
+from tests.test_access_matrix import url_for
 from tests.test_browser_every_page_axe import (
     anonymous_pages,
     anonymous_url,
@@ -24,6 +24,7 @@ from tests.test_browser_every_page_axe import (
     real_posters,
     scoped_pages,
 )
+from tests.world import keep_provider_jobs, world  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

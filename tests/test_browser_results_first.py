@@ -13,7 +13,7 @@ import re
 import pytest
 
 from providers.base import JobSpec
-from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_job, make_key
+from tests.factories import GEMINI_KEY, OPENROUTER_KEY, make_clip, make_job, make_key
 from tests.helpers import (
     DESKTOP,
     PHONE,
@@ -88,9 +88,7 @@ def jobs(user, providers, settings):
         user, key=key, prompt="Lemonade stand at sunset", status=VideoJob.Status.COLLECTING
     )
     for index, status in enumerate((Clip.Status.COPYING, Clip.Status.PENDING)):
-        Clip.objects.create(
-            job=copying, index=index, source_url=f"https://cdn.example/{index}", status=status
-        )
+        make_clip(copying, index, source_url=f"https://cdn.example/{index}", status=status)
     made["copying"] = copying
     empty = make_key(user, "sk-or-v1-sandbox-nocredit-000000000000", label="Empty")
     made["failed"] = run_spec(

@@ -5,12 +5,10 @@ Desktop and phone."""
 import io
 
 import pytest
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from PIL import Image
 
 from sandbox.clips import ClipSpec, render
-from tests.factories import add_member, make_job, make_project, make_user
+from tests.factories import add_member, make_clip, make_job, make_project, make_user
 from tests.helpers import DESKTOP, PHONE, browser_page, log_in, until
 from videos.models import Clip, VideoJob
 from workspaces.access import create_workspace
@@ -25,16 +23,11 @@ def ready_clip(job, tmp_path, colour):
     render(ClipSpec("Spring launch", 320, 180, 2, job.version - 1, 2, False), path)
     poster = io.BytesIO()
     Image.new("RGB", (320, 180), colour).save(poster, "JPEG")
-    name = f"clips/{job.public_id}/clip-1"
-    return Clip.objects.create(
-        job=job,
-        index=0,
-        source_url="https://openrouter.ai/api/v1/videos/x/content?index=0",
+    return make_clip(
+        job,
         status=Clip.Status.READY,
-        file=default_storage.save(f"{name}.mp4", ContentFile(path.read_bytes())),
-        poster=default_storage.save(f"{name}.jpg", ContentFile(poster.getvalue())),
-        size=path.stat().st_size,
-        content_type="video/mp4",
+        video_bytes=path.read_bytes(),
+        poster_bytes=poster.getvalue(),
         duration=2.0,
     )
 

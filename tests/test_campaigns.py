@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from campaigns.models import Campaign, Variant
-from tests.factories import add_member, make_key, make_project, make_user, make_workspace
+from tests.factories import add_member, make_clip, make_key, make_project, make_user, make_workspace
 from tests.helpers import png_upload, run_in_process
 from videos.models import Clip, VideoJob
 from workspaces.models import Budget, Membership
@@ -542,7 +542,7 @@ def _end(job, ready: bool):
     if ready:
         VideoJob.objects.filter(pk=job.pk).update(status=VideoJob.Status.COLLECTING)
         job.refresh_from_db()
-        Clip.objects.create(job=job, index=0, source_url="", status=Clip.Status.READY)
+        make_clip(job, source_url="", status=Clip.Status.READY)
         assert job.finish_if_collected()
     else:
         assert job.fail("The provider could not make it.")

@@ -19,6 +19,7 @@ from tests.factories import (
     member,
 )
 from tests.helpers import DESKTOP, PHONE, log_in
+from tests.personas import MEMBER, OWNER
 from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,7 @@ def admitted(token) -> Client:
 
 def test_a_member_compares_version_1_with_version_3(agency, chain):
     v1, _, v3, _ = chain["versions"]
-    response = logged_in(member(agency, "member").user).get(compare_url(v1, v3))
+    response = logged_in(member(agency, MEMBER).user).get(compare_url(v1, v3))
     html = response.content.decode()
     assert response.status_code == 200
     assert "Version 1 and version 3" in html
@@ -171,7 +172,7 @@ def test_a_clip_without_a_poster_asks_for_none_and_its_poster_is_not_found(chain
 
 def test_a_guest_compares_any_two_shared_versions(agency, chain):
     v1, v2, v3, _ = chain["versions"]
-    _, token = ShareLink.create(by=member(agency, "alice"), project=chain["project"])
+    _, token = ShareLink.create(by=member(agency, OWNER), project=chain["project"])
     guest = admitted(token)
     html = guest.get(compare_url(v1, v3, token)).content.decode()
     assert played(html) == [file_url(v1, 1, token), file_url(v3, 1, token)]
@@ -185,7 +186,7 @@ def test_a_guest_compares_only_what_the_link_shares(agency, chain):
     v1, v2, v3, _ = chain["versions"]
     moved = make_project(agency, client="Contoso", name="Winter sale")
     VideoJob.objects.filter(pk=v1.pk).update(project=moved)
-    _, token = ShareLink.create(by=member(agency, "alice"), project=chain["project"])
+    _, token = ShareLink.create(by=member(agency, OWNER), project=chain["project"])
     guest = admitted(token)
     # Version 1 left the shared project: neither side of a comparison, nor a choice.
     assert guest.get(compare_url(v3, v1, token)).status_code == 404
@@ -201,7 +202,7 @@ def test_a_guest_compares_only_what_the_link_shares(agency, chain):
     assert guest.get(compare_url(v3, chain["unrelated"], token)).status_code == 404
     # A link to version 3 shares its video's versions of the same project: it compares them,
     # never with another video, nor with the version filed under another client.
-    _, one = ShareLink.create(by=member(agency, "alice"), job=v3)
+    _, one = ShareLink.create(by=member(agency, OWNER), job=v3)
     video = admitted(one)
     assert video.get(compare_url(v3, v2, one)).status_code == 200
     assert video.get(compare_url(v3, token=one)).status_code == 200

@@ -17,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from inbox.models import EmailDigest, Notification, notify, send_email_digest
 from review.models import Comment, Reviewer, ShareLink, Verdict
 from tests.factories import logged_in, make_job, make_project, make_ready_clip, make_user, member
+from tests.personas import ADMIN, MEMBER, OWNER, VIEWER
 from videos import lifecycle
 from videos.models import Clip, VideoJob
 from workspaces.models import Membership
@@ -36,7 +37,7 @@ def clip(agency, user):
 @pytest.fixture
 def link(agency, clip):
     made, _ = ShareLink.create(
-        by=member(agency, "alice"), project=clip.job.project, label="Spring link", can_approve=True
+        by=member(agency, OWNER), project=clip.job.project, label="Spring link", can_approve=True
     )
     return made
 
@@ -151,7 +152,7 @@ def test_a_guest_verdict_says_what_they_decided(agency, clip, link):
 
 
 def test_the_job_starter_hears_even_as_a_viewer_but_not_once_they_left(agency, clip, link):
-    viewer = member(agency, "viewer")
+    viewer = member(agency, VIEWER)
     VideoJob.objects.filter(pk=clip.job_id).update(owner=viewer.user)
     clip.job.refresh_from_db()
     Comment.add(clip, "Nice", by=Reviewer.guest(link, "Dana"))
@@ -164,7 +165,7 @@ def test_the_job_starter_hears_even_as_a_viewer_but_not_once_they_left(agency, c
 
 def test_a_members_own_review_tells_nobody(agency, clip, link, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        by = Reviewer.member(member(agency, "member"))
+        by = Reviewer.member(member(agency, MEMBER))
         Comment.add(clip, "Looks good", by=by)
         Verdict.decide(clip, Verdict.State.APPROVED, by=by)
         # Nor do a guest's visits or other trail lines.
@@ -305,7 +306,7 @@ def test_opening_a_notification_marks_it_read_and_goes_where_it_points(user, age
 
 def test_another_users_notification_is_a_404(user, agency, other_user):
     (note,) = notify([user], workspace=agency, kind="job_ready", text="x", url="/videos/")
-    admin = logged_in(member(agency, "admin").user)  # even a teammate
+    admin = logged_in(member(agency, ADMIN).user)  # even a teammate
     for client in (admin, logged_in(other_user)):
         assert client.get(reverse("inbox:open", args=[note.pk])).status_code == 404
         assert client.post(reverse("inbox:open", args=[note.pk])).status_code == 404

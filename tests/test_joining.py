@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from tests.factories import add_member, logged_in, make_job, make_user, member
 from tests.helpers import link_of, printed
+from tests.personas import OWNER
 from workspaces.models import Invitation, InvitationInvalid, Membership
 
 pytestmark = pytest.mark.django_db
@@ -201,7 +202,7 @@ def test_an_invitation_withdrawn_while_the_form_was_open_makes_no_account(alice,
     link = path_of(link_of(invite(alice, agency)))
     visitor = Client()
     assert visitor.get(link).status_code == 200
-    Invitation.objects.get().revoke(by=member(agency, "alice"))
+    Invitation.objects.get().revoke(by=member(agency, OWNER))
     response = visitor.post(link, NEWCOMER)
     assert response.status_code == 400 and "withdrawn" in response.content.decode()
     assert not User.objects.filter(username="carol").exists()
@@ -280,7 +281,7 @@ def test_someone_logged_in_with_the_invited_address_accepts(alice, agency):
 def test_an_invitation_is_accepted_only_by_the_account_of_its_address(agency):
     from workspaces.models import InvitationForSomeoneElse
 
-    invitation = agency.invite("Carol@Example.com", Role.MEMBER, by=member(agency, "alice"))
+    invitation = agency.invite("Carol@Example.com", Role.MEMBER, by=member(agency, OWNER))
     with pytest.raises(InvitationForSomeoneElse, match=r"for carol@example\.com"):
         invitation.accept(make_user("bob"))
     invitation.refresh_from_db()
@@ -298,7 +299,7 @@ def test_used_expired_withdrawn_and_altered_links_say_so_plainly(
     visitor, alice, agency, settings, monkeypatch
 ):
     settings.INVITATION_DAYS = 2
-    owner = member(agency, "alice")
+    owner = member(agency, OWNER)
     client = Client() if visitor == "anonymous" else logged_in(make_user("dave"))
 
     used = agency.invite("used@example.com", Role.MEMBER, by=owner)
@@ -333,7 +334,7 @@ def test_an_expired_invitation_never_lets_anyone_in_even_with_a_newly_made_link(
     working when the invitation expires: for the invited account already logged in (or
     logging in from it, or after logging in elsewhere), and for a newcomer."""
     settings.INVITATION_DAYS = 7
-    invitation = agency.invite("carol@example.com", Role.MEMBER, by=member(agency, "alice"))
+    invitation = agency.invite("carol@example.com", Role.MEMBER, by=member(agency, OWNER))
     created = invitation.created_at - timedelta(days=7, minutes=1)
     Invitation.objects.filter(pk=invitation.pk).update(created_at=created)
     invitation.refresh_from_db()
@@ -353,7 +354,7 @@ def test_an_expired_invitation_never_lets_anyone_in_even_with_a_newly_made_link(
     with pytest.raises(InvitationInvalid, match="expired"):
         invitation.accept(carol)
     # A newcomer's account is not made either.
-    newcomer = agency.invite("erin@example.com", Role.MEMBER, by=member(agency, "alice"))
+    newcomer = agency.invite("erin@example.com", Role.MEMBER, by=member(agency, OWNER))
     Invitation.objects.filter(pk=newcomer.pk).update(created_at=created)
     newcomer.refresh_from_db()
     erin = NEWCOMER | {"name": "Erin", "username": "erin"}

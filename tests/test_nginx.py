@@ -18,14 +18,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
 from sandbox.clips import ClipSpec, render
-from tests.factories import make_job, make_key
+from tests.factories import make_clip, make_job, make_key
 from videos.models import Clip, VideoJob
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,17 +180,7 @@ def clip(user, tmp_path):
     )
     video = tmp_path / "clip.mp4"
     render(ClipSpec("A harbour at dawn", 320, 180, 1, 0, 1, False), video)
-    with video.open("rb") as handle:
-        name = default_storage.save(f"clips/{job.public_id}/clip-1.mp4", File(handle))
-    return Clip.objects.create(
-        job=job,
-        index=0,
-        source_url="https://openrouter.ai/api/v1/videos/x/content?index=0",
-        status=Clip.Status.READY,
-        file=name,
-        size=video.stat().st_size,
-        content_type="video/mp4",
-    )
+    return make_clip(job, status=Clip.Status.READY, video_bytes=video.read_bytes())
 
 
 def session_cookie(user) -> dict:

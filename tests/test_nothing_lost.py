@@ -19,7 +19,7 @@ from PIL import Image
 from brand.models import BrandKit
 from campaigns.models import Campaign
 from common.models import PendingUpload
-from tests.factories import make_key
+from tests.factories import make_clip, make_key
 from tests.helpers import png_upload as png
 from videos import lifecycle
 from videos.models import VideoJob
@@ -344,7 +344,6 @@ def test_showing_what_the_kit_adds_without_javascript_keeps_the_image(alice, use
 
 def test_an_extension_refused_when_sent_keeps_what_was_typed(alice, user, key):
     """The provider stopped keeping the clip between showing the form and sending it."""
-    from django.core.files.base import ContentFile
 
     from tests.factories import make_job
     from videos.models import Clip
@@ -356,12 +355,10 @@ def test_an_extension_refused_when_sent_keeps_what_was_typed(alice, user, key):
         status=VideoJob.Status.READY,
         provider_job_id="gen-vid-1-kept-then-gone",
     )
-    Clip.objects.create(
-        job=job,
-        index=0,
-        source_url="https://openrouter.ai/api/v1/videos/x/content?index=0",
+    make_clip(
+        job,
         status=Clip.Status.READY,
-        file=default_storage.save(f"clips/{job.public_id}/clip-1.mp4", ContentFile(b"\0" * 64)),
+        video_bytes=b"\0" * 64,
         source_expires_at=timezone.now() - timedelta(minutes=1),
     )
     url = reverse("videos:clip_continue", args=[job.public_id, 1, "extend"])

@@ -12,10 +12,10 @@ from django.urls import reverse
 from PIL import Image
 
 from providers.base import JobSpec
-from tests.factories import make_key
+from tests.factories import make_clip, make_key
 from tests.helpers import run_job
 from videos import lifecycle
-from videos.models import Clip, VideoJob
+from videos.models import VideoJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -359,7 +359,7 @@ def test_an_unchanged_status_panel_costs_one_query_and_no_rendering(
     assert following != polled
     assert alice.get(following).status_code == 204
     # A clip's claim shows (its attempt count); renewing the claim's lease does not.
-    clip = Clip.objects.create(job=job, index=0, source_url="https://cdn.example/0.mp4")
+    clip = make_clip(job, source_url="https://cdn.example/0.mp4")
     assert clip.claim()
     redrawn = alice.get(following)
     assert redrawn.status_code == 200

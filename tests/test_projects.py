@@ -6,14 +6,13 @@ import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import ProtectedError
 from django.urls import reverse
 
 from providers.base import JobSpec
 from tests.factories import (
     logged_in,
+    make_clip,
     make_job,
     make_key,
     make_project,
@@ -21,6 +20,7 @@ from tests.factories import (
     make_workspace,
     member,
 )
+from tests.personas import ADMIN, MEMBER, VIEWER
 from videos import lifecycle
 from videos.models import Clip, VideoJob
 from workspaces import access
@@ -34,9 +34,9 @@ Role = Membership.Role
 
 
 def test_generators_add_clients_and_projects_with_names_unique_where_they_live(agency, user):
-    client = agency.add_client("  Northwind ", by=member(agency, "member"))
+    client = agency.add_client("  Northwind ", by=member(agency, MEMBER))
     assert client.name == "Northwind" and client.workspace == agency
-    project = client.add_project("Spring launch", by=member(agency, "admin"))
+    project = client.add_project("Spring launch", by=member(agency, ADMIN))
     assert project.workspace == agency and str(project) == "Northwind — Spring launch"
 
     with pytest.raises(TeamRuleBroken, match="already has a client"):
@@ -46,17 +46,17 @@ def test_generators_add_clients_and_projects_with_names_unique_where_they_live(a
     # The same names are free in another workspace and for another client.
     other = make_workspace(user, "Other Agency")
     other.add_client("Northwind", by=access.membership_of(user, other))
-    agency.add_client("Contoso", by=member(agency, "member")).add_project(
-        "Spring launch", by=member(agency, "member")
+    agency.add_client("Contoso", by=member(agency, MEMBER)).add_project(
+        "Spring launch", by=member(agency, MEMBER)
     )
 
 
 def test_viewers_and_strangers_add_nothing(agency, other_user):
     with pytest.raises(PermissionDenied):
-        agency.add_client("Northwind", by=member(agency, "viewer"))
-    client = agency.add_client("Northwind", by=member(agency, "member"))
+        agency.add_client("Northwind", by=member(agency, VIEWER))
+    client = agency.add_client("Northwind", by=member(agency, MEMBER))
     with pytest.raises(PermissionDenied):
-        client.add_project("Spring", by=member(agency, "viewer"))
+        client.add_project("Spring", by=member(agency, VIEWER))
     own = access.membership_of(other_user, access.personal_workspace(other_user))
     with pytest.raises(PermissionDenied):
         client.add_project("Spring", by=own)
@@ -65,12 +65,12 @@ def test_viewers_and_strangers_add_nothing(agency, other_user):
 
 def test_clients_and_projects_are_visible_to_the_workspace_only(agency, user, other_user):
     project = make_project(agency)
-    viewer = member(agency, "viewer").user
+    viewer = member(agency, VIEWER).user
     assert list(Project.objects.visible_to(viewer)) == [project]
     assert list(Client.objects.visible_to(viewer)) == [project.client]
     assert not Project.objects.visible_to(other_user).exists()
     assert not Client.objects.visible_to(other_user).exists()
-    assert list(Project.objects.generating_for(member(agency, "member").user)) == [project]
+    assert list(Project.objects.generating_for(member(agency, MEMBER).user)) == [project]
     assert not Project.objects.generating_for(viewer).exists()
 
 
@@ -113,7 +113,7 @@ def test_resubmitted_and_continued_jobs_keep_the_project(agency, user, providers
     project = make_project(agency)
     spec = JobSpec(model="google/veo-3.1", prompt="A harbour", duration=8)
     job, _ = lifecycle.start_job(user, key, spec, uuid.uuid4().hex, project=project)
-    again, _ = lifecycle.resubmit(job, uuid.uuid4().hex, by=member(agency, "member").user)
+    again, _ = lifecycle.resubmit(job, uuid.uuid4().hex, by=member(agency, MEMBER).user)
     assert again.project == project
     assert job.form_initial()["project"] == str(project.public_id)
 
@@ -122,7 +122,7 @@ def test_resubmitted_and_continued_jobs_keep_the_project(agency, user, providers
 
 
 def test_members_who_generate_add_clients_and_projects_on_the_clients_page(agency):
-    browser = logged_in(member(agency, "member").user)
+    browser = logged_in(member(agency, MEMBER).user)
     url = reverse("workspaces:clients", args=[agency.slug])
     assert "No clients yet." in browser.get(url).content.decode()
 
@@ -139,8 +139,8 @@ def test_members_who_generate_add_clients_and_projects_on_the_clients_page(agenc
 
 
 def test_the_clients_page_says_what_is_wrong(agency):
-    browser = logged_in(member(agency, "admin").user)
-    agency.add_client("Nw", by=member(agency, "admin"))
+    browser = logged_in(member(agency, ADMIN).user)
+    agency.add_client("Nw", by=member(agency, ADMIN))
     response = browser.post(reverse("workspaces:client_add", args=[agency.slug]), {"name": "nw"})
     assert response.status_code == 400
     assert "already has a client called" in response.content.decode()
@@ -156,7 +156,7 @@ def test_the_clients_page_says_what_is_wrong(agency):
 
 def test_viewers_see_the_list_without_the_forms(agency):
     make_project(agency)
-    browser = logged_in(member(agency, "viewer").user)
+    browser = logged_in(member(agency, VIEWER).user)
     page = browser.get(reverse("workspaces:clients", args=[agency.slug])).content.decode()
     assert "Northwind" in page and "Spring launch" in page
     assert "Add client" not in page and "Add project" not in page
@@ -183,7 +183,7 @@ def generate(browser, key, **data):
 def test_a_video_made_for_a_project_shows_its_client_and_project(agency, user, reachable):
     key = make_key(user, workspace=agency)
     project = make_project(agency)
-    browser = logged_in(member(agency, "member").user)
+    browser = logged_in(member(agency, MEMBER).user)
     page = browser.get(reverse("videos:generate")).content.decode()
     assert '<optgroup label="Northwind">' in page and "Northwind — Spring launch" in page
 
@@ -214,7 +214,7 @@ def test_a_project_of_another_workspace_than_the_keys_is_refused_plainly(agency,
 
 def test_a_viewer_is_offered_no_project(agency, reachable):
     make_project(agency)
-    page = logged_in(member(agency, "viewer").user).get(reverse("videos:generate"))
+    page = logged_in(member(agency, VIEWER).user).get(reverse("videos:generate"))
     assert "Spring launch" not in page.content.decode()
 
 
@@ -225,13 +225,11 @@ def ready_job(user, workspace, prompt, project=None):
     job = make_job(
         user, workspace=workspace, project=project, prompt=prompt, status=VideoJob.Status.READY
     )
-    Clip.objects.create(
-        job=job,
-        index=0,
+    make_clip(
+        job,
         source_url="https://openrouter.ai/x",
         status=Clip.Status.READY,
-        file=default_storage.save(f"clips/{job.public_id}.mp4", ContentFile(b"\x00" * 64)),
-        size=64,
+        video_bytes=b"\x00" * 64,
     )
     return job
 
@@ -253,7 +251,7 @@ PAGES = ["videos:videos", "videos:library"]
 @pytest.mark.parametrize("name", PAGES)
 def test_filter_by_client_or_project_by_public_id_or_number(name, filed, agency):
     spring, autumn = filed
-    browser = logged_in(member(agency, "viewer").user)
+    browser = logged_in(member(agency, VIEWER).user)
     url = reverse(name)
     page = browser.get(url).content.decode()
     assert all(p in page for p in ("Tulips", "Leaves", "Unfiled"))
@@ -276,7 +274,7 @@ def test_a_foreign_or_unknown_filter_shows_nothing_and_never_fails(name, filed, 
     shop = make_workspace(bob, "Bob's Shop")
     foreign = make_project(shop, "Globex", "Secret")
     ready_job(bob, shop, "Bob's secret video", foreign)
-    browser = logged_in(member(agency, "member").user)
+    browser = logged_in(member(agency, MEMBER).user)
     for query in (
         {"project": foreign.public_id},
         {"project": foreign.pk},
@@ -308,7 +306,7 @@ def test_pagination_keeps_the_filter(agency, user):
 def test_clients_and_projects_are_renamed_and_deleted_from_their_page(agency, user):
     project = make_project(agency, client="Northwind", name="Spring launch")
     make_project(agency, client="Northwind", name="Summer")
-    browser = logged_in(member(agency, "member").user)
+    browser = logged_in(member(agency, MEMBER).user)
     url = reverse("workspaces:project_edit", args=[agency.slug, project.public_id])
     assert browser.get(url).status_code == 200
     # A name its client already uses: refused, the page says why.
@@ -343,7 +341,7 @@ def test_a_client_or_project_with_videos_is_kept_and_the_page_says_why(agency, u
 
 def test_viewers_rename_and_delete_nothing(agency):
     project = make_project(agency)
-    viewer = logged_in(member(agency, "viewer").user)
+    viewer = logged_in(member(agency, VIEWER).user)
     url = reverse("workspaces:project_edit", args=[agency.slug, project.public_id])
     assert viewer.post(url, {"action": "delete"}).status_code == 403
     assert viewer.post(url, {"action": "rename", "name": "Mine"}).status_code == 403

@@ -17,6 +17,7 @@ from review.models import (
     standing,
 )
 from tests.factories import make_job, make_project, make_ready_clip, member
+from tests.personas import OWNER, VIEWER
 from videos.models import VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +33,8 @@ def clip(agency, user):
 
 
 def test_each_reviewer_has_their_own_verdict_and_the_clip_stands_where_they_all_do(agency, clip):
-    alice = Reviewer.member(member(agency, "alice"))
-    viewer = Reviewer.member(member(agency, "viewer"))
+    alice = Reviewer.member(member(agency, OWNER))
+    viewer = Reviewer.member(member(agency, VIEWER))
     assert standing(clip.verdicts.all()) == Verdict.State.IN_REVIEW
     Verdict.decide(clip, Verdict.State.APPROVED, by=alice)
     assert standing(clip.verdicts.all()) == Verdict.State.APPROVED
@@ -48,7 +49,7 @@ def test_each_reviewer_has_their_own_verdict_and_the_clip_stands_where_they_all_
 
 
 def test_a_guest_verdict_needs_a_link_that_allows_it(agency, clip):
-    owner = member(agency, "alice")
+    owner = member(agency, OWNER)
     view_only, _ = ShareLink.create(by=owner, project=clip.job.project)
     approver, _ = ShareLink.create(by=owner, project=clip.job.project, can_approve=True)
     with pytest.raises(PermissionDenied):
@@ -61,21 +62,21 @@ def test_a_guest_verdict_needs_a_link_that_allows_it(agency, clip):
 
 
 def test_a_guest_must_give_a_name(agency, clip):
-    link, _ = ShareLink.create(by=member(agency, "alice"), project=clip.job.project)
+    link, _ = ShareLink.create(by=member(agency, OWNER), project=clip.job.project)
     with pytest.raises(ReviewRuleBroken):
         Reviewer.guest(link, "   ")
     assert Reviewer.guest(link, "  Dana \n Scully ").name == "Dana Scully"
 
 
 def test_a_viewer_reviews_but_cannot_share(agency, clip):
-    viewer = member(agency, "viewer")
+    viewer = member(agency, VIEWER)
     Reviewer.member(viewer)  # allowed
     with pytest.raises(PermissionDenied):
         ShareLink.create(by=viewer, project=clip.job.project)
 
 
 def test_comments_pin_a_moment_have_flat_replies_and_resolve_once(agency, clip):
-    alice = Reviewer.member(member(agency, "alice"))
+    alice = Reviewer.member(member(agency, OWNER))
     note = Comment.add(clip, "Logo too small", by=alice, at_seconds="0:02")
     assert note.at_seconds == 2 and note.timecode == "0:02"
     reply = Comment.add(clip, "Agreed", by=alice, parent=note, at_seconds=5)
@@ -102,14 +103,14 @@ def test_comments_pin_a_moment_have_flat_replies_and_resolve_once(agency, clip):
     ],
 )
 def test_a_moment_outside_the_clip_is_refused_plainly(agency, clip, moment, message):
-    alice = Reviewer.member(member(agency, "alice"))
+    alice = Reviewer.member(member(agency, OWNER))
     with pytest.raises(ReviewRuleBroken, match=message):
         Comment.add(clip, "Hmm", by=alice, at_seconds=moment)
     assert not Comment.objects.exists()
 
 
 def test_empty_and_overlong_comments_are_refused(agency, clip):
-    alice = Reviewer.member(member(agency, "alice"))
+    alice = Reviewer.member(member(agency, OWNER))
     with pytest.raises(ReviewRuleBroken):
         Comment.add(clip, "  ", by=alice)
     with pytest.raises(ReviewRuleBroken):
@@ -117,13 +118,13 @@ def test_empty_and_overlong_comments_are_refused(agency, clip):
 
 
 def test_a_view_only_guest_cannot_comment(agency, clip):
-    link, _ = ShareLink.create(by=member(agency, "alice"), job=clip.job, can_comment=False)
+    link, _ = ShareLink.create(by=member(agency, OWNER), job=clip.job, can_comment=False)
     with pytest.raises(PermissionDenied):
         Comment.add(clip, "Nice", by=Reviewer.guest(link, "Dana"))
 
 
 def test_a_link_is_stored_hashed_opens_with_its_token_and_closes_when_revoked(agency, clip):
-    alice = member(agency, "alice")
+    alice = member(agency, OWNER)
     link, token = ShareLink.create(by=alice, project=clip.job.project, password="open sesame")
     assert token not in link.token_digest and len(link.token_digest) == 64
     assert "open sesame" not in link.password
@@ -139,7 +140,7 @@ def test_a_link_is_stored_hashed_opens_with_its_token_and_closes_when_revoked(ag
 
 def test_an_expired_link_opens_nothing(agency, clip):
     link, token = ShareLink.create(
-        by=member(agency, "alice"), project=clip.job.project, expires_in_days=1
+        by=member(agency, OWNER), project=clip.job.project, expires_in_days=1
     )
     ShareLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert ShareLink.objects.from_token(token) is None
@@ -148,7 +149,7 @@ def test_an_expired_link_opens_nothing(agency, clip):
 def test_a_link_shares_exactly_one_thing_of_its_own_workspace(agency, clip, user):
     from tests.factories import make_user, make_workspace
 
-    alice = member(agency, "alice")
+    alice = member(agency, OWNER)
     with pytest.raises(ReviewRuleBroken):
         ShareLink.create(by=alice)
     with pytest.raises(ReviewRuleBroken):
@@ -164,9 +165,9 @@ def test_a_link_shows_the_ready_clips_of_its_project_only(agency, clip, user):
     project = clip.job.project
     elsewhere = make_job(user, agency, status=VideoJob.Status.READY)
     make_ready_clip(elsewhere)
-    link, _ = ShareLink.create(by=member(agency, "alice"), project=project)
+    link, _ = ShareLink.create(by=member(agency, OWNER), project=project)
     assert list(link.clips()) == [clip]
-    one, _ = ShareLink.create(by=member(agency, "alice"), job=elsewhere)
+    one, _ = ShareLink.create(by=member(agency, OWNER), job=elsewhere)
     assert list(one.clips().values_list("job", flat=True)) == [elsewhere.pk]
 
 
@@ -176,7 +177,7 @@ def test_a_guest_is_admitted_per_link_and_a_dead_link_admits_nobody(agency, clip
 
     from review import guests
 
-    alice = member(agency, "alice")
+    alice = member(agency, OWNER)
     link, token = ShareLink.create(by=alice, project=clip.job.project)
     _, other_token = ShareLink.create(by=alice, job=clip.job)
     request = rf.get("/")

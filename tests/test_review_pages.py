@@ -23,6 +23,7 @@ from tests.factories import (
     member,
 )
 from tests.helpers import run_in_process
+from tests.personas import OWNER, VIEWER
 from videos.models import VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def as_role(agency, role):
 
 
 def alice_says(agency, clip, body, at=None):
-    return Comment.add(clip, body, by=Reviewer.member(member(agency, "alice")), at_seconds=at)
+    return Comment.add(clip, body, by=Reviewer.member(member(agency, OWNER)), at_seconds=at)
 
 
 # --- the member page ----------------------------------------------------------------------------
@@ -212,7 +213,7 @@ def guest_client(link, name="Dana"):
 
 
 def share(agency, project, **rights):
-    link, token = ShareLink.create(by=member(agency, "alice"), project=project, **rights)
+    link, token = ShareLink.create(by=member(agency, OWNER), project=project, **rights)
     return link, token
 
 
@@ -296,7 +297,7 @@ def test_a_guest_resolves_and_reopens_only_their_own_comments(agency, project, c
     other_link, _ = share(agency, project)
     team = alice_says(agency, clip, "Team: warmer grade")
     resolved_team = alice_says(agency, clip, "Team: done already")
-    resolved_team.resolve(by=Reviewer.member(member(agency, "alice")))
+    resolved_team.resolve(by=Reviewer.member(member(agency, OWNER)))
     erin = Comment.add(clip, "Erin: louder music", by=Reviewer.guest(link, "Erin"))
     elsewhere = Comment.add(clip, "Dana elsewhere", by=Reviewer.guest(other_link, "Dana"))
     mine = Comment.add(clip, "Dana: bigger logo", by=Reviewer.guest(link, "Dana"))
@@ -366,7 +367,7 @@ def test_a_guest_link_opens_only_its_own_clips(agency, user, project, clip, key)
     assert guest_client(link).get(guest_url("review:guest_clip", "nope" * 8, clip)).status_code == (
         404
     )
-    link.revoke(by=member(agency, "alice"))
+    link.revoke(by=member(agency, OWNER))
     assert dana.get(guest_url("review:guest_clip", token, clip)).status_code == 404
 
 
@@ -399,7 +400,7 @@ def test_the_project_page_shows_every_video_newest_version_first(agency, user, p
     alice_says(agency, newer, "Better", at="0:01")
     link, _ = share(agency, project, can_approve=True)
     Verdict.decide(newer, "approved", by=Reviewer.guest(link, "Dana"))
-    Verdict.decide(clip, "changes_requested", by=Reviewer.member(member(agency, "viewer")))
+    Verdict.decide(clip, "changes_requested", by=Reviewer.member(member(agency, VIEWER)))
     response = as_role(agency, "viewer").get(project_url(project))
     html = response.content.decode()
     assert response.status_code == 200
@@ -427,7 +428,7 @@ def test_the_project_page_runs_a_constant_number_of_queries(agency, user, projec
             job = make_job(user, agency, key=key, project=project, status="ready", prompt=f"{n}")
             clip = make_ready_clip(job)
             alice_says(agency, clip, f"Note {n}", at="0:01")
-            Verdict.decide(clip, "approved", by=Reviewer.member(member(agency, "alice")))
+            Verdict.decide(clip, "approved", by=Reviewer.member(member(agency, OWNER)))
 
     def count_queries():
         with CaptureQueriesContext(connection) as queries:
@@ -532,7 +533,7 @@ def test_revise_refuses_viewers_strangers_and_bad_input(agency, sandbox_clip, ot
     missing = reverse("review:revise", args=[uuid.uuid4(), 1])
     assert member_client.get(missing).status_code == 404
     assert VideoJob.objects.count() == 1
-    comment.resolve(by=Reviewer.member(member(agency, "alice")))
+    comment.resolve(by=Reviewer.member(member(agency, OWNER)))
     nothing_open = member_client.get(url)
     assert nothing_open.status_code == 302 and nothing_open["Location"] == page_url(sandbox_clip)
 
@@ -578,9 +579,7 @@ def test_a_finished_revision_is_the_clip_s_next_version(agency, user, project, r
 
 def test_resolving_a_reply_says_to_resolve_its_comment(agency, clip):
     comment = alice_says(agency, clip, "Too dark")
-    reply = Comment.add(
-        clip, "Agreed", by=Reviewer.member(member(agency, "viewer")), parent=comment
-    )
+    reply = Comment.add(clip, "Agreed", by=Reviewer.member(member(agency, VIEWER)), parent=comment)
     alice = as_role(agency, "alice")
     url = comment_url(clip, "review:resolve", reply)
     response = alice.post(url)
@@ -604,7 +603,7 @@ def test_a_guest_sees_only_the_versions_their_link_shows(agency, user, project, 
     )
     newer = make_ready_clip(second)
     unshared = make_ready_clip(make_job(user, agency, project=project, status="ready"))
-    job_link, token = ShareLink.create(by=member(agency, "alice"), job=second)
+    job_link, token = ShareLink.create(by=member(agency, OWNER), job=second)
     html = guest_client(job_link).get(guest_url("review:guest_clip", token, newer)).content
     assert guest_url("review:guest_clip", token, clip).encode() in html  # the video's versions
     assert str(unshared.job.public_id).encode() not in html
@@ -667,7 +666,7 @@ def test_where_the_model_cannot_edit_the_revision_is_a_new_generation(agency, sa
 def test_the_project_page_counts_links_to_its_videos_too(agency, project, clip):
     alice = as_role(agency, "alice")
     assert "No live share link" in alice.get(project_url(project)).content.decode()
-    ShareLink.create(by=member(agency, "alice"), job=clip.job, label="Dana's video")
+    ShareLink.create(by=member(agency, OWNER), job=clip.job, label="Dana's video")
     html = alice.get(project_url(project)).content.decode()
     assert "No live share link" not in html
     assert "1 live share link: 1 to a single video (with every version of it)" in html
@@ -732,6 +731,6 @@ def test_one_revision_answers_several_comments_each_quoted_with_its_moment(
     assert "Made from 2 comments on version 1" in dana
     assert "Make the logo bigger" in dana and "Addressed in this version" in dana
     # Reopened, a comment is open again and no longer answered.
-    logo.reopen(by=Reviewer.member(member(agency, "alice")))
+    logo.reopen(by=Reviewer.member(member(agency, OWNER)))
     logo.refresh_from_db()
     assert logo.addressed_by is None and logo.resolved_at is None

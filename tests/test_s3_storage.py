@@ -26,7 +26,7 @@ from django.core.files.storage import default_storage
 from django.test import RequestFactory
 
 from providers.openrouter import OpenRouterProvider
-from tests.factories import OPENROUTER_KEY, make_job
+from tests.factories import OPENROUTER_KEY, make_clip, make_job
 from tests.helpers import finished_output, log_in, until
 from videos.media import ingest, serving
 
@@ -249,9 +249,9 @@ def _ready_clips(user, facts_list):
     clips = []
     for index, facts in enumerate(facts_list):
         clips.append(
-            Clip.objects.create(
-                job=job,
-                index=index,
+            make_clip(
+                job,
+                index,
                 source_url="https://example.com/clip.mp4",
                 status=Clip.Status.READY,
                 **facts,

@@ -7,8 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -19,11 +17,13 @@ from review.models import ReviewEvent, ShareLink
 from tests.factories import (
     OPENROUTER_KEY,
     logged_in,
+    make_clip,
     make_job,
     make_key,
     make_project,
     member,
 )
+from tests.personas import OWNER
 from videos.models import Clip, VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -35,16 +35,12 @@ PROMPT = "Harbour at dawn, gulls, logo reveal"
 
 def stored_clip(job, index=0, content=VIDEO):
     """A ready clip of ``job`` with ``content`` as its video and a poster."""
-    name = f"clips/{job.public_id}/clip-{index + 1}"
-    return Clip.objects.create(
-        job=job,
-        index=index,
-        source_url=f"https://openrouter.ai/api/v1/videos/x/content?index={index}",
+    return make_clip(
+        job,
+        index,
         status=Clip.Status.READY,
-        file=default_storage.save(f"{name}.mp4", ContentFile(content)),
-        poster=default_storage.save(f"{name}.jpg", ContentFile(b"\xff\xd8poster")),
-        size=len(content),
-        content_type="video/mp4",
+        video_bytes=content,
+        poster_bytes=b"\xff\xd8poster",
         duration=8.0,
     )
 
@@ -90,7 +86,7 @@ def work(agency, user):
 def share(agency, **options):
     """A link made by alice; (link, token)."""
     options.setdefault("project", None)
-    return ShareLink.create(by=member(agency, "alice"), **options)
+    return ShareLink.create(by=member(agency, OWNER), **options)
 
 
 def admitted(token, name="Dana", password="", client=None, **extra):
@@ -206,7 +202,7 @@ def test_viewers_and_strangers_cannot_make_or_revoke_links(agency, work, other_u
 def test_a_project_link_page_lists_what_each_link_grants(agency, work, alice):
     share(agency, project=work["project"], label="Live one", password="pw", expires_in_days=5)
     dead, _ = share(agency, project=work["project"], label="Old one", can_download=True)
-    dead.revoke(by=member(agency, "alice"))
+    dead.revoke(by=member(agency, OWNER))
     share(agency, project=work["other_project"], label="Not this project")
     page = alice.get(links_url(agency, work["project"])).content.decode()
     assert "Live one" in page and "Old one" in page and "Not this project" not in page

@@ -20,6 +20,7 @@ from django.urls import reverse
 from review.models import Comment, Reviewer, ShareLink
 from tests.conftest import database_url
 from tests.factories import make_job, make_project, make_ready_clip, member
+from tests.personas import OWNER
 from videos.models import VideoJob
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,7 @@ def shared(agency, user):
     project = make_project(agency)
     job = make_job(user, agency, project=project, status=VideoJob.Status.READY, prompt="Dawn")
     clip = make_ready_clip(job)
-    alice = member(agency, "alice")
+    alice = member(agency, OWNER)
     comment = Comment.add(clip, "Team remark", by=Reviewer.member(alice))
     _, locked = ShareLink.create(by=alice, project=project, password="open sesame")
     _, viewing = ShareLink.create(by=alice, project=project)

@@ -28,6 +28,7 @@ from tests.factories import (
     make_user,
     member,
 )
+from tests.personas import OWNER
 from videos import lifecycle
 from videos.models import VideoJob
 from workspaces.models import Budget, OverBudget, month_of
@@ -273,7 +274,7 @@ def test_the_page_and_the_csv_take_as_many_queries_for_twenty_jobs_as_for_one(
     user, agency, django_assert_max_num_queries
 ):
     key = make_key(user, workspace=agency)
-    Budget.set(agency, None, Decimal(100), by=member(agency, "alice"))
+    Budget.set(agency, None, Decimal(100), by=member(agency, OWNER))
     client = logged_in(user)
     job(user, agency, key, "1.00", status=S.READY, project=make_project(agency))
     urls = [reverse("spend:overview", args=[agency.slug]), reverse("spend:overview")]
@@ -289,7 +290,7 @@ def test_the_page_and_the_csv_take_as_many_queries_for_twenty_jobs_as_for_one(
     for number in range(19):
         project = make_project(agency, f"Client {number % 5}", f"Project {number}")
         other = make_key(user, workspace=agency, label=f"Key {number}")
-        Budget.set(agency, project.client, Decimal(50), by=member(agency, "alice"))
+        Budget.set(agency, project.client, Decimal(50), by=member(agency, OWNER))
         job(user, agency, other, "1.00", status=S.QUEUED, project=project)
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
@@ -321,7 +322,7 @@ def start(user, key, estimate, project=None):
 def test_a_job_past_a_clients_budget_is_refused_with_a_clear_message_and_nothing_made(user, agency):
     key = make_key(user, workspace=agency)
     spring = make_project(agency, "Northwind", "Spring launch")
-    Budget.set(agency, spring.client, Decimal("50"), by=member(agency, "alice"))
+    Budget.set(agency, spring.client, Decimal("50"), by=member(agency, OWNER))
     start(user, key, "47.10", spring)
     tasks = DBTaskResult.objects.count()
     with pytest.raises(OverBudget) as refused:
@@ -342,7 +343,7 @@ def test_a_job_past_a_clients_budget_is_refused_with_a_clear_message_and_nothing
 
 def test_the_workspace_budget_counts_every_client_and_what_is_committed(user, agency):
     key = make_key(user, workspace=agency)
-    Budget.set(agency, None, Decimal("10"), by=member(agency, "alice"))
+    Budget.set(agency, None, Decimal("10"), by=member(agency, OWNER))
     start(user, key, "4.00", make_project(agency))
     job(user, agency, key, "50.00", status=S.BLOCKED, failure=F.SAFETY)  # never charged
     job(user, agency, key, "5.00", "6.00", status=S.READY)  # reported: 6.00 counts
@@ -357,7 +358,7 @@ def test_the_workspace_budget_counts_every_client_and_what_is_committed(user, ag
 
 def test_a_replayed_start_gets_its_job_even_when_the_budget_is_spent(user, agency):
     key = make_key(user, workspace=agency)
-    Budget.set(agency, None, Decimal("5"), by=member(agency, "alice"))
+    Budget.set(agency, None, Decimal("5"), by=member(agency, OWNER))
     first, created = lifecycle.start_job(
         user, key, spec(), "same-click", estimate=Estimate(Decimal("5"), "")
     )
@@ -370,7 +371,7 @@ def test_a_replayed_start_gets_its_job_even_when_the_budget_is_spent(user, agenc
 def test_the_generate_form_says_why_and_keeps_the_prompt(user, alice, reachable):
     key = make_key(user)
     workspace = key.workspace
-    Budget.set(workspace, None, Decimal("0.01"), by=member(workspace, "alice"))
+    Budget.set(workspace, None, Decimal("0.01"), by=member(workspace, OWNER))
     data = {
         "idempotency_key": uuid.uuid4().hex,
         "key": key.pk,
@@ -392,7 +393,7 @@ def test_submitting_again_past_the_budget_is_refused_on_the_page(user, alice):
     key = make_key(user)
     workspace = key.workspace
     earlier = job(user, workspace, key, "3.00", "3.00", status=S.READY, prompt="A harbour")
-    Budget.set(workspace, None, Decimal("5"), by=member(workspace, "alice"))
+    Budget.set(workspace, None, Decimal("5"), by=member(workspace, OWNER))
     url = reverse("videos:job_resubmit", args=[earlier.public_id])
     response = alice.post(url, {"idempotency_key": uuid.uuid4().hex})
     assert response.status_code == 400
@@ -406,7 +407,7 @@ def test_extending_past_the_budget_is_refused_on_the_page(user, alice, monkeypat
     workspace = key.workspace
     earlier = job(user, workspace, key, "3.00", "3.00", status=S.READY, provider_job_id="gen-1")
     make_ready_clip(earlier)
-    Budget.set(workspace, None, Decimal("5"), by=member(workspace, "alice"))
+    Budget.set(workspace, None, Decimal("5"), by=member(workspace, OWNER))
     offer = lifecycle.Offer(True, spec=spec(), estimate=Estimate(Decimal("2.50"), "test"))
     monkeypatch.setattr(lifecycle, "continuation_offer", lambda clip, kind, model=None: offer)
     url = reverse("videos:clip_continue", args=[earlier.public_id, 1, "extend"])
@@ -424,7 +425,7 @@ def test_revising_from_feedback_past_the_budget_is_refused_on_the_page(user, ali
     earlier = job(user, workspace, key, "3.00", "3.00", status=S.READY, prompt="A harbour")
     clip = make_ready_clip(earlier)
     comment = Comment.add(clip, "Brighter, please", by=Reviewer(user=user), at_seconds=1)
-    Budget.set(workspace, None, Decimal("5"), by=member(workspace, "alice"))
+    Budget.set(workspace, None, Decimal("5"), by=member(workspace, OWNER))
     offer = lifecycle.Offer(True, spec=spec(), estimate=Estimate(Decimal("2.10"), "test"))
     monkeypatch.setattr(lifecycle, "revision_offer", lambda clip: offer)
     url = reverse("review:revise", args=[earlier.public_id, 1])
@@ -469,7 +470,7 @@ def test_owners_and_admins_set_and_remove_budgets(agency, role):
 def test_members_and_viewers_see_budgets_but_cannot_change_them(agency, role):
     from django.contrib.auth import get_user_model
 
-    budget = Budget.set(agency, None, Decimal("100"), by=member(agency, "alice"))
+    budget = Budget.set(agency, None, Decimal("100"), by=member(agency, OWNER))
     client = logged_in(get_user_model().objects.get(username=role))
     html = page(client, agency.slug)
     assert "$100.00" in html and "Save budget" not in html and "Remove" not in html
@@ -495,8 +496,8 @@ def test_a_budget_that_makes_no_sense_is_refused_with_a_message(agency, user):
 
 def test_the_budgets_show_the_months_spend_and_what_is_left(work, alice, user):
     workspace = work["workspace"]
-    Budget.set(workspace, None, Decimal("10"), by=member(workspace, "alice"))
-    Budget.set(workspace, work["spring"].client, Decimal("3"), by=member(workspace, "alice"))
+    Budget.set(workspace, None, Decimal("10"), by=member(workspace, OWNER))
+    Budget.set(workspace, work["spring"].client, Decimal("3"), by=member(workspace, OWNER))
     html = page(alice, workspace.slug).split('id="budgets-title"')[1]
     assert "$7.95" in html and "$2.05" in html  # the workspace: 10 - 7.95
     assert "$3.50" in html and "over by $0.50" in html  # Northwind
@@ -521,7 +522,7 @@ def test_the_menu_and_the_nav_lead_to_spend(work, alice, user):
 @pytest.mark.django_db(transaction=True)
 def test_two_starts_at_once_cannot_both_pass_a_budget_that_fits_one(user, agency, monkeypatch):
     key = make_key(user, workspace=agency)
-    Budget.set(agency, None, Decimal("50"), by=member(agency, "alice"))
+    Budget.set(agency, None, Decimal("50"), by=member(agency, OWNER))
     # Each start waits a moment after adding up the month's spend: without the lock on the
     # budget row, both would add up nothing spent and both would pass.
     total = VideoJob.objects.none().charged_total.__func__

@@ -22,6 +22,7 @@ from tests.factories import (
     make_workspace,
     member,
 )
+from tests.personas import ADMIN, MEMBER, OUTSIDER, OWNER, VIEWER
 from videos.models import ProviderKey, VideoJob
 from workspaces import access
 from workspaces.models import Invitation, Membership, TeamRuleBroken, Workspace
@@ -79,19 +80,19 @@ def test_who_may_manage_members(role, allowed, agency, user):
 
 
 def test_an_owner_changes_any_role_including_making_owners(agency):
-    owner = member(agency, "alice")
-    viewer = member(agency, "viewer")
+    owner = member(agency, OWNER)
+    viewer = member(agency, VIEWER)
     viewer.change_role(Role.ADMIN, by=owner)
     viewer.change_role(Role.OWNER, by=owner)
-    assert member(agency, "viewer").role == Role.OWNER
+    assert member(agency, VIEWER).role == Role.OWNER
     # With two owners, one may step down.
     owner.change_role(Role.MEMBER, by=owner)
     assert agency.owner_count() == 1
 
 
 def test_an_admin_cannot_make_or_touch_owners(agency):
-    admin, owner = member(agency, "admin"), member(agency, "alice")
-    target = member(agency, "member")
+    admin, owner = member(agency, ADMIN), member(agency, OWNER)
+    target = member(agency, MEMBER)
     with pytest.raises(PermissionDenied):
         target.change_role(Role.OWNER, by=admin)
     with pytest.raises(PermissionDenied):
@@ -99,8 +100,8 @@ def test_an_admin_cannot_make_or_touch_owners(agency):
     with pytest.raises(PermissionDenied):
         owner.remove(by=admin)
     target.change_role(Role.VIEWER, by=admin)
-    assert member(agency, "member").role == Role.VIEWER
-    assert member(agency, "alice").role == Role.OWNER
+    assert member(agency, MEMBER).role == Role.VIEWER
+    assert member(agency, OWNER).role == Role.OWNER
 
 
 @pytest.mark.parametrize("actor", ["member", "viewer"])
@@ -114,39 +115,39 @@ def test_members_and_viewers_change_nobody(actor, agency):
 
 
 def test_the_last_owner_can_be_neither_demoted_nor_removed(agency):
-    owner = member(agency, "alice")
+    owner = member(agency, OWNER)
     with pytest.raises(TeamRuleBroken, match="at least one owner"):
         owner.change_role(Role.ADMIN, by=owner)
     with pytest.raises(TeamRuleBroken, match="at least one owner"):
         owner.remove(by=owner)
-    assert member(agency, "alice").role == Role.OWNER
+    assert member(agency, OWNER).role == Role.OWNER
 
 
 def test_a_membership_of_another_workspace_gives_no_rights_here(agency, other_user):
     elsewhere = make_workspace(other_user, "Elsewhere")
-    outsider = member(elsewhere, "bob")
+    outsider = member(elsewhere, OUTSIDER)
     with pytest.raises(PermissionDenied):
-        member(agency, "viewer").remove(by=outsider)
+        member(agency, VIEWER).remove(by=outsider)
     with pytest.raises(PermissionDenied):
         agency.invite("x@example.com", Role.MEMBER, by=outsider)
 
 
 def test_a_personal_workspace_keeps_its_owner(user, other_user):
     personal = access.personal_workspace(user)
-    owner = member(personal, "alice")
+    owner = member(personal, OWNER)
     add_member(personal, other_user, Role.MEMBER)
     with pytest.raises(TeamRuleBroken, match="personal workspace"):
         owner.remove(by=owner)
     with pytest.raises(TeamRuleBroken, match="exactly one owner"):
-        member(personal, "bob").change_role(Role.OWNER, by=owner)
+        member(personal, OUTSIDER).change_role(Role.OWNER, by=owner)
     # Others come and go.
-    member(personal, "bob").remove(by=member(personal, "bob"))
+    member(personal, OUTSIDER).remove(by=member(personal, OUTSIDER))
     assert access.role_of(other_user, personal) is None
 
 
 def test_members_leave_and_admins_remove_members(agency):
-    member(agency, "viewer").remove(by=member(agency, "viewer"))
-    member(agency, "member").remove(by=member(agency, "admin"))
+    member(agency, VIEWER).remove(by=member(agency, VIEWER))
+    member(agency, MEMBER).remove(by=member(agency, ADMIN))
     assert sorted(agency.memberships.values_list("user__username", flat=True)) == [
         "admin",
         "alice",
@@ -165,32 +166,32 @@ def test_every_member_sees_the_member_list_but_only_managers_get_the_controls(ag
 
 def test_the_only_owner_is_offered_no_change_and_no_way_out(alice, agency, user):
     """The buttons would only end in "a workspace keeps an owner": they are not shown."""
-    mine = f'id="member-{member(agency, "alice").pk}"'
+    mine = f'id="member-{member(agency, OWNER).pk}"'
 
     def own_row() -> str:
         html = alice.get(agency.get_absolute_url()).content.decode()
         return html.split(mine)[1].split("</li>")[0]
 
     assert "Change role" not in own_row() and "Leave workspace" not in own_row()
-    member(agency, "admin").change_role(Role.OWNER, by=member(agency, "alice"))
+    member(agency, ADMIN).change_role(Role.OWNER, by=member(agency, OWNER))
     assert "Change role" in own_row() and "Leave workspace" in own_row()
 
 
 def test_role_changes_and_removals_through_the_page(alice, agency, user):
-    target = member(agency, "member")
+    target = member(agency, MEMBER)
     url = reverse("workspaces:member_role", args=[agency.slug, target.pk])
     assert alice.post(url, {"role": Role.ADMIN}).status_code == 302
-    assert member(agency, "member").role == Role.ADMIN
+    assert member(agency, MEMBER).role == Role.ADMIN
 
     # A broken rule is a message on the page, not an error page.
-    own = reverse("workspaces:member_role", args=[agency.slug, member(agency, "alice").pk])
+    own = reverse("workspaces:member_role", args=[agency.slug, member(agency, OWNER).pk])
     response = alice.post(own, {"role": Role.VIEWER}, follow=True)
     assert response.status_code == 200
     assert "at least one owner" in response.content.decode()
 
     # An admin asking to make an owner is refused outright.
-    admin = logged_in(member(agency, "admin").user)
-    viewer_url = reverse("workspaces:member_role", args=[agency.slug, member(agency, "viewer").pk])
+    admin = logged_in(member(agency, ADMIN).user)
+    viewer_url = reverse("workspaces:member_role", args=[agency.slug, member(agency, VIEWER).pk])
     assert admin.post(viewer_url, {"role": Role.OWNER}).status_code == 403
 
     remove = reverse("workspaces:member_remove", args=[agency.slug, target.pk])
@@ -199,7 +200,7 @@ def test_role_changes_and_removals_through_the_page(alice, agency, user):
 
 
 def test_leaving_through_the_page(agency):
-    viewer = member(agency, "viewer")
+    viewer = member(agency, VIEWER)
     client = logged_in(viewer.user)
     response = client.post(reverse("workspaces:member_remove", args=[agency.slug, viewer.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("workspaces:list")
@@ -207,7 +208,7 @@ def test_leaving_through_the_page(agency):
 
 
 def test_deleting_a_user_leaves_their_jobs_and_keys_to_the_workspace(alice, agency):
-    leaver = member(agency, "member").user
+    leaver = member(agency, MEMBER).user
     key = make_key(leaver, workspace=agency, label="Leaver's key")
     job = make_job(leaver, key=key, prompt="Harbour at dawn", status=VideoJob.Status.COLLECTING)
     make_ready_clip(job)
@@ -300,7 +301,7 @@ def test_a_used_invitation_cannot_be_used_by_someone_else(alice, agency):
 
 def test_an_expired_invitation_says_so(alice, agency, settings, monkeypatch):
     settings.INVITATION_DAYS = 2
-    invitation = agency.invite("carol@example.com", Role.MEMBER, by=member(agency, "alice"))
+    invitation = agency.invite("carol@example.com", Role.MEMBER, by=member(agency, OWNER))
     now = time.time()
     # A link signed three days ago.
     monkeypatch.setattr("django.core.signing.time.time", lambda: now - 3 * 86400)
@@ -356,10 +357,10 @@ def test_invitations_are_never_for_owners_and_need_a_manager(alice, agency):
     response = invite(alice, agency, email="admin@example.com")
     assert response.status_code == 400 and "already a member" in response.content.decode()
     with pytest.raises(TeamRuleBroken):
-        agency.invite("x@example.com", Role.OWNER, by=member(agency, "alice"))
+        agency.invite("x@example.com", Role.OWNER, by=member(agency, OWNER))
     for name in ("member", "viewer"):
         assert invite(logged_in(member(agency, name).user), agency).status_code == 403
-    assert invite(logged_in(member(agency, "admin").user), agency).status_code == 302
+    assert invite(logged_in(member(agency, ADMIN).user), agency).status_code == 302
     assert not mail.outbox[1:]  # only the admin's went out
     assert Invitation.objects.count() == 1
 
@@ -369,7 +370,7 @@ def test_inviting_an_address_again_renews_its_pending_invitation(alice, agency):
     first = Invitation.objects.get()
     Invitation.objects.update(created_at=first.created_at - Invitation.lifetime())  # expired
     assert not agency.invitations.pending().exists()
-    admin = logged_in(member(agency, "admin").user)
+    admin = logged_in(member(agency, ADMIN).user)
     assert invite(admin, agency, "Carol@Example.com", Role.MEMBER).status_code == 302
     renewed = Invitation.objects.get()  # still one
     assert renewed.pk == first.pk and renewed.role == Role.MEMBER
@@ -384,15 +385,15 @@ def test_inviting_an_address_again_renews_its_pending_invitation(alice, agency):
     assert member(agency, "carol").role == Role.MEMBER
     # Withdrawn or used, it is no longer open: inviting again makes a new one.
     agency.memberships.filter(user__username="carol").delete()
-    invitation = agency.invite("carol@example.com", Role.VIEWER, by=member(agency, "alice"))
+    invitation = agency.invite("carol@example.com", Role.VIEWER, by=member(agency, OWNER))
     assert invitation.pk != first.pk and Invitation.objects.count() == 2
-    assert invitation.revoke(by=member(agency, "alice"))
-    again = agency.invite("carol@example.com", Role.VIEWER, by=member(agency, "alice"))
+    assert invitation.revoke(by=member(agency, OWNER))
+    again = agency.invite("carol@example.com", Role.VIEWER, by=member(agency, OWNER))
     assert again.pk not in (first.pk, invitation.pk)
 
 
 def test_an_existing_member_keeps_their_role_when_accepting(alice, agency):
-    invitation = agency.invite("someone@example.com", Role.VIEWER, by=member(agency, "alice"))
+    invitation = agency.invite("someone@example.com", Role.VIEWER, by=member(agency, OWNER))
     # Made an admin some other way meanwhile.
     add_member(agency, make_user("someone"), Role.ADMIN)
     invitation.accept(member(agency, "someone").user)

@@ -4,7 +4,14 @@ menu switches the page to another one."""
 import pytest
 from django.urls import reverse
 
-from tests.factories import OPENROUTER_KEY, make_job, make_key, make_project, make_workspace
+from tests.factories import (
+    OPENROUTER_KEY,
+    make_clip,
+    make_job,
+    make_key,
+    make_project,
+    make_workspace,
+)
 from workspaces.access import personal_workspace
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +33,7 @@ def test_a_page_inside_a_workspace_shows_only_its_work(alice, two, page):
     from videos.models import Clip, VideoJob
 
     for job in VideoJob.objects.all():  # the library lists ready clips
-        Clip.objects.create(job=job, index=0, source_url="x", status=Clip.Status.READY)
+        make_clip(job, source_url="x", status=Clip.Status.READY)
     _, agency = two
     everything = alice.get(reverse(page)).content.decode()
     inside = alice.get(reverse(page, args=[agency.slug])).content.decode()

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
-from tests.factories import add_member, make_job, make_key
+from tests.factories import add_member, make_clip, make_job, make_key
 from videos.models import Clip, ProviderKey, VideoJob
 from workspaces import access
 from workspaces.models import Membership, Workspace
@@ -93,7 +93,7 @@ def test_visible_to_follows_membership(user, other_user):
 
     key = make_key(user)
     job = make_job(user, key=key)
-    clip = Clip.objects.create(job=job, index=0, source_url="x")
+    clip = make_clip(job, source_url="x")
     make_job(other_user)  # in bob's own workspace: never alice's to see
     for model, row in ((ProviderKey, key), (VideoJob, job), (Clip, clip)):
         assert list(model.objects.visible_to(user)) == [row]
@@ -165,7 +165,7 @@ def test_a_viewer_is_offered_no_action_that_spends(client, user, other_user, pro
     """The job page offers a viewer nothing that would start, stop or retry paid work."""
     key = make_key(user)
     ready = make_job(user, key=key, prompt="Ready", status=VideoJob.Status.READY)
-    Clip.objects.create(job=ready, index=0, source_url="https://cdn.example/0.mp4", status="failed")
+    make_clip(ready, source_url="https://cdn.example/0.mp4", status="failed")
     running = make_job(user, key=key, prompt="Queued", status=VideoJob.Status.QUEUED)
     actions = ["Make another take", "Try again", "Cancel this job", "Copy settings"]
 
