@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from common.spreadsheet import text_cell
 from videos import formats
+from videos.media.packages import Package
 
 COLUMNS = (
     "file",
@@ -41,11 +42,10 @@ def folder_of(ad_format) -> str:
     return slugify(f"{ad_format.ratio.replace(':', 'x')} {name}")
 
 
-def contents(campaign, variants, *, winners_only: bool):
-    """(files, extras): the stored files as (storage name, size, name in the zip) and the
-    manifests as (name, bytes), for serving.stored_zip_response. ``variants`` come with their
-    jobs and ready clips (``clips``) fetched."""
-    files, rows = [], []
+def contents(campaign, variants, *, winners_only: bool) -> Package:
+    """The package: every ready clip (or the starred ones) with its exports, and the manifests
+    in JSON and CSV. ``variants`` come with their jobs and ready clips (``clips``) fetched."""
+    package, rows = Package(), []
     for variant in variants:
         job = variant.job
         stem = f"{variant.number:02d}-{slugify(variant.model_name)[:40]}"
@@ -73,12 +73,12 @@ def contents(campaign, variants, *, winners_only: bool):
                 "job": str(job.public_id),
             }
             path = f"{variant.folder}/{name}.mp4"
-            files.append((clip.file.name, clip.size, path))
+            package.add(clip, path)
             rows.append(row | _facts(clip, path, "original"))
             for rendition in clip.ready_renditions:
                 ad_format = formats.get(rendition.format)
                 path = f"{folder_of(ad_format)}/{name}-reframed.mp4"
-                files.append((rendition.file.name, rendition.size, path))
+                package.add(rendition, path)
                 rows.append(
                     row | {"format": ad_format.name} | _facts(rendition, path, "reframed export")
                 )
@@ -93,11 +93,10 @@ def contents(campaign, variants, *, winners_only: bool):
         "winners_only": winners_only,
         "files": rows,
     }
-    extras = [
-        ("manifest.json", json.dumps(manifest, indent=2).encode()),
-        ("manifest.csv", _csv(rows)),
-    ]
-    return files, extras
+    if package:
+        package.add_json("manifest.json", manifest)
+        package.add_made("manifest.csv", _csv(rows))
+    return package
 
 
 def _facts(media, path: str, kind: str) -> dict:

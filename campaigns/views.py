@@ -11,7 +11,6 @@ from django_htmx.http import HttpResponseStopPolling
 
 from common.requests import is_mobile
 from videos.forms import GenerateForm
-from videos.media import serving
 from videos.views import generate_context
 from workspaces import access
 from workspaces.models import OverBudget, TeamRuleBroken
@@ -181,8 +180,8 @@ def package(request, public_id):
     manifest in JSON and CSV."""
     campaign = _campaign(request, public_id)
     winners_only = request.GET.get("winners") == "1"
-    files, extras = packages.contents(campaign, campaign.videos(), winners_only=winners_only)
-    if not files:
+    package = packages.contents(campaign, campaign.videos(), winners_only=winners_only)
+    if not package:
         raise Http404("No starred clip yet." if winners_only else "No clip is ready yet.")
     name = f"{slugify(campaign.name)[:50] or 'campaign'}{'-winners' if winners_only else ''}"
-    return serving.stored_zip_response(files, extras, f"{name}.zip")
+    return package.response(f"{name}.zip")

@@ -28,7 +28,7 @@ from django.test import RequestFactory
 from providers.openrouter import OpenRouterProvider
 from tests.factories import OPENROUTER_KEY, make_clip, make_job
 from tests.helpers import finished_output, log_in, until
-from videos.media import ingest, serving
+from videos.media import ingest, packages, serving
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "marketos" / "settings.py"
 HUGE = 40_000_000
@@ -269,7 +269,7 @@ def test_a_zip_of_clips_on_s3_streams_the_objects(s3, openrouter, user, tmp_path
         ingest.copy_output(openrouter, big, stem=f"clips/{uuid.uuid4()}", partial_prefix="z-2-1")
     )
     job, clips = _ready_clips(user, facts_list)
-    response = serving.zip_response(job, clips, job.manifest(clips), "spring-launch.zip")
+    response = packages.job_package(job, clips).response("spring-launch.zip")
     path = tmp_path / "spring-launch.zip"
     _warm_up(s3)
     tracemalloc.start()

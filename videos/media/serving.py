@@ -3,7 +3,6 @@ X-Accel-Redirect, or as short-lived presigned URLs from S3; and whole batches as
 Ownership is the caller's business: views check it before calling anything here.
 """
 
-import json
 import re
 from urllib.parse import quote
 
@@ -132,19 +131,6 @@ def serve(request, name: str, content_type: str, *, download_as: str | None = No
     response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-def zip_response(job, clips, manifest: dict, filename: str):
-    """Every clip (with its exports) and a manifest in one uncompressed zip, streamed, with a
-    known length; each file under the name the manifest gives it."""
-    files = []
-    for clip, entry in zip(clips, manifest["clips"], strict=True):
-        files.append((clip.file.name, clip.size, entry["file"]))
-        # Its reframed exports beside it, as the manifest names them.
-        for rendition, export in zip(clip.ready_renditions, entry["exports"], strict=True):
-            files.append((rendition.file.name, rendition.size, export["file"]))
-    extras = [("manifest.json", json.dumps(manifest, indent=2).encode())]
-    return stored_zip_response(files, extras, filename)
 
 
 def stored_zip_response(files, extras, filename: str):

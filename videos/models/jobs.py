@@ -378,44 +378,6 @@ class VideoJob(JobStateMachine, models.Model):
             return "The clips could not be saved"
         return self.PROBLEMS.get(self.status, "")
 
-    def manifest(self, clips, total: int | None = None) -> dict:
-        """What a saved batch says about itself (manifest.json in the zip). ``total``: how
-        many clips the job has (its clips keep their numbers when some are not in the batch)."""
-        total = total or len(clips)
-        return {
-            "job": str(self.public_id),
-            "provider": self.provider,
-            "model": self.model,
-            "prompt": self.prompt,
-            "negative_prompt": self.negative_prompt,
-            "settings": self.parameters,
-            "cost_usd": str(self.cost) if self.cost is not None else None,
-            "created_at": self.created_at.isoformat(),
-            "clips": [
-                {
-                    "file": clip.download_name(total),
-                    "index": clip.number,
-                    "sha256": clip.sha256,
-                    "bytes": clip.size,
-                    "duration_seconds": clip.duration,
-                    "width": clip.width,
-                    "height": clip.height,
-                    "exports": [
-                        {
-                            "file": rendition.download_name(total),
-                            "format": rendition.ad_format.name,
-                            "sha256": rendition.sha256,
-                            "bytes": rendition.size,
-                            "width": rendition.width,
-                            "height": rendition.height,
-                        }
-                        for rendition in clip.ready_renditions
-                    ],
-                }
-                for clip in clips
-            ],
-        }
-
     def versions(self) -> list["VideoJob"]:
         """Version 1, 2, 3... of this video: the jobs it was made from, this one, and every
         job made from it, directly or through later versions (several takes of one version are

@@ -13,7 +13,7 @@ from .. import formats, lifecycle, renditions
 from ..forms import (
     ClipTitleForm,
 )
-from ..media import serving
+from ..media import packages, serving
 from ..models import Clip, Rendition
 from .job import _job_page
 from .lookup import _clip, _job, _ready_clip
@@ -134,5 +134,5 @@ def job_zip(request, public_id):
         raise Http404("No clip of this job is ready yet.")
     for clip in clips:
         clip.job = job
-    manifest = job.manifest(clips, total=job.clips.count())
-    return serving.zip_response(job, clips, manifest, f"{job.file_stem}.zip")
+    package = packages.job_package(job, clips, total=job.clips.count())
+    return package.response(f"{job.file_stem}.zip")
