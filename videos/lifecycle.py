@@ -1,8 +1,13 @@
 """What each background step does with a job: one provider call, one state change, next step.
 
-Each step has its task right beside it (``submit`` / ``submit_job``...). Run them with
-``python manage.py db_worker``. Task arguments are primary keys only, so a task that runs late,
-twice, or after its row changed simply looks at the row as it is now.
+This module holds the entry points and the tasks (``submit`` / ``submit_job``...), and queues
+each next step; the steps themselves live by stage, below it: ``offers`` (what a job is sent as,
+what can be done next with a clip), ``endings`` (how a job ends when a step cannot go on),
+``submitting``, ``polling``, ``collecting`` and ``recovery``. The tasks stay here: a queued run
+names its task by path (``videos.lifecycle.poll_due_jobs``).
+
+Run them with ``python manage.py db_worker``. Task arguments are primary keys only, so a task
+that runs late, twice, or after its row changed simply looks at the row as it is now.
 
 Every function here is safe to run twice or concurrently: state moves by compare-and-set, and a
 step that finds the job no longer where it expected does nothing. No step waits for a provider:
@@ -11,53 +16,55 @@ a job that is not done yet is looked at again later through ``run_after``.
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal, receiver
-from django.tasks import TaskResultStatus, task
-from django.urls import reverse
+from django.tasks import task
 from django.utils import timezone
-from django.utils.formats import date_format
-from django_tasks_db.models import DBTaskResult
 
 from common.models import PendingUpload
 from keys.vault import VaultError
 from providers import registry
-from providers.base import (
-    CONTINUATIONS,
-    BadRequest,
-    Continuation,
-    DownloadRefused,
-    Estimate,
-    InvalidKey,
-    InvalidSpec,
-    JobSpec,
-    JobStatus,
-    OutOfCredits,
-    Output,
-    OutputGone,
-    ProviderError,
-    ProviderUnavailable,
-    RateLimited,
-    ReportedCost,
-    SafetyRefused,
-    SourceGone,
-    SubmitOutcomeUnknown,
-)
+from providers.base import CONTINUATIONS, Estimate, InvalidSpec, JobSpec, ProviderError
 from workspaces.models import Project
 
-from . import renditions
-from .media import claims, ingest
+from . import collecting, polling, recovery, renditions, submitting
+from .endings import NO_KEY, UNREADABLE_KEY, client_for, end_with
 from .models import Clip, VideoJob
+from .offers import (
+    REVISE,
+    Offer,
+    callback_url,
+    clip_offers,
+    continuation_from,
+    continuation_of,
+    continuation_offer,
+    model_of,
+    revision_offer,
+    spec_for,
+)
+from .polling import ENDINGS, UNREADABLE
+from .submitting import prepared
+
+__all__ = [  # re-exported from the stages, for callers that know them by this module's name
+    "ENDINGS",
+    "NO_KEY",
+    "UNREADABLE",
+    "UNREADABLE_KEY",
+    "Offer",
+    "callback_url",
+    "clip_offers",
+    "continuation_from",
+    "continuation_of",
+    "end_with",
+    "model_of",
+    "prepared",
+]
 
 log = logging.getLogger(__name__)
-
-UNREADABLE = "The provider's last answer could not be read; asking again."
-NO_KEY = "The key this job used was deleted, so the job cannot be followed any further."
-UNREADABLE_KEY = "The key this job used cannot be decrypted any more; add it again."
 
 
 def enqueue_submit(job: VideoJob, delay: float = 0) -> None:
@@ -76,10 +83,7 @@ def wake_poller(when=None) -> None:
     queued to run by then."""
     now = timezone.now()
     when = max(when or now, now)
-    queued = DBTaskResult.objects.filter(
-        task_path=poll_due_jobs.module_path, status=TaskResultStatus.READY, run_after__lte=when
-    )
-    if not queued.exists():
+    if not recovery.queued_runs(poll_due_jobs).filter(run_after__lte=when).exists():
         poll_due_jobs.using(run_after=when).enqueue()
 
 
@@ -178,94 +182,6 @@ def resubmit(job: VideoJob, idempotency_key: str, by=None) -> tuple:
     return new, created
 
 
-def spec_for(job: VideoJob, *, with_images: bool = True) -> JobSpec:
-    from .images import load_inputs
-
-    return JobSpec(
-        model=job.model,
-        prompt=job.prompt,
-        negative_prompt=job.negative_prompt,
-        **job.spec_settings(),
-        images=load_inputs(job.image_inputs) if with_images else (),
-        callback_url=callback_url(job),
-        parent=continuation_of(job),
-    )
-
-
-def continuation_of(job: VideoJob) -> Continuation | None:
-    """How a version job refers to the clip it carries on from, in its provider's terms (None
-    for a revision: a new generation that only follows on from the clip in our records)."""
-    if job.continuation not in CONTINUATIONS or job.parent is None:
-        return None
-    return continuation_from(job.parent, job.continuation)
-
-
-def continuation_from(clip: Clip, kind: str) -> Continuation:
-    """How a job carrying on (``kind``) from ``clip`` names it to the clip's provider."""
-    adapter = registry.adapter(clip.job.provider)
-    parent = adapter.continuation(kind, clip.job.provider_job_id, clip.source_url)
-    return replace(parent, source_seconds=clip.whole_seconds)
-
-
-def callback_url(job: VideoJob) -> str | None:
-    """Where the provider should report the job's end, when webhooks are set up for it."""
-    if not (settings.PUBLIC_URL and registry.webhook_secret(job.provider)):
-        return None
-    return settings.PUBLIC_URL + reverse("provider_webhook", args=[job.provider])
-
-
-@dataclass(frozen=True)
-class Offer:
-    """Whether a clip can be extended or edited now, and if not, why not (said to the user)."""
-
-    allowed: bool
-    reason: str = ""
-    spec: JobSpec | None = None
-    estimate: Estimate | None = None
-
-
-def continuation_offer(clip: Clip, kind: str, model=None) -> Offer:
-    job = clip.job
-    what = CONTINUATIONS.get(kind)
-    if what is None:
-        return Offer(False, "Unknown action.")
-    if job.key is None or not job.key.usable:
-        return Offer(False, f"{what} needs the key this clip was made with, which cannot be used.")
-    if not job.provider_job_id:
-        return Offer(False, f"{what} is not possible: the provider's job is unknown.")
-    try:
-        model = model or model_of(job)
-    except (ProviderError, VaultError):
-        return Offer(False, f"{what} is not possible right now: the model list did not load.")
-    if model is None or kind not in model.continuations:
-        name = model.name if model else job.model_label
-        return Offer(False, f"{name} cannot {what.lower()} a clip.")
-    if clip.source_expires_at and clip.source_expires_at <= timezone.now():
-        kept_until = date_format(timezone.localtime(clip.source_expires_at))
-        return Offer(
-            False,
-            f"{what} works only while {registry.label(job.provider)} still keeps the clip, "
-            f"which it no longer does (it kept it until {kept_until}).",
-        )
-    adapter = registry.adapter(job.provider)
-    base = spec_for(job, with_images=False)  # carrying on from a clip takes no images
-    parent = continuation_from(clip, kind)
-    changes: dict = {"parent": parent}
-    if kind == "extend" and model.extend_resolution:
-        changes["resolution"] = model.extend_resolution
-    try:
-        # What the model allows for a source this long (not what the clip's job asked for:
-        # an extended clip is longer than that).
-        changes["duration"] = adapter.continuation_duration(
-            kind, model, parent.source_seconds, base.duration
-        )
-        spec = replace(base, **changes)
-        spec.validate(model)
-    except InvalidSpec as exc:
-        return Offer(False, f"{what} is not possible for this clip: {exc.message}")
-    return Offer(True, spec=spec, estimate=adapter.estimate(spec, model))
-
-
 def kept_offer(clip: Clip, kind: str) -> Offer:
     """``continuation_offer``, once the provider has said it still keeps the clip's job (it
     forgets jobs: then the clip is marked as no longer kept, and nothing is started)."""
@@ -292,24 +208,6 @@ def kept_offer(clip: Clip, kind: str) -> Offer:
     return offer
 
 
-def clip_offers(clips) -> list[tuple[Clip, str, str, Offer]]:
-    """For each ready clip: (clip, kind, label, offer) of everything its model can do next."""
-    ready = [clip for clip in clips if clip.status == Clip.Status.READY]
-    if not ready or ready[0].job.key is None:
-        return []
-    try:
-        model = model_of(ready[0].job)
-    except (ProviderError, VaultError):
-        return []
-    if model is None:
-        return []
-    return [
-        (clip, kind, CONTINUATIONS[kind], continuation_offer(clip, kind, model))
-        for clip in ready
-        for kind in model.continuations
-    ]
-
-
 def continue_clip(
     clip: Clip, kind: str, prompt: str, idempotency_key: str, by=None, offer=None
 ) -> tuple:
@@ -329,34 +227,6 @@ def continue_clip(
         parent=clip,
         project=clip.job.project,
     )
-
-
-REVISE = "revise"
-
-
-def revision_offer(clip: Clip) -> Offer:
-    """Whether the clip can be made again from feedback (a new generation with the clip's
-    model, settings, images and key, and a revised prompt), and what that should cost."""
-    job = clip.job
-    if job.key is None or not job.key.usable:
-        return Offer(
-            False, "A revision needs the key this clip was made with, which cannot be used."
-        )
-    # With its images: a first frame changes some models' price (image-to-video).
-    spec = replace(spec_for(job), parent=None, callback_url=None)
-    try:
-        model = model_of(job)
-    except (ProviderError, VaultError):
-        model = None
-    if model is not None:
-        if clip.whole_seconds in model.durations:
-            # As long as the clip being revised (an extended clip is longer than its job
-            # asked), where the model makes that length.
-            spec = replace(spec, duration=clip.whole_seconds)
-        estimate = registry.adapter(job.provider).estimate(spec, model)
-    else:  # the catalogue did not answer: the first version's own estimate is the best guide
-        estimate = Estimate(job.estimated_cost, "") if job.estimated_cost is not None else None
-    return Offer(True, spec=spec, estimate=estimate)
 
 
 def revise_clip(clip: Clip, prompt: str, idempotency_key: str, by=None) -> tuple:
@@ -381,11 +251,6 @@ def revise_clip(clip: Clip, prompt: str, idempotency_key: str, by=None) -> tuple
     )
 
 
-def model_of(job: VideoJob):
-    """The job's model as the key's catalogue describes it now, or None if it is gone."""
-    return next((m for m in job.key.models() if m.id == job.model), None)
-
-
 def webhook_reported(provider: str, provider_job_id: str) -> bool:
     """A provider says this job reached a terminal state: look at it now instead of later."""
     job = VideoJob.objects.filter(provider=provider, provider_job_id=provider_job_id).first()
@@ -395,64 +260,13 @@ def webhook_reported(provider: str, provider_job_id: str) -> bool:
     return True
 
 
-def _client(job: VideoJob):
-    """The job's provider adapter, or None after failing the job with the reason."""
-    try:
-        client = job.provider_client()
-    except VaultError:
-        job.fail(UNREADABLE_KEY)
-        return None
-    if client is None:
-        job.fail(NO_KEY)
-    return client
-
-
 def submit(job_pk: int) -> None:
-    job = VideoJob.objects.filter(pk=job_pk).select_related("key").first()
-    if job is None or job.status != VideoJob.Status.QUEUED:
-        return
-    if job.next_submit_at and job.next_submit_at > timezone.now():
-        return  # a later task is scheduled for it
-    client = _client(job)
-    if client is None:
-        return
-    try:
-        # Everything that can go wrong before the request leaves happens here, so that a
-        # failure now is never mistaken for a request that may have reached the provider.
-        spec, model = prepared(job)
-    except (RateLimited, ProviderUnavailable) as exc:
-        _try_submit_later(job, exc, claimed=False)
-        return
-    except Exception as exc:
-        end_with(job, exc)
-        return
-    if not job.claim_for_submit():
-        return
-    try:
-        result = client.submit(spec, model)
-    except SubmitOutcomeUnknown as exc:
-        job.mark_needs_attention(exc.message)
-        return
-    except (RateLimited, ProviderUnavailable) as exc:
-        # The provider answered "not now" (or could not be reached): nothing was started.
-        _try_submit_later(job, exc, claimed=True)
-        return
-    except ProviderError as exc:
-        end_with(job, exc)
-        return
-    except Exception as exc:
-        # Unforeseen, after the request may have gone out: a person must look.
-        log.exception("Submitting job %s failed unexpectedly", job.pk)
-        job.mark_needs_attention(
-            f"Something went wrong while sending this job ({type(exc).__name__}), so we cannot "
-            "tell whether the provider started it. Check your provider account before "
-            "submitting it again."
-        )
-        return
-    job.key.mark_used()
-    job.key.mark_accepted()
-    if job.mark_submitted(result.job_id, result.polling_url):
-        enqueue_poll(job)
+    """Send a queued job to its provider (``videos.submitting``), then queue what follows."""
+    match submitting.submit(job_pk):
+        case submitting.Sent(job):
+            enqueue_poll(job)
+        case submitting.SendLater(job, delay):
+            enqueue_submit(job, delay)
 
 
 @task
@@ -460,71 +274,12 @@ def submit_job(job_pk: int) -> None:
     submit(job_pk)
 
 
-def prepared(job: VideoJob):
-    """(spec, model) for sending ``job``: its model as the key's catalogue says now, and its
-    settings checked against it whatever path the job came by (form, resubmit, extend)."""
-    model = model_of(job)
-    if model is None:
-        raise BadRequest(
-            f"{registry.label(job.provider)} no longer offers {job.model_label}; "
-            "choose another model."
-        )
-    try:
-        spec = spec_for(job)
-    except OSError:
-        raise BadRequest(
-            "An image of this job could not be read from storage; start it again with its images."
-        ) from None
-    spec.validate(model)
-    return spec, model
-
-
-def _try_submit_later(job: VideoJob, exc: ProviderError, *, claimed: bool) -> None:
-    attempts = job.submit_attempts if claimed else job.submit_attempts + 1
-    if attempts >= settings.SUBMIT_MAX_ATTEMPTS:
-        job.fail(
-            f"{exc.message} Gave up after {attempts} attempts.",
-            exc.raw,
-            failure=VideoJob.Failure.PROVIDER,
-        )
-        return
-    delay = max(exc.retry_after or 0, settings.POLL_MIN_SECONDS * attempts)
-    if job.requeue_submit(delay, exc.message, attempts=attempts):
-        enqueue_submit(job, delay)
-
-
-def end_with(job: VideoJob, exc: Exception) -> bool:
-    """End ``job`` for a reason a provider (or its catalogue) gave: one message, one kind."""
-    if isinstance(exc, InvalidKey):
-        job.key.mark_refused(exc.message)
-        return job.fail(exc.message, exc.raw, failure=VideoJob.Failure.KEY)
-    if isinstance(exc, OutOfCredits):
-        job.key.mark_out_of_credit(exc.message)
-        return job.fail(exc.message, exc.raw, failure=VideoJob.Failure.CREDIT)
-    if isinstance(exc, SafetyRefused):
-        return job.fail(
-            exc.message, exc.raw, status=VideoJob.Status.BLOCKED, failure=VideoJob.Failure.SAFETY
-        )
-    if isinstance(exc, SourceGone) and job.parent is not None:
-        job.parent.forget_source()  # so that carrying on from it is not offered again
-    if isinstance(exc, BadRequest):
-        return job.fail(exc.message, exc.raw, failure=VideoJob.Failure.REQUEST)
-    if isinstance(exc, ProviderError):
-        return job.fail(exc.message, exc.raw, failure=VideoJob.Failure.PROVIDER)
-    log.error("Job %s ended on an unexpected error", job.pk, exc_info=exc)
-    return job.fail(
-        f"Something went wrong on this server ({type(exc).__name__}); nothing was sent to the "
-        "provider. Try again, and tell your administrator if it keeps happening.",
-        failure=VideoJob.Failure.PROVIDER,
-    )
-
-
 def poll(job_pk: int, generation: int) -> None:
     """Poll one job, if it is still waiting and no newer poll has taken it over."""
     job = VideoJob.objects.filter(pk=job_pk).select_related("key").first()
     if job is None or job.status != VideoJob.Status.WAITING or job.poll_generation != generation:
         return
-    if _poll_claimed(job, _client(job)):
+    if _poll_claimed(job, client_for(job)):
         enqueue_poll(job)
 
 
@@ -555,10 +310,10 @@ def poll_due() -> int:
                 continue
             try:
                 if job.key_id not in clients:  # one key read and one client per key and sweep
-                    clients[job.key_id] = _client(job)
+                    clients[job.key_id] = client_for(job)
                 client = clients[job.key_id]
                 if client is None:
-                    _client(job)  # fails the job with the reason
+                    client_for(job)  # fails the job with the reason
                 else:
                     _poll_claimed(job, client, unchanged=unchanged)
             except Exception:
@@ -584,69 +339,13 @@ def poll_due_jobs() -> int:
 
 
 def _poll_claimed(job: VideoJob, client, *, unchanged: list | None = None) -> bool:
-    """Ask the provider how ``job`` is doing and move it on; True if it must be asked again
-    (its next poll is then scheduled on the row, for the sweep or the caller to pick up).
-
-    A sweep passes ``unchanged``: a poll that finds the job as it was is then added to it as
-    ``(job, delay)`` for the sweep to schedule with the others in one write."""
-    if client is None:
-        return False  # _client has failed the job
-    if job.past_deadline():
-        minutes = settings.JOB_DEADLINE_SECONDS // 60
-        last = f" The last answer was: {job.error}" if job.error else ""
-        job.fail(
-            f"The provider did not finish within {minutes} minutes, so we stopped waiting. "
-            f"If it finishes later, it will not be collected.{last}",
-            status=VideoJob.Status.EXPIRED,
-            failure=VideoJob.Failure.TIMEOUT,
-        )
-        return False
-    try:
-        state = client.poll(job.polling_url)
-    except (RateLimited, ProviderUnavailable) as exc:
-        # Not an answer about the job: ask again later (the deadline caps how long), and say
-        # on the page what the provider last said.
-        return job.schedule_poll(
-            job.poll_delay(exc.retry_after), poll_count=job.poll_count + 1, error=exc.message
-        )
-    except ProviderError as exc:
-        end_with(job, exc)
-        return False
-    except Exception:
-        log.exception("Polling job %s failed unexpectedly", job.pk)
-        return job.schedule_poll(job.poll_delay(), poll_count=job.poll_count + 1, error=UNREADABLE)
-    if state.cost is not None and (unusable := ReportedCost.of(state.cost).unusable):
-        # Adapters check what they read; whatever one hands on, a cost that cannot be stored
-        # or counted never stops the job.
-        state = replace(state, cost=None, unusable_cost=unusable)
-    if state.status == JobStatus.COMPLETED:
-        if job.record_outputs(
-            state.outputs,
-            state.cost,
-            state.provider_status,
-            state.cost_is_estimate,
-            unusable_cost=state.unusable_cost,
-        ):
-            for clip in job.clips.all():
-                enqueue_collect(clip)
-        return False
-    costs = (
-        {"cost": state.cost, "cost_is_estimate": state.cost_is_estimate, "unusable_cost": ""}
-        if state.cost is not None
-        else {"unusable_cost": state.unusable_cost}
-        if state.unusable_cost
-        else {}
-    )
-    if state.status.is_terminal:
-        status, failure = ENDINGS[state.status]
-        job.fail(state.error, state.raw_error, status=status, failure=failure, **costs)
-        return False
-    delay = job.poll_delay(state.retry_after)
-    answer = {"provider_status": state.provider_status, "error": "", **costs}
-    if unchanged is not None and job.finds_as_it_was(**answer):
-        unchanged.append((job, delay))
-        return True
-    return job.schedule_poll(delay, poll_count=job.poll_count + 1, **answer)
+    """One poll (``videos.polling.ask``); True if the job must be asked again. The clips of a
+    job that is done are queued for copying."""
+    answer = polling.ask(job, client, unchanged=unchanged)
+    if answer is polling.Answer.OUTPUTS:
+        for clip in job.clips.all():
+            enqueue_collect(clip)
+    return answer is polling.Answer.AGAIN
 
 
 @task
@@ -655,22 +354,13 @@ def poll_job(job_pk: int, generation: int) -> None:
     poll(job_pk, generation)
 
 
-# How a job the provider ended without a video ends here: (status, failure).
-ENDINGS = {
-    JobStatus.BLOCKED: (VideoJob.Status.BLOCKED, VideoJob.Failure.SAFETY),
-    JobStatus.EXPIRED: (VideoJob.Status.EXPIRED, VideoJob.Failure.TIMEOUT),
-    JobStatus.CANCELLED: (VideoJob.Status.CANCELLED, VideoJob.Failure.CANCELLED),
-    JobStatus.FAILED: (VideoJob.Status.FAILED, VideoJob.Failure.PROVIDER),
-}
-
-
 def cancel(job: VideoJob) -> bool:
     """Stop a job that is still being made, at the provider too where it can be cancelled."""
     if not job.cancellable:
         return False
     if job.status == VideoJob.Status.QUEUED:
         return job.cancel_before_sending()
-    client = _client(job)
+    client = client_for(job)
     if client is None:
         return False
     try:
@@ -682,58 +372,11 @@ def cancel(job: VideoJob) -> bool:
 
 
 def collect(clip_pk: int) -> None:
-    clip = Clip.objects.filter(pk=clip_pk).select_related("job__key").first()
-    if clip is None or clip.status not in (Clip.Status.PENDING, Clip.Status.COPYING):
-        return
-    if clip.next_attempt_at and clip.next_attempt_at > timezone.now():
-        return
-    job = clip.job
-    if clip.give_up_if_exhausted():
-        job.finish_if_collected()
-        return
-    client = _client_for_clip(clip)
-    if client is None or not clip.claim():
-        return
-    try:
-        facts = ingest.copy_output(
-            client,
-            Output(
-                index=clip.index,
-                url=clip.source_url,
-                expires_at=clip.source_expires_at,
-                fallback_url=clip.source_fallback_url,
-            ),
-            stem=f"clips/{job.public_id}/clip-{clip.index + 1}",
-            partial_prefix=clip.partial_prefix,
-            heartbeat=clip.heartbeat(),
-        )
-    except claims.LeaseLost:
-        return  # another worker has the clip now; what happens to it is its business
-    except claims.OverBudget as exc:
-        clip.give_up(str(exc))
-    except OutputGone as exc:
-        clip.give_up(exc.message, exc.raw, status=Clip.Status.EXPIRED)
-    except ingest.ClipRefused as exc:
-        clip.give_up(str(exc))
-    except DownloadRefused as exc:
-        clip.give_up(exc.message, exc.raw)
-    except InvalidKey as exc:
-        clip.give_up(exc.message, exc.raw)
-    except (RateLimited, ProviderUnavailable) as exc:
-        if clip.retry_later(exc.message, exc.raw, exc.retry_after):
-            enqueue_collect(clip)
-    except ProviderError as exc:
-        if clip.retry_later(exc.message, exc.raw):
-            enqueue_collect(clip)
-    except Exception as exc:
-        log.exception("Copying clip %s failed unexpectedly", clip.pk)
-        message = f"Copying failed on this server ({type(exc).__name__}); it will be tried again."
-        if clip.retry_later(message):
-            enqueue_collect(clip)
-    else:
-        if clip.mark_ready(**facts):
-            renditions.ask_for_job_format(clip)
-    job.finish_if_collected()
+    """Copy a clip of a finished job (``videos.collecting``); queue it again if it is to be
+    tried later."""
+    clip = collecting.collect(clip_pk)
+    if clip is not None:
+        enqueue_collect(clip)
 
 
 @task
@@ -751,29 +394,6 @@ def retry_clip(clip: Clip) -> bool:
     return True
 
 
-def _client_for_clip(clip: Clip):
-    try:
-        client = clip.job.provider_client()
-    except VaultError:
-        clip.give_up(UNREADABLE_KEY)
-        clip.job.finish_if_collected()
-        return None
-    if client is None:
-        clip.give_up(NO_KEY)
-        clip.job.finish_if_collected()
-    return client
-
-
-def _waiting_in_queue(step) -> set[tuple]:
-    """The arguments of every run of the task ``step`` still waiting in the queue."""
-    return {
-        tuple(args_kwargs.get("args", ()))
-        for args_kwargs in DBTaskResult.objects.filter(
-            task_path=step.module_path, status=TaskResultStatus.READY
-        ).values_list("args_kwargs", flat=True)
-    }
-
-
 def recover() -> dict[str, int]:
     """Restart the work a dead worker left behind. Safe to run at any time, any number of times.
 
@@ -781,10 +401,11 @@ def recover() -> dict[str, int]:
     - jobs stuck in "submitting": the request may have gone out, so they need a person;
     - waiting jobs whose next poll is long overdue while no poll sweep is queued: queue one;
     - clips pending past their time, or copying with a lapsed lease: copy again, or end
-      those that have used up their attempts.
+      those that have used up their attempts;
+    - jobs collected but still open: end them.
     """
     now = timezone.now()
-    grace = timedelta(seconds=settings.RECOVERY_GRACE_SECONDS)
+    before = now - timedelta(seconds=settings.RECOVERY_GRACE_SECONDS)
     counts = {
         "submits": 0,
         "attention": 0,
@@ -796,40 +417,21 @@ def recover() -> dict[str, int]:
     }
     # Late work whose task is still in the queue is late because the workers are busy, not
     # because one died: queueing it again would only make the queue longer.
-    queued_submits = _waiting_in_queue(submit_job)
-    sweep_queued = DBTaskResult.objects.filter(
-        task_path=poll_due_jobs.module_path, status=TaskResultStatus.READY
-    ).exists()
-    queued_copies = _waiting_in_queue(collect_clip)
-    stale_queued = VideoJob.objects.filter(
-        status=VideoJob.Status.QUEUED, updated_at__lt=now - grace
-    )
-    for job in stale_queued:
+    queued_submits = recovery.waiting_in_queue(submit_job)
+    sweep_queued = recovery.queued_runs(poll_due_jobs).exists()
+    queued_copies = recovery.waiting_in_queue(collect_clip)
+    for job in recovery.stale_queued_jobs(before):
         if (job.pk,) in queued_submits:
             continue
-        if not job.next_submit_at or job.next_submit_at < now - grace:
+        if not job.next_submit_at or job.next_submit_at < before:
             enqueue_submit(job)
             counts["submits"] += 1
-    for job in VideoJob.objects.filter(
-        status=VideoJob.Status.SUBMITTING, updated_at__lt=now - grace
-    ):
-        if job.mark_needs_attention(
-            "The server stopped while sending this job, so we cannot tell whether the provider "
-            "started it. Check your provider account before submitting it again."
-        ):
-            counts["attention"] += 1
-    overdue_polls = VideoJob.objects.filter(
-        status=VideoJob.Status.WAITING, next_poll_at__lt=now - grace
-    ).count()
+    counts["attention"] = recovery.flag_stuck_submits(before)
+    overdue_polls = recovery.overdue_polls(before).count()
     if overdue_polls and not sweep_queued:
         transaction.on_commit(wake_poller)
         counts["polls"] = overdue_polls
-    stale_clips = Clip.objects.filter(
-        status=Clip.Status.PENDING, next_attempt_at__lt=now - grace
-    ) | Clip.objects.filter(
-        status=Clip.Status.PENDING, next_attempt_at=None, created_at__lt=now - grace
-    )
-    for clip in (stale_clips | Clip.objects.lapsed_leases()).select_related("job"):
+    for clip in recovery.stale_clips(before):
         if clip.give_up_if_exhausted():
             clip.job.finish_if_collected()
             counts["clips_given_up"] += 1
@@ -838,12 +440,7 @@ def recover() -> dict[str, int]:
             continue
         enqueue_collect(clip)
         counts["clips"] += 1
-    # A worker that died between ending a job's last clip and ending the job leaves it
-    # "collecting" with nothing left to collect: finish it.
-    for job in VideoJob.objects.filter(
-        status=VideoJob.Status.COLLECTING, updated_at__lt=now - grace
-    ).exclude(clips__status__in=[Clip.Status.PENDING, Clip.Status.COPYING]):
-        counts["finished"] += job.finish_if_collected()
+    counts["finished"] = recovery.finish_collected(before)
     counts["partials"] = Clip.remove_abandoned_partials()
     counts |= renditions.recover()
     return counts
@@ -875,9 +472,6 @@ def recover_jobs() -> dict:
 def schedule_recovery(after: float | None = None) -> None:
     """Keep exactly one future recovery run queued (a second one is dropped on its turn), by
     default one interval from now."""
-    queued = DBTaskResult.objects.filter(
-        task_path=recover_jobs.module_path, status=TaskResultStatus.READY
-    )
-    if not queued.exists():
+    if not recovery.queued_runs(recover_jobs).exists():
         delay = settings.RECOVERY_INTERVAL_SECONDS if after is None else after
         recover_jobs.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()

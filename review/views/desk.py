@@ -1,43 +1,31 @@
-"""Review pages: a clip's review page (for workspace members, and the same page for the guests
-of a share link), a project's review overview, and a clip's revision made from a comment.
-
-A ``Desk`` says who is reviewing and what the page lets them do; the clip page, its fragments
-and its actions are written once for both kinds of reviewer.
-"""
+"""The clip review page, written once for both kinds of reviewer: a ``Desk`` says who is
+reviewing (a workspace member, or a guest of a share link) and what the page lets them do; the
+page, its fragments and its actions (comment, reply, resolve, decide) take a desk."""
 
 import functools
 import math
-import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_POST, require_safe
 
-from providers.base import InvalidSpec
-from videos import lifecycle
 from videos.models import Clip
 from workspaces import access
-from workspaces.models import OverBudget, Project
 
-from . import guests, throttle
-from .forms import CommentForm, ReplyForm, ReviseForm, VerdictForm
-from .models import (
+from .. import guests, throttle
+from ..forms import CommentForm, ReplyForm, VerdictForm
+from ..models import (
     Comment,
     Reviewer,
-    ReviewEvent,
     ReviewRuleBroken,
-    ShareLink,
     Verdict,
-    chains,
     standing,
 )
 
@@ -81,7 +69,7 @@ class Desk:
             raise PermissionDenied(f"{who} does not allow {what}.")
 
 
-def _member_desk(request, public_id, number, *, acting=False) -> Desk:
+def member_desk(request, public_id, number, *, acting=False) -> Desk:
     """The clip (ready, in one of the visitor's workspaces: else 404) and what the visitor's
     role lets them do with it; ``acting`` (a POST) takes ``can_review`` (else 403)."""
     clip = access.get_for_user(
@@ -104,7 +92,7 @@ def _member_desk(request, public_id, number, *, acting=False) -> Desk:
     )
 
 
-def _guest_desk(request, token, public_id, number) -> Desk:
+def guest_desk(request, token, public_id, number) -> Desk:
     """The admitted guest of ``token`` and a clip their link shows (else 404)."""
     reviewer = guests.guest_for(request, token)
     clip = (
@@ -176,7 +164,7 @@ def _versions(desk: Desk) -> list:
     return versions
 
 
-def _clip_context(
+def clip_context(
     desk: Desk,
     *,
     form=None,
@@ -251,7 +239,7 @@ def _respond(request, desk: Desk, fragment: str, *, status=200, **context):
     """The whole page, or for htmx the ``fragment`` it swaps (the thread brings the timeline
     along, since its markers are the open comments). Errors travel inside the fragment, so an
     htmx answer is always 200: htmx swaps nothing on a 4xx."""
-    context = _clip_context(desk, **context)
+    context = clip_context(desk, **context)
     if not request.htmx:
         return render(request, "review/clip.html", context, status=status)
     html = render_to_string(f"review/clip.html#{fragment}", context, request)
@@ -288,7 +276,7 @@ def _slowed_down(request, desk: Desk, written, **context):
     return response
 
 
-def _add_comment(request, desk: Desk):
+def add_comment(request, desk: Desk):
     desk.require(desk.can_comment, "comments")
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -308,7 +296,7 @@ def _add_comment(request, desk: Desk):
     return _respond(request, desk, "thread", status=400, form=form)
 
 
-def _reply(request, desk: Desk, comment_id):
+def reply(request, desk: Desk, comment_id):
     desk.require(desk.can_comment, "comments")
     parent = _comment_of(desk, comment_id)
     if parent is None:
@@ -333,7 +321,7 @@ def _reply(request, desk: Desk, comment_id):
     return _respond(request, desk, "thread", status=400, reply_errors={parent.pk: form})
 
 
-def _resolve(request, desk: Desk, comment_id, *, reopen=False):
+def resolve(request, desk: Desk, comment_id, *, reopen=False):
     desk.require(desk.can_comment, "comments")
     comment = _comment_of(desk, comment_id)
     if comment is None:
@@ -346,7 +334,7 @@ def _resolve(request, desk: Desk, comment_id, *, reopen=False):
     return _done(request, desk, "thread", message, f"#comment-{comment.public_id}")
 
 
-def _decide(request, desk: Desk):
+def decide(request, desk: Desk):
     desk.require(desk.can_approve, "approving")
     form = VerdictForm(request.POST)
     if not form.is_valid():
@@ -366,242 +354,3 @@ def _decide(request, desk: Desk):
         else ("You asked for changes: say what to change in a comment.")
     )
     return _done(request, desk, "verdicts", said, "#verdicts")
-
-
-# --- members ----------------------------------------------------------------------------------
-
-
-@require_safe
-def clip_review(request, public_id, number):
-    return render(
-        request, "review/clip.html", _clip_context(_member_desk(request, public_id, number))
-    )
-
-
-@require_POST
-def comment_add(request, public_id, number):
-    return _add_comment(request, _member_desk(request, public_id, number, acting=True))
-
-
-@require_POST
-def comment_reply(request, public_id, number, comment):
-    return _reply(request, _member_desk(request, public_id, number, acting=True), comment)
-
-
-@require_POST
-def comment_resolve(request, public_id, number, comment):
-    return _resolve(request, _member_desk(request, public_id, number, acting=True), comment)
-
-
-@require_POST
-def comment_reopen(request, public_id, number, comment):
-    desk = _member_desk(request, public_id, number, acting=True)
-    return _resolve(request, desk, comment, reopen=True)
-
-
-@require_POST
-def verdict(request, public_id, number):
-    return _decide(request, _member_desk(request, public_id, number, acting=True))
-
-
-# --- guests of a share link -------------------------------------------------------------------
-
-
-@guest_view
-@require_safe
-def guest_clip(request, token, public_id, number):
-    desk = _guest_desk(request, token, public_id, number)
-    return render(request, "review/clip.html", _clip_context(desk))
-
-
-@guest_view
-@require_POST
-def guest_comment(request, token, public_id, number):
-    return _add_comment(request, _guest_desk(request, token, public_id, number))
-
-
-@guest_view
-@require_POST
-def guest_reply(request, token, public_id, number, comment):
-    return _reply(request, _guest_desk(request, token, public_id, number), comment)
-
-
-@guest_view
-@require_POST
-def guest_resolve(request, token, public_id, number, comment):
-    return _resolve(request, _guest_desk(request, token, public_id, number), comment)
-
-
-@guest_view
-@require_POST
-def guest_reopen(request, token, public_id, number, comment):
-    desk = _guest_desk(request, token, public_id, number)
-    return _resolve(request, desk, comment, reopen=True)
-
-
-@guest_view
-@require_POST
-def guest_verdict(request, token, public_id, number):
-    return _decide(request, _guest_desk(request, token, public_id, number))
-
-
-# --- revising a clip from feedback ------------------------------------------------------------
-
-
-def revision_prompt(prompt: str, comments) -> str:
-    """The clip's prompt with the comments added as what to change, each with its moment."""
-    changes = "\n".join(f"- {comment.quoted}" for comment in comments)
-    if not changes:
-        return prompt
-    return f"{prompt.rstrip()}\n\nChanges from the previous version:\n{changes}"
-
-
-def edit_instruction(comments) -> str:
-    return "\n".join(comment.quoted for comment in comments)
-
-
-def _written_from(request, job, open_comments, editing, *, rewrite) -> ReviseForm:
-    """The form with its prompt written from the ticked comments: on a first visit those named
-    by ``?comments=`` (or every open one), on a rewrite those ticked."""
-    named = request.POST.getlist("comments") if rewrite else request.GET.getlist("comments")
-    chosen = [c for c in open_comments if str(c.public_id) in named]
-    chosen = chosen or ([] if rewrite else list(open_comments))
-    prompt = edit_instruction(chosen) if editing else revision_prompt(job.prompt, chosen)
-    key = request.POST.get("idempotency_key", "")[:64] or uuid.uuid4().hex
-    initial = {"idempotency_key": key, "prompt": prompt, "comments": chosen}
-    return ReviseForm(comments=open_comments, initial=initial)
-
-
-def _start_revision(request, clip, form, editing):
-    """The next version of ``clip`` as ``form`` says (a replayed key: the one made the first
-    time), its comments resolved by it; None with the refusal added to ``form``."""
-    reviewer = Reviewer.member(access.membership_of(request.user, clip.workspace))
-    prompt, key = form.cleaned_data["prompt"], form.cleaned_data["idempotency_key"]
-    answered = list(form.cleaned_data["comments"])
-    try:
-        with transaction.atomic():
-            if editing:
-                new, created = lifecycle.continue_clip(clip, "edit", prompt, key, request.user)
-            else:
-                new, created = lifecycle.revise_clip(clip, prompt, key, by=request.user)
-            if created:
-                Comment.address(answered, new, by=reviewer)
-                detail = "; ".join(f"{c.who}, {c.quoted}" for c in answered)
-                ReviewEvent.record(
-                    ReviewEvent.Kind.REVISED, reviewer, clip=clip, detail=detail[:2000]
-                )
-    except (InvalidSpec, OverBudget) as exc:
-        form.add_error(None, exc.message)
-        return None
-    return new
-
-
-def revise(request, public_id, number):
-    """A new version of the clip made from its open comments (those ticked: by default every
-    one, or those named by ``?comments=``), the price shown before anything is sent: by
-    default a new generation with the same model, settings and key, the prompt with the
-    comments added (shown and editable); where the model can edit a clip, ``?way=edit`` sends
-    the clip itself to be edited, with the comments as the instruction. The comments are
-    resolved by the new version."""
-    clip = access.get_for_user(
-        Clip.objects.select_related(*CLIP_RELATED),
-        request.user,
-        needs="can_generate",
-        job__public_id=public_id,
-        index=number - 1,
-    )
-    if clip.status != Clip.Status.READY:
-        raise Http404("This clip is not in storage (yet).")
-    back = reverse("review:clip", args=[public_id, number])
-    # Offered: the open comments; taken (a replayed POST too): any remark on the clip.
-    remarks = clip.comments.filter(parent=None).select_related("author", "clip")
-    remarks = remarks.order_by(F("at_seconds").asc(nulls_first=True), "created_at")
-    open_comments = remarks.filter(resolved_at__isnull=True)
-    if request.method != "POST" and not open_comments:
-        messages.info(request, "There is no open comment to revise from.")
-        return redirect(back)
-    edit = lifecycle.continuation_offer(clip, "edit")
-    editing = edit.allowed and request.GET.get("way") == "edit"
-    offer = edit if editing else lifecycle.revision_offer(clip)
-    if not offer.allowed:
-        messages.error(request, offer.reason)
-        return redirect(back)
-    job = clip.job
-    rewrite = "rewrite" in request.POST
-    if request.method == "POST" and not rewrite:
-        form = ReviseForm(request.POST, comments=remarks)
-        if form.is_valid():
-            new = _start_revision(request, clip, form, editing)
-            if new is not None:
-                return redirect(new)
-        form.fields["comments"].queryset = open_comments  # offered again: the open ones
-    else:
-        form = _written_from(request, job, open_comments, editing, rewrite=rewrite)
-    if editing:
-        form.fields["prompt"].label = "Edit instruction sent to the provider"
-    context = {
-        "job": job,
-        "clip": clip,
-        "form": form,
-        "offer": offer,
-        "editing": editing,
-        "can_edit": edit.allowed,
-        "back": back,
-    }
-    return render(request, "review/revise.html", context, status=400 if form.errors else 200)
-
-
-# --- a project's review -----------------------------------------------------------------------
-
-
-def _live_links(project) -> dict:
-    """How many live links show the project's work: to the whole project, to one video."""
-    counts = (
-        ShareLink.objects.of_project(project)
-        .live()
-        .aggregate(
-            project=Count("pk", filter=Q(project=project)),
-            video=Count("pk", filter=Q(job__isnull=False)),
-        )
-    )
-    return counts | {"total": counts["project"] + counts["video"]}
-
-
-@require_safe
-def project_review(request, slug, public_id):
-    """Where every clip of a project stands, and the project's review trail."""
-    project = access.get_for_user(
-        Project.objects.select_related("client__workspace"),
-        request.user,
-        public_id=public_id,
-        client__workspace__slug=slug,
-    )
-    open_comments = Count(
-        "comments", filter=Q(comments__parent__isnull=True, comments__resolved_at__isnull=True)
-    )
-    ready = (
-        Clip.objects.filter(status=Clip.Status.READY)
-        .annotate(open_comments=open_comments)
-        .prefetch_related("verdicts")
-    )
-    jobs = list(
-        project.video_jobs.select_related("parent")
-        .with_takes()
-        .prefetch_related(Prefetch("clips", queryset=ready, to_attr="ready_clips"))
-        .order_by("created_at")
-    )
-    for job in jobs:
-        for clip in job.ready_clips:
-            clip.job = job
-            clip.verdict_list = list(clip.verdicts.all())
-            clip.standing = Verdict.State(standing(clip.verdict_list))
-    events = project.review_events.select_related("clip__job")[:50]
-    context = {
-        "project": project,
-        "workspace": project.client.workspace,
-        "chains": chains(jobs),
-        "events": events,
-        "live_links": _live_links(project),
-        "can_share": access.can(request.user, project.client.workspace, "can_generate"),
-    }
-    return render(request, "review/project.html", context)
