@@ -13,10 +13,10 @@ from .models import BrandKit, Preset
 def kits(request, slug):
     """The workspace's brand kits and presets (and those shipped with the app); every member
     reads them, members who generate change them."""
-    workspace = access.get_for_user(Workspace.objects, request.user, slug=slug)
+    workspace, membership = access.get_for_user(Workspace.objects, request.user, slug=slug)
     context = {
         "workspace": workspace,
-        "can_edit": access.can(request.user, workspace, "can_generate"),
+        "can_edit": membership.can_edit_brand,
         "kits": workspace.brand_kits.select_related("client").prefetch_related("images"),
         "presets": Preset.objects.offered_for(workspace).order_by("-workspace_id", "name"),
     }
@@ -24,16 +24,17 @@ def kits(request, slug):
 
 
 def kit_add(request, slug):
-    workspace = access.get_for_user(Workspace.objects, request.user, slug=slug)
-    access.require(request.user, workspace, "can_generate")
+    workspace, _ = access.get_for_user(
+        Workspace.objects, request.user, needs="can_edit_brand", slug=slug
+    )
     return _kit_page(request, workspace, BrandKit())
 
 
 def kit_edit(request, slug, public_id):
-    kit = access.get_for_user(
+    kit, _ = access.get_for_user(
         BrandKit.objects.select_related("workspace"),
         request.user,
-        needs="can_generate",
+        needs="can_edit_brand",
         workspace__slug=slug,
         public_id=public_id,
     )
@@ -46,7 +47,7 @@ def kit_edit(request, slug, public_id):
 
 def kit_image(request, slug, public_id, number):
     """One of a kit's images (its pk as ``number``), for every member of its workspace."""
-    kit = access.get_for_user(
+    kit, _ = access.get_for_user(
         BrandKit.objects, request.user, workspace__slug=slug, public_id=public_id
     )
     image = kit.images.filter(pk=number).first()
@@ -75,10 +76,10 @@ def _kit_page(request, workspace, kit):
 
 def preset_edit(request, slug, public_id):
     """Rename or delete a workspace's preset (those shipped with the app are not here)."""
-    preset = access.get_for_user(
+    preset, _ = access.get_for_user(
         Preset.objects.filter(workspace__isnull=False).select_related("workspace"),
         request.user,
-        needs="can_generate",
+        needs="can_edit_brand",
         workspace__slug=slug,
         public_id=public_id,
     )

@@ -13,14 +13,14 @@ from common.requests import is_mobile
 from videos.forms import GenerateForm
 from videos.views import generate_context
 from workspaces import access
-from workspaces.models import OverBudget, TeamRuleBroken
+from workspaces.models import Membership, OverBudget, TeamRuleBroken
 
 from . import package as packages
 from . import planning
 from .models import Campaign, CampaignNotStarted, PlanRefused
 
 
-def _campaign(request, public_id, needs=None) -> Campaign:
+def _campaign(request, public_id, needs=None) -> tuple[Campaign, Membership]:
     return access.get_for_user(
         Campaign.objects.select_related("workspace", "project__client", "key", "created_by"),
         request.user,
@@ -64,10 +64,11 @@ def plan(request):
 def campaign(request, public_id):
     """A plan to confirm, or the campaign's videos by format (htmx polls the board while
     some are still being made)."""
-    campaign = _campaign(request, public_id)
+    campaign, membership = _campaign(request, public_id)
     if campaign.is_draft:
-        return render(request, "campaigns/campaign.html", _plan_context(request, campaign))
-    context = _board_context(request, campaign)
+        context = _plan_context(request, campaign, membership)
+        return render(request, "campaigns/campaign.html", context)
+    context = _board_context(request, campaign, membership)
     if request.htmx:
         response = render(request, "campaigns/campaign.html#board", context)
         # Every video and export is made: this board is the last, polling stops (HTTP 286).
@@ -75,7 +76,7 @@ def campaign(request, public_id):
     return render(request, "campaigns/campaign.html", context)
 
 
-def _plan_context(request, campaign) -> dict:
+def _plan_context(request, campaign, membership) -> dict:
     by_format = {}
     for entry in campaign.plan:
         by_format.setdefault(entry["format_name"], []).append(entry)
@@ -90,11 +91,11 @@ def _plan_context(request, campaign) -> dict:
         "shared_notes": shared if len(campaign.plan) > 1 else [],
         # One prompt for every video (no other wordings): shown once, whole, as it is sent.
         "shared_prompt": campaign.plan[0] if len(prompts) == 1 else None,
-        "can_start": access.can(request.user, campaign.workspace, "can_generate"),
+        "can_start": membership.can_generate,
     }
 
 
-def _board_context(request, campaign) -> dict:
+def _board_context(request, campaign, membership) -> dict:
     variants = campaign.videos()
     by_format = {}
     for variant in variants:
@@ -110,7 +111,7 @@ def _board_context(request, campaign) -> dict:
         "winners": sum(1 for v in variants for clip in v.clips if clip.starred),
         "ready_clips": sum(len(v.clips) for v in variants),
         "cost": campaign.spent(),
-        "can_star": access.can(request.user, campaign.workspace, "can_generate"),
+        "can_star": membership.can_star,
         "desktop": not is_mobile(request),
     }
 
@@ -118,7 +119,7 @@ def _board_context(request, campaign) -> dict:
 @require_POST
 def start(request, public_id):
     """Start every planned video, once: a second click finds it started."""
-    campaign = _campaign(request, public_id, needs="can_generate")
+    campaign, _ = _campaign(request, public_id, needs="can_generate")
     try:
         if not campaign.start(by=request.user):
             messages.info(request, "This campaign had already started.")
@@ -131,7 +132,7 @@ def start(request, public_id):
 
 @require_POST
 def discard(request, public_id):
-    campaign = _campaign(request, public_id, needs="can_generate")
+    campaign, _ = _campaign(request, public_id, needs="can_generate")
     if campaign.discard():
         messages.success(request, "Discarded the plan; nothing was sent.")
         return redirect("campaigns:list")
@@ -144,7 +145,7 @@ MAX_COMPARED = 4
 
 def compare(request, public_id):
     """Two to four clips of the campaign side by side, played in step (``?clip=<job>:<n>``)."""
-    campaign = _campaign(request, public_id)
+    campaign, membership = _campaign(request, public_id)
     wanted = list(dict.fromkeys(request.GET.getlist("clip")))
     if not 2 <= len(wanted) <= MAX_COMPARED:
         messages.error(request, f"Tick 2 to {MAX_COMPARED} clips to compare them.")
@@ -157,7 +158,7 @@ def compare(request, public_id):
     context = {
         "campaign": campaign,
         "clips": clips,
-        "can_star": access.can(request.user, campaign.workspace, "can_generate"),
+        "can_star": membership.can_star,
         "here": request.get_full_path(),
     }
     return render(request, "campaigns/compare.html", context)
@@ -178,7 +179,7 @@ def _pick(value: str) -> tuple[uuid.UUID, int]:
 def package(request, public_id):
     """Every ready clip (``?winners=1``: the starred ones) as one zip, by format, with a
     manifest in JSON and CSV."""
-    campaign = _campaign(request, public_id)
+    campaign, _ = _campaign(request, public_id)
     winners_only = request.GET.get("winners") == "1"
     package = packages.contents(campaign, campaign.videos(), winners_only=winners_only)
     if not package:

@@ -15,12 +15,13 @@ from .models import ProviderKey
 
 def _managed_key(request, public_id) -> ProviderKey:
     """A key the visitor may see (else 404) and manage (else 403)."""
-    return access.get_for_user(
+    key, _ = access.get_for_user(
         ProviderKey.objects.select_related("workspace"),
         request.user,
         needs="can_manage_keys",
         public_id=public_id,
     )
+    return key
 
 
 def _report(request, works: bool | None, message: str) -> None:

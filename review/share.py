@@ -34,34 +34,33 @@ from .models import ReviewRuleBroken, ShareLink, Verdict, chains
 
 @sensitive_post_parameters("password")
 def project_links(request, slug, public_id):
-    project = access.get_for_user(
+    project, membership = access.get_for_user(
         Project.objects.select_related("client__workspace"),
         request.user,
-        needs="can_generate",
+        needs="can_share",
         public_id=public_id,
         client__workspace__slug=slug,
     )
-    return _manage(request, project.workspace, project=project)
+    return _manage(request, project.workspace, membership, project=project)
 
 
 @sensitive_post_parameters("password")
 def job_links(request, public_id):
-    job = access.get_for_user(
+    job, membership = access.get_for_user(
         VideoJob.objects.select_related("workspace", "project"),
         request.user,
-        needs="can_generate",
+        needs="can_share",
         public_id=public_id,
     )
-    return _manage(request, job.workspace, job=job)
+    return _manage(request, job.workspace, membership, job=job)
 
 
-def _manage(request, workspace, *, project=None, job=None):
+def _manage(request, workspace, membership, *, project=None, job=None):
     """The links to ``project`` (or ``job``) and a form to make one (POST). A new link is
     shown once, in the answer to the POST itself: its token is kept nowhere."""
     form = ShareLinkForm(request.POST if request.method == "POST" else None)
     new_link_url = None
     if form.is_bound and form.is_valid():
-        membership = access.require(request.user, workspace, "can_generate")
         _, token = ShareLink.create(by=membership, project=project, job=job, **form.link_options())
         new_link_url = request.build_absolute_uri(reverse("share:gate", args=[token]))
         form = ShareLinkForm()
@@ -90,14 +89,13 @@ def _manage(request, workspace, *, project=None, job=None):
 
 @require_POST
 def link_revoke(request, slug, public_id):
-    link = access.get_for_user(
+    link, membership = access.get_for_user(
         ShareLink.objects.select_related("workspace", "project", "job"),
         request.user,
-        needs="can_generate",
+        needs="can_share",
         public_id=public_id,
         workspace__slug=slug,
     )
-    membership = access.require(request.user, link.workspace, "can_generate")
     if link.revoke(by=membership):
         messages.success(request, f"Revoked “{link}”: it opens nothing any more.")
     else:

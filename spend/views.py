@@ -158,8 +158,7 @@ def export(request, workspace=None):
 def _budget_workspace(request, slug):
     """The workspace whose budgets the visitor sets (404 unless a member, 403 unless an owner
     or admin: those who manage its keys, and so its account with the provider)."""
-    workspace = access.get_for_user(Workspace.objects, request.user, slug=slug)
-    return workspace, access.require(request.user, workspace, "can_manage_keys")
+    return access.get_for_user(Workspace.objects, request.user, needs="can_set_budgets", slug=slug)
 
 
 @require_POST
@@ -180,13 +179,13 @@ def budget_set(request, slug):
 
 @require_POST
 def budget_remove(request, slug, public_id):
-    budget = access.get_for_user(
+    budget, membership = access.get_for_user(
         Budget.objects.select_related("workspace", "client"),
         request.user,
-        needs="can_manage_keys",
+        needs="can_set_budgets",
         workspace__slug=slug,
         public_id=public_id,
     )
-    budget.remove(by=access.membership_of(request.user, budget.workspace))
+    budget.remove(by=membership)
     messages.success(request, f"Removed the monthly budget of {budget.name}.")
     return redirect("spend:overview", slug)

@@ -77,15 +77,33 @@ def test_role_of_and_require(user, other_user):
 
 def test_get_for_user_hides_what_is_not_yours(user, other_user):
     key = make_key(user)
-    assert access.get_for_user(ProviderKey.objects, user, public_id=key.public_id) == key
+    found, membership = access.get_for_user(ProviderKey.objects, user, public_id=key.public_id)
+    assert found == key and (membership.user, membership.role) == (user, Role.OWNER)
     with pytest.raises(Http404):
         access.get_for_user(ProviderKey.objects, other_user, public_id=key.public_id)
     add_member(access.personal_workspace(user), other_user, Role.MEMBER)
-    assert access.get_for_user(ProviderKey.objects, other_user, public_id=key.public_id) == key
+    found, membership = access.get_for_user(
+        ProviderKey.objects, other_user, public_id=key.public_id
+    )
+    assert found == key and (membership.user, membership.role) == (other_user, Role.MEMBER)
     with pytest.raises(PermissionDenied):
         access.get_for_user(
             ProviderKey.objects, other_user, needs="can_manage_keys", public_id=key.public_id
         )
+    with pytest.raises(ValueError, match="Unknown capability"):
+        access.get_for_user(ProviderKey.objects, user, needs="can_fly", public_id=key.public_id)
+
+
+def test_the_access_check_fetches_the_visitors_membership_with_what_it_finds(
+    user, django_assert_num_queries
+):
+    """The object and the visitor's membership, in two queries; what the view does next
+    (may they share, star, set budgets?) asks nothing more."""
+    key = make_key(user)
+    with django_assert_num_queries(2):
+        found, membership = access.get_for_user(ProviderKey.objects, user, public_id=key.public_id)
+        assert membership.can_share and membership.can_set_budgets and membership.can_star
+    assert found == key
 
 
 def test_visible_to_follows_membership(user, other_user):

@@ -1,19 +1,30 @@
 """The one access check: who may see and do what in a workspace.
 
-Views fetch every workspace-owned object through ``get_for_user`` (a 404 for anything the
-visitor may not see, so a stranger learns nothing about what exists) and guard every action
-with ``require`` (a 403 for a member whose role does not allow it).
+Views fetch every workspace-owned object through ``get_for_user``, which gives back the object
+and the visitor's membership of its workspace together (a 404 for anything the visitor may not
+see, so a stranger learns nothing about what exists); an action is guarded by ``needs=`` or by
+the membership's ``require`` (a 403 for a member whose role does not allow it).
 """
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils.text import slugify
 
 from .models import Membership, Workspace
 
-CAPABILITIES = ("can_generate", "can_manage_keys", "can_review", "can_manage_members")
+CAPABILITIES = (
+    "can_generate",
+    "can_manage_keys",
+    "can_review",
+    "can_manage_members",
+    "can_share",
+    "can_star",
+    "can_edit_brand",
+    "can_set_budgets",
+)
 
 
 def membership_of(user, workspace) -> Membership | None:
@@ -47,17 +58,28 @@ def require(user, workspace, capability: str) -> Membership:
 
 
 def get_for_user(queryset, user, *, needs: str | None = None, **lookup):
-    """The one object matching ``lookup`` among those ``user`` may see (their workspaces'),
-    else Http404. Seeing takes membership; ``needs`` names a capability the action takes on
-    top (PermissionDenied without it). The object tells its workspace by ``.workspace``."""
+    """``(object, membership)``: the one object matching ``lookup`` among those ``user`` may
+    see (their workspaces'), else Http404, and ``user``'s membership of its workspace, so that
+    what the view does next asks nothing again. Seeing takes membership; ``needs`` names a
+    capability the action takes on top (PermissionDenied without it). Something shipped with
+    the app, in no workspace (a preset), comes with no membership."""
+    if needs is not None and needs not in CAPABILITIES:
+        raise ValueError(f"Unknown capability {needs!r}")
+    queryset = queryset.all()  # a manager or a queryset
     try:
-        found = queryset.visible_to(user).get(**lookup)
+        visible = queryset.visible_to(user)
+        found = visible.annotate(_visited_workspace=F(queryset.workspace_path)).get(**lookup)
     except (queryset.model.DoesNotExist, ValidationError, ValueError, TypeError):
         # A lookup value that cannot name one (``?from=<not an id>``) finds nothing either.
         raise Http404(f"No such {queryset.model._meta.verbose_name}.") from None
-    if needs is not None:
-        require(user, found.workspace, needs)
-    return found
+    membership = (
+        Membership.objects.filter(user=user, workspace=found._visited_workspace).first()
+        if found._visited_workspace is not None
+        else None
+    )
+    if needs is not None and (membership is None or not getattr(membership, needs)):
+        raise PermissionDenied("Your role in this workspace does not allow this.")
+    return found, membership
 
 
 def workspace_in_url(request, slug: str | None) -> Workspace | None:

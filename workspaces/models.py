@@ -38,6 +38,8 @@ def _require_member_manager(by: "Membership") -> None:
 
 
 class WorkspaceQuerySet(models.QuerySet):
+    workspace_path = "pk"  # a workspace is its own (for the access check)
+
     def visible_to(self, user):
         """The workspaces ``user`` is a member of, whatever the role."""
         if not user.is_authenticated:
@@ -182,6 +184,33 @@ class Membership(models.Model):
     def can_manage_members(self) -> bool:
         """Invite people, change members' roles and remove members (owners only by owners)."""
         return self.role in self.MEMBER_MANAGERS
+
+    # Actions named for what they are, each granted to the roles that may do it.
+    @property
+    def can_share(self) -> bool:
+        """Make, change and withdraw share links for clients."""
+        return self.role in self.GENERATORS
+
+    @property
+    def can_star(self) -> bool:
+        """Star a clip (a campaign's winners) and take the star away."""
+        return self.role in self.GENERATORS
+
+    @property
+    def can_edit_brand(self) -> bool:
+        """Make and change brand kits and prompt presets."""
+        return self.role in self.GENERATORS
+
+    @property
+    def can_set_budgets(self) -> bool:
+        """Set and remove the workspace's monthly budgets (those who manage what it spends)."""
+        return self.role in self.KEY_MANAGERS
+
+    def require(self, capability: str) -> "Membership":
+        """This membership, if its role grants ``capability``; PermissionDenied otherwise."""
+        if not getattr(self, capability):
+            raise PermissionDenied("Your role in this workspace does not allow this.")
+        return self
 
     def _check_managed_by(self, by: "Membership") -> None:
         """``by`` (a membership of the same workspace) may change this one: an admin cannot

@@ -42,8 +42,7 @@ def workspaces(request):
 def _workspace(request, slug, needs="can_review") -> tuple[Workspace, Membership]:
     """A workspace the visitor belongs to (else 404) and their membership, whose role must
     grant ``needs`` (else 403)."""
-    workspace = access.get_for_user(Workspace.objects, request.user, slug=slug)
-    return workspace, access.require(request.user, workspace, needs)
+    return access.get_for_user(Workspace.objects, request.user, needs=needs, slug=slug)
 
 
 def _role_choices(workspace, actor):
@@ -124,7 +123,7 @@ def member_remove(request, slug, pk):
     workspace, actor = _workspace(request, slug)
     member = get_object_or_404(workspace.memberships.select_related("user", "workspace"), pk=pk)
     if member.pk != actor.pk:
-        access.require(request.user, workspace, "can_manage_members")
+        actor.require("can_manage_members")
     try:
         member.remove(by=actor)
     except TeamRuleBroken as exc:

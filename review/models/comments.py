@@ -9,16 +9,15 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from videos.models import Clip, VideoJob
-from workspaces.models import Workspace
+from workspaces.models import OwnedQuerySet
 
 from .events import ReviewEvent
 from .reviewers import Reviewer, ReviewRuleBroken
 from .share_links import ShareLink
 
 
-class CommentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(clip__job__workspace__in=Workspace.objects.visible_to(user))
+class CommentQuerySet(OwnedQuerySet):
+    workspace_path = "clip__job__workspace"
 
     def open(self):
         return self.filter(resolved_at__isnull=True)

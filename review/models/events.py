@@ -11,14 +11,13 @@ from django.utils import timezone
 from inbox.models import EmailDigest, Notification, notify
 from videos import lifecycle
 from videos.models import Clip
-from workspaces.models import Membership, Project, Workspace
+from workspaces.models import Membership, OwnedQuerySet, Project, Workspace
 
 from .reviewers import Reviewer
 
 
-class ReviewEventQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(workspace__in=Workspace.objects.visible_to(user))
+class ReviewEventQuerySet(OwnedQuerySet):
+    """What belongs to a workspace (see OwnedQuerySet)."""
 
 
 class ReviewEvent(models.Model):

@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 
 from inbox.models import Notification, notify
 from videos.models import Clip, VideoJob
-from workspaces.models import Membership, Project, Workspace
+from workspaces.models import Membership, OwnedQuerySet, Project, Workspace
 
 from .events import ReviewEvent
 from .reviewers import Reviewer, ReviewRuleBroken
@@ -28,11 +28,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ShareLinkQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The links of the workspaces ``user`` belongs to."""
-        return self.filter(workspace__in=Workspace.objects.visible_to(user))
-
+class ShareLinkQuerySet(OwnedQuerySet):
     def live(self):
         """Neither revoked nor expired."""
         now = timezone.now()

@@ -72,7 +72,7 @@ class Desk:
 def member_desk(request, public_id, number, *, acting=False) -> Desk:
     """The clip (ready, in one of the visitor's workspaces: else 404) and what the visitor's
     role lets them do with it; ``acting`` (a POST) takes ``can_review`` (else 403)."""
-    clip = access.get_for_user(
+    clip, membership = access.get_for_user(
         Clip.objects.select_related(*CLIP_RELATED),
         request.user,
         needs="can_review" if acting else None,
@@ -81,7 +81,6 @@ def member_desk(request, public_id, number, *, acting=False) -> Desk:
     )
     if clip.status != Clip.Status.READY:
         raise Http404("This clip is not in storage (yet).")
-    membership = access.membership_of(request.user, clip.workspace)
     return Desk(
         clip=clip,
         reviewer=Reviewer(user=request.user),

@@ -70,7 +70,7 @@ def _live_links(project) -> dict:
 @require_safe
 def project_review(request, slug, public_id):
     """Where every clip of a project stands, and the project's review trail."""
-    project = access.get_for_user(
+    project, membership = access.get_for_user(
         Project.objects.select_related("client__workspace"),
         request.user,
         public_id=public_id,
@@ -102,6 +102,6 @@ def project_review(request, slug, public_id):
         "chains": chains(jobs),
         "events": events,
         "live_links": _live_links(project),
-        "can_share": access.can(request.user, project.client.workspace, "can_generate"),
+        "can_share": membership.can_share,
     }
     return render(request, "review/project.html", context)

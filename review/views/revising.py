@@ -49,10 +49,10 @@ def _written_from(request, job, open_comments, editing, *, rewrite) -> ReviseFor
     return ReviseForm(comments=open_comments, initial=initial)
 
 
-def _start_revision(request, clip, form, editing):
+def _start_revision(request, clip, membership, form, editing):
     """The next version of ``clip`` as ``form`` says (a replayed key: the one made the first
     time), its comments resolved by it; None with the refusal added to ``form``."""
-    reviewer = Reviewer.member(access.membership_of(request.user, clip.workspace))
+    reviewer = Reviewer.member(membership)
     prompt, key = form.cleaned_data["prompt"], form.cleaned_data["idempotency_key"]
     answered = list(form.cleaned_data["comments"])
     try:
@@ -80,7 +80,7 @@ def revise(request, public_id, number):
     comments added (shown and editable); where the model can edit a clip, ``?way=edit`` sends
     the clip itself to be edited, with the comments as the instruction. The comments are
     resolved by the new version."""
-    clip = access.get_for_user(
+    clip, membership = access.get_for_user(
         Clip.objects.select_related(*CLIP_RELATED),
         request.user,
         needs="can_generate",
@@ -108,7 +108,7 @@ def revise(request, public_id, number):
     if request.method == "POST" and not rewrite:
         form = ReviseForm(request.POST, comments=remarks)
         if form.is_valid():
-            new = _start_revision(request, clip, form, editing)
+            new = _start_revision(request, clip, membership, form, editing)
             if new is not None:
                 return redirect(new)
         form.fields["comments"].queryset = open_comments  # offered again: the open ones

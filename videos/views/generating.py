@@ -200,8 +200,9 @@ def preset_save(request, slug):
     workspace. The form comes back exactly as it was (key, model, brand kit, the values typed
     for placeholders, images), saved or not: with htmx only its model options, which then
     list the new preset; without, the whole page."""
-    workspace = access.get_for_user(Workspace.objects, request.user, slug=slug)
-    access.require(request.user, workspace, "can_generate")
+    workspace, _ = access.get_for_user(
+        Workspace.objects, request.user, needs="can_edit_brand", slug=slug
+    )
     sent = GenerateForm(request.POST, request.FILES, user=request.user)
     spec = sent.draft_spec()
     data = request.POST.copy()
@@ -245,7 +246,8 @@ def _copy_source(request) -> VideoJob | None:
     public_id = request.GET.get("from")
     if not public_id:
         return None
-    return access.get_for_user(VideoJob.objects, request.user, public_id=public_id)
+    job, _ = access.get_for_user(VideoJob.objects, request.user, public_id=public_id)
+    return job
 
 
 def _copied_images(request, job, initial) -> dict:

@@ -14,22 +14,24 @@ JOB_PAGE_RELATED = ("key", "project__client", "owner", "brand_kit", "preset", "v
 
 def _job(request, public_id, *related, needs=None) -> VideoJob:
     """A job the visitor may see (else 404) and, if ``needs`` says so, act on (else 403)."""
-    return access.get_for_user(
+    job, _ = access.get_for_user(
         VideoJob.objects.select_related("workspace", *related),
         request.user,
         needs=needs,
         public_id=public_id,
     )
+    return job
 
 
 def _clip(request, public_id, number, needs=None) -> Clip:
-    return access.get_for_user(
+    clip, _ = access.get_for_user(
         Clip.objects.select_related("job__workspace"),
         request.user,
         needs=needs,
         job__public_id=public_id,
         index=number - 1,
     )
+    return clip
 
 
 def _ready_clip(request, public_id, number, needs=None) -> Clip:
