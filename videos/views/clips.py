@@ -21,14 +21,14 @@ from .lookup import _clip, _job, _ready_clip
 
 @require_POST
 def clip_rename(request, public_id, number):
-    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    clip, membership = _ready_clip(request, public_id, number, needs="can_generate")
     form = ClipTitleForm(request.POST, clip=clip)
     if form.is_valid():
         clip.rename(form.cleaned_data["title"])
     if request.htmx:  # 200 even with an error: htmx swaps in nothing else
-        return _job_page(request, clip.job, "#live", title_form=form)
+        return _job_page(request, clip.job, membership, "#live", title_form=form)
     if form.errors:
-        return _job_page(request, clip.job, title_form=form, status=400)
+        return _job_page(request, clip.job, membership, title_form=form, status=400)
     messages.success(request, f"Clip {clip.number} is now called “{clip.name}”.")
     return redirect_back(request, clip.job.get_absolute_url())
 
@@ -36,7 +36,7 @@ def clip_rename(request, public_id, number):
 @require_POST
 def clip_star(request, public_id, number):
     """Star the clip, or take its star away (a toggle)."""
-    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    clip, _ = _ready_clip(request, public_id, number, needs="can_generate")
     clip.star(not clip.starred)
     if request.htmx:
         context = {"clip": clip, "next": request.POST.get("next", "")}
@@ -48,40 +48,40 @@ def clip_star(request, public_id, number):
 
 def clip_delete(request, public_id, number):
     """Delete a clip for good (GET asks first, saying what goes and what stays)."""
-    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    clip, membership = _ready_clip(request, public_id, number, needs="can_generate")
     if request.method != "POST":
         comments = clip.comments.count()
         context = {"clip": clip, "job": clip.job, "comments": comments}
         return render(request, "videos/clip_delete.html", context)
     clip.discard()
     if request.htmx:
-        return _job_page(request, clip.job, "#live")
+        return _job_page(request, clip.job, membership, "#live")
     messages.success(request, f"Deleted “{clip.name}”: its file is no longer stored.")
     return redirect_back(request, clip.job.get_absolute_url())
 
 
 @require_POST
 def clip_retry(request, public_id, number):
-    clip = _clip(request, public_id, number, needs="can_generate")
+    clip, _ = _clip(request, public_id, number, needs="can_generate")
     if lifecycle.retry_clip(clip):
         messages.success(request, f"Copying clip {number} again.")
     return redirect(clip.job)
 
 
 def clip_file(request, public_id, number):
-    clip = _ready_clip(request, public_id, number)
+    clip, _ = _ready_clip(request, public_id, number)
     return serving.serve(request, clip.file.name, clip.content_type or "video/mp4")
 
 
 def clip_poster(request, public_id, number):
-    clip = _ready_clip(request, public_id, number)
+    clip, _ = _ready_clip(request, public_id, number)
     if not clip.poster:  # a clip whose poster frame could not be made
         raise Http404("This clip has no poster.")
     return serving.serve(request, clip.poster.name, "image/jpeg")
 
 
 def clip_download(request, public_id, number):
-    clip = _ready_clip(request, public_id, number)
+    clip, _ = _ready_clip(request, public_id, number)
     total = clip.job.clips.count()
     return serving.serve(
         request, clip.file.name, clip.content_type, download_as=clip.download_name(total)
@@ -91,7 +91,7 @@ def clip_download(request, public_id, number):
 @require_POST
 def clip_export(request, public_id, number, format):
     """Render the clip reframed into an ad format (again, if that failed before)."""
-    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    clip, _ = _ready_clip(request, public_id, number, needs="can_generate")
     ad_format = formats.get(format)
     if ad_format is None:
         raise Http404("There is no such ad format.")
@@ -107,7 +107,7 @@ def clip_export(request, public_id, number, format):
 
 def _ready_rendition(request, public_id, number, format) -> Rendition:
     """A ready export of a clip the visitor may see (the clip's own check), else 404."""
-    clip = _ready_clip(request, public_id, number)
+    clip, _ = _ready_clip(request, public_id, number)
     rendition = clip.renditions.filter(format=format, status=Rendition.Status.READY).first()
     if rendition is None:
         raise Http404("This export is not ready.")
@@ -128,7 +128,7 @@ def rendition_download(request, public_id, number, format):
 
 
 def job_zip(request, public_id):
-    job = _job(request, public_id)
+    job, _ = _job(request, public_id)
     clips = list(job.clips.filter(status=Clip.Status.READY).prefetch_related("renditions"))
     if not clips:
         raise Http404("No clip of this job is ready yet.")

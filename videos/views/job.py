@@ -14,7 +14,6 @@ from django_htmx.http import HttpResponseStopPolling
 from common.redirects import redirect_back
 from common.requests import is_mobile
 from providers.base import InvalidSpec
-from workspaces import access
 from workspaces.models import OverBudget, TeamRuleBroken
 
 from .. import comparison, lifecycle, live
@@ -29,7 +28,7 @@ from ..models import Clip, VideoJob
 from .lookup import JOB_PAGE_RELATED, _job, _ready_clip
 
 
-def _job_context(request, job):
+def _job_context(request, job, membership):
     # Fetched once onto the job: what the panel says of the job (its length) reads them too.
     prefetch_related_objects([job], "clips__renditions")
     clips = list(job.clips.all())
@@ -41,7 +40,7 @@ def _job_context(request, job):
         or any(r.in_progress for c in clips for r in c.renditions.all())
     )
     # A viewer reviews: actions that would spend money are not offered at all.
-    can_generate = access.can(request.user, job.workspace, "can_generate")
+    can_generate = membership.can_generate
     if can_generate:
         for clip in clips:
             clip.title_form = ClipTitleForm(initial={"title": clip.title}, clip=clip)
@@ -61,15 +60,15 @@ def _job_context(request, job):
 
 
 def job_detail(request, public_id):
-    job = _job(request, public_id, *JOB_PAGE_RELATED)
-    return _job_page(request, job)
+    job, membership = _job(request, public_id, *JOB_PAGE_RELATED)
+    return _job_page(request, job, membership)
 
 
-def _job_page(request, job, part="", *, move_form=None, title_form=None, status=200):
+def _job_page(request, job, membership, part="", *, move_form=None, title_form=None, status=200):
     """The job page, or its ``part`` (``"#live"``: the panel htmx swaps in after a clip
     action); forms that were sent come back as sent, errors and all."""
     version = VideoJob.objects.visible_to(request.user).live_version(job.public_id)
-    context = _job_context(request, job) | {
+    context = _job_context(request, job, membership) | {
         "poll_url": live.poll_url(request, job.public_id, version),
         "move_form": move_form or MoveProjectForm(job=job, user=request.user),
     }
@@ -86,7 +85,7 @@ def _job_page(request, job, part="", *, move_form=None, title_form=None, status=
 @require_POST
 def job_project(request, public_id):
     """File the job under another project of its workspace, or none."""
-    job = _job(request, public_id, "project__client", needs="can_generate")
+    job, membership = _job(request, public_id, "project__client", needs="can_generate")
     form = MoveProjectForm(request.POST, job=job, user=request.user)
     if form.is_valid():
         try:
@@ -98,7 +97,7 @@ def job_project(request, public_id):
         context = {"job": job, "move_form": form, "can_generate": True}
         return render(request, "videos/job.html#project", context)
     if form.errors:
-        return _job_page(request, job, move_form=form, status=400)
+        return _job_page(request, job, membership, move_form=form, status=400)
     if job.project:
         messages.success(request, f"Filed under {job.project.client.name} — {job.project.name}.")
     else:
@@ -116,8 +115,10 @@ def job_live(request, public_id):
         raise Http404("No such video.")
     if request.GET.get("v") == version and live.pass_holds(request, public_id):
         return HttpResponse(status=204)
-    job = _job(request, public_id, *JOB_PAGE_RELATED)
-    context = _job_context(request, job) | {"poll_url": live.poll_url(request, public_id, version)}
+    job, membership = _job(request, public_id, *JOB_PAGE_RELATED)
+    context = _job_context(request, job, membership) | {
+        "poll_url": live.poll_url(request, public_id, version)
+    }
     response = render(request, "videos/job.html#live", context)
     return response if context["live"] else HttpResponseStopPolling(response.content)
 
@@ -125,7 +126,7 @@ def job_live(request, public_id):
 def job_resubmit(request, public_id):
     """Submit again with the same settings: a new job, paid again, so the price is shown and
     the question asked once (GET) before anything is sent (POST)."""
-    job = _job(request, public_id, "key", needs="can_generate")
+    job, _ = _job(request, public_id, "key", needs="can_generate")
     if job.key is None or not job.key.usable:
         reason = "was deleted" if job.key is None else "cannot start jobs now"
         messages.error(request, f"The key this job used {reason}; pick another key.")
@@ -145,7 +146,7 @@ def job_resubmit(request, public_id):
 
 @require_POST
 def job_cancel(request, public_id):
-    job = _job(request, public_id, "key", needs="can_generate")
+    job, _ = _job(request, public_id, "key", needs="can_generate")
     if lifecycle.cancel(job):
         messages.success(request, "Cancelled.")
     else:
@@ -156,7 +157,7 @@ def job_cancel(request, public_id):
 def clip_continue(request, public_id, number, kind):
     """Extend a clip, or edit it with a prompt: a new job whose result is the clip's next
     version. The price is shown before anything is sent."""
-    clip = _ready_clip(request, public_id, number, needs="can_generate")
+    clip, _ = _ready_clip(request, public_id, number, needs="can_generate")
     job = clip.job
     # Asked of the provider before anything is offered: it may have forgotten the clip's job.
     offer = lifecycle.kept_offer(clip, kind)
@@ -191,7 +192,7 @@ def clip_continue(request, public_id, number, kind):
 def job_compare(request, public_id):
     """A version beside another of the same video (by default the one it was made from),
     the earlier on the left, played in step."""
-    job = _job(request, public_id, "parent__job")
+    job, _ = _job(request, public_id, "parent__job")
     ready = Clip.objects.filter(status=Clip.Status.READY)
     try:
         pair = comparison.compare(job, request.GET.get("with", "").strip(), ready)

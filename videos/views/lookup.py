@@ -4,6 +4,7 @@ was."""
 from django.http import Http404
 
 from workspaces import access
+from workspaces.models import Membership
 
 from ..models import Clip, VideoJob
 
@@ -12,30 +13,29 @@ from ..models import Clip, VideoJob
 JOB_PAGE_RELATED = ("key", "project__client", "owner", "brand_kit", "preset", "variant__campaign")
 
 
-def _job(request, public_id, *related, needs=None) -> VideoJob:
-    """A job the visitor may see (else 404) and, if ``needs`` says so, act on (else 403)."""
-    job, _ = access.get_for_user(
+def _job(request, public_id, *related, needs=None) -> tuple[VideoJob, Membership]:
+    """A job the visitor may see (else 404) and, if ``needs`` says so, act on (else 403), with
+    the visitor's membership of its workspace."""
+    return access.get_for_user(
         VideoJob.objects.select_related("workspace", *related),
         request.user,
         needs=needs,
         public_id=public_id,
     )
-    return job
 
 
-def _clip(request, public_id, number, needs=None) -> Clip:
-    clip, _ = access.get_for_user(
+def _clip(request, public_id, number, needs=None) -> tuple[Clip, Membership]:
+    return access.get_for_user(
         Clip.objects.select_related("job__workspace"),
         request.user,
         needs=needs,
         job__public_id=public_id,
         index=number - 1,
     )
-    return clip
 
 
-def _ready_clip(request, public_id, number, needs=None) -> Clip:
-    clip = _clip(request, public_id, number, needs)
+def _ready_clip(request, public_id, number, needs=None) -> tuple[Clip, Membership]:
+    clip, membership = _clip(request, public_id, number, needs)
     if clip.status != Clip.Status.READY:
         raise Http404("This clip is not in storage (yet).")
-    return clip
+    return clip, membership
