@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from common.requests import is_mobile
 from videos.forms import GenerateForm
-from videos.views import generate_context
+from videos.generate_page import generate_context
 from workspaces import access
 from workspaces.models import Membership, OverBudget, TeamRuleBroken
 

@@ -27,7 +27,7 @@ from inbox.models import Notification
 from keys.models import ProviderKey
 from providers.base import Output
 from review.models import Comment, Reviewer, ReviewEvent, ShareLink, Verdict
-from review.views import revision_prompt
+from review.prompts import revision_prompt
 from videos import formats
 from videos.media import ingest
 from videos.models import Clip, VideoJob

@@ -61,12 +61,12 @@ def test_400_and_500_render_without_a_request_context(
 
 
 def test_an_unhandled_error_gets_the_500_page(alice, monkeypatch):
-    from videos.views import lists as views
+    from workspaces.models import OwnedQuerySet
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "_in_scope", broken)
+    monkeypatch.setattr(OwnedQuerySet, "in_scope", broken)  # the videos page asks it
     alice.raise_request_exception = False
     response = alice.get(reverse("videos:videos"))
     assert response.status_code == 500

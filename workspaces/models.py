@@ -71,6 +71,11 @@ class OwnedQuerySet(models.QuerySet):
         """What belongs to the workspaces ``user`` is a member of, whatever the role."""
         return self.filter(**{f"{self.workspace_path}__in": Workspace.objects.visible_to(user)})
 
+    def in_scope(self, workspace):
+        """Those of ``workspace`` only: the one a page's URL names (all of them for None, a
+        page over every workspace of the visitor's)."""
+        return self if workspace is None else self.filter(**{self.workspace_path: workspace})
+
 
 class Workspace(models.Model):
     """Where keys and videos live: shared by its members, each with a role."""

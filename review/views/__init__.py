@@ -23,7 +23,7 @@ from .member_pages import (
     project_review,
     verdict,
 )
-from .revising import edit_instruction, revise, revision_prompt
+from .revising import revise
 
 __all__ = [
     "clip_review",
@@ -31,7 +31,6 @@ __all__ = [
     "comment_reopen",
     "comment_reply",
     "comment_resolve",
-    "edit_instruction",
     "guest_clip",
     "guest_comment",
     "guest_reopen",
@@ -40,6 +39,5 @@ __all__ = [
     "guest_verdict",
     "project_review",
     "revise",
-    "revision_prompt",
     "verdict",
 ]

@@ -22,19 +22,8 @@ from ..models import (
     Reviewer,
     ReviewEvent,
 )
+from ..prompts import edit_instruction, revision_prompt
 from .desk import CLIP_RELATED
-
-
-def revision_prompt(prompt: str, comments) -> str:
-    """The clip's prompt with the comments added as what to change, each with its moment."""
-    changes = "\n".join(f"- {comment.quoted}" for comment in comments)
-    if not changes:
-        return prompt
-    return f"{prompt.rstrip()}\n\nChanges from the previous version:\n{changes}"
-
-
-def edit_instruction(comments) -> str:
-    return "\n".join(comment.quoted for comment in comments)
 
 
 def _written_from(request, job, open_comments, editing, *, rewrite) -> ReviseForm:

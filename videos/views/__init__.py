@@ -17,7 +17,7 @@ from .clips import (
     rendition_download,
     rendition_file,
 )
-from .generating import generate, generate_context, generate_options, home, preset_save
+from .generating import generate, generate_options, home, preset_save
 from .job import (
     clip_continue,
     job_cancel,
@@ -41,7 +41,6 @@ __all__ = [
     "clip_retry",
     "clip_star",
     "generate",
-    "generate_context",
     "generate_options",
     "health",
     "home",

@@ -21,9 +21,9 @@ from ..forms import (
     GenerateForm,
     preset_initial,
 )
+from ..generate_page import generate_context, summary
 from ..images import chosen_inputs, forget_inputs, save_inputs
 from ..models import VideoJob
-from .lists import _in_scope
 
 
 def home(request):
@@ -98,42 +98,6 @@ def _start(request, form) -> VideoJob | None:
     return job
 
 
-def generate_context(request, form, scope=None) -> dict:
-    """The form, its summary, the visitor's latest jobs (in the page's workspace), and for
-    someone who has made nothing yet, the shipped presets to start from."""
-    recent = _in_scope(VideoJob.objects.visible_to(request.user), scope)
-    recent = list(recent.filter(owner=request.user).order_by("-created_at")[:5])
-    first_time = not recent and not VideoJob.objects.filter(owner=request.user).exists()
-    return {
-        "form": form,
-        "scope": scope,
-        "recent": recent,
-        "examples": list(Preset.objects.shipped().order_by("pk")) if first_time else [],
-        **_summary(request, form),
-    }
-
-
-def _summary(request, form) -> dict:
-    """What the summary beside the form needs besides the form (which knows the format, kit
-    and price): how long a job of the chosen model usually takes among the visitor's jobs,
-    and what is left this month of the budget the video must fit (the chosen key's
-    workspace's, or the chosen project's client's), counted as the spend page counts it."""
-    if form.model_info is None:
-        return {"typical_wait": None, "budgets": []}
-    wait = VideoJob.objects.visible_to(request.user).typical_wait(form.model_info.id)
-    project = next((p for p in form.projects if str(p.public_id) == form.value("project")), None)
-    budgets = VideoJob.budgets_left(form.chosen_key.workspace, project.client if project else None)
-    return {"typical_wait": _in_words(wait) if wait is not None else None, "budgets": budgets}
-
-
-def _in_words(span) -> str:
-    """A duration as people say it: "about 45 s", "about 2 min 10 s"."""
-    minutes, seconds = divmod(round(span.total_seconds()), 60)
-    if not minutes:
-        return f"about {seconds} s"
-    return f"about {minutes} min {seconds} s" if seconds else f"about {minutes} min"
-
-
 def _chosen_preset(request) -> Preset | None:
     """The preset a page starts from (``?preset=<id>``), among those the visitor may use."""
     wanted = request.GET.get("preset")
@@ -183,7 +147,7 @@ def generate_options(request):
         for name, field in form.fields.items():
             if name == "prompt" or name.startswith("fill_"):
                 field.widget.attrs["hx-preserve"] = "true"
-    context = {"form": form, "summary_oob": True, **_summary(request, form)}
+    context = {"form": form, "summary_oob": True, **summary(request, form)}
     return render(request, "videos/generate.html#model-options", context)
 
 
@@ -233,7 +197,7 @@ def preset_save(request, slug):
         form.add_error("preset_name" if "preset_name" in form.fields else None, error)
     if request.htmx:  # 200 even with an error: htmx swaps in nothing else
         context = {"form": form, "summary_oob": True, "preset_saved": saved}
-        context |= _summary(request, form)
+        context |= summary(request, form)
         return render(request, "videos/generate.html#model-options", context)
     if saved:
         messages.success(request, saved)

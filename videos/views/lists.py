@@ -17,8 +17,14 @@ from ..models import Clip, VideoJob
 
 def videos(request, workspace=None):
     scope = access.workspace_in_url(request, workspace)
-    jobs = _in_scope(VideoJob.objects.visible_to(request.user), scope).prefetch_related(
-        Prefetch("clips", queryset=Clip.objects.filter(status=Clip.Status.READY), to_attr="ready")
+    jobs = (
+        VideoJob.objects.visible_to(request.user)
+        .in_scope(scope)
+        .prefetch_related(
+            Prefetch(
+                "clips", queryset=Clip.objects.filter(status=Clip.Status.READY), to_attr="ready"
+            )
+        )
     )
     status, provider = request.GET.get("status", ""), request.GET.get("provider", "")
     if status in VideoJob.Status.values:
@@ -42,14 +48,9 @@ def videos(request, workspace=None):
     )
 
 
-def _in_scope(queryset, scope, path="workspace"):
-    """``queryset`` narrowed to the workspace the page's URL names, if it names one."""
-    return queryset.filter(**{path: scope}) if scope is not None else queryset
-
-
 def library(request, workspace=None):
     scope = access.workspace_in_url(request, workspace)
-    clips = _in_scope(Clip.objects.visible_to(request.user), scope, "job__workspace")
+    clips = Clip.objects.visible_to(request.user).in_scope(scope)
     clips = clips.filter(status=Clip.Status.READY).select_related("job__workspace")
     search = LibraryFilter(request.GET)
     work = ClientProjectFilter(request.GET, user=request.user, workspace=scope)
