@@ -5,14 +5,10 @@ holding a share link (a name, no account).
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 
 from workspaces.models import Membership
-
-if TYPE_CHECKING:
-    from .share_links import ShareLink
 
 
 class ReviewRuleBroken(Exception):
@@ -29,7 +25,7 @@ class Reviewer:
 
     user: object = None
     guest_name: str = ""
-    link: "ShareLink | None" = None
+    link: object = None  # the ShareLink a guest came through (a model above this module)
 
     @classmethod
     def member(cls, membership: Membership) -> "Reviewer":
@@ -38,7 +34,7 @@ class Reviewer:
         return cls(user=membership.user)
 
     @classmethod
-    def guest(cls, link: "ShareLink", name: str) -> "Reviewer":
+    def guest(cls, link, name: str) -> "Reviewer":
         name = " ".join((name or "").split())[:80]
         if not name:
             raise ReviewRuleBroken("Tell us your name first: the team sees who said what.")
