@@ -49,12 +49,16 @@ def can(user, workspace, capability: str) -> bool:
 def require(user, workspace, capability: str) -> Membership:
     """``user``'s membership of ``workspace``; PermissionDenied unless its role grants
     ``capability``."""
+    return _granting(membership_of(user, workspace), capability)
+
+
+def _granting(membership: Membership | None, capability: str) -> Membership:
+    """``membership``, if there is one and its role grants ``capability`` (else 403)."""
     if capability not in CAPABILITIES:
         raise ValueError(f"Unknown capability {capability!r}")
-    membership = membership_of(user, workspace)
-    if membership is None or not getattr(membership, capability):
+    if membership is None:
         raise PermissionDenied("Your role in this workspace does not allow this.")
-    return membership
+    return membership.require(capability)
 
 
 def get_for_user(queryset, user, *, needs: str | None = None, **lookup):
@@ -63,7 +67,7 @@ def get_for_user(queryset, user, *, needs: str | None = None, **lookup):
     what the view does next asks nothing again. Seeing takes membership; ``needs`` names a
     capability the action takes on top (PermissionDenied without it). Something shipped with
     the app, in no workspace (a preset), comes with no membership."""
-    if needs is not None and needs not in CAPABILITIES:
+    if needs is not None and needs not in CAPABILITIES:  # before any query: a typo, not a 404
         raise ValueError(f"Unknown capability {needs!r}")
     queryset = queryset.all()  # a manager or a queryset
     try:
@@ -77,8 +81,8 @@ def get_for_user(queryset, user, *, needs: str | None = None, **lookup):
         if found._visited_workspace is not None
         else None
     )
-    if needs is not None and (membership is None or not getattr(membership, needs)):
-        raise PermissionDenied("Your role in this workspace does not allow this.")
+    if needs is not None:
+        _granting(membership, needs)
     return found, membership
 
 
